@@ -1,1 +1,25 @@
-//! Core.
+//! Invoice Desk's domain and services, free of Tauri.
+//!
+//! - [`money`]: decimal amounts, parsing what a clerk types, rounding.
+//! - [`vat`] and [`totals`]: VAT rates and the totals per line, per rate and per invoice.
+//! - [`invoice`]: the draft as typed, and the validated invoice that goes out.
+//! - [`validation`]: checks before sending, each tied to a form field.
+//! - [`backend`]: the trait every bookkeeping system implements, and its types.
+//! - [`error`]: the error that crosses IPC as `{code, message, field?}`.
+//! - [`i18n`]: Dutch and English messages.
+//! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
+//! - [`sync`] and [`submit`]: background cache refresh and sending an invoice exactly once.
+
+pub mod backend;
+pub mod error;
+pub mod i18n;
+pub mod invoice;
+pub mod money;
+pub mod store;
+pub mod submit;
+pub mod sync;
+pub mod totals;
+pub mod validation;
+pub mod vat;
+
+pub use rust_decimal::Decimal;

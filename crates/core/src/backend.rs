@@ -1,0 +1,301 @@
+//! The trait every bookkeeping system implements, and the types it speaks.
+//!
+//! One connection = one [`Backend`] value. The app never branches on the system: what differs
+//! (VAT rates, rounding, extra header and line fields, limits) the back end declares in its
+//! [`Capabilities`], and the form follows that declaration.
+
+use crate::error::Result;
+use crate::i18n::Text;
+use crate::invoice::OutgoingInvoice;
+use crate::totals::{PriceBasis, Rounding};
+use crate::vat::VatRate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The five systems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendKind {
+    Afas,
+    Silvasoft,
+    Bloxs,
+    Mollie,
+    Bouwsoft,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Afas => "afas",
+            BackendKind::Silvasoft => "silvasoft",
+            BackendKind::Bloxs => "bloxs",
+            BackendKind::Mollie => "mollie",
+            BackendKind::Bouwsoft => "bouwsoft",
+        }
+    }
+    pub fn display_name(self) -> &'static str {
+        match self {
+            BackendKind::Afas => "AFAS SB",
+            BackendKind::Silvasoft => "Silvasoft",
+            BackendKind::Bloxs => "Bloxs",
+            BackendKind::Mollie => "Mollie",
+            BackendKind::Bouwsoft => "Visma Bouwsoft",
+        }
+    }
+    pub fn parse(s: &str) -> Option<BackendKind> {
+        Some(match s {
+            "afas" => BackendKind::Afas,
+            "silvasoft" => BackendKind::Silvasoft,
+            "bloxs" => BackendKind::Bloxs,
+            "mollie" => BackendKind::Mollie,
+            "bouwsoft" => BackendKind::Bouwsoft,
+            _ => return None,
+        })
+    }
+}
+
+/// The kind of a field the back end adds to the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    Text { max_len: Option<usize> },
+    Bool,
+    Date,
+    Number { max_dp: u32 },
+    Choice { options: Vec<Choice> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: Text,
+}
+
+impl Choice {
+    pub fn new(value: &str, nl: &str, en: &str) -> Self {
+        Choice {
+            value: value.into(),
+            label: Text::new(nl, en),
+        }
+    }
+}
+
+/// A field a back end adds to the invoice header or to each line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldSpec {
+    /// Key in `Draft::extra` / `DraftLine::extra`.
+    pub key: String,
+    pub label: Text,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// The value a new draft starts with.
+    pub default: Option<String>,
+    pub help: Option<Text>,
+}
+
+/// What a back end can do and how it computes. The form is built from this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub kind: BackendKind,
+    pub vat_rates: Vec<VatRate>,
+    pub rounding: Rounding,
+    /// The price bases a clerk may type in; the first is the default.
+    pub price_bases: Vec<PriceBasis>,
+    /// Whether each line must reference a product from the catalogue.
+    pub product_required: bool,
+    /// Decimals allowed in a quantity.
+    pub quantity_dp: u32,
+    /// Decimals allowed in a unit price.
+    pub price_dp: u32,
+    pub max_lines: Option<usize>,
+    /// Whether the back end has several administrations to choose from.
+    pub administrations: bool,
+    /// Whether a relation has addresses to choose an invoice address from.
+    pub addresses: bool,
+    pub attachments: bool,
+    pub max_attachment_bytes: Option<u64>,
+    /// Whether this system can create invoices at all.
+    pub creates_invoices: bool,
+    pub header_fields: Vec<FieldSpec>,
+    pub line_fields: Vec<FieldSpec>,
+}
+
+/// An administration (company) in the back end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Administration {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    Person,
+    Organisation,
+    /// A catch-all relation such as AFAS' "Various debtors".
+    Unknown,
+}
+
+impl RelationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationKind::Person => "person",
+            RelationKind::Organisation => "organisation",
+            RelationKind::Unknown => "unknown",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "person" => RelationKind::Person,
+            "organisation" => RelationKind::Organisation,
+            "unknown" => RelationKind::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+/// A customer as the cache keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    /// The back end's identifier (AFAS: the uuid).
+    pub id: String,
+    pub kind: RelationKind,
+    pub name: String,
+    /// The relation or customer number a clerk knows.
+    pub number: Option<String>,
+    pub email: Option<String>,
+    pub city: Option<String>,
+    pub vat_number: Option<String>,
+    pub archived: bool,
+}
+
+/// A product or service as the cache keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub code: Option<String>,
+    pub description: String,
+    /// Unit price excluding VAT.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub price_excl: Option<Decimal>,
+    /// Unit price including VAT, when the back end has one.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub price_incl: Option<Decimal>,
+    /// One of the back end's VAT codes.
+    pub vat_code: Option<String>,
+    pub group: Option<String>,
+    pub archived: bool,
+}
+
+/// A postal address of a relation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub id: String,
+    pub relation_id: String,
+    pub street: String,
+    pub house_number: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub preferred_invoice: bool,
+}
+
+impl Address {
+    /// One line for a list: "Olof Palmestraat 10, 2616 LR Delft".
+    pub fn one_line(&self) -> String {
+        let street = format!("{} {}", self.street, self.house_number);
+        let place = format!("{} {}", self.postal_code, self.city);
+        let mut parts = vec![street.trim().to_string(), place.trim().to_string()];
+        if !self.country.is_empty() && self.country != "Nederland" && self.country != "NL" {
+            parts.push(self.country.clone());
+        }
+        parts.retain(|p| !p.is_empty());
+        parts.join(", ")
+    }
+}
+
+/// One page of a look-up sync. The back end decides what the cursor means; the caller stores
+/// it and hands it back. When `done`, the cursor is where the next incremental sync starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPage<T> {
+    pub items: Vec<T>,
+    /// Ids that were removed in the back end since the last sync.
+    pub removed: Vec<String>,
+    pub cursor: String,
+    pub done: bool,
+    /// True when this page starts a full reload: the caller drops what it had.
+    pub full_reload: bool,
+}
+
+/// A file to attach, read from disk.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// Our id for the attachment; back ends with client-side ids (AFAS blobs) use it.
+    pub id: uuid::Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Progress callback: bytes sent so far, total bytes.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+/// What the back end answered to a created invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The back end's id of the new invoice.
+    pub remote_id: String,
+    /// The invoice number, when the back end tells it.
+    pub number: Option<String>,
+    /// Totals the back end computed, when it tells them, to compare with our preview.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_gross: Option<Decimal>,
+    /// Warnings that did not stop the invoice (e.g. an attachment that was not accepted).
+    pub warnings: Vec<Text>,
+}
+
+/// The answer to "does this invoice already exist?" after an answer that never came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Found(Receipt),
+    NotFound,
+    /// The back end has no way to tell.
+    CannotTell,
+}
+
+/// A bookkeeping system behind one connection.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
+    fn capabilities(&self) -> Capabilities;
+
+    /// Checks the connection end to end (token and one cheap read); returns a short
+    /// description of what it reached, e.g. the environment's name.
+    async fn test_connection(&self) -> Result<String>;
+
+    async fn administrations(&self) -> Result<Vec<Administration>>;
+
+    /// One page of relations, from `cursor` (`None`: from the start).
+    async fn sync_relations(&self, administration: &str, cursor: Option<&str>)
+        -> Result<SyncPage<Relation>>;
+
+    /// One page of products, from `cursor` (`None`: from the start).
+    async fn sync_products(&self, administration: &str, cursor: Option<&str>)
+        -> Result<SyncPage<Product>>;
+
+    /// The addresses of a relation, for choosing the invoice address.
+    async fn addresses(&self, administration: &str, relation: &Relation) -> Result<Vec<Address>>;
+
+    /// Uploads one attachment; returns the reference to put on the invoice.
+    async fn upload_attachment(
+        &self,
+        administration: &str,
+        upload: &Upload,
+        progress: Progress<'_>,
+    ) -> Result<String>;
+
+    /// Creates the invoice. The invoice's `identity` goes with every attempt.
+    async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt>;
+
+    /// After an answer that never came: does the invoice exist in the back end?
+    async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup>;
+}

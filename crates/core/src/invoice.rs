@@ -1,0 +1,321 @@
+//! The invoice as typed ([`Draft`]) and as it goes out ([`OutgoingInvoice`]).
+//!
+//! A draft keeps exactly what the clerk typed, as text, also when it is not (yet) a valid
+//! number: nothing typed is ever thrown away. [`evaluate`] parses it, computes the totals and
+//! lists what is wrong per field; [`to_outgoing`] turns a valid draft into the invoice a back
+//! end sends.
+
+use crate::backend::{Capabilities, Product, Relation};
+use crate::error::{Error, ErrorCode, FieldIssue, Result};
+use crate::money::parse_decimal;
+use crate::totals::{self, LineAmounts, LineInput, PriceBasis, Totals};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// An invoice being typed. Saved as the clerk types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub id: Uuid,
+    pub connection_id: String,
+    pub administration_id: Option<String>,
+    pub relation: Option<Relation>,
+    /// The chosen invoice address; `None` means the relation's preferred one.
+    pub address_id: Option<String>,
+    /// `YYYY-MM-DD` as the date field gives it.
+    pub issue_date: String,
+    pub reference: String,
+    pub price_basis: PriceBasis,
+    pub lines: Vec<DraftLine>,
+    pub attachments: Vec<DraftAttachment>,
+    /// Header fields the back end declared, by key.
+    pub extra: BTreeMap<String, String>,
+    /// The submission identity, fixed before the first attempt and reused on every retry.
+    pub identity: Uuid,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Draft {
+            id: Uuid::new_v4(),
+            connection_id: String::new(),
+            administration_id: None,
+            relation: None,
+            address_id: None,
+            issue_date: String::new(),
+            reference: String::new(),
+            price_basis: PriceBasis::ExclVat,
+            lines: Vec::new(),
+            attachments: Vec::new(),
+            extra: BTreeMap::new(),
+            identity: Uuid::new_v4(),
+            updated_at: Utc::now(),
+        }
+    }
+}
+
+impl Draft {
+    /// A new draft for a connection, with the back end's defaults filled in.
+    pub fn new(connection_id: &str, caps: &Capabilities, today: NaiveDate) -> Draft {
+        let mut d = Draft {
+            connection_id: connection_id.to_string(),
+            issue_date: today.format("%Y-%m-%d").to_string(),
+            price_basis: caps.price_bases.first().copied().unwrap_or_default(),
+            ..Draft::default()
+        };
+        for f in &caps.header_fields {
+            if let Some(v) = &f.default {
+                d.extra.insert(f.key.clone(), v.clone());
+            }
+        }
+        d.lines.push(DraftLine::new(caps));
+        d
+    }
+
+    /// The lines that hold anything at all; empty trailing rows are not part of the invoice.
+    pub fn filled_lines(&self) -> impl Iterator<Item = (usize, &DraftLine)> {
+        self.lines.iter().enumerate().filter(|(_, l)| !l.is_blank())
+    }
+}
+
+/// One invoice line as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DraftLine {
+    pub id: Uuid,
+    pub product: Option<Product>,
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub vat_code: String,
+    pub extra_description: String,
+    /// Line fields the back end declared, by key.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl Default for DraftLine {
+    fn default() -> Self {
+        DraftLine {
+            id: Uuid::new_v4(),
+            product: None,
+            description: String::new(),
+            quantity: String::new(),
+            unit_price: String::new(),
+            vat_code: String::new(),
+            extra_description: String::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+impl DraftLine {
+    pub fn new(caps: &Capabilities) -> Self {
+        let mut l = DraftLine {
+            quantity: "1".into(),
+            vat_code: caps
+                .vat_rates
+                .first()
+                .map(|r| r.code.clone())
+                .unwrap_or_default(),
+            ..DraftLine::default()
+        };
+        for f in &caps.line_fields {
+            if let Some(v) = &f.default {
+                l.extra.insert(f.key.clone(), v.clone());
+            }
+        }
+        l
+    }
+
+    /// A row with no product, description or price: an empty row at the end of the table.
+    pub fn is_blank(&self) -> bool {
+        self.product.is_none()
+            && self.description.trim().is_empty()
+            && self.unit_price.trim().is_empty()
+            && self.extra_description.trim().is_empty()
+    }
+}
+
+/// A file attached to the draft. The file stays where it is until sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DraftAttachment {
+    pub id: Uuid,
+    pub path: String,
+    pub file_name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Set once the back end accepted the upload.
+    pub remote_ref: Option<String>,
+}
+
+impl Default for DraftAttachment {
+    fn default() -> Self {
+        DraftAttachment {
+            id: Uuid::new_v4(),
+            path: String::new(),
+            file_name: String::new(),
+            size: 0,
+            content_type: "application/octet-stream".into(),
+            remote_ref: None,
+        }
+    }
+}
+
+/// A line that is ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingLine {
+    pub product: Option<Product>,
+    pub description: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    /// Per unit, on the draft's price basis.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub unit_price: Decimal,
+    pub vat_code: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub vat_percent: Decimal,
+    pub extra_description: String,
+    pub extra: BTreeMap<String, String>,
+}
+
+/// An invoice that passed validation; stored in the outbox so that every retry sends exactly
+/// the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingInvoice {
+    pub identity: Uuid,
+    pub draft_id: Uuid,
+    pub administration_id: String,
+    pub relation: Relation,
+    pub address_id: Option<String>,
+    pub issue_date: NaiveDate,
+    pub reference: String,
+    pub price_basis: PriceBasis,
+    pub lines: Vec<OutgoingLine>,
+    /// The back end's references of the uploaded attachments.
+    pub attachments: Vec<String>,
+    pub extra: BTreeMap<String, String>,
+    pub totals: Totals,
+}
+
+impl OutgoingInvoice {
+    pub fn extra_bool(&self, key: &str) -> bool {
+        self.extra.get(key).map(|v| v == "true").unwrap_or(false)
+    }
+    pub fn extra_str(&self, key: &str) -> Option<&str> {
+        self.extra
+            .get(key)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// Totals and per-field problems of a draft, for the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub totals: Totals,
+    /// Per draft line (same index): its amounts, or `None` when it cannot be computed yet.
+    pub line_amounts: Vec<Option<LineAmounts>>,
+    pub issues: Vec<FieldIssue>,
+}
+
+/// Parses the draft, computes totals and lists what is wrong.
+pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
+    let issues = crate::validation::validate(draft, caps);
+    let mut inputs = Vec::new();
+    let mut index = Vec::new();
+    for (i, l) in draft.lines.iter().enumerate() {
+        if l.is_blank() {
+            continue;
+        }
+        let (Ok(q), Ok(p)) = (parse_decimal(&l.quantity), parse_decimal(&l.unit_price)) else {
+            continue;
+        };
+        let Some(rate) = crate::vat::find(&caps.vat_rates, &l.vat_code) else {
+            continue;
+        };
+        inputs.push(LineInput {
+            quantity: q,
+            unit_price: p,
+            vat_percent: rate.percent,
+            vat_code: rate.code.clone(),
+        });
+        index.push(i);
+    }
+    let totals = totals::compute(&inputs, draft.price_basis, caps.rounding);
+    let mut line_amounts = vec![None; draft.lines.len()];
+    for (k, i) in index.into_iter().enumerate() {
+        line_amounts[i] = Some(totals.lines[k].clone());
+    }
+    Evaluation {
+        totals,
+        line_amounts,
+        issues,
+    }
+}
+
+/// Turns a valid draft into the invoice to send. Fails with `Validation` and the per-field
+/// issues when the draft is not valid.
+pub fn to_outgoing(draft: &Draft, caps: &Capabilities) -> Result<OutgoingInvoice> {
+    let eval = evaluate(draft, caps);
+    if !eval.issues.is_empty() {
+        let n = eval.issues.len();
+        return Err(Error::new(
+            ErrorCode::Validation,
+            if n == 1 {
+                "Eén veld moet nog worden verbeterd.".to_string()
+            } else {
+                format!("{n} velden moeten nog worden verbeterd.")
+            },
+            if n == 1 {
+                "One field needs correcting.".to_string()
+            } else {
+                format!("{n} fields need correcting.")
+            },
+        )
+        .with_fields(eval.issues));
+    }
+    let relation = draft
+        .relation
+        .clone()
+        .ok_or_else(|| Error::internal("validated draft without relation"))?;
+    let issue_date = NaiveDate::parse_from_str(draft.issue_date.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::internal("validated draft with a bad date"))?;
+    let mut lines = Vec::new();
+    for (_, l) in draft.filled_lines() {
+        let rate = crate::vat::find(&caps.vat_rates, &l.vat_code)
+            .ok_or_else(|| Error::internal("validated line with unknown VAT"))?;
+        lines.push(OutgoingLine {
+            product: l.product.clone(),
+            description: l.description.trim().to_string(),
+            quantity: parse_decimal(&l.quantity).map_err(Error::internal)?,
+            unit_price: parse_decimal(&l.unit_price).map_err(Error::internal)?,
+            vat_code: rate.code.clone(),
+            vat_percent: rate.percent,
+            extra_description: l.extra_description.trim().to_string(),
+            extra: l.extra.clone(),
+        });
+    }
+    Ok(OutgoingInvoice {
+        identity: draft.identity,
+        draft_id: draft.id,
+        administration_id: draft.administration_id.clone().unwrap_or_default(),
+        relation,
+        address_id: draft.address_id.clone(),
+        issue_date,
+        reference: draft.reference.trim().to_string(),
+        price_basis: draft.price_basis,
+        lines,
+        attachments: draft
+            .attachments
+            .iter()
+            .filter_map(|a| a.remote_ref.clone())
+            .collect(),
+        extra: draft.extra.clone(),
+        totals: eval.totals,
+    })
+}

@@ -1,0 +1,1 @@
+//! Sending an invoice exactly once.

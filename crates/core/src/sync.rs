@@ -1,0 +1,1 @@
+//! Background refresh of the look-up cache.

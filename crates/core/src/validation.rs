@@ -1,0 +1,265 @@
+//! Checks before sending. Every problem names the form field it belongs to and says in
+//! Dutch and English what to do.
+
+use crate::backend::{Capabilities, FieldKind, FieldSpec};
+use crate::error::FieldIssue;
+use crate::i18n::Text;
+use crate::invoice::Draft;
+use crate::money::{parse_decimal, ParseError};
+use chrono::NaiveDate;
+
+fn issue(field: impl Into<String>, nl: impl Into<String>, en: impl Into<String>) -> FieldIssue {
+    FieldIssue {
+        field: field.into(),
+        message: Text::new(nl, en),
+    }
+}
+
+fn number_issue(field: String, what_nl: &str, what_en: &str, e: &ParseError, dp: u32) -> FieldIssue {
+    match e {
+        ParseError::Empty => issue(field, format!("Vul {what_nl} in."), format!("Enter {what_en}.")),
+        ParseError::TooManyDecimals => issue(
+            field,
+            format!("Gebruik hoogstens {dp} decimalen voor {what_nl}."),
+            format!("Use at most {dp} decimals for {what_en}."),
+        ),
+        ParseError::TooLarge => issue(
+            field,
+            format!("Dat is te groot voor {what_nl}."),
+            format!("That is too large for {what_en}."),
+        ),
+        ParseError::NotANumber => issue(
+            field,
+            format!("Dat is geen getal; typ {what_nl} als bijvoorbeeld 12,50."),
+            format!("That is not a number; type {what_en} like 12.50."),
+        ),
+    }
+}
+
+fn check_field(prefix: &str, spec: &FieldSpec, value: Option<&String>, out: &mut Vec<FieldIssue>) {
+    let field = format!("{prefix}{}", spec.key);
+    let v = value.map(|s| s.trim()).unwrap_or("");
+    if v.is_empty() {
+        if spec.required {
+            out.push(issue(
+                field,
+                format!("Vul '{}' in.", spec.label.nl),
+                format!("Fill in '{}'.", spec.label.en),
+            ));
+        }
+        return;
+    }
+    match &spec.kind {
+        FieldKind::Text { max_len: Some(max) } if v.chars().count() > *max => out.push(issue(
+            field,
+            format!("'{}' mag hoogstens {max} tekens hebben.", spec.label.nl),
+            format!("'{}' can have at most {max} characters.", spec.label.en),
+        )),
+        FieldKind::Bool if v != "true" && v != "false" => out.push(issue(
+            field,
+            "Kies ja of nee.",
+            "Choose yes or no.",
+        )),
+        FieldKind::Date if NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() => out.push(issue(
+            field,
+            "Dat is geen geldige datum.",
+            "That is not a valid date.",
+        )),
+        FieldKind::Number { max_dp } => match parse_decimal(v) {
+            Ok(d) if d.normalize().scale() > *max_dp => out.push(number_issue(
+                field,
+                "dit veld",
+                "this field",
+                &ParseError::TooManyDecimals,
+                *max_dp,
+            )),
+            Ok(_) => {}
+            Err(e) => out.push(number_issue(field, "dit veld", "this field", &e, *max_dp)),
+        },
+        FieldKind::Choice { options } if !options.iter().any(|o| o.value == v) => out.push(issue(
+            field,
+            format!("Kies een waarde uit de lijst voor '{}'.", spec.label.nl),
+            format!("Choose a value from the list for '{}'.", spec.label.en),
+        )),
+        _ => {}
+    }
+}
+
+/// Everything that is wrong with a draft, per field. Empty: ready to send.
+pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+    let mut out = Vec::new();
+    if caps.administrations
+        && draft
+            .administration_id
+            .as_deref()
+            .map(str::is_empty)
+            .unwrap_or(true)
+    {
+        out.push(issue(
+            "administration",
+            "Kies een administratie.",
+            "Choose an administration.",
+        ));
+    }
+    match &draft.relation {
+        None => out.push(issue(
+            "relation",
+            "Kies een relatie (klant).",
+            "Choose a relation (customer).",
+        )),
+        Some(r) if r.archived => out.push(issue(
+            "relation",
+            "Deze relatie is gearchiveerd; kies een andere.",
+            "This relation is archived; choose another.",
+        )),
+        _ => {}
+    }
+    if draft.issue_date.trim().is_empty() {
+        out.push(issue(
+            "issue_date",
+            "Vul de factuurdatum in.",
+            "Enter the invoice date.",
+        ));
+    } else if NaiveDate::parse_from_str(draft.issue_date.trim(), "%Y-%m-%d").is_err() {
+        out.push(issue(
+            "issue_date",
+            "Dat is geen geldige datum.",
+            "That is not a valid date.",
+        ));
+    }
+    if !caps.price_bases.contains(&draft.price_basis) {
+        out.push(issue(
+            "price_basis",
+            "Dit systeem rekent niet met prijzen op deze basis.",
+            "This system does not take prices on this basis.",
+        ));
+    }
+    let filled: Vec<_> = draft.filled_lines().collect();
+    if filled.is_empty() {
+        out.push(issue(
+            "lines",
+            "Voeg minstens één regel toe.",
+            "Add at least one line.",
+        ));
+    }
+    if let Some(max) = caps.max_lines {
+        if filled.len() > max {
+            out.push(issue(
+                "lines",
+                format!(
+                    "Dit systeem neemt hoogstens {max} regels per factuur; deze factuur heeft er {}.",
+                    filled.len()
+                ),
+                format!(
+                    "This system takes at most {max} lines per invoice; this one has {}.",
+                    filled.len()
+                ),
+            ));
+        }
+    }
+    for (i, l) in filled {
+        let p = format!("lines[{i}].");
+        if caps.product_required && l.product.is_none() {
+            out.push(issue(
+                format!("{p}product"),
+                "Kies een artikel.",
+                "Choose a product.",
+            ));
+        }
+        if let Some(prod) = &l.product {
+            if prod.archived {
+                out.push(issue(
+                    format!("{p}product"),
+                    "Dit artikel is gearchiveerd.",
+                    "This product is archived.",
+                ));
+            }
+        }
+        if !caps.product_required && l.product.is_none() && l.description.trim().is_empty() {
+            out.push(issue(
+                format!("{p}description"),
+                "Vul een omschrijving in.",
+                "Enter a description.",
+            ));
+        }
+        match parse_decimal(&l.quantity) {
+            Ok(q) if q.normalize().scale() > caps.quantity_dp => out.push(number_issue(
+                format!("{p}quantity"),
+                "het aantal",
+                "the quantity",
+                &ParseError::TooManyDecimals,
+                caps.quantity_dp,
+            )),
+            Ok(q) if q.is_zero() => out.push(issue(
+                format!("{p}quantity"),
+                "Het aantal mag niet 0 zijn.",
+                "The quantity cannot be 0.",
+            )),
+            Ok(_) => {}
+            Err(e) => out.push(number_issue(
+                format!("{p}quantity"),
+                "het aantal",
+                "the quantity",
+                &e,
+                caps.quantity_dp,
+            )),
+        }
+        match parse_decimal(&l.unit_price) {
+            Ok(v) if v.normalize().scale() > caps.price_dp => out.push(number_issue(
+                format!("{p}unit_price"),
+                "de prijs",
+                "the price",
+                &ParseError::TooManyDecimals,
+                caps.price_dp,
+            )),
+            Ok(_) => {}
+            Err(e) => out.push(number_issue(
+                format!("{p}unit_price"),
+                "de prijs",
+                "the price",
+                &e,
+                caps.price_dp,
+            )),
+        }
+        if crate::vat::find(&caps.vat_rates, &l.vat_code).is_none() {
+            out.push(issue(
+                format!("{p}vat_code"),
+                "Kies een btw-tarief dat deze administratie kent.",
+                "Choose a VAT rate this administration has.",
+            ));
+        }
+        for spec in &caps.line_fields {
+            check_field(&p, spec, l.extra.get(&spec.key), &mut out);
+        }
+    }
+    for spec in &caps.header_fields {
+        check_field("extra.", spec, draft.extra.get(&spec.key), &mut out);
+    }
+    if !draft.attachments.is_empty() && !caps.attachments {
+        out.push(issue(
+            "attachments",
+            "Dit systeem neemt geen bijlagen aan.",
+            "This system does not take attachments.",
+        ));
+    }
+    if let Some(max) = caps.max_attachment_bytes {
+        for (i, a) in draft.attachments.iter().enumerate() {
+            if a.size > max {
+                out.push(issue(
+                    format!("attachments[{i}]"),
+                    format!(
+                        "{} is te groot (hoogstens {} MB).",
+                        a.file_name,
+                        max / 1_000_000
+                    ),
+                    format!(
+                        "{} is too large (at most {} MB).",
+                        a.file_name,
+                        max / 1_000_000
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
