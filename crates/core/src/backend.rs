@@ -275,12 +275,18 @@ pub trait Backend: Send + Sync {
     async fn administrations(&self) -> Result<Vec<Administration>>;
 
     /// One page of relations, from `cursor` (`None`: from the start).
-    async fn sync_relations(&self, administration: &str, cursor: Option<&str>)
-        -> Result<SyncPage<Relation>>;
+    async fn sync_relations(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Relation>>;
 
     /// One page of products, from `cursor` (`None`: from the start).
-    async fn sync_products(&self, administration: &str, cursor: Option<&str>)
-        -> Result<SyncPage<Product>>;
+    async fn sync_products(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Product>>;
 
     /// The addresses of a relation, for choosing the invoice address.
     async fn addresses(&self, administration: &str, relation: &Relation) -> Result<Vec<Address>>;

@@ -54,7 +54,11 @@ pub fn parse_decimal(input: &str) -> Result<Decimal, ParseError> {
     } else {
         false
     };
-    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
         return Err(ParseError::NotANumber);
     }
     let last_dot = s.rfind('.');

@@ -1,6 +1,22 @@
-//! The local SQLite store.
+//! The local SQLite store: connections (never their secrets), drafts saved as the clerk types,
+//! the outbox of submissions, and the look-up cache of relations and products with FTS5.
+//!
+//! One writer connection and one reader connection in WAL mode, so a search never waits for
+//! a sync that is writing. Drafts are committed with `synchronous=FULL`: a commit that
+//! returned survives a power cut.
 
-use crate::error::{Error, ErrorCode};
+use crate::backend::{BackendKind, Product, Relation, RelationKind, SyncPage};
+use crate::error::{Error, ErrorCode, Result};
+use crate::invoice::{Draft, OutgoingInvoice};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+/// The file name of the store inside the app's data directory.
+pub const FILE_NAME: &str = "invoice-desk.sqlite3";
 
 /// Maps a SQLite failure to an error a clerk can act on.
 pub fn classify_sqlite_error(e: &rusqlite::Error) -> Error {
@@ -28,8 +44,1058 @@ pub fn classify_sqlite_error(e: &rusqlite::Error) -> Error {
                     "The local store is damaged.",
                 )
             }
+            C::CannotOpen | C::ReadOnly | C::PermissionDenied => {
+                return Error::new(
+                    ErrorCode::Io,
+                    "De lokale opslag kan niet worden geopend of beschreven. Controleer de rechten op de gegevensmap.",
+                    "The local store cannot be opened or written. Check the permissions of the data folder.",
+                )
+                .with_detail(e.to_string())
+            }
             _ => {}
         }
     }
     Error::store(e)
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        base_url TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        demo INTEGER NOT NULL DEFAULT 0,
+        administration_id TEXT,
+        config TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE drafts (
+        id TEXT PRIMARY KEY,
+        connection_id TEXT NOT NULL,
+        open INTEGER NOT NULL DEFAULT 1,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX drafts_open ON drafts(connection_id, open, updated_at);
+    CREATE TABLE outbox (
+        draft_id TEXT PRIMARY KEY,
+        connection_id TEXT NOT NULL,
+        identity TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        payload TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        remote_id TEXT,
+        number TEXT,
+        message TEXT,
+        relation_name TEXT NOT NULL DEFAULT '',
+        total_gross TEXT NOT NULL DEFAULT '0',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_conn ON outbox(connection_id, updated_at);
+    CREATE TABLE relations (
+        rid INTEGER PRIMARY KEY,
+        connection_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        number TEXT,
+        email TEXT,
+        city TEXT,
+        vat_number TEXT,
+        archived INTEGER NOT NULL,
+        UNIQUE(connection_id, scope, id)
+    );
+    CREATE VIRTUAL TABLE relations_fts USING fts5(
+        name, number, email, city, content='', contentless_delete=1,
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
+    CREATE TABLE products (
+        pid INTEGER PRIMARY KEY,
+        connection_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        id TEXT NOT NULL,
+        code TEXT,
+        description TEXT NOT NULL,
+        price_excl TEXT,
+        price_incl TEXT,
+        vat_code TEXT,
+        grp TEXT,
+        archived INTEGER NOT NULL,
+        UNIQUE(connection_id, scope, id)
+    );
+    CREATE VIRTUAL TABLE products_fts USING fts5(
+        code, description, grp, content='', contentless_delete=1,
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
+    CREATE TABLE sync_state (
+        connection_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        cursor TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        synced_at TEXT,
+        PRIMARY KEY (connection_id, scope, entity)
+    );
+    "#,
+];
+
+/// A connection as stored: everything but its secrets, which live in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionRecord {
+    pub id: String,
+    pub kind: BackendKind,
+    pub name: String,
+    pub base_url: String,
+    /// `app_token`, `oauth` or `none`.
+    pub auth: String,
+    pub demo: bool,
+    pub administration_id: Option<String>,
+    /// Non-secret settings of the connection (OAuth client id, redirect port, …).
+    pub config: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a submission is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionState {
+    Draft,
+    Queued,
+    Sending,
+    Sent,
+    Refused,
+    Uncertain,
+}
+
+impl SubmissionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionState::Draft => "draft",
+            SubmissionState::Queued => "queued",
+            SubmissionState::Sending => "sending",
+            SubmissionState::Sent => "sent",
+            SubmissionState::Refused => "refused",
+            SubmissionState::Uncertain => "uncertain",
+        }
+    }
+    pub fn parse(s: &str) -> SubmissionState {
+        match s {
+            "queued" => SubmissionState::Queued,
+            "sending" => SubmissionState::Sending,
+            "sent" => SubmissionState::Sent,
+            "refused" => SubmissionState::Refused,
+            "uncertain" => SubmissionState::Uncertain,
+            _ => SubmissionState::Draft,
+        }
+    }
+}
+
+/// One row of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub draft_id: Uuid,
+    pub connection_id: String,
+    pub identity: Uuid,
+    pub state: SubmissionState,
+    pub payload: Option<OutgoingInvoice>,
+    pub attempts: u32,
+    pub remote_id: Option<String>,
+    pub number: Option<String>,
+    pub message: Option<String>,
+    pub relation_name: String,
+    pub total_gross: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which look-up list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Relations,
+    Products,
+}
+
+impl Entity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Entity::Relations => "relations",
+            Entity::Products => "products",
+        }
+    }
+}
+
+/// Where a sync of one list stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCursor {
+    pub cursor: Option<String>,
+    pub done: bool,
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+/// The store. Cheap to share behind an `Arc`.
+pub struct Store {
+    write: Mutex<Connection>,
+    read: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(3000))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a consistent SQLite connection behind
+    // (transactions roll back on drop), so a poisoned lock is safe to reuse.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Builds an FTS5 query for type-ahead: each word is a prefix, all words must match.
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    if words.is_empty() {
+        None
+    } else {
+        Some(words.join(" "))
+    }
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339()
+}
+
+fn parse_time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now())
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. A damaged file is never overwritten: it is
+    /// copied aside first and the error says where the copy is.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::new(
+                ErrorCode::Io,
+                "De gegevensmap kan niet worden gemaakt.",
+                "The data folder cannot be created.",
+            )
+            .with_detail(e.to_string())
+        })?;
+        let path = dir.join(FILE_NAME);
+        match Self::open_file(&path) {
+            Ok(s) => Ok(s),
+            Err(e) if e.code == ErrorCode::StoreCorrupt => {
+                let copy = Self::keep_damaged_copy(&path)?;
+                Err(Error::new(
+                    ErrorCode::StoreCorrupt,
+                    format!(
+                        "De lokale opslag is beschadigd. Er is een kopie bewaard als {}. Niets is overschreven.",
+                        copy.display()
+                    ),
+                    format!(
+                        "The local store is damaged. A copy was kept as {}. Nothing was overwritten.",
+                        copy.display()
+                    ),
+                )
+                .with_detail(copy.display().to_string()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves a damaged store aside (keeping it) so a fresh one can be started. Returns the
+    /// path of the kept file.
+    pub fn set_aside_damaged(dir: &Path) -> Result<PathBuf> {
+        let path = dir.join(FILE_NAME);
+        let copy = Self::keep_damaged_copy(&path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{}", path.display(), suffix));
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(|e| {
+                    Error::new(
+                        ErrorCode::Io,
+                        "Het beschadigde bestand kan niet opzij worden gezet.",
+                        "The damaged file cannot be set aside.",
+                    )
+                    .with_detail(e.to_string())
+                })?;
+            }
+        }
+        Ok(copy)
+    }
+
+    fn keep_damaged_copy(path: &Path) -> Result<PathBuf> {
+        let stamp = Utc::now().format("%Y%m%d-%H%M%S");
+        let copy = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
+        if !copy.exists() {
+            std::fs::copy(path, &copy).map_err(|e| {
+                Error::new(
+                    ErrorCode::Io,
+                    "De beschadigde opslag kan niet worden gekopieerd.",
+                    "The damaged store cannot be copied.",
+                )
+                .with_detail(e.to_string())
+            })?;
+            for suffix in ["-wal", "-shm"] {
+                let side = PathBuf::from(format!("{}{}", path.display(), suffix));
+                if side.exists() {
+                    let _ = std::fs::copy(&side, format!("{}{}", copy.display(), suffix));
+                }
+            }
+        }
+        Ok(copy)
+    }
+
+    fn open_file(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let write = Connection::open_with_flags(path, flags)?;
+        configure(&write)?;
+        // Detect damage before anything is written.
+        let check: String = write
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(|e| classify_sqlite_error(&e))?;
+        if check != "ok" {
+            return Err(Error::new(
+                ErrorCode::StoreCorrupt,
+                "De lokale opslag is beschadigd.",
+                "The local store is damaged.",
+            )
+            .with_detail(check));
+        }
+        let mode: String = write.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        tracing::debug!(journal_mode = %mode, "store opened");
+        write.pragma_update(None, "synchronous", "FULL")?;
+        Self::migrate(&write)?;
+        let read = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&read)?;
+        Ok(Store {
+            write: Mutex::new(write),
+            read: Mutex::new(read),
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// A store in memory, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let name = format!("file:mem-{}?mode=memory&cache=shared", Uuid::new_v4());
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let write = Connection::open_with_flags(&name, flags)?;
+        configure(&write)?;
+        Self::migrate(&write)?;
+        let read = Connection::open_with_flags(&name, flags)?;
+        configure(&read)?;
+        Ok(Store {
+            write: Mutex::new(write),
+            read: Mutex::new(read),
+            path: None,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn migrate(conn: &Connection) -> Result<()> {
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(Error::new(
+                ErrorCode::Store,
+                "Deze opslag is gemaakt door een nieuwere versie van Invoice Desk. Werk de app bij.",
+                "This store was made by a newer version of Invoice Desk. Update the app.",
+            ));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    // ---- settings ----
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        let c = lock(&self.read);
+        Ok(
+            c.query_row("SELECT value FROM settings WHERE key=?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        )
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        let c = lock(&self.write);
+        c.execute(
+            "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    // ---- connections ----
+
+    pub fn connections(&self) -> Result<Vec<ConnectionRecord>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare(
+            "SELECT id,kind,name,base_url,auth,demo,administration_id,config,created_at FROM connections ORDER BY demo, created_at",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, name, base_url, auth, demo, administration_id, config, created) = row?;
+            let Some(kind) = BackendKind::parse(&kind) else {
+                tracing::warn!(%id, "skipping a connection of an unknown kind");
+                continue;
+            };
+            out.push(ConnectionRecord {
+                id,
+                kind,
+                name,
+                base_url,
+                auth,
+                demo,
+                administration_id,
+                config: serde_json::from_str(&config).unwrap_or(serde_json::Value::Null),
+                created_at: parse_time(&created),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn connection(&self, id: &str) -> Result<Option<ConnectionRecord>> {
+        Ok(self.connections()?.into_iter().find(|c| c.id == id))
+    }
+
+    pub fn upsert_connection(&self, c: &ConnectionRecord) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "INSERT INTO connections(id,kind,name,base_url,auth,demo,administration_id,config,created_at)
+             VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)
+             ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, name=excluded.name, base_url=excluded.base_url,
+               auth=excluded.auth, demo=excluded.demo, administration_id=excluded.administration_id, config=excluded.config",
+            params![
+                c.id,
+                c.kind.as_str(),
+                c.name,
+                c.base_url,
+                c.auth,
+                c.demo,
+                c.administration_id,
+                c.config.to_string(),
+                c.created_at.to_rfc3339()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_administration(&self, connection_id: &str, administration_id: &str) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE connections SET administration_id=?2 WHERE id=?1",
+            params![connection_id, administration_id],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a connection and its cache. Drafts and the outbox stay: history is not lost.
+    pub fn delete_connection(&self, id: &str) -> Result<()> {
+        let mut w = lock(&self.write);
+        let tx = w.transaction()?;
+        tx.execute("DELETE FROM connections WHERE id=?1", [id])?;
+        tx.execute(
+            "DELETE FROM relations_fts WHERE rowid IN (SELECT rid FROM relations WHERE connection_id=?1)",
+            [id],
+        )?;
+        tx.execute("DELETE FROM relations WHERE connection_id=?1", [id])?;
+        tx.execute(
+            "DELETE FROM products_fts WHERE rowid IN (SELECT pid FROM products WHERE connection_id=?1)",
+            [id],
+        )?;
+        tx.execute("DELETE FROM products WHERE connection_id=?1", [id])?;
+        tx.execute("DELETE FROM sync_state WHERE connection_id=?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // ---- drafts ----
+
+    /// Saves the draft as it is. Called on every change.
+    pub fn save_draft(&self, draft: &Draft) -> Result<()> {
+        let body = serde_json::to_string(draft).map_err(Error::internal)?;
+        let w = lock(&self.write);
+        w.execute(
+            "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)
+             ON CONFLICT(id) DO UPDATE SET connection_id=excluded.connection_id, body=excluded.body, updated_at=excluded.updated_at
+             WHERE drafts.open=1",
+            params![draft.id.to_string(), draft.connection_id, body, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn draft(&self, id: Uuid) -> Result<Option<Draft>> {
+        let c = lock(&self.read);
+        let body: Option<String> = c
+            .query_row(
+                "SELECT body FROM drafts WHERE id=?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body.and_then(|b| decode_draft(&b)))
+    }
+
+    /// Whether the draft can still be edited (not yet handed to the outbox).
+    pub fn draft_is_open(&self, id: Uuid) -> Result<bool> {
+        let c = lock(&self.read);
+        Ok(c.query_row(
+            "SELECT open FROM drafts WHERE id=?1",
+            [id.to_string()],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(true))
+    }
+
+    /// The most recently edited open draft of a connection.
+    pub fn open_draft(&self, connection_id: &str) -> Result<Option<Draft>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare(
+            "SELECT body FROM drafts WHERE connection_id=?1 AND open=1 ORDER BY updated_at DESC LIMIT 5",
+        )?;
+        let bodies: Vec<String> = st
+            .query_map([connection_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(bodies.iter().find_map(|b| decode_draft(b)))
+    }
+
+    // ---- outbox ----
+
+    /// Hands a draft to the outbox: one transaction closes the draft for editing and writes
+    /// the outbox row with the invoice exactly as it will be sent. Idempotent: a second call
+    /// for the same draft returns the existing row.
+    pub fn enqueue(&self, draft: &Draft, invoice: &OutgoingInvoice) -> Result<OutboxEntry> {
+        let payload = serde_json::to_string(invoice).map_err(Error::internal)?;
+        let body = serde_json::to_string(draft).map_err(Error::internal)?;
+        {
+            let mut w = lock(&self.write);
+            let tx = w.transaction()?;
+            let t = now();
+            tx.execute(
+                "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,0,?3,?4)
+                 ON CONFLICT(id) DO UPDATE SET open=0, body=CASE WHEN drafts.open=1 THEN excluded.body ELSE drafts.body END, updated_at=excluded.updated_at",
+                params![draft.id.to_string(), draft.connection_id, body, t],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox(draft_id,connection_id,identity,state,payload,relation_name,total_gross,created_at,updated_at)
+                 VALUES(?1,?2,?3,'queued',?4,?5,?6,?7,?7)
+                 ON CONFLICT(draft_id) DO NOTHING",
+                params![
+                    draft.id.to_string(),
+                    draft.connection_id,
+                    invoice.identity.to_string(),
+                    payload,
+                    invoice.relation.name,
+                    invoice.totals.gross.to_string(),
+                    t
+                ],
+            )?;
+            tx.commit()?;
+        }
+        self.outbox_entry(draft.id)?
+            .ok_or_else(|| Error::internal("outbox row missing after enqueue"))
+    }
+
+    /// Rewrites a draft's body whether or not it is open (used while sending, to keep the
+    /// uploaded attachment references).
+    pub fn replace_draft_body(&self, draft: &Draft) -> Result<()> {
+        let body = serde_json::to_string(draft).map_err(Error::internal)?;
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE drafts SET body=?2 WHERE id=?1",
+            params![draft.id.to_string(), body],
+        )?;
+        Ok(())
+    }
+
+    /// After a refusal: the draft is open again for the clerk, under a new identity (the
+    /// refused one is spent), and its outbox row stays as history.
+    pub fn reopen_with_new_identity(&self, draft_id: Uuid) -> Result<Option<Draft>> {
+        let Some(mut draft) = self.draft(draft_id)? else {
+            return Ok(None);
+        };
+        let old = draft.id;
+        draft.id = Uuid::new_v4();
+        draft.identity = Uuid::new_v4();
+        draft.updated_at = Utc::now();
+        let body = serde_json::to_string(&draft).map_err(Error::internal)?;
+        let w = lock(&self.write);
+        w.execute(
+            "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)",
+            params![draft.id.to_string(), draft.connection_id, body, now()],
+        )?;
+        tracing::debug!(%old, new = %draft.id, "refused draft reopened");
+        Ok(Some(draft))
+    }
+
+    pub fn set_outbox_state(
+        &self,
+        draft_id: Uuid,
+        state: SubmissionState,
+        message: Option<&str>,
+    ) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE outbox SET state=?2, message=?3, updated_at=?4,
+               attempts = attempts + CASE WHEN ?2='sending' THEN 1 ELSE 0 END
+             WHERE draft_id=?1",
+            params![draft_id.to_string(), state.as_str(), message, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_sent(&self, draft_id: Uuid, remote_id: &str, number: Option<&str>) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4 WHERE draft_id=?1",
+            params![draft_id.to_string(), remote_id, number, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps the uploaded attachment references in the outbox payload, so a retry does not
+    /// upload again.
+    pub fn update_payload(&self, draft_id: Uuid, invoice: &OutgoingInvoice) -> Result<()> {
+        let payload = serde_json::to_string(invoice).map_err(Error::internal)?;
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE outbox SET payload=?2, updated_at=?3 WHERE draft_id=?1",
+            params![draft_id.to_string(), payload, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn outbox_entry(&self, draft_id: Uuid) -> Result<Option<OutboxEntry>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare(&format!("{OUTBOX_SELECT} WHERE draft_id=?1"))?;
+        Ok(st
+            .query_row([draft_id.to_string()], outbox_row)
+            .optional()?)
+    }
+
+    /// The outbox of a connection, newest first.
+    pub fn outbox(&self, connection_id: &str, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare(&format!(
+            "{OUTBOX_SELECT} WHERE connection_id=?1 ORDER BY created_at DESC LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![connection_id, limit as i64], outbox_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Submissions that still need work (queued, sending, uncertain), oldest first.
+    pub fn pending(&self) -> Result<Vec<OutboxEntry>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare(&format!(
+            "{OUTBOX_SELECT} WHERE state IN ('queued','sending','uncertain') ORDER BY created_at"
+        ))?;
+        let rows = st.query_map([], outbox_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- look-up cache ----
+
+    /// Applies one sync page of relations in one transaction.
+    pub fn apply_relations(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        page: &SyncPage<Relation>,
+    ) -> Result<()> {
+        let mut w = lock(&self.write);
+        let tx = w.transaction()?;
+        if page.full_reload {
+            tx.execute(
+                "DELETE FROM relations_fts WHERE rowid IN (SELECT rid FROM relations WHERE connection_id=?1 AND scope=?2)",
+                params![connection_id, scope],
+            )?;
+            tx.execute(
+                "DELETE FROM relations WHERE connection_id=?1 AND scope=?2",
+                params![connection_id, scope],
+            )?;
+        }
+        {
+            let mut find = tx.prepare_cached(
+                "SELECT rid FROM relations WHERE connection_id=?1 AND scope=?2 AND id=?3",
+            )?;
+            let mut del_fts = tx.prepare_cached("DELETE FROM relations_fts WHERE rowid=?1")?;
+            let mut del = tx.prepare_cached("DELETE FROM relations WHERE rid=?1")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO relations(connection_id,scope,id,kind,name,number,email,city,vat_number,archived)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            )?;
+            let mut ins_fts = tx.prepare_cached(
+                "INSERT INTO relations_fts(rowid,name,number,email,city) VALUES(?1,?2,?3,?4,?5)",
+            )?;
+            let mut remove = |id: &str| -> rusqlite::Result<()> {
+                if let Some(rid) = find
+                    .query_row(params![connection_id, scope, id], |r| r.get::<_, i64>(0))
+                    .optional()?
+                {
+                    del_fts.execute([rid])?;
+                    del.execute([rid])?;
+                }
+                Ok(())
+            };
+            for id in &page.removed {
+                remove(id)?;
+            }
+            for r in &page.items {
+                remove(&r.id)?;
+                ins.execute(params![
+                    connection_id,
+                    scope,
+                    r.id,
+                    r.kind.as_str(),
+                    r.name,
+                    r.number,
+                    r.email,
+                    r.city,
+                    r.vat_number,
+                    r.archived
+                ])?;
+                let rid = tx.last_insert_rowid();
+                if !r.archived {
+                    ins_fts.execute(params![rid, r.name, r.number, r.email, r.city])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies one sync page of products in one transaction.
+    pub fn apply_products(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        page: &SyncPage<Product>,
+    ) -> Result<()> {
+        let mut w = lock(&self.write);
+        let tx = w.transaction()?;
+        if page.full_reload {
+            tx.execute(
+                "DELETE FROM products_fts WHERE rowid IN (SELECT pid FROM products WHERE connection_id=?1 AND scope=?2)",
+                params![connection_id, scope],
+            )?;
+            tx.execute(
+                "DELETE FROM products WHERE connection_id=?1 AND scope=?2",
+                params![connection_id, scope],
+            )?;
+        }
+        {
+            let mut find = tx.prepare_cached(
+                "SELECT pid FROM products WHERE connection_id=?1 AND scope=?2 AND id=?3",
+            )?;
+            let mut del_fts = tx.prepare_cached("DELETE FROM products_fts WHERE rowid=?1")?;
+            let mut del = tx.prepare_cached("DELETE FROM products WHERE pid=?1")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            )?;
+            let mut ins_fts = tx.prepare_cached(
+                "INSERT INTO products_fts(rowid,code,description,grp) VALUES(?1,?2,?3,?4)",
+            )?;
+            let mut remove = |id: &str| -> rusqlite::Result<()> {
+                if let Some(pid) = find
+                    .query_row(params![connection_id, scope, id], |r| r.get::<_, i64>(0))
+                    .optional()?
+                {
+                    del_fts.execute([pid])?;
+                    del.execute([pid])?;
+                }
+                Ok(())
+            };
+            for id in &page.removed {
+                remove(id)?;
+            }
+            for p in &page.items {
+                remove(&p.id)?;
+                ins.execute(params![
+                    connection_id,
+                    scope,
+                    p.id,
+                    p.code,
+                    p.description,
+                    p.price_excl.map(|d| d.to_string()),
+                    p.price_incl.map(|d| d.to_string()),
+                    p.vat_code,
+                    p.group,
+                    p.archived
+                ])?;
+                let pid = tx.last_insert_rowid();
+                if !p.archived {
+                    ins_fts.execute(params![pid, p.code, p.description, p.group])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Type-ahead over the cached relations: every word a prefix of a name, number, e-mail or
+    /// city word. Archived relations are hidden. An exact number match comes first.
+    pub fn search_relations(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Relation>> {
+        let c = lock(&self.read);
+        let limit = limit.clamp(1, 200) as i64;
+        let rows: Vec<Relation> = match fts_query(query) {
+            None => {
+                let mut st = c.prepare_cached(
+                    "SELECT id,kind,name,number,email,city,vat_number,archived FROM relations
+                     WHERE connection_id=?1 AND scope=?2 AND archived=0
+                     ORDER BY kind='unknown' DESC, name COLLATE NOCASE LIMIT ?3",
+                )?;
+                let r = st
+                    .query_map(params![connection_id, scope, limit], relation_row)?
+                    .collect::<rusqlite::Result<_>>()?;
+                r
+            }
+            Some(q) => {
+                let mut st = c.prepare_cached(
+                    "SELECT r.id,r.kind,r.name,r.number,r.email,r.city,r.vat_number,r.archived
+                     FROM relations_fts f JOIN relations r ON r.rid=f.rowid
+                     WHERE relations_fts MATCH ?3 AND r.connection_id=?1 AND r.scope=?2 AND r.archived=0
+                     ORDER BY (r.number = ?4) DESC, f.rank, r.name COLLATE NOCASE LIMIT ?5",
+                )?;
+                let r = st
+                    .query_map(
+                        params![connection_id, scope, q, query.trim(), limit],
+                        relation_row,
+                    )?
+                    .collect::<rusqlite::Result<_>>()?;
+                r
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Type-ahead over the cached products (code, description, group). Archived hidden.
+    pub fn search_products(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Product>> {
+        let c = lock(&self.read);
+        let limit = limit.clamp(1, 200) as i64;
+        let rows: Vec<Product> = match fts_query(query) {
+            None => {
+                let mut st = c.prepare_cached(
+                    "SELECT id,code,description,price_excl,price_incl,vat_code,grp,archived FROM products
+                     WHERE connection_id=?1 AND scope=?2 AND archived=0
+                     ORDER BY description COLLATE NOCASE LIMIT ?3",
+                )?;
+                let r = st
+                    .query_map(params![connection_id, scope, limit], product_row)?
+                    .collect::<rusqlite::Result<_>>()?;
+                r
+            }
+            Some(q) => {
+                let mut st = c.prepare_cached(
+                    "SELECT p.id,p.code,p.description,p.price_excl,p.price_incl,p.vat_code,p.grp,p.archived
+                     FROM products_fts f JOIN products p ON p.pid=f.rowid
+                     WHERE products_fts MATCH ?3 AND p.connection_id=?1 AND p.scope=?2 AND p.archived=0
+                     ORDER BY (p.code = ?4) DESC, f.rank, p.description COLLATE NOCASE LIMIT ?5",
+                )?;
+                let r = st
+                    .query_map(
+                        params![connection_id, scope, q, query.trim(), limit],
+                        product_row,
+                    )?
+                    .collect::<rusqlite::Result<_>>()?;
+                r
+            }
+        };
+        Ok(rows)
+    }
+
+    /// All cached relations matching a name or e-mail exactly (case-insensitive), to warn
+    /// about ambiguous matches.
+    pub fn relations_named(&self, connection_id: &str, scope: &str, name: &str) -> Result<usize> {
+        let c = lock(&self.read);
+        Ok(c.query_row(
+            "SELECT COUNT(*) FROM relations WHERE connection_id=?1 AND scope=?2 AND archived=0 AND (name=?3 COLLATE NOCASE OR email=?3 COLLATE NOCASE)",
+            params![connection_id, scope, name],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+
+    /// (relations, products) in the cache, archived ones not counted.
+    pub fn cache_counts(&self, connection_id: &str, scope: &str) -> Result<(usize, usize)> {
+        let c = lock(&self.read);
+        let rel: i64 = c.query_row(
+            "SELECT COUNT(*) FROM relations WHERE connection_id=?1 AND scope=?2 AND archived=0",
+            params![connection_id, scope],
+            |r| r.get(0),
+        )?;
+        let prod: i64 = c.query_row(
+            "SELECT COUNT(*) FROM products WHERE connection_id=?1 AND scope=?2 AND archived=0",
+            params![connection_id, scope],
+            |r| r.get(0),
+        )?;
+        Ok((rel as usize, prod as usize))
+    }
+
+    pub fn sync_cursor(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        entity: Entity,
+    ) -> Result<SyncCursor> {
+        let c = lock(&self.read);
+        let row = c
+            .query_row(
+                "SELECT cursor,done,synced_at FROM sync_state WHERE connection_id=?1 AND scope=?2 AND entity=?3",
+                params![connection_id, scope, entity.as_str()],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(match row {
+            Some((cursor, done, at)) => SyncCursor {
+                cursor,
+                done,
+                synced_at: at.map(|s| parse_time(&s)),
+            },
+            None => SyncCursor {
+                cursor: None,
+                done: false,
+                synced_at: None,
+            },
+        })
+    }
+
+    pub fn set_sync_cursor(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        entity: Entity,
+        cursor: &str,
+        done: bool,
+    ) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "INSERT INTO sync_state(connection_id,scope,entity,cursor,done,synced_at) VALUES(?1,?2,?3,?4,?5,CASE WHEN ?5 THEN ?6 END)
+             ON CONFLICT(connection_id,scope,entity) DO UPDATE SET cursor=excluded.cursor, done=excluded.done,
+               synced_at=COALESCE(excluded.synced_at, sync_state.synced_at)",
+            params![connection_id, scope, entity.as_str(), cursor, done, now()],
+        )?;
+        Ok(())
+    }
+}
+
+const OUTBOX_SELECT: &str = "SELECT draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at FROM outbox";
+
+fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let draft_id: String = r.get(0)?;
+    let identity: String = r.get(2)?;
+    let payload: Option<String> = r.get(4)?;
+    Ok(OutboxEntry {
+        draft_id: Uuid::parse_str(&draft_id).unwrap_or_default(),
+        connection_id: r.get(1)?,
+        identity: Uuid::parse_str(&identity).unwrap_or_default(),
+        state: SubmissionState::parse(&r.get::<_, String>(3)?),
+        payload: payload.and_then(|p| serde_json::from_str(&p).ok()),
+        attempts: r.get(5)?,
+        remote_id: r.get(6)?,
+        number: r.get(7)?,
+        message: r.get(8)?,
+        relation_name: r.get(9)?,
+        total_gross: r.get(10)?,
+        created_at: parse_time(&r.get::<_, String>(11)?),
+        updated_at: parse_time(&r.get::<_, String>(12)?),
+    })
+}
+
+fn relation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Relation> {
+    Ok(Relation {
+        id: r.get(0)?,
+        kind: RelationKind::parse(&r.get::<_, String>(1)?).unwrap_or(RelationKind::Unknown),
+        name: r.get(2)?,
+        number: r.get(3)?,
+        email: r.get(4)?,
+        city: r.get(5)?,
+        vat_number: r.get(6)?,
+        archived: r.get(7)?,
+    })
+}
+
+fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    let dec = |s: Option<String>| s.and_then(|s| s.parse().ok());
+    Ok(Product {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        description: r.get(2)?,
+        price_excl: dec(r.get(3)?),
+        price_incl: dec(r.get(4)?),
+        vat_code: r.get(5)?,
+        group: r.get(6)?,
+        archived: r.get(7)?,
+    })
+}
+
+fn decode_draft(body: &str) -> Option<Draft> {
+    match serde_json::from_str::<Draft>(body) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = %e, "a stored draft could not be read");
+            None
+        }
+    }
 }

@@ -1,1 +1,295 @@
 //! Sending an invoice exactly once.
+//!
+//! 1. The draft is validated and written to the outbox (state `queued`) with the invoice
+//!    exactly as it will be sent and its identity, before the first byte goes out. The draft is
+//!    closed for editing in the same transaction.
+//! 2. Attachments not yet uploaded are uploaded; each reference is stored as it arrives, so a
+//!    retry never uploads a file twice.
+//! 3. The invoice is sent with its identity (`sending`, attempts + 1).
+//!    - an answer: `sent`, with the back end's id and number;
+//!    - a refusal: `refused`; the draft goes back to the clerk with the messages on the fields,
+//!      under a new identity (the refused one is spent: AFAS would replay the refusal);
+//!    - nothing was received by the back end (offline, 5xx, 429): `queued`, retried later with
+//!      the same identity;
+//!    - the request went out and no answer came: the back end is asked whether the invoice
+//!      exists; found is `sent`, not found is `queued`, and when it cannot tell, `uncertain`,
+//!      and the clerk is told exactly that.
+
+use crate::backend::{Backend, Capabilities, Lookup, Receipt, Upload};
+use crate::error::{Error, ErrorCode, Result};
+use crate::invoice::{to_outgoing, Draft, OutgoingInvoice};
+use crate::store::{OutboxEntry, Store, SubmissionState};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Progress of one attachment upload: attachment id, bytes sent, total bytes.
+pub type UploadProgress<'a> = &'a (dyn Fn(Uuid, u64, u64) + Send + Sync);
+
+/// How a submission ended for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent(Receipt),
+    /// The back end refused it; the draft is open again with a fresh identity.
+    Refused(Error),
+    /// Not sent yet; it will be retried with the same identity.
+    Queued(Error),
+    /// It may or may not have arrived; the user must check.
+    Uncertain(Error),
+}
+
+impl Outcome {
+    pub fn state(&self) -> SubmissionState {
+        match self {
+            Outcome::Sent(_) => SubmissionState::Sent,
+            Outcome::Refused(_) => SubmissionState::Refused,
+            Outcome::Queued(_) => SubmissionState::Queued,
+            Outcome::Uncertain(_) => SubmissionState::Uncertain,
+        }
+    }
+}
+
+/// How often and how patiently to retry within one submission.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(400),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with jitter, or the back end's Retry-After when it asked.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(d) = retry_after {
+            return d.min(self.max_delay.max(Duration::from_secs(60)));
+        }
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(10))
+            .min(self.max_delay);
+        // Jitter in [50 %, 100 %] of the delay, from the clock's low bits (no RNG dependency).
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let frac = 0.5 + (nanos % 1000) as f64 / 2000.0;
+        exp.mul_f64(frac)
+    }
+}
+
+/// Reads an attachment from disk.
+fn read_attachment(path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        Error::new(
+            ErrorCode::Io,
+            format!("De bijlage {path} kan niet worden gelezen. Bestaat het bestand nog?"),
+            format!("The attachment {path} cannot be read. Does the file still exist?"),
+        )
+        .with_detail(e.to_string())
+        .with_field("attachments")
+    })
+}
+
+/// Hands a draft to the outbox (if it is not there yet) and sends it.
+pub async fn submit_draft(
+    store: &Store,
+    backend: &dyn Backend,
+    caps: &Capabilities,
+    draft_id: Uuid,
+    policy: RetryPolicy,
+    progress: UploadProgress<'_>,
+) -> Result<Outcome> {
+    if let Some(entry) = store.outbox_entry(draft_id)? {
+        return resume(store, backend, entry, policy, progress).await;
+    }
+    let draft = store.draft(draft_id)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            "Deze factuur is niet gevonden.",
+            "This invoice was not found.",
+        )
+    })?;
+    let invoice = to_outgoing(&draft, caps)?;
+    let entry = store.enqueue(&draft, &invoice)?;
+    resume(store, backend, entry, policy, progress).await
+}
+
+/// Continues a submission from the outbox: after a restart, a queued retry, or a double click.
+pub async fn resume(
+    store: &Store,
+    backend: &dyn Backend,
+    entry: OutboxEntry,
+    policy: RetryPolicy,
+    progress: UploadProgress<'_>,
+) -> Result<Outcome> {
+    if entry.state == SubmissionState::Sent {
+        return Ok(Outcome::Sent(Receipt {
+            remote_id: entry.remote_id.unwrap_or_default(),
+            number: entry.number,
+            total_gross: None,
+            warnings: Vec::new(),
+        }));
+    }
+    let mut invoice = entry
+        .payload
+        .clone()
+        .ok_or_else(|| Error::internal("outbox row without its invoice"))?;
+    let mut draft = store.draft(entry.draft_id)?;
+
+    // Attachments: upload what is not uploaded yet, storing each reference at once.
+    if let Some(d) = draft.as_mut() {
+        if let Err(e) = upload_attachments(store, backend, d, &mut invoice, progress).await {
+            return settle_failure(store, backend, &entry, &invoice, e, false).await;
+        }
+    }
+
+    let mut attempt = 0u32;
+    loop {
+        store.set_outbox_state(entry.draft_id, SubmissionState::Sending, None)?;
+        let was_uncertain = entry.state == SubmissionState::Uncertain && attempt == 0;
+        let result = if was_uncertain {
+            // A previous attempt may have arrived: ask first.
+            match backend.lookup(&invoice).await {
+                Ok(Lookup::Found(r)) => Ok(r),
+                Ok(Lookup::NotFound) => backend.submit(&invoice).await,
+                Ok(Lookup::CannotTell) => Err(uncertain_error()),
+                Err(e) => Err(e),
+            }
+        } else {
+            backend.submit(&invoice).await
+        };
+        match result {
+            Ok(receipt) => {
+                store.mark_sent(
+                    entry.draft_id,
+                    &receipt.remote_id,
+                    receipt.number.as_deref(),
+                )?;
+                return Ok(Outcome::Sent(receipt));
+            }
+            Err(e) if e.code.is_transient() && attempt + 1 < policy.attempts => {
+                if e.code == ErrorCode::Uncertain {
+                    // Ask before sending again.
+                    match backend.lookup(&invoice).await {
+                        Ok(Lookup::Found(r)) => {
+                            store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                            return Ok(Outcome::Sent(r));
+                        }
+                        Ok(Lookup::NotFound) => {}
+                        Ok(Lookup::CannotTell) | Err(_) => {
+                            return settle_failure(store, backend, &entry, &invoice, e, true).await
+                        }
+                    }
+                }
+                let wait = policy.delay(attempt, e.retry_after);
+                tracing::info!(code = ?e.code, ?wait, attempt, "submission will be retried");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Err(e) => return settle_failure(store, backend, &entry, &invoice, e, false).await,
+        }
+    }
+}
+
+fn uncertain_error() -> Error {
+    Error::new(
+        ErrorCode::Uncertain,
+        "Het is niet zeker of de factuur is aangekomen: het antwoord bleef uit. De app controleert dit eerst voordat hij opnieuw verstuurt. Controleer zo nodig in het boekhoudpakket of de factuur er staat.",
+        "It is not certain whether the invoice arrived: no answer came. The app checks this before sending again. If needed, check in the bookkeeping system whether the invoice is there.",
+    )
+}
+
+async fn upload_attachments(
+    store: &Store,
+    backend: &dyn Backend,
+    draft: &mut Draft,
+    invoice: &mut OutgoingInvoice,
+    progress: UploadProgress<'_>,
+) -> Result<()> {
+    let mut changed = false;
+    for i in 0..draft.attachments.len() {
+        if draft.attachments[i].remote_ref.is_some() {
+            continue;
+        }
+        let a = draft.attachments[i].clone();
+        let bytes = read_attachment(&a.path)?;
+        let upload = Upload {
+            id: a.id,
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            bytes,
+        };
+        let id = a.id;
+        let cb = move |sent: u64, total: u64| progress(id, sent, total);
+        let reference = backend
+            .upload_attachment(&invoice.administration_id, &upload, &cb)
+            .await
+            .map_err(|e| {
+                let mut e = e;
+                if e.field.is_none() {
+                    e.field = Some(format!("attachments[{i}]"));
+                }
+                e
+            })?;
+        draft.attachments[i].remote_ref = Some(reference);
+        changed = true;
+        invoice.attachments = draft
+            .attachments
+            .iter()
+            .filter_map(|a| a.remote_ref.clone())
+            .collect();
+        store.update_payload(draft.id, invoice)?;
+        store.replace_draft_body(draft)?;
+    }
+    if !changed {
+        invoice.attachments = draft
+            .attachments
+            .iter()
+            .filter_map(|a| a.remote_ref.clone())
+            .collect();
+    }
+    Ok(())
+}
+
+async fn settle_failure(
+    store: &Store,
+    backend: &dyn Backend,
+    entry: &OutboxEntry,
+    invoice: &OutgoingInvoice,
+    e: Error,
+    uncertain_checked: bool,
+) -> Result<Outcome> {
+    let msg = e.message.en.clone();
+    match e.code {
+        ErrorCode::Refused | ErrorCode::Validation | ErrorCode::NotFound => {
+            store.set_outbox_state(entry.draft_id, SubmissionState::Refused, Some(&msg))?;
+            store.reopen_with_new_identity(entry.draft_id)?;
+            Ok(Outcome::Refused(e))
+        }
+        ErrorCode::Uncertain => {
+            if !uncertain_checked {
+                if let Ok(Lookup::Found(r)) = backend.lookup(invoice).await {
+                    store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                    return Ok(Outcome::Sent(r));
+                }
+            }
+            store.set_outbox_state(entry.draft_id, SubmissionState::Uncertain, Some(&msg))?;
+            Ok(Outcome::Uncertain(
+                uncertain_error().with_detail(e.message.en),
+            ))
+        }
+        _ => {
+            store.set_outbox_state(entry.draft_id, SubmissionState::Queued, Some(&msg))?;
+            Ok(Outcome::Queued(e))
+        }
+    }
+}

@@ -178,7 +178,10 @@ mod tests {
     fn net_entry_two_rates() {
         // 3 × 12.50 at 21 %, 2 × 4.99 at 9 %.
         let t = compute(
-            &[line(dec!(3), dec!(12.50), dec!(21)), line(dec!(2), dec!(4.99), dec!(9))],
+            &[
+                line(dec!(3), dec!(12.50), dec!(21)),
+                line(dec!(2), dec!(4.99), dec!(9)),
+            ],
             PriceBasis::ExclVat,
             Rounding::PerTotal,
         );
@@ -229,7 +232,10 @@ mod tests {
     #[test]
     fn gross_entry_per_total() {
         // Two lines of 10.00 incl. 21 %: per line VAT 1.74 each = 3.48; per total 20 × 21/121 = 3.47.
-        let lines = vec![line(dec!(1), dec!(10), dec!(21)), line(dec!(1), dec!(10), dec!(21))];
+        let lines = vec![
+            line(dec!(1), dec!(10), dec!(21)),
+            line(dec!(1), dec!(10), dec!(21)),
+        ];
         let per_line = compute(&lines, PriceBasis::InclVat, Rounding::PerLine);
         let per_total = compute(&lines, PriceBasis::InclVat, Rounding::PerTotal);
         assert_eq!(per_line.vat, dec!(3.48));
@@ -243,7 +249,10 @@ mod tests {
     fn credit_lines_are_negative() {
         // A credit: −2 × 19.99 at 21 %, and a positive line that partly offsets it.
         let t = compute(
-            &[line(dec!(-2), dec!(19.99), dec!(21)), line(dec!(1), dec!(10), dec!(21))],
+            &[
+                line(dec!(-2), dec!(19.99), dec!(21)),
+                line(dec!(1), dec!(10), dec!(21)),
+            ],
             PriceBasis::ExclVat,
             Rounding::PerLine,
         );
@@ -258,8 +267,16 @@ mod tests {
     #[test]
     fn midpoint_rounds_away_from_zero_both_signs() {
         // 0.50 × 21 % = 0.105 → 0.11; −0.105 → −0.11.
-        let pos = compute(&[line(dec!(1), dec!(0.50), dec!(21))], PriceBasis::ExclVat, Rounding::PerLine);
-        let neg = compute(&[line(dec!(-1), dec!(0.50), dec!(21))], PriceBasis::ExclVat, Rounding::PerLine);
+        let pos = compute(
+            &[line(dec!(1), dec!(0.50), dec!(21))],
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        );
+        let neg = compute(
+            &[line(dec!(-1), dec!(0.50), dec!(21))],
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        );
         assert_eq!(pos.vat, dec!(0.11));
         assert_eq!(neg.vat, dec!(-0.11));
     }
@@ -267,7 +284,11 @@ mod tests {
     #[test]
     fn quantity_with_two_decimals() {
         // 2.5 h × 67.73 = 169.325 → 169.33, VAT 21 % = 35.5593 → 35.56.
-        let t = compute(&[line(dec!(2.5), dec!(67.73), dec!(21))], PriceBasis::ExclVat, Rounding::PerTotal);
+        let t = compute(
+            &[line(dec!(2.5), dec!(67.73), dec!(21))],
+            PriceBasis::ExclVat,
+            Rounding::PerTotal,
+        );
         assert_eq!(t.net, dec!(169.33));
         assert_eq!(t.vat, dec!(35.56));
         assert_eq!(t.gross, dec!(204.89));
@@ -275,7 +296,11 @@ mod tests {
 
     #[test]
     fn zero_rate_and_empty_invoice() {
-        let t = compute(&[line(dec!(4), dec!(2.5), dec!(0))], PriceBasis::ExclVat, Rounding::PerTotal);
+        let t = compute(
+            &[line(dec!(4), dec!(2.5), dec!(0))],
+            PriceBasis::ExclVat,
+            Rounding::PerTotal,
+        );
         assert_eq!(t.vat, dec!(0));
         assert_eq!(t.gross, dec!(10.00));
         let e = compute(&[], PriceBasis::ExclVat, Rounding::PerTotal);

@@ -15,9 +15,19 @@ fn issue(field: impl Into<String>, nl: impl Into<String>, en: impl Into<String>)
     }
 }
 
-fn number_issue(field: String, what_nl: &str, what_en: &str, e: &ParseError, dp: u32) -> FieldIssue {
+fn number_issue(
+    field: String,
+    what_nl: &str,
+    what_en: &str,
+    e: &ParseError,
+    dp: u32,
+) -> FieldIssue {
     match e {
-        ParseError::Empty => issue(field, format!("Vul {what_nl} in."), format!("Enter {what_en}.")),
+        ParseError::Empty => issue(
+            field,
+            format!("Vul {what_nl} in."),
+            format!("Enter {what_en}."),
+        ),
         ParseError::TooManyDecimals => issue(
             field,
             format!("Gebruik hoogstens {dp} decimalen voor {what_nl}."),
@@ -55,11 +65,9 @@ fn check_field(prefix: &str, spec: &FieldSpec, value: Option<&String>, out: &mut
             format!("'{}' mag hoogstens {max} tekens hebben.", spec.label.nl),
             format!("'{}' can have at most {max} characters.", spec.label.en),
         )),
-        FieldKind::Bool if v != "true" && v != "false" => out.push(issue(
-            field,
-            "Kies ja of nee.",
-            "Choose yes or no.",
-        )),
+        FieldKind::Bool if v != "true" && v != "false" => {
+            out.push(issue(field, "Kies ja of nee.", "Choose yes or no."))
+        }
         FieldKind::Date if NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() => out.push(issue(
             field,
             "Dat is geen geldige datum.",

@@ -1,0 +1,170 @@
+#![allow(dead_code)]
+//! A scripted back end for the core's tests.
+
+use invoice_desk_core::backend::*;
+use invoice_desk_core::error::{Error, ErrorCode, Result};
+use invoice_desk_core::invoice::OutgoingInvoice;
+use invoice_desk_core::totals::{PriceBasis, Rounding};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// What the fake does with the next submit calls.
+#[derive(Clone, Debug)]
+pub enum Script {
+    Ok,
+    Refuse,
+    Offline,
+    /// Stores the invoice, then loses the answer.
+    StoreThenDrop,
+    ServerError,
+}
+
+#[derive(Default)]
+pub struct Fake {
+    pub script: Mutex<Vec<Script>>,
+    /// identity → remote id: what the "back end" holds.
+    pub stored: Mutex<HashMap<uuid::Uuid, String>>,
+    pub submits: Mutex<u32>,
+    pub lookups_can_tell: bool,
+    pub uploads: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+pub fn caps() -> Capabilities {
+    Capabilities {
+        kind: BackendKind::Afas,
+        vat_rates: invoice_desk_core::vat::dutch_rates(),
+        rounding: Rounding::PerTotal,
+        price_bases: vec![PriceBasis::ExclVat],
+        product_required: true,
+        quantity_dp: 2,
+        price_dp: 4,
+        max_lines: None,
+        administrations: true,
+        addresses: true,
+        attachments: true,
+        max_attachment_bytes: None,
+        creates_invoices: true,
+        header_fields: vec![],
+        line_fields: vec![],
+    }
+}
+
+pub fn relation(id: &str, name: &str) -> Relation {
+    Relation {
+        id: id.into(),
+        kind: RelationKind::Organisation,
+        name: name.into(),
+        number: Some("000019".into()),
+        email: Some("info@example.nl".into()),
+        city: Some("Delft".into()),
+        vat_number: None,
+        archived: false,
+    }
+}
+
+pub fn product(id: &str, desc: &str, price: &str) -> Product {
+    Product {
+        id: id.into(),
+        code: Some(format!("P-{id}")),
+        description: desc.into(),
+        price_excl: Some(price.parse().unwrap()),
+        price_incl: None,
+        vat_code: Some("high".into()),
+        group: None,
+        archived: false,
+    }
+}
+
+impl Fake {
+    pub fn with(script: Vec<Script>, lookups_can_tell: bool) -> Self {
+        Fake {
+            script: Mutex::new(script),
+            lookups_can_tell,
+            ..Default::default()
+        }
+    }
+    fn next(&self) -> Script {
+        let mut s = self.script.lock().unwrap();
+        if s.is_empty() {
+            Script::Ok
+        } else {
+            s.remove(0)
+        }
+    }
+    pub fn stored_count(&self) -> usize {
+        self.stored.lock().unwrap().len()
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for Fake {
+    fn capabilities(&self) -> Capabilities {
+        caps()
+    }
+    async fn test_connection(&self) -> Result<String> {
+        Ok("fake".into())
+    }
+    async fn administrations(&self) -> Result<Vec<Administration>> {
+        Ok(vec![])
+    }
+    async fn sync_relations(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Relation>> {
+        unimplemented!()
+    }
+    async fn sync_products(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Product>> {
+        unimplemented!()
+    }
+    async fn addresses(&self, _: &str, _: &Relation) -> Result<Vec<Address>> {
+        Ok(vec![])
+    }
+    async fn upload_attachment(&self, _: &str, u: &Upload, p: Progress<'_>) -> Result<String> {
+        p(0, u.bytes.len() as u64);
+        self.uploads
+            .lock()
+            .unwrap()
+            .push((u.file_name.clone(), u.bytes.clone()));
+        p(u.bytes.len() as u64, u.bytes.len() as u64);
+        Ok(u.id.to_string())
+    }
+    async fn submit(&self, inv: &OutgoingInvoice) -> Result<Receipt> {
+        *self.submits.lock().unwrap() += 1;
+        let store = |s: &Self| {
+            s.stored
+                .lock()
+                .unwrap()
+                .entry(inv.identity)
+                .or_insert_with(|| uuid::Uuid::new_v4().to_string())
+                .clone()
+        };
+        match self.next() {
+            Script::Ok => Ok(Receipt {
+                remote_id: store(self),
+                number: Some("V1".into()),
+                total_gross: Some(inv.totals.gross),
+                warnings: vec![],
+            }),
+            Script::Refuse => {
+                Err(Error::new(ErrorCode::Refused, "geweigerd", "refused").with_field("relation"))
+            }
+            Script::Offline => Err(Error::new(ErrorCode::Offline, "offline", "offline")),
+            Script::ServerError => Err(Error::new(ErrorCode::ServerError, "500", "500")),
+            Script::StoreThenDrop => {
+                store(self);
+                Err(Error::new(ErrorCode::Uncertain, "weg", "dropped"))
+            }
+        }
+    }
+    async fn lookup(&self, inv: &OutgoingInvoice) -> Result<Lookup> {
+        if !self.lookups_can_tell {
+            return Ok(Lookup::CannotTell);
+        }
+        Ok(match self.stored.lock().unwrap().get(&inv.identity) {
+            Some(id) => Lookup::Found(Receipt {
+                remote_id: id.clone(),
+                number: None,
+                total_gross: None,
+                warnings: vec![],
+            }),
+            None => Lookup::NotFound,
+        })
+    }
+}

@@ -1,0 +1,138 @@
+mod common;
+
+use common::*;
+use invoice_desk_core::backend::SyncPage;
+use invoice_desk_core::error::ErrorCode;
+use invoice_desk_core::invoice::Draft;
+use invoice_desk_core::store::{Entity, Store, FILE_NAME};
+
+fn page<T>(items: Vec<T>, full: bool) -> SyncPage<T> {
+    SyncPage {
+        items,
+        removed: vec![],
+        cursor: "c".into(),
+        done: true,
+        full_reload: full,
+    }
+}
+
+#[test]
+fn drafts_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Draft::new(
+        "c1",
+        &caps(),
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+    );
+    d.reference = "PO-77 — café".into();
+    d.lines[0].quantity = "12,5x".into(); // invalid typing is kept as typed
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.save_draft(&d).unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let back = s.open_draft("c1").unwrap().unwrap();
+    assert_eq!(back, d);
+}
+
+#[test]
+fn type_ahead_over_relations() {
+    let s = Store::open_in_memory().unwrap();
+    let mut archived = relation("r3", "Café Het Archief");
+    archived.archived = true;
+    let mut person = relation("r2", "Cas de Graaf");
+    person.number = None;
+    person.email = Some("cas@degraaf.nl".into());
+    s.apply_relations(
+        "c1",
+        "a1",
+        &page(
+            vec![relation("r1", "Bakkerij de Vries B.V."), person, archived],
+            true,
+        ),
+    )
+    .unwrap();
+    let names = |q: &str| -> Vec<String> {
+        s.search_relations("c1", "a1", q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
+    };
+    assert_eq!(names("bak"), vec!["Bakkerij de Vries B.V."]);
+    assert_eq!(names("de").len(), 2);
+    assert_eq!(names("degraaf"), vec!["Cas de Graaf"]); // e-mail word
+    assert_eq!(names("000019"), vec!["Bakkerij de Vries B.V."]); // relation number
+    assert!(names("archief").is_empty(), "archived relations are hidden");
+    assert!(names("cafe").is_empty());
+    assert_eq!(names("vries bak"), vec!["Bakkerij de Vries B.V."]);
+    assert!(
+        names("\"*)(").len() <= 3,
+        "odd input is not an FTS syntax error"
+    );
+    assert!(s
+        .search_relations("c1", "other", "bak", 10)
+        .unwrap()
+        .is_empty());
+    // Diacritics: "cafe" finds "Café" once it is not archived.
+    let mut cafe = relation("r3", "Café Het Archief");
+    cafe.archived = false;
+    s.apply_relations("c1", "a1", &page(vec![cafe], false))
+        .unwrap();
+    assert_eq!(names("cafe"), vec!["Café Het Archief"]);
+    // An update replaces, a removal removes.
+    let mut p = page(vec![relation("r1", "Bakkerij Jansen")], false);
+    p.removed = vec!["r2".into()];
+    s.apply_relations("c1", "a1", &p).unwrap();
+    assert!(names("vries").is_empty());
+    assert_eq!(names("jansen"), vec!["Bakkerij Jansen"]);
+    assert!(names("graaf").is_empty());
+    assert_eq!(s.cache_counts("c1", "a1").unwrap().0, 2);
+}
+
+#[test]
+fn products_and_cursor() {
+    let s = Store::open_in_memory().unwrap();
+    s.apply_products(
+        "c1",
+        "a1",
+        &page(vec![product("p1", "Draadloos toetsenbord", "67.73")], true),
+    )
+    .unwrap();
+    let found = s.search_products("c1", "a1", "toets", 5).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].price_excl.unwrap().to_string(), "67.73");
+    assert_eq!(s.search_products("c1", "a1", "P-p1", 5).unwrap().len(), 1);
+    s.set_sync_cursor("c1", "a1", Entity::Products, "tok", true)
+        .unwrap();
+    let c = s.sync_cursor("c1", "a1", Entity::Products).unwrap();
+    assert_eq!(c.cursor.as_deref(), Some("tok"));
+    assert!(c.done && c.synced_at.is_some());
+}
+
+#[test]
+fn a_damaged_file_is_kept_and_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let garbage = b"this is not a database, it is a shopping list".repeat(200);
+    std::fs::write(&path, &garbage).unwrap();
+    let err = Store::open(dir.path()).err().expect("must refuse");
+    assert_eq!(err.code, ErrorCode::StoreCorrupt);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        garbage,
+        "the damaged file is untouched"
+    );
+    let copies: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".damaged-"))
+        .collect();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(std::fs::read(copies[0].path()).unwrap(), garbage);
+    assert!(err.message.en.contains("copy was kept"));
+    // Setting it aside lets a fresh store start; the copy stays.
+    Store::set_aside_damaged(dir.path()).unwrap();
+    Store::open(dir.path()).unwrap();
+    assert!(copies[0].path().exists());
+}

@@ -1,0 +1,196 @@
+mod common;
+
+use common::*;
+use invoice_desk_core::invoice::{Draft, DraftLine};
+use invoice_desk_core::store::{Store, SubmissionState};
+use invoice_desk_core::submit::{submit_draft, Outcome, RetryPolicy};
+use std::time::Duration;
+
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    }
+}
+
+fn valid_draft(store: &Store) -> Draft {
+    let mut d = Draft::new(
+        "c1",
+        &caps(),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+    );
+    d.administration_id = Some("adm".into());
+    d.relation = Some(relation("r1", "Bakkerij de Vries B.V."));
+    d.lines = vec![DraftLine {
+        product: Some(product("p1", "Brood", "2.50")),
+        quantity: "4".into(),
+        unit_price: "2,50".into(),
+        vat_code: "low".into(),
+        ..DraftLine::default()
+    }];
+    store.save_draft(&d).unwrap();
+    d
+}
+
+fn noop(_: uuid::Uuid, _: u64, _: u64) {}
+
+#[tokio::test]
+async fn sends_once_and_a_second_submit_returns_the_same_receipt() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![], true);
+    let d = valid_draft(&store);
+    let a = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    let b = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    let (Outcome::Sent(ra), Outcome::Sent(rb)) = (a, b) else {
+        panic!("not sent")
+    };
+    assert_eq!(ra.remote_id, rb.remote_id);
+    assert_eq!(*fake.submits.lock().unwrap(), 1);
+    assert_eq!(fake.stored_count(), 1);
+    let e = store.outbox_entry(d.id).unwrap().unwrap();
+    assert_eq!(e.state, SubmissionState::Sent);
+    assert_eq!(e.identity, d.identity);
+    assert!(!store.draft_is_open(d.id).unwrap());
+}
+
+#[tokio::test]
+async fn lost_answer_is_looked_up_not_resent() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::StoreThenDrop], true);
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(fake.stored_count(), 1);
+    assert_eq!(
+        *fake.submits.lock().unwrap(),
+        1,
+        "no second POST after the lookup found it"
+    );
+}
+
+#[tokio::test]
+async fn lost_answer_that_cannot_be_checked_is_uncertain() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::StoreThenDrop], false);
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Uncertain(_)), "{out:?}");
+    assert_eq!(
+        store.outbox_entry(d.id).unwrap().unwrap().state,
+        SubmissionState::Uncertain
+    );
+    assert_eq!(fake.stored_count(), 1);
+}
+
+#[tokio::test]
+async fn offline_is_retried_with_the_same_identity_then_queued() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(
+        vec![Script::Offline, Script::ServerError, Script::Offline],
+        true,
+    );
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Queued(_)), "{out:?}");
+    let e = store.outbox_entry(d.id).unwrap().unwrap();
+    assert_eq!(e.state, SubmissionState::Queued);
+    assert_eq!(e.attempts, 3);
+    // Back end answers again: the next resume sends it, same identity.
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Sent(_)));
+    assert!(fake.stored.lock().unwrap().contains_key(&d.identity));
+}
+
+#[tokio::test]
+async fn refusal_is_final_and_reopens_the_draft_with_a_new_identity() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::Refuse], true);
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    let Outcome::Refused(e) = out else {
+        panic!("not refused")
+    };
+    assert_eq!(e.field.as_deref(), Some("relation"));
+    assert_eq!(*fake.submits.lock().unwrap(), 1, "a refusal is not retried");
+    let reopened = store.open_draft("c1").unwrap().unwrap();
+    assert_ne!(reopened.identity, d.identity);
+    assert_eq!(reopened.lines, d.lines, "nothing typed is lost");
+    assert_eq!(
+        store.outbox_entry(d.id).unwrap().unwrap().state,
+        SubmissionState::Refused
+    );
+}
+
+#[tokio::test]
+async fn invalid_draft_is_not_queued() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![], true);
+    let mut d = valid_draft(&store);
+    d.lines[0].quantity = "4,5x".into();
+    d.relation = None;
+    store.save_draft(&d).unwrap();
+    let err = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, invoice_desk_core::error::ErrorCode::Validation);
+    let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
+    assert!(fields.contains(&"relation"));
+    assert!(fields.contains(&"lines[0].quantity"));
+    assert!(store.outbox_entry(d.id).unwrap().is_none());
+    assert!(store.draft_is_open(d.id).unwrap());
+    assert_eq!(
+        store.draft(d.id).unwrap().unwrap().lines[0].quantity,
+        "4,5x"
+    );
+}
+
+#[tokio::test]
+async fn attachments_are_uploaded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bon.pdf");
+    std::fs::write(&file, b"%PDF-1.4 test").unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(
+        vec![Script::Offline, Script::Offline, Script::Offline],
+        true,
+    );
+    let mut d = valid_draft(&store);
+    d.attachments
+        .push(invoice_desk_core::invoice::DraftAttachment {
+            path: file.display().to_string(),
+            file_name: "bon.pdf".into(),
+            size: 13,
+            content_type: "application/pdf".into(),
+            ..Default::default()
+        });
+    store.save_draft(&d).unwrap();
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Queued(_)));
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    let Outcome::Sent(_) = out else { panic!() };
+    assert_eq!(fake.uploads.lock().unwrap().len(), 1);
+    let e = store.outbox_entry(d.id).unwrap().unwrap();
+    assert_eq!(
+        e.payload.unwrap().attachments,
+        vec![d.attachments[0].id.to_string()]
+    );
+}
