@@ -1,0 +1,46 @@
+# Invoice Desk. `make run` starts the app (on its demo when nothing is configured);
+# `make test` runs every test. Both install what is missing first.
+
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: run test setup setup-test ui lint test-rust test-ui bench bundle screenshot clean
+
+setup:
+	scripts/setup.sh run
+
+setup-test:
+	scripts/setup.sh test
+
+ui:
+	cd ui && npm run build
+
+run: setup ui
+	$(CARGO) run -p invoice-desk
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-ui:
+	cd ui && npm run check && npm test
+
+test-rust:
+	$(CARGO) build -p invoice-desk
+	scripts/with-session.sh $(CARGO) test --workspace
+
+test: setup-test test-ui ui lint test-rust
+
+bench: setup ui
+	$(CARGO) bench -p invoice-desk-core
+
+bundle: setup
+	cd ui && npx --no-install tauri build
+
+screenshot: setup-test ui
+	$(CARGO) build -p invoice-desk
+	scripts/with-session.sh scripts/screenshot.sh docs/screenshot.png
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules .tools
