@@ -1,0 +1,113 @@
+//! Speed figures: type-ahead over 100,000 cached relations, totals of a long invoice, saving a
+//! draft. `make bench` prints them.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use invoice_desk_core::backend::*;
+use invoice_desk_core::invoice::{evaluate, Draft, DraftLine};
+use invoice_desk_core::store::Store;
+use invoice_desk_core::totals::{PriceBasis, Rounding};
+use std::time::Instant;
+
+const FIRST: &[&str] = &["Jan", "Sanne", "Pieter", "Fleur", "Daan", "Emma", "Luuk", "Noor", "Bram", "Lotte"];
+const LAST: &[&str] = &["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Peeters", "Claes"];
+const TRADE: &[&str] = &["Bakkerij", "Installatiebedrijf", "Schildersbedrijf", "Adviesgroep", "Transport", "Hoveniers", "Drukkerij", "Garage"];
+const CITY: &[&str] = &["Delft", "Utrecht", "Gent", "Antwerpen", "Zwolle", "Leuven", "Haarlem", "Breda"];
+
+fn relations(n: usize) -> Vec<Relation> {
+    (0..n)
+        .map(|i| {
+            let org = i % 2 == 0;
+            let name = if org {
+                format!("{} {} {} B.V.", TRADE[i % TRADE.len()], LAST[(i / 7) % LAST.len()], i)
+            } else {
+                format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / 3) % LAST.len()])
+            };
+            Relation {
+                id: format!("{i:08}-0000-4000-8000-000000000000"),
+                kind: if org { RelationKind::Organisation } else { RelationKind::Person },
+                number: Some(format!("{:06}", i)),
+                email: Some(format!("info{i}@example.nl")),
+                city: Some(CITY[i % CITY.len()].to_string()),
+                vat_number: None,
+                archived: i % 37 == 0,
+                name,
+            }
+        })
+        .collect()
+}
+
+fn caps() -> Capabilities {
+    Capabilities {
+        kind: BackendKind::Afas,
+        vat_rates: invoice_desk_core::vat::dutch_rates(),
+        rounding: Rounding::PerTotal,
+        price_bases: vec![PriceBasis::ExclVat],
+        product_required: false,
+        quantity_dp: 2,
+        price_dp: 4,
+        max_lines: None,
+        administrations: false,
+        addresses: false,
+        attachments: true,
+        max_attachment_bytes: None,
+        creates_invoices: true,
+        header_fields: vec![],
+        line_fields: vec![],
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("invoice-desk-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir).unwrap();
+    let all = relations(100_000);
+    let t = Instant::now();
+    for chunk in all.chunks(500) {
+        store
+            .apply_relations(
+                "c",
+                "a",
+                &SyncPage {
+                    items: chunk.to_vec(),
+                    removed: vec![],
+                    cursor: String::new(),
+                    done: false,
+                    full_reload: false,
+                },
+            )
+            .unwrap();
+    }
+    println!(
+        "figure: filling the cache with 100,000 relations in pages of 500: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    for q in ["bak", "jansen de", "info123", "00421", "utrecht schil"] {
+        c.bench_function(&format!("type-ahead over 100k relations: '{q}'"), |b| {
+            b.iter(|| store.search_relations("c", "a", q, 20).unwrap())
+        });
+    }
+    let mut d = Draft::new("c", &caps(), chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    d.lines = (0..75)
+        .map(|i| DraftLine {
+            description: format!("Regel {i}"),
+            quantity: format!("{},{}", i + 1, i % 100),
+            unit_price: format!("{}.{:02}", 10 + i, i),
+            vat_code: ["high", "low", "zero"][i % 3].into(),
+            ..DraftLine::default()
+        })
+        .collect();
+    c.bench_function("evaluate a 75-line invoice (parse, totals, validation)", |b| {
+        b.iter(|| evaluate(&d, &caps()))
+    });
+    c.bench_function("save a 75-line draft (SQLite, synchronous=FULL)", |b| {
+        b.iter(|| store.save_draft(&d).unwrap())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
