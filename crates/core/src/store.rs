@@ -1021,6 +1021,14 @@ impl Store {
         })
     }
 
+    /// Forgets where the syncs of a connection stood; the next sync is a full reload. The
+    /// cached rows stay until that reload replaces them, so typing keeps working.
+    pub fn reset_sync(&self, connection_id: &str) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute("DELETE FROM sync_state WHERE connection_id=?1", [connection_id])?;
+        Ok(())
+    }
+
     pub fn set_sync_cursor(
         &self,
         connection_id: &str,

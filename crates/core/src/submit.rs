@@ -155,7 +155,12 @@ pub async fn resume(
     let mut attempt = 0u32;
     loop {
         store.set_outbox_state(entry.draft_id, SubmissionState::Sending, None)?;
-        let was_uncertain = entry.state == SubmissionState::Uncertain && attempt == 0;
+        // `sending` found at the start means the app stopped mid-send: as uncertain as a lost answer.
+        let was_uncertain = attempt == 0
+            && matches!(
+                entry.state,
+                SubmissionState::Uncertain | SubmissionState::Sending
+            );
         let result = if was_uncertain {
             // A previous attempt may have arrived: ask first.
             match backend.lookup(&invoice).await {
