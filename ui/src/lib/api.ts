@@ -1,0 +1,233 @@
+// The one module that talks to the Rust side. One typed function per command of docs/ipc.md,
+// plus the event listeners. Every rejection is normalised into an IpcError.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  Administration,
+  Address,
+  AppInfo,
+  ConnectionInput,
+  ConnectionView,
+  Draft,
+  DraftView,
+  ErrorCode,
+  Evaluation,
+  HistoryEntry,
+  IpcError,
+  IpcFieldError,
+  Lang,
+  Product,
+  Relation,
+  SubmitResult,
+  SubmitStatus,
+  SyncStatus,
+  UploadProgress,
+} from "./types";
+
+export type { UnlistenFn };
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  "validation",
+  "refused",
+  "auth_failed",
+  "forbidden",
+  "rate_limited",
+  "offline",
+  "uncertain",
+  "server_error",
+  "bad_response",
+  "not_found",
+  "config",
+  "keyring_unavailable",
+  "store",
+  "store_corrupt",
+  "store_locked",
+  "disk_full",
+  "io",
+  "cancelled",
+  "internal",
+];
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null;
+}
+
+/** Turns anything a command may reject with into an IpcError. */
+export function toIpcError(e: unknown): IpcError {
+  if (typeof e === "string") {
+    return { code: "internal", message: e };
+  }
+  if (isRecord(e) && typeof e.message === "string") {
+    const code =
+      typeof e.code === "string" && (ERROR_CODES as readonly string[]).includes(e.code)
+        ? (e.code as ErrorCode)
+        : "internal";
+    const out: IpcError = { code, message: e.message };
+    if (typeof e.field === "string") out.field = e.field;
+    if (typeof e.detail === "string") out.detail = e.detail;
+    if (Array.isArray(e.fields)) {
+      const fields: IpcFieldError[] = [];
+      for (const f of e.fields) {
+        if (isRecord(f) && typeof f.field === "string" && typeof f.message === "string") {
+          fields.push({ field: f.field, message: f.message });
+        }
+      }
+      if (fields.length > 0) out.fields = fields;
+    }
+    return out;
+  }
+  return { code: "internal", message: String(e) };
+}
+
+/** Whether a value already has the IpcError shape. */
+export function isIpcError(x: unknown): x is IpcError {
+  return (
+    isRecord(x) &&
+    typeof x.code === "string" &&
+    (ERROR_CODES as readonly string[]).includes(x.code) &&
+    typeof x.message === "string"
+  );
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export function appInfo(): Promise<AppInfo> {
+  return call("app_info");
+}
+
+export function setLang(lang: Lang): Promise<AppInfo> {
+  return call("set_lang", { lang });
+}
+
+export function listConnections(): Promise<ConnectionView[]> {
+  return call("list_connections");
+}
+
+export function saveConnection(input: ConnectionInput): Promise<ConnectionView> {
+  return call("save_connection", { input });
+}
+
+export function deleteConnection(connectionId: string): Promise<null> {
+  return call("delete_connection", { connection_id: connectionId });
+}
+
+export function startOauth(connectionId: string): Promise<ConnectionView> {
+  return call("start_oauth", { connection_id: connectionId });
+}
+
+export function testConnection(connectionId: string): Promise<string> {
+  return call("test_connection", { connection_id: connectionId });
+}
+
+export function listAdministrations(connectionId: string): Promise<Administration[]> {
+  return call("list_administrations", { connection_id: connectionId });
+}
+
+export function selectAdministration(
+  connectionId: string,
+  administrationId: string,
+): Promise<null> {
+  return call("select_administration", {
+    connection_id: connectionId,
+    administration_id: administrationId,
+  });
+}
+
+export function syncNow(connectionId: string): Promise<null> {
+  return call("sync_now", { connection_id: connectionId });
+}
+
+export function syncStatus(connectionId: string): Promise<SyncStatus> {
+  return call("sync_status", { connection_id: connectionId });
+}
+
+export function searchRelations(
+  connectionId: string,
+  administrationId: string | null,
+  query: string,
+  limit: number,
+): Promise<Relation[]> {
+  return call("search_relations", {
+    connection_id: connectionId,
+    administration_id: administrationId,
+    query,
+    limit,
+  });
+}
+
+export function searchProducts(
+  connectionId: string,
+  administrationId: string | null,
+  query: string,
+  limit: number,
+): Promise<Product[]> {
+  return call("search_products", {
+    connection_id: connectionId,
+    administration_id: administrationId,
+    query,
+    limit,
+  });
+}
+
+export function relationAddresses(
+  connectionId: string,
+  administrationId: string | null,
+  relation: Relation,
+): Promise<Address[]> {
+  return call("relation_addresses", {
+    connection_id: connectionId,
+    administration_id: administrationId,
+    relation,
+  });
+}
+
+export function currentDraft(connectionId: string): Promise<DraftView> {
+  return call("current_draft", { connection_id: connectionId });
+}
+
+export function newDraft(connectionId: string): Promise<DraftView> {
+  return call("new_draft", { connection_id: connectionId });
+}
+
+export function saveDraft(draft: Draft): Promise<Evaluation> {
+  return call("save_draft", { draft });
+}
+
+export function pickAttachments(draftId: string): Promise<DraftView> {
+  return call("pick_attachments", { draft_id: draftId });
+}
+
+export function removeAttachment(draftId: string, attachmentId: string): Promise<DraftView> {
+  return call("remove_attachment", { draft_id: draftId, attachment_id: attachmentId });
+}
+
+export function submitDraft(draftId: string): Promise<SubmitResult> {
+  return call("submit_draft", { draft_id: draftId });
+}
+
+export function history(connectionId: string): Promise<HistoryEntry[]> {
+  return call("history", { connection_id: connectionId });
+}
+
+function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(event, (e) => handler(e.payload));
+}
+
+export function onSyncStatus(handler: (status: SyncStatus) => void): Promise<UnlistenFn> {
+  return on("sync-status", handler);
+}
+
+export function onUploadProgress(handler: (p: UploadProgress) => void): Promise<UnlistenFn> {
+  return on("upload-progress", handler);
+}
+
+export function onSubmitStatus(handler: (s: SubmitStatus) => void): Promise<UnlistenFn> {
+  return on("submit-status", handler);
+}

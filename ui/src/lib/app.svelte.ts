@@ -1,0 +1,179 @@
+// Application-wide state: the app info, the connections and which one is in use, its
+// administrations and sync status, the current view and the global error banner.
+
+import * as api from "./api";
+import { toIpcError } from "./api";
+import { setLocale } from "./locale.svelte";
+import type {
+  Administration,
+  AppInfo,
+  ConnectionView,
+  IpcError,
+  Lang,
+  SyncStatus,
+} from "./types";
+
+export type View = "invoice" | "history" | "settings";
+
+const ACTIVE_KEY = "invoice-desk.connection";
+
+export const app = $state({
+  ready: false,
+  info: null as AppInfo | null,
+  connections: [] as ConnectionView[],
+  activeId: null as string | null,
+  administrations: [] as Administration[],
+  administrationsError: null as IpcError | null,
+  sync: null as SyncStatus | null,
+  view: "invoice" as View,
+  error: null as IpcError | null,
+});
+
+export function activeConnection(): ConnectionView | null {
+  return app.connections.find((c) => c.id === app.activeId) ?? null;
+}
+
+function remembered(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(ACTIVE_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function remember(id: string | null): void {
+  try {
+    if (id) globalThis.localStorage?.setItem(ACTIVE_KEY, id);
+    else globalThis.localStorage?.removeItem(ACTIVE_KEY);
+  } catch {
+    // Storage may be unavailable; the choice then lasts for this session only.
+  }
+}
+
+/** The connection to start with: the one used last, else the first real one, else the demo. */
+export function chooseConnection(list: ConnectionView[], last: string | null): string | null {
+  if (last && list.some((c) => c.id === last)) return last;
+  return (list.find((c) => !c.demo) ?? list[0])?.id ?? null;
+}
+
+export function showError(e: unknown): void {
+  app.error = toIpcError(e);
+}
+
+let unlistenSync: Promise<api.UnlistenFn> | null = null;
+
+export async function init(): Promise<void> {
+  try {
+    const info = await api.appInfo();
+    app.info = info;
+    setLocale(info.lang);
+  } catch (e) {
+    showError(e);
+  }
+  if (!unlistenSync) {
+    unlistenSync = api.onSyncStatus((s) => {
+      if (s.connection_id === app.activeId) app.sync = s;
+    });
+    unlistenSync.catch(() => {});
+  }
+  try {
+    app.connections = await api.listConnections();
+  } catch (e) {
+    showError(e);
+  }
+  const id = chooseConnection(app.connections, remembered());
+  if (id) {
+    await activate(id);
+  } else {
+    app.view = "settings";
+  }
+  app.ready = true;
+}
+
+/** Makes a connection the one in use: its administrations and sync status are loaded. */
+export async function activate(id: string): Promise<void> {
+  app.activeId = id;
+  remember(id);
+  app.sync = null;
+  app.administrations = [];
+  app.administrationsError = null;
+  const conn = activeConnection();
+  if (!conn) return;
+  const tasks: Promise<void>[] = [loadSync(conn)];
+  if (conn.capabilities.administrations) tasks.push(loadAdministrations(conn));
+  await Promise.all(tasks);
+}
+
+async function loadSync(conn: ConnectionView): Promise<void> {
+  try {
+    const s = await api.syncStatus(conn.id);
+    if (app.activeId !== conn.id) return;
+    app.sync = s;
+    if (!s.running && s.last_synced_at === null && !s.error) await syncNow();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function loadAdministrations(conn: ConnectionView): Promise<void> {
+  try {
+    const list = await api.listAdministrations(conn.id);
+    if (app.activeId !== conn.id) return;
+    app.administrations = list;
+    if (!conn.administration_id && list.length === 1) await chooseAdministration(list[0].id);
+  } catch (e) {
+    if (app.activeId === conn.id) app.administrationsError = toIpcError(e);
+  }
+}
+
+export async function chooseAdministration(id: string): Promise<void> {
+  const conn = activeConnection();
+  if (!conn || conn.administration_id === id) return;
+  try {
+    await api.selectAdministration(conn.id, id);
+    conn.administration_id = id;
+    await syncNow();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+export async function syncNow(): Promise<void> {
+  const conn = activeConnection();
+  if (!conn) return;
+  try {
+    await api.syncNow(conn.id);
+    if (app.sync && app.sync.connection_id === conn.id) app.sync.running = true;
+  } catch (e) {
+    showError(e);
+  }
+}
+
+export async function changeLang(lang: Lang): Promise<void> {
+  setLocale(lang);
+  try {
+    const info = await api.setLang(lang);
+    app.info = info;
+    setLocale(info.lang);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** Reloads the connections after a change in the settings. */
+export async function refreshConnections(preferId?: string): Promise<void> {
+  try {
+    app.connections = await api.listConnections();
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  const current = app.connections.some((c) => c.id === app.activeId) ? app.activeId : null;
+  const next = preferId && app.connections.some((c) => c.id === preferId) ? preferId : current;
+  const id = next ?? chooseConnection(app.connections, null);
+  if (id && id !== app.activeId) await activate(id);
+  else if (!id) {
+    app.activeId = null;
+    remember(null);
+  }
+}

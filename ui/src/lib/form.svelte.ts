@@ -1,0 +1,496 @@
+// The state of the invoice form: the draft as typed, autosave, totals and issues from the
+// Rust side, field errors, attachments and submission. Components render it; the logic lives
+// here so that it does not depend on markup.
+
+import * as api from "./api";
+import { toIpcError } from "./api";
+import { Autosaver, type SaveState } from "./autosave";
+import { locale } from "./locale.svelte";
+import { formatForInput } from "./money";
+import { uuid } from "./uuid";
+import type {
+  Address,
+  Capabilities,
+  ConnectionView,
+  Draft,
+  DraftLine,
+  DraftView,
+  Evaluation,
+  IpcError,
+  LineAmounts,
+  Product,
+  Relation,
+  SubmissionState,
+  SubmitResult,
+  SubmitStatus,
+  Text,
+  Totals,
+  UploadProgress,
+} from "./types";
+
+/** What the last submission attempt came to. */
+export interface Outcome {
+  state: SubmissionState | "error";
+  draftId: string;
+  remoteId: string | null;
+  number: string | null;
+  message: string;
+  error: IpcError | null;
+}
+
+const LINE_PATH = /^(lines|attachments)\[(\d+)\](.*)$/;
+const LINE_KEY = /^(lines|attachments)#([^.]+)(.*)$/;
+
+export const RELATION_LIMIT = 20;
+export const PRODUCT_LIMIT = 20;
+
+export class InvoiceFormState {
+  readonly connection: ConnectionView;
+
+  draft = $state<Draft | null>(null);
+  loadError = $state<IpcError | null>(null);
+  totals = $state<Totals | null>(null);
+  lineAmounts = $state<Record<string, LineAmounts | null>>({});
+  issues = $state<Record<string, Text>>({});
+  touched = $state<Record<string, boolean>>({});
+  submitAttempted = $state(false);
+  serverErrors = $state<Record<string, string>>({});
+
+  saveState = $state<SaveState>("idle");
+  saveError = $state<IpcError | null>(null);
+  savedAt = $state<Date | null>(null);
+
+  submitting = $state(false);
+  outcome = $state<Outcome | null>(null);
+
+  addresses = $state<Address[]>([]);
+  addressesLoading = $state(false);
+  addressesError = $state<IpcError | null>(null);
+
+  attachBusy = $state(false);
+  attachError = $state<IpcError | null>(null);
+  uploads = $state<Record<string, { sent: number; total: number }>>({});
+
+  private lastJson = "";
+  private addressSeq = 0;
+  private readonly saver: Autosaver<Draft, Evaluation>;
+
+  constructor(connection: ConnectionView, save: (d: Draft) => Promise<Evaluation> = api.saveDraft) {
+    this.connection = connection;
+    this.saver = new Autosaver<Draft, Evaluation>(save, {
+      onSaved: (evaluation, sent, latest) => {
+        this.saveError = null;
+        this.savedAt = new Date();
+        if (latest) this.applyEvaluation(evaluation, sent);
+      },
+      onError: (e) => {
+        this.saveError = toIpcError(e);
+      },
+      onState: (s) => {
+        this.saveState = s;
+      },
+    });
+  }
+
+  get caps(): Capabilities {
+    return this.connection.capabilities;
+  }
+
+  get administrationId(): string | null {
+    return this.draft?.administration_id ?? this.connection.administration_id;
+  }
+
+  /** Loads the open draft of the connection (or a new one). */
+  async start(): Promise<void> {
+    try {
+      this.load(await api.currentDraft(this.connection.id));
+      this.loadError = null;
+    } catch (e) {
+      this.loadError = toIpcError(e);
+    }
+  }
+
+  /** Shows a draft from the Rust side; the form starts untouched. */
+  load(view: DraftView): void {
+    this.lastJson = JSON.stringify(view.draft);
+    const d: Draft = structuredClone(view.draft);
+    if (!d.administration_id && this.connection.administration_id) {
+      d.administration_id = this.connection.administration_id;
+    }
+    if (d.lines.length === 0) d.lines.push(this.newLine());
+    this.draft = d;
+    this.touched = {};
+    this.submitAttempted = false;
+    this.serverErrors = {};
+    this.uploads = {};
+    this.attachError = null;
+    this.applyEvaluation(view.evaluation, view.draft);
+    this.addresses = [];
+    this.addressesError = null;
+    if (d.relation && this.caps.addresses) void this.loadAddresses();
+  }
+
+  /**
+   * Schedules a save when the draft differs from what was last sent. Called from an effect, so
+   * it reads the whole draft and runs again after every change.
+   */
+  sync(): void {
+    if (!this.draft) return;
+    const snap = $state.snapshot(this.draft) as Draft;
+    const json = JSON.stringify(snap);
+    if (json === this.lastJson) return;
+    this.lastJson = json;
+    this.saver.schedule(snap);
+  }
+
+  retrySave(): void {
+    this.saver.retry();
+  }
+
+  /** Resolves when everything typed so far is saved; false when saving failed. */
+  flush(): Promise<boolean> {
+    this.sync();
+    return this.saver.flush();
+  }
+
+  applyEvaluation(ev: Evaluation, sent: Draft): void {
+    const amounts: Record<string, LineAmounts | null> = {};
+    sent.lines.forEach((l, i) => {
+      amounts[l.id] = ev.line_amounts[i] ?? null;
+    });
+    this.lineAmounts = amounts;
+    this.totals = ev.totals;
+    const issues: Record<string, Text> = {};
+    for (const issue of ev.issues) {
+      const k = keyFor(issue.field, sent);
+      const prev = issues[k];
+      issues[k] = prev
+        ? { nl: `${prev.nl} ${issue.message.nl}`, en: `${prev.en} ${issue.message.en}` }
+        : issue.message;
+    }
+    this.issues = issues;
+  }
+
+  /** The stable key of a field path: line and attachment indexes become their ids. */
+  key(path: string): string {
+    return this.draft ? keyFor(path, this.draft) : path;
+  }
+
+  /** The message to show next to a field, or null. */
+  error(path: string): string | null {
+    const k = this.key(path);
+    const server = this.serverErrors[k];
+    if (server) return server;
+    const issue = this.issues[k];
+    if (issue && (this.submitAttempted || this.touched[k])) {
+      return issue[locale.lang] || issue.en;
+    }
+    return null;
+  }
+
+  /** The user left a field: its problems may now be shown. */
+  touch(path: string): void {
+    const k = this.key(path);
+    if (!this.touched[k]) this.touched[k] = true;
+  }
+
+  /** The user changed a field: a message the back end gave for it no longer applies. */
+  edited(path: string): void {
+    const k = this.key(path);
+    if (k in this.serverErrors) delete this.serverErrors[k];
+  }
+
+  newLine(): DraftLine {
+    const extra: Record<string, string> = {};
+    for (const f of this.caps.line_fields) {
+      if (f.default !== null) extra[f.key] = f.default;
+    }
+    return {
+      id: uuid(),
+      product: null,
+      description: "",
+      quantity: "1",
+      unit_price: "",
+      vat_code: this.caps.vat_rates[0]?.code ?? "",
+      extra_description: "",
+      extra,
+    };
+  }
+
+  /** Adds an empty line at the end; returns its index. */
+  addLine(): number {
+    if (!this.draft) return -1;
+    this.draft.lines.push(this.newLine());
+    return this.draft.lines.length - 1;
+  }
+
+  removeLine(index: number): void {
+    if (!this.draft) return;
+    this.draft.lines.splice(index, 1);
+    if (this.draft.lines.length === 0) this.draft.lines.push(this.newLine());
+  }
+
+  /** Fills a line from a product: description, price on the draft's basis, VAT code. */
+  pickProduct(index: number, product: Product): void {
+    const d = this.draft;
+    const line = d?.lines[index];
+    if (!d || !line) return;
+    line.product = product;
+    line.description = product.description;
+    const price = d.price_basis === "incl_vat" ? product.price_incl : product.price_excl;
+    if (price !== null && price !== "") line.unit_price = formatForInput(price, locale.lang);
+    if (product.vat_code && this.caps.vat_rates.some((r) => r.code === product.vat_code)) {
+      line.vat_code = product.vat_code;
+    }
+    for (const f of ["product", "description", "unit_price", "vat_code", ""]) {
+      this.edited(f ? `lines[${index}].${f}` : `lines[${index}]`);
+    }
+  }
+
+  clearProduct(index: number): void {
+    const line = this.draft?.lines[index];
+    if (line && line.product) {
+      line.product = null;
+      this.edited(`lines[${index}].product`);
+    }
+  }
+
+  setRelation(relation: Relation | null): void {
+    if (!this.draft) return;
+    this.draft.relation = relation;
+    this.draft.address_id = null;
+    this.edited("relation");
+    this.edited("address_id");
+    this.addresses = [];
+    this.addressesError = null;
+    this.addressSeq++;
+    if (relation && this.caps.addresses) void this.loadAddresses();
+  }
+
+  async loadAddresses(): Promise<void> {
+    const d = this.draft;
+    if (!d?.relation) return;
+    const seq = ++this.addressSeq;
+    const relation = $state.snapshot(d.relation) as Relation;
+    this.addressesLoading = true;
+    try {
+      const list = await api.relationAddresses(this.connection.id, this.administrationId, relation);
+      if (seq === this.addressSeq) {
+        this.addresses = list;
+        this.addressesError = null;
+      }
+    } catch (e) {
+      if (seq === this.addressSeq) this.addressesError = toIpcError(e);
+    } finally {
+      if (seq === this.addressSeq) this.addressesLoading = false;
+    }
+  }
+
+  /** Another administration was chosen: a relation from the old one no longer applies. */
+  setAdministration(id: string | null): void {
+    const d = this.draft;
+    if (!d || !id || d.administration_id === id) return;
+    const had = d.administration_id;
+    d.administration_id = id;
+    this.edited("administration");
+    if (had && d.relation) this.setRelation(null);
+  }
+
+  searchRelations(query: string): Promise<Relation[]> {
+    return api.searchRelations(this.connection.id, this.administrationId, query, RELATION_LIMIT);
+  }
+
+  searchProducts(query: string): Promise<Product[]> {
+    return api.searchProducts(this.connection.id, this.administrationId, query, PRODUCT_LIMIT);
+  }
+
+  async attach(): Promise<void> {
+    const d = this.draft;
+    if (!d || this.attachBusy) return;
+    this.attachBusy = true;
+    this.attachError = null;
+    try {
+      await this.flush();
+      this.mergeAttachments(await api.pickAttachments(d.id));
+    } catch (e) {
+      const err = toIpcError(e);
+      if (err.code !== "cancelled") this.attachError = err;
+    } finally {
+      this.attachBusy = false;
+    }
+  }
+
+  async removeAttachment(id: string): Promise<void> {
+    const d = this.draft;
+    if (!d) return;
+    this.attachError = null;
+    try {
+      await this.flush();
+      this.mergeAttachments(await api.removeAttachment(d.id, id));
+    } catch (e) {
+      this.attachError = toIpcError(e);
+    }
+  }
+
+  private mergeAttachments(view: DraftView): void {
+    if (this.draft && view.draft.id === this.draft.id) {
+      this.draft.attachments = view.draft.attachments;
+    }
+  }
+
+  onUploadProgress(p: UploadProgress): void {
+    if (p.draft_id !== this.outcome?.draftId && p.draft_id !== this.draft?.id) return;
+    this.uploads[p.attachment_id] = { sent: p.sent, total: p.total };
+  }
+
+  onSubmitStatus(s: SubmitStatus): void {
+    if (this.outcome && this.outcome.draftId === s.draft_id) {
+      this.outcome.state = s.state;
+      if (s.message) this.outcome.message = s.message;
+    }
+  }
+
+  /** Saves, then submits. Does nothing while a submission is running. */
+  async submit(): Promise<void> {
+    const d = this.draft;
+    if (!d || this.submitting) return;
+    this.submitting = true;
+    this.submitAttempted = true;
+    this.outcome = null;
+    this.serverErrors = {};
+    this.uploads = {};
+    const draftId = d.id;
+    try {
+      const saved = await this.flush();
+      if (!saved) {
+        this.showError(draftId, this.saveError ?? { code: "store", message: "" });
+        return;
+      }
+      await this.handleResult(draftId, await api.submitDraft(draftId));
+    } catch (e) {
+      this.showError(draftId, toIpcError(e));
+    } finally {
+      this.submitting = false;
+    }
+  }
+
+  private async handleResult(draftId: string, res: SubmitResult): Promise<void> {
+    this.outcome = {
+      state: res.state,
+      draftId,
+      remoteId: res.remote_id,
+      number: res.number,
+      message: res.message,
+      error: res.error,
+    };
+    if (res.state === "refused" || res.state === "draft") {
+      if (res.error) this.setServerErrors(res.error);
+      return;
+    }
+    if (res.next) {
+      this.load(res.next);
+    } else if (res.state === "sent") {
+      try {
+        this.load(await api.newDraft(this.connection.id));
+      } catch (e) {
+        this.loadError = toIpcError(e);
+      }
+    }
+  }
+
+  private showError(draftId: string, err: IpcError): void {
+    this.outcome = {
+      state: "error",
+      draftId,
+      remoteId: null,
+      number: null,
+      message: err.message,
+      error: err,
+    };
+    this.setServerErrors(err);
+  }
+
+  private setServerErrors(err: IpcError): void {
+    const out: Record<string, string> = {};
+    const fields = err.fields && err.fields.length > 0
+      ? err.fields
+      : err.field
+        ? [{ field: err.field, message: err.message }]
+        : [];
+    for (const f of fields) {
+      const k = this.key(f.field);
+      out[k] = out[k] ? `${out[k]} ${f.message}` : f.message;
+    }
+    this.serverErrors = out;
+  }
+
+  /** The field keys the form shows messages next to. */
+  placedKeys(): Set<string> {
+    const s = new Set<string>(["relation", "issue_date", "reference", "lines", "price_basis"]);
+    if (this.caps.administrations) s.add("administration");
+    if (this.caps.addresses) {
+      s.add("address_id");
+      s.add("address");
+    }
+    if (this.caps.attachments) s.add("attachments");
+    for (const f of this.caps.header_fields) s.add(`extra.${f.key}`);
+    const d = this.draft;
+    if (d) {
+      const lineFields = [
+        "",
+        ".product",
+        ".description",
+        ".quantity",
+        ".unit_price",
+        ".vat_code",
+        ".extra_description",
+        ...this.caps.line_fields.map((f) => `.${f.key}`),
+      ];
+      for (const l of d.lines) for (const f of lineFields) s.add(`lines#${l.id}${f}`);
+      if (this.caps.attachments) for (const a of d.attachments) s.add(`attachments#${a.id}`);
+    }
+    return s;
+  }
+
+  /** Messages for fields the form has no place for, so that none is swallowed. */
+  unplacedErrors(): { field: string; message: string }[] {
+    const placed = this.placedKeys();
+    const out: { field: string; message: string }[] = [];
+    for (const [k, message] of Object.entries(this.serverErrors)) {
+      if (!placed.has(k)) out.push({ field: pathFor(k, this.draft), message });
+    }
+    if (this.submitAttempted) {
+      for (const [k, text] of Object.entries(this.issues)) {
+        if (!placed.has(k) && !(k in this.serverErrors)) {
+          out.push({ field: pathFor(k, this.draft), message: text[locale.lang] || text.en });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether any field has a message showing right now. */
+  hasVisibleErrors(): boolean {
+    if (Object.keys(this.serverErrors).length > 0) return true;
+    if (this.submitAttempted) return Object.keys(this.issues).length > 0;
+    return Object.keys(this.issues).some((k) => this.touched[k]);
+  }
+}
+
+/** "lines[2].quantity" → "lines#<id of line 2>.quantity", using the given draft. */
+export function keyFor(path: string, draft: Draft): string {
+  const m = LINE_PATH.exec(path);
+  if (!m) return path;
+  const list: { id: string }[] = m[1] === "lines" ? draft.lines : draft.attachments;
+  const item = list[Number(m[2])];
+  return item ? `${m[1]}#${item.id}${m[3]}` : path;
+}
+
+/** The inverse of keyFor for the current draft, for messages about unknown fields. */
+export function pathFor(key: string, draft: Draft | null): string {
+  const m = LINE_KEY.exec(key);
+  if (!m || !draft) return key;
+  const list: { id: string }[] = m[1] === "lines" ? draft.lines : draft.attachments;
+  const i = list.findIndex((x) => x.id === m[2]);
+  return i >= 0 ? `${m[1]}[${i}]${m[3]}` : key;
+}

@@ -1,0 +1,63 @@
+// Formatting of things that are not money: file sizes, dates and times.
+
+import type { Lang } from "./types";
+
+/** "12 kB", "1,4 MB" / "1.4 MB". Sizes are counts of bytes, not money. */
+export function formatBytes(bytes: number, lang: Lang): string {
+  const sep = lang === "nl" ? "," : ".";
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} kB`;
+  const mb = Math.round(bytes / 100_000) / 10;
+  const s = Number.isInteger(mb) ? String(mb) : mb.toFixed(1).replace(".", sep);
+  return `${s} MB`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+function parse(iso: string): Date | null {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "10:42" in local time. */
+export function formatTime(iso: string): string {
+  const d = parse(iso);
+  return d ? `${pad(d.getHours())}:${pad(d.getMinutes())}` : iso;
+}
+
+/** "21-11-2025" (nl) or "21/11/2025" (en), local time. */
+export function formatDate(iso: string, lang: Lang): string {
+  const d = parse(iso);
+  if (!d) return iso;
+  const sep = lang === "nl" ? "-" : "/";
+  return `${pad(d.getDate())}${sep}${pad(d.getMonth() + 1)}${sep}${d.getFullYear()}`;
+}
+
+/** Time only when the moment is today, otherwise date and time. */
+export function formatMoment(iso: string, lang: Lang, now: Date = new Date()): string {
+  const d = parse(iso);
+  if (!d) return iso;
+  const today =
+    d.getFullYear() === now.getFullYear() &&
+    d.getMonth() === now.getMonth() &&
+    d.getDate() === now.getDate();
+  return today ? formatTime(iso) : `${formatDate(iso, lang)} ${formatTime(iso)}`;
+}
+
+/** One line for a list: "Olof Palmestraat 10, 2616 LR Delft" (the country when not NL). */
+export function formatAddress(a: {
+  street: string;
+  house_number: string;
+  postal_code: string;
+  city: string;
+  country: string;
+}): string {
+  const street = `${a.street} ${a.house_number}`.trim();
+  const place = `${a.postal_code} ${a.city}`.trim();
+  const parts = [street, place];
+  const c = a.country.trim();
+  if (c !== "" && c !== "Nederland" && c !== "NL") parts.push(c);
+  return parts.filter((p) => p !== "").join(", ");
+}

@@ -1,0 +1,14 @@
+import { mount } from "svelte";
+import "./app.css";
+import App from "./App.svelte";
+
+async function start(): Promise<void> {
+  if (import.meta.env.DEV && !("__TAURI_INTERNALS__" in window)) {
+    const { installFakeBackend } = await import("./dev/fakeBackend");
+    installFakeBackend();
+  }
+  const target = document.getElementById("app");
+  if (target) mount(App, { target });
+}
+
+void start();

@@ -1,0 +1,37 @@
+// The api module with every function replaced by a vi.fn; tests set the answers they need.
+import { vi } from "vitest";
+import { evaluation } from "./fixtures";
+
+export function apiMock() {
+  return {
+    toIpcError: (e: unknown) =>
+      typeof e === "string"
+        ? { code: "internal", message: e }
+        : (e as { code: string; message: string }),
+    isIpcError: () => true,
+    appInfo: vi.fn(),
+    setLang: vi.fn(),
+    listConnections: vi.fn(async () => []),
+    saveConnection: vi.fn(),
+    deleteConnection: vi.fn(),
+    startOauth: vi.fn(),
+    testConnection: vi.fn(),
+    listAdministrations: vi.fn(async () => []),
+    selectAdministration: vi.fn(async () => null),
+    syncNow: vi.fn(async () => null),
+    syncStatus: vi.fn(),
+    searchRelations: vi.fn(async () => []),
+    searchProducts: vi.fn(async () => []),
+    relationAddresses: vi.fn(async () => []),
+    currentDraft: vi.fn(),
+    newDraft: vi.fn(),
+    saveDraft: vi.fn(async () => evaluation()),
+    pickAttachments: vi.fn(),
+    removeAttachment: vi.fn(),
+    submitDraft: vi.fn(),
+    history: vi.fn(async () => []),
+    onSyncStatus: vi.fn(async () => () => {}),
+    onUploadProgress: vi.fn(async () => () => {}),
+    onSubmitStatus: vi.fn(async () => () => {}),
+  };
+}

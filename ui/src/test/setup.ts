@@ -1,0 +1,4 @@
+// jsdom lacks a few things the components use.
+if (!Element.prototype.scrollIntoView) {
+  Element.prototype.scrollIntoView = function scrollIntoView(): void {};
+}
