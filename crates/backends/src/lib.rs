@@ -1,1 +1,19 @@
-//! Connectors.
+//! Invoice Desk connectors: one module per bookkeeping system behind the core
+//! [`Backend`](invoice_desk_core::backend::Backend) trait, over one HTTP layer.
+//!
+//! - [`http`]: the shared HTTP client, transport and status errors, safe logging.
+//! - [`secret`]: [`Secret`], a string that is never shown or logged.
+//! - [`pkce`]: verifier, challenge and state for the OAuth loopback flow.
+//! - [`afas`]: AFAS SB.
+
+// The core error carries a message in two languages and per-field issues; it is returned by
+// value everywhere, as in the core crate.
+#![allow(clippy::result_large_err)]
+
+pub mod afas;
+pub mod http;
+pub mod pkce;
+pub mod secret;
+
+pub use afas::{AfasAuth, AfasClient, AfasConfig};
+pub use secret::Secret;

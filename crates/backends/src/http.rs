@@ -1,0 +1,578 @@
+//! The one HTTP layer every connector uses.
+//!
+//! - One `reqwest` client per connection with sane timeouts (connect 10 s, whole request 60 s),
+//!   the User-Agent `InvoiceDesk/<version>`, and no automatic redirects (an API that redirects
+//!   means a wrong address, which the user should see instead of a login page parsed as JSON).
+//! - Transport failures become core errors that say what is known about the request:
+//!   a failure to connect (refused, DNS, TLS, connect timeout) is [`ErrorCode::Offline`]:
+//!   nothing was sent. A failure after the request was written (the connection reset or closed
+//!   before the answer, a timeout while waiting) is [`ErrorCode::Uncertain`] for a request that
+//!   is not idempotent (it may have been processed), and `Offline` for one that is.
+//! - [`Http::status_error`] maps the usual statuses: 401 `AuthFailed`, 403 `Forbidden`,
+//!   404 `NotFound`, 429 `RateLimited` (with `Retry-After`), 5xx `ServerError`, 3xx `Config`.
+//! - Tracing logs the method, the host and path, the status and the time taken. It never logs
+//!   a header (so never `Authorization`), a request body, or a response body; query parameters
+//!   whose names look like credentials are replaced by `***`.
+
+use invoice_desk_core::error::{Error, ErrorCode, Result};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use std::time::{Duration, Instant, SystemTime};
+use url::Url;
+
+/// Time allowed to set up a connection (TCP and TLS).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed for a whole request, answer included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `InvoiceDesk/<version>`.
+pub fn user_agent() -> String {
+    format!("InvoiceDesk/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Whether sending a request twice does the same as sending it once. Decides what a lost
+/// answer means: for a non-idempotent request it may have been processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    Idempotent,
+    NotIdempotent,
+}
+
+/// A complete answer: status, headers and the whole body.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Reply {
+    // The body may hold a token (token endpoints), so it is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// The body as JSON; a body that is not JSON is a `BadResponse`.
+    pub fn json(&self, system: &str) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.body).map_err(|_| bad_response(system, self))
+    }
+
+    /// The body as JSON when it is JSON.
+    pub fn json_opt(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// A short, printable piece of the body for an error's detail.
+    pub fn snippet(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let text = text.trim();
+        let mut out: String = text.chars().take(300).collect();
+        if text.chars().count() > 300 {
+            out.push('…');
+        }
+        out
+    }
+
+    /// The back end's own message, from the usual JSON error shapes, or a short piece of the
+    /// body when it is plain text.
+    pub fn vendor_message(&self) -> Option<String> {
+        if let Some(v) = self.json_opt() {
+            for key in [
+                "Message",
+                "message",
+                "errorMessage",
+                "error_description",
+                "detail",
+                "title",
+                "error",
+            ] {
+                if let Some(s) = v.get(key).and_then(|m| m.as_str()) {
+                    if !s.trim().is_empty() {
+                        return Some(s.trim().to_string());
+                    }
+                }
+            }
+            return None;
+        }
+        let is_html = self
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.contains("html"))
+            .unwrap_or(false);
+        let s = self.snippet();
+        (!s.is_empty() && !is_html).then_some(s)
+    }
+
+    /// `Retry-After` as a duration, when present and understood.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let v = self
+            .headers
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?;
+        parse_retry_after(v, SystemTime::now())
+    }
+}
+
+/// Parses `Retry-After`: either delay seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let when: SystemTime = when.with_timezone(&chrono::Utc).into();
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn bad_response(system: &str, reply: &Reply) -> Error {
+    Error::new(
+        ErrorCode::BadResponse,
+        format!("{system} gaf een antwoord dat de app niet begrijpt."),
+        format!("{system} gave an answer the app does not understand."),
+    )
+    .with_detail(format!("HTTP {}", reply.status.as_u16()))
+}
+
+/// The URL as it may be logged: credentials-like query values replaced by `***`.
+pub fn loggable_url(url: &Url) -> String {
+    let mut out = format!(
+        "{}://{}{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        url.path()
+    );
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let key = k.to_ascii_lowercase();
+            let sensitive = key != "trackingtoken"
+                && [
+                    "token", "secret", "code", "key", "password", "verifier", "state",
+                ]
+                .iter()
+                .any(|s| key.contains(s));
+            let v = if sensitive {
+                "***".to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    if !pairs.is_empty() {
+        out.push('?');
+        out.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        );
+    }
+    out
+}
+
+/// The error chain of a transport failure, without the URL.
+fn chain(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(x) = src {
+        let t = x.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = x.source();
+    }
+    s
+}
+
+/// One HTTP client for one connection to one system.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    system: &'static str,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("system", &self.system)
+            .finish()
+    }
+}
+
+impl Http {
+    /// A client with the standard timeouts. `system` is the name users know ("AFAS SB"); it
+    /// appears in error messages.
+    pub fn new(system: &'static str) -> Result<Http> {
+        Http::with_timeouts(system, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// A client with other timeouts (tests use short ones).
+    pub fn with_timeouts(
+        system: &'static str,
+        connect: Duration,
+        request: Duration,
+    ) -> Result<Http> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(request)
+            .user_agent(user_agent())
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_keepalive(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::internal(format!("HTTP client: {}", chain(e))))?;
+        Ok(Http { client, system })
+    }
+
+    pub fn system(&self) -> &'static str {
+        self.system
+    }
+
+    /// Starts a request; finish it with [`Http::send`].
+    pub fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Sends a request and reads the whole answer, whatever its status. Only transport
+    /// failures are errors here; statuses are for the caller (see [`Http::status_error`]).
+    pub async fn send(&self, rb: reqwest::RequestBuilder, safety: Safety) -> Result<Reply> {
+        let req = rb.build().map_err(|e| {
+            Error::new(
+                ErrorCode::Config,
+                format!(
+                    "Het adres van {} is ongeldig. Controleer het bij Instellingen.",
+                    self.system
+                ),
+                format!(
+                    "The address of {} is not valid. Check it in Settings.",
+                    self.system
+                ),
+            )
+            .with_detail(chain(e))
+        })?;
+        let method = req.method().clone();
+        let url = loggable_url(req.url());
+        let host = req.url().host_str().unwrap_or("").to_string();
+        tracing::debug!(system = self.system, %method, url = %url, "request");
+        let started = Instant::now();
+        let resp = match self.client.execute(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                let err = self.transport_error(e, safety, &host);
+                tracing::warn!(system = self.system, %method, url = %url, code = ?err.code,
+                    elapsed_ms = started.elapsed().as_millis() as u64, "no answer");
+                return Err(err);
+            }
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                let err = self.transport_error(e, safety, &host);
+                tracing::warn!(system = self.system, %method, url = %url, status = status.as_u16(),
+                    code = ?err.code, "answer cut off");
+                return Err(err);
+            }
+        };
+        tracing::debug!(system = self.system, %method, url = %url, status = status.as_u16(),
+            bytes = body.len(), elapsed_ms = started.elapsed().as_millis() as u64, "answer");
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// What a transport failure means for the user.
+    pub fn transport_error(&self, e: reqwest::Error, safety: Safety, host: &str) -> Error {
+        let sys = self.system;
+        if e.is_builder() {
+            return Error::new(
+                ErrorCode::Config,
+                format!("Het adres van {sys} is ongeldig. Controleer het bij Instellingen."),
+                format!("The address of {sys} is not valid. Check it in Settings."),
+            )
+            .with_detail(chain(e));
+        }
+        if e.is_connect() {
+            return Error::new(
+                ErrorCode::Offline,
+                format!(
+                    "{sys} is niet bereikbaar op {host}. Controleer het omgevingsadres en de \
+                     internetverbinding; er is niets verstuurd."
+                ),
+                format!(
+                    "Could not reach {sys} at {host}. Check the environment URL and the \
+                     internet connection; nothing was sent."
+                ),
+            )
+            .with_detail(chain(e));
+        }
+        let timeout = e.is_timeout();
+        match safety {
+            Safety::NotIdempotent => Error::new(
+                ErrorCode::Uncertain,
+                format!(
+                    "Het verzoek is verstuurd, maar er kwam geen antwoord van {sys}. Het kan \
+                     zijn verwerkt; de app controleert dat voordat ze opnieuw verstuurt."
+                ),
+                format!(
+                    "The request was sent but no answer came from {sys}. It may have been \
+                     processed; the app checks before it sends again."
+                ),
+            )
+            .with_detail(chain(e)),
+            Safety::Idempotent => {
+                let (nl, en) = if timeout {
+                    (
+                        format!("{sys} antwoordde niet op tijd. Probeer het later opnieuw."),
+                        format!("{sys} did not answer in time. Try again later."),
+                    )
+                } else {
+                    (
+                        format!(
+                            "De verbinding met {sys} werd verbroken. Probeer het later opnieuw."
+                        ),
+                        format!("The connection to {sys} was lost. Try again later."),
+                    )
+                };
+                Error::new(ErrorCode::Offline, nl, en).with_detail(chain(e))
+            }
+        }
+    }
+
+    /// The usual meaning of a status that is not a success.
+    pub fn status_error(&self, reply: &Reply) -> Error {
+        let sys = self.system;
+        let code = reply.status.as_u16();
+        let err = match code {
+            300..=399 => Error::new(
+                ErrorCode::Config,
+                format!("{sys} stuurt door naar een ander adres. Controleer het adres bij Instellingen."),
+                format!("{sys} redirects to another address. Check the address in Settings."),
+            ),
+            401 => Error::new(
+                ErrorCode::AuthFailed,
+                format!("{sys} heeft de inloggegevens niet geaccepteerd. Controleer ze bij Instellingen."),
+                format!("{sys} did not accept the credentials. Check them in Settings."),
+            ),
+            403 => Error::new(
+                ErrorCode::Forbidden,
+                format!("De koppeling heeft geen rechten voor dit onderdeel van {sys}."),
+                format!("The connection lacks the rights for this part of {sys}."),
+            ),
+            404 => Error::new(
+                ErrorCode::NotFound,
+                format!("{sys} kent het gevraagde niet."),
+                format!("{sys} does not know what was asked for."),
+            ),
+            429 => Error::new(
+                ErrorCode::RateLimited,
+                format!("{sys} krijgt te veel verzoeken. De app probeert het straks opnieuw."),
+                format!("{sys} is receiving too many requests. The app will try again shortly."),
+            )
+            .with_retry_after(reply.retry_after()),
+            500..=599 => Error::new(
+                ErrorCode::ServerError,
+                format!("{sys} had een storing (HTTP {code}). Probeer het later opnieuw."),
+                format!("{sys} had a failure (HTTP {code}). Try again later."),
+            )
+            .with_retry_after(reply.retry_after()),
+            400..=499 => Error::new(
+                ErrorCode::Refused,
+                format!("{sys} weigerde het verzoek (HTTP {code})."),
+                format!("{sys} refused the request (HTTP {code})."),
+            ),
+            _ => bad_response(sys, reply),
+        };
+        match reply.vendor_message() {
+            Some(m) => err.with_detail(m),
+            None => err,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: h,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn user_agent_has_version() {
+        assert!(user_agent().starts_with("InvoiceDesk/"));
+        assert!(user_agent().len() > "InvoiceDesk/".len());
+    }
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 2015-10-21 07:28:00
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn statuses_map_to_codes() {
+        let http = Http::new("AFAS SB").unwrap();
+        let cases = [
+            (401, ErrorCode::AuthFailed),
+            (403, ErrorCode::Forbidden),
+            (404, ErrorCode::NotFound),
+            (429, ErrorCode::RateLimited),
+            (500, ErrorCode::ServerError),
+            (503, ErrorCode::ServerError),
+            (400, ErrorCode::Refused),
+            (302, ErrorCode::Config),
+        ];
+        for (status, code) in cases {
+            assert_eq!(
+                http.status_error(&reply(status, &[], "")).code,
+                code,
+                "{status}"
+            );
+        }
+        let e = http.status_error(&reply(429, &[("retry-after", "7")], ""));
+        assert_eq!(e.retry_after, Some(Duration::from_secs(7)));
+        let e = http.status_error(&reply(
+            403,
+            &[("content-type", "application/json")],
+            r#"{"StatusCode":403,"Message":"De ingelogde gebruiker heeft niet voldoende rechten."}"#,
+        ));
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("De ingelogde gebruiker heeft niet voldoende rechten.")
+        );
+    }
+
+    #[test]
+    fn credentials_in_query_are_not_logged() {
+        let u = Url::parse(
+            "https://x.afasfocus.nl/env/api/persons?skip=0&take=500&TrackingToken=2024&code=abc&client_secret=s",
+        )
+        .unwrap();
+        let l = loggable_url(&u);
+        assert!(l.contains("TrackingToken=2024"));
+        assert!(l.contains("take=500"));
+        assert!(!l.contains("abc"));
+        assert!(!l.contains("=s"));
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_offline() {
+        // Bind and drop a listener to get a port nobody listens on.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let http = Http::new("AFAS SB").unwrap();
+        let url = format!("http://127.0.0.1:{port}/x");
+        let e = http
+            .send(http.request(Method::POST, &url), Safety::NotIdempotent)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Offline);
+    }
+
+    #[tokio::test]
+    async fn connection_closed_before_answer() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s.shutdown().await;
+            }
+        });
+        let http = Http::new("AFAS SB").unwrap();
+        let url = format!("http://{addr}/api/salesinvoice");
+        let e = http
+            .send(
+                http.request(Method::POST, &url).body("{}"),
+                Safety::NotIdempotent,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Uncertain);
+        let e = http
+            .send(http.request(Method::GET, &url), Safety::Idempotent)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Offline);
+    }
+
+    #[tokio::test]
+    async fn timeout_while_waiting() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            loop {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                held.push(s);
+            }
+        });
+        let http = Http::with_timeouts(
+            "AFAS SB",
+            Duration::from_secs(2),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let url = format!("http://{addr}/api/salesinvoice");
+        let e = http
+            .send(
+                http.request(Method::POST, &url).body("{}"),
+                Safety::NotIdempotent,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Uncertain);
+    }
+}
