@@ -1,1 +1,224 @@
-//! Sandbox.
+//! Invoice Desk sandbox: faithful, strict stand-ins for the bookkeeping systems' APIs, served
+//! over real HTTP on a local port. The desktop app's demo mode talks to it as it would to a
+//! real environment, and tests use it to see exactly what a client sent.
+//!
+//! The stand-ins are written from the vendors' documentation and specifications and share no
+//! types with the clients they test. Today there is one:
+//!
+//! - [`afas`]: AFAS SB under `/{environment}` (default `/demo`), see its module documentation
+//!   for the endpoints and their checks.
+//!
+//! Common to all stand-ins:
+//!
+//! - Test hooks live under `/__sandbox` and need no authentication.
+//! - [`log`]: `GET /__sandbox/log` lists every request to a stand-in
+//!   (`[{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped"}]`),
+//!   `DELETE` clears it.
+//! - [`faults`]: per system, `POST /__sandbox/<system>/faults` injects failures (5xx, 429 with
+//!   `Retry-After`, latency, a seeded failure rate, a malformed body, a hanging request, a
+//!   connection cut after the invoice was stored).
+//! - Data is generated from [`SandboxConfig::seed`]: the same seed gives the same relations,
+//!   products and ids.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use invoice_desk_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default()).await?;
+//! println!("AFAS SB at {}", sandbox.afas_base_url());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+// Handlers answer errors as ready HTTP responses; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod afas;
+pub mod faults;
+pub mod json;
+pub mod log;
+pub mod server;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::Uri;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use afas::AfasConfig;
+
+/// Configuration of the whole sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxConfig {
+    /// Seed of the generated data (and of the fault injection's random failures).
+    pub seed: u64,
+    pub afas: AfasConfig,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            seed: 20_240_129,
+            afas: AfasConfig::default(),
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server as well; [`Sandbox::shutdown`] also waits
+/// for it.
+pub struct Sandbox {
+    addr: SocketAddr,
+    environment: String,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    conns: Arc<server::Connections>,
+}
+
+#[derive(Clone)]
+struct Rewrite {
+    environment: Arc<str>,
+}
+
+/// Normalises the path before routing (AFAS paths are case-insensitive).
+async fn rewrite(State(rw): State<Rewrite>, mut req: Request, next: Next) -> Response {
+    if let Some(path) = afas::normalize_path(&rw.environment, req.uri().path()) {
+        let pq = match req.uri().query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(p) = pq.parse() {
+            parts.path_and_query = Some(p);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    next.run(req).await
+}
+
+impl Sandbox {
+    /// Binds `addr` (port 0: any free port), generates the data and serves in a tokio task.
+    pub async fn start(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let env = config.afas.environment.clone();
+        if env.is_empty() || env.contains(['/', '?', '#', ' ']) || env.starts_with("__") {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("'{env}' is not a usable environment path segment"),
+            ));
+        }
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let (stop, shutdown) = server::Shutdown::new();
+        let log = Arc::new(log::RequestLog::new());
+        let afas = Arc::new(afas::Afas::new(
+            config.afas.clone(),
+            config.seed,
+            shutdown.clone(),
+        ));
+
+        let inner = Router::new().merge(afas::router(afas)).route(
+            "/__sandbox/log",
+            get(log::get_log)
+                .delete(log::clear_log)
+                .with_state(log.clone()),
+        );
+        let classify_env = env.clone();
+        let classify: log::Classifier = Arc::new(move |path: &str| {
+            if path.starts_with("/__sandbox") {
+                None
+            } else if afas::owns_path(&classify_env, path) {
+                Some("afas")
+            } else {
+                Some("none")
+            }
+        });
+        let app = Router::new()
+            .fallback_service(inner)
+            .layer(middleware::from_fn_with_state(
+                Rewrite {
+                    environment: env.clone().into(),
+                },
+                rewrite,
+            ))
+            .layer(middleware::from_fn_with_state(
+                log::LogLayer { log, classify },
+                log::layer,
+            ))
+            .layer(middleware::from_fn(server::drop_connection_layer));
+
+        let conns = Arc::new(server::Connections::default());
+        let listener = server::SandboxListener::new(listener, conns.clone());
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<server::ConnInfo>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.wait().await });
+        let task = tokio::spawn(async move {
+            if let Err(e) = serve.await {
+                tracing::warn!("sandbox server stopped: {e}");
+            }
+        });
+        Ok(Sandbox {
+            addr: local,
+            environment: env,
+            stop,
+            task: Some(task),
+            conns,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        let ip = match self.addr.ip() {
+            ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ip => ip,
+        };
+        match ip {
+            IpAddr::V4(v4) => format!("http://{v4}:{}", self.addr.port()),
+            IpAddr::V6(v6) => format!("http://[{v6}]:{}", self.addr.port()),
+        }
+    }
+
+    /// The AFAS environment URL as AFAS hands it out: `http://127.0.0.1:PORT/demo`.
+    pub fn afas_base_url(&self) -> String {
+        format!("{}/{}", self.base_url(), self.environment)
+    }
+
+    /// Stops accepting connections, cuts the open ones and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_millis(500), &mut task)
+                .await
+                .is_err()
+            {
+                self.conns.kill_all();
+                if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                    .await
+                    .is_err()
+                {
+                    task.abort();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        self.conns.kill_all();
+    }
+}

@@ -1,1 +1,79 @@
-fn main() {}
+//! Runs the sandbox on its own: `invoice-desk-sandbox --port 8765 [--host 127.0.0.1]
+//! [--seed N] [--environment demo] [--persons N] [--organisations N] [--products N]
+//! [--administrations N]`. Prints the addresses and runs until Ctrl-C.
+
+use std::net::{IpAddr, SocketAddr};
+
+use invoice_desk_sandbox::{Sandbox, SandboxConfig};
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: invoice-desk-sandbox [--port N] [--host IP] [--seed N] [--environment NAME]\n\
+         \x20                           [--persons N] [--organisations N] [--products N] [--administrations N]"
+    );
+    std::process::exit(2)
+}
+
+fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> T {
+    match v.as_deref().map(str::parse) {
+        Some(Ok(x)) => x,
+        _ => {
+            eprintln!("{name} needs a valid value");
+            usage()
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let mut cfg = SandboxConfig::default();
+    let mut port: u16 = 0;
+    let mut host: IpAddr = IpAddr::from([127, 0, 0, 1]);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--port" | "-p" => port = parse("--port", args.next()),
+            "--host" => host = parse("--host", args.next()),
+            "--seed" => cfg.seed = parse("--seed", args.next()),
+            "--environment" => cfg.afas.environment = parse("--environment", args.next()),
+            "--persons" => cfg.afas.persons = parse("--persons", args.next()),
+            "--organisations" => cfg.afas.organisations = parse("--organisations", args.next()),
+            "--products" => cfg.afas.products = parse("--products", args.next()),
+            "--administrations" => {
+                cfg.afas.administrations = parse("--administrations", args.next())
+            }
+            "--help" | "-h" => usage(),
+            other => {
+                eprintln!("unknown argument {other}");
+                usage()
+            }
+        }
+    }
+
+    let afas = cfg.afas.clone();
+    let sandbox = match Sandbox::start(SocketAddr::new(host, port), cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot start the sandbox: {e}");
+            std::process::exit(1)
+        }
+    };
+    println!("sandbox listening on {}", sandbox.base_url());
+    println!("AFAS SB environment: {}", sandbox.afas_base_url());
+    println!(
+        "  app token: {}   OAuth client: {} / {}",
+        afas.app_tokens.join(", "),
+        afas.oauth_client_id,
+        afas.oauth_client_secret
+    );
+    println!("  hooks: {}/__sandbox/afas/stats", sandbox.base_url());
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+}
