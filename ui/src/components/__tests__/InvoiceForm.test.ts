@@ -1,22 +1,421 @@
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
-import { connection, draftView, sync } from "../../test/fixtures";
+import { setLocale } from "../../lib/locale.svelte";
+import type { Relation, SubmitResult } from "../../lib/types";
+import {
+  connection,
+  deferred,
+  draft,
+  draftView,
+  evaluation,
+  line,
+  product,
+  relation,
+  sync,
+} from "../../test/fixtures";
 import InvoiceForm from "../InvoiceForm.svelte";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 
 const mocked = vi.mocked(api);
 
+async function renderForm(debounce = 0) {
+  const result = render(InvoiceForm, { connection, sync, administrationId: "1", debounce });
+  await screen.findByTestId("relation-input");
+  return result;
+}
+
+const nbsp = (s: string | null) => (s ?? "").replace(/\u00a0/g, " ").trim();
+
 describe("InvoiceForm", () => {
   beforeEach(() => {
     vi.clearAllMocks();
-    mocked.currentDraft.mockResolvedValue(draftView());
+    setLocale("en");
+    mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line({ id: "l-1" })] })));
   });
 
-  it("loads the current draft", async () => {
-    render(InvoiceForm, { connection, sync, administrationId: "1", debounce: 0 });
-    await waitFor(() => expect(screen.getByTestId("relation-input")).toBeTruthy());
+  it("restores the open draft of the connection", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ reference: "PO-77", lines: [line({ description: "Kept", unit_price: "12,50" })] })),
+    );
+    await renderForm();
     expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1");
+    expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("PO-77");
+    expect((screen.getByTestId("line-0-price") as HTMLInputElement).value).toBe("12,50");
+    expect(mocked.saveDraft).not.toHaveBeenCalled();
+  });
+
+  describe("relation type-ahead", () => {
+    it("ArrowDown and Enter pick the highlighted relation", async () => {
+      const found = [relation("r1", "Jansen Bouw"), relation("r2", "Jansen Advies")];
+      mocked.searchRelations.mockResolvedValue(found);
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("relation-input"), "jans");
+      const options = await screen.findAllByTestId("relation-option");
+      expect(options).toHaveLength(2);
+      expect(options[0].getAttribute("aria-selected")).toBe("true");
+      expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "1", "jans", 20);
+
+      await user.keyboard("{ArrowDown}");
+      expect(screen.getAllByTestId("relation-option")[1].getAttribute("aria-selected")).toBe("true");
+      await user.keyboard("{Enter}");
+
+      const chip = await screen.findByTestId("relation-selected");
+      expect(chip.textContent).toContain("Jansen Advies");
+      expect(screen.queryByTestId("relation-option")).toBeNull();
+      await waitFor(() =>
+        expect(mocked.relationAddresses).toHaveBeenCalledWith("conn-1", "1", found[1]),
+      );
+      await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalled());
+      expect(mocked.saveDraft.mock.calls.at(-1)?.[0].relation?.id).toBe("r2");
+    });
+
+    it("ignores answers that arrive out of order", async () => {
+      const answers: Record<string, ReturnType<typeof deferred<Relation[]>>> = {};
+      mocked.searchRelations.mockImplementation((_c, _a, q) => {
+        answers[q] = deferred<Relation[]>();
+        return answers[q].promise;
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      const input = screen.getByTestId("relation-input");
+      await user.type(input, "a");
+      await user.type(input, "b");
+      expect(Object.keys(answers)).toEqual(["a", "ab"]);
+
+      answers.ab.resolve([relation("r2", "Abbink")]);
+      await screen.findByText("Abbink");
+      answers.a.resolve([relation("r1", "Aalders"), relation("r3", "Anker")]);
+      await new Promise((r) => setTimeout(r, 10));
+
+      const options = screen.getAllByTestId("relation-option");
+      expect(options.map((o) => o.textContent)).toEqual([expect.stringContaining("Abbink")]);
+      expect(screen.queryByText("Aalders")).toBeNull();
+    });
+
+    it("Escape closes the list; an empty answer says so", async () => {
+      mocked.searchRelations.mockResolvedValue([]);
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("relation-input"), "xyz");
+      expect((await screen.findByTestId("relation-input-empty")).textContent?.trim()).toBe(
+        "No relation matches 'xyz'",
+      );
+      await user.keyboard("{Escape}");
+      expect(screen.queryByTestId("relation-input-empty")).toBeNull();
+      expect(screen.getByTestId("relation-input").getAttribute("aria-expanded")).toBe("false");
+    });
+
+    it("says relations are loading while the first sync has not filled the cache", async () => {
+      mocked.searchRelations.mockResolvedValue([]);
+      const user = userEvent.setup();
+      render(InvoiceForm, {
+        connection,
+        sync: { ...sync, relations: 0, running: true, last_synced_at: null },
+        administrationId: "1",
+        debounce: 0,
+      });
+      await user.type(await screen.findByTestId("relation-input"), "jan");
+      expect((await screen.findByTestId("relation-input-empty")).textContent?.trim()).toBe(
+        "Relations are being loaded…",
+      );
+    });
+
+    it("searches after the debounce with the default delay", async () => {
+      mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen")]);
+      const user = userEvent.setup();
+      await renderForm(80);
+      await user.type(screen.getByTestId("relation-input"), "jansen");
+      await screen.findAllByTestId("relation-option");
+      expect(mocked.searchRelations.mock.calls.length).toBeLessThan(6);
+      expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "1", "jansen", 20);
+    });
+  });
+
+  describe("lines", () => {
+    it("Enter in the last line adds a line and focuses its product input", async () => {
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("line-0-quantity"));
+      await user.keyboard("{Enter}");
+      const product1 = await screen.findByTestId("line-1-product");
+      expect(document.activeElement).toBe(product1);
+
+      await user.click(screen.getByTestId("line-1-price"));
+      await user.keyboard("{Enter}");
+      expect(document.activeElement).toBe(await screen.findByTestId("line-2-product"));
+
+      await user.click(screen.getByTestId("line-2-extra-description"));
+      await user.keyboard("{Enter}");
+      expect(document.activeElement).toBe(await screen.findByTestId("line-3-product"));
+    });
+
+    it("Enter in an earlier line does not add one", async () => {
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line(), line()] })));
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("line-0-quantity"));
+      await user.keyboard("{Enter}");
+      expect(screen.queryByTestId("line-2-product")).toBeNull();
+    });
+
+    it("Alt+N and the button add a line", async () => {
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("add-line"));
+      expect(document.activeElement).toBe(await screen.findByTestId("line-1-product"));
+      await user.keyboard("{Alt>}n{/Alt}");
+      expect(document.activeElement).toBe(await screen.findByTestId("line-2-product"));
+    });
+
+    it("picking a product fills description, price in the UI language and VAT", async () => {
+      setLocale("nl");
+      mocked.searchProducts.mockResolvedValue([{ ...product, vat_code: "low" }]);
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("line-0-product"), "arb");
+      const opt = await screen.findByTestId("product-option");
+      expect(nbsp(opt.textContent)).toContain("ARB-U");
+      expect(nbsp(opt.textContent)).toContain("€ 67,73");
+      await user.keyboard("{Enter}");
+      expect((screen.getByTestId("line-0-description") as HTMLInputElement).value).toBe("Arbeid per uur");
+      expect((screen.getByTestId("line-0-price") as HTMLInputElement).value).toBe("67,73");
+      expect((screen.getByTestId("line-0-vat") as HTMLSelectElement).value).toBe("low");
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("line-0-quantity")));
+    });
+
+    it("uses the price including VAT when the draft is on that basis", async () => {
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ price_basis: "incl_vat" })));
+      mocked.searchProducts.mockResolvedValue([product]);
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("line-0-product"), "arb");
+      await user.click(await screen.findByTestId("product-option"));
+      expect((screen.getByTestId("line-0-price") as HTMLInputElement).value).toBe("81.95");
+    });
+
+    it("shows line totals and the totals panel from the evaluation", async () => {
+      setLocale("nl");
+      const ev = evaluation({
+        line_amounts: [{ net: "37.50", vat: "7.88", gross: "45.38" }],
+        totals: {
+          lines: [{ net: "37.50", vat: "7.88", gross: "45.38" }],
+          rates: [{ vat_code: "high", percent: "21", net: "37.50", vat: "7.88", gross: "45.38" }],
+          net: "1234.56",
+          vat: "7.88",
+          gross: "1242.44",
+        },
+      });
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line({ unit_price: "37,50" })] }), ev));
+      await renderForm();
+      expect(nbsp(screen.getByTestId("line-0-total").textContent)).toBe("€ 37,50");
+      expect(nbsp(screen.getByTestId("vat-row").textContent)).toBe("21% over € 37,50 = € 7,88");
+      expect(nbsp(screen.getByTestId("total-net").textContent)).toBe("€ 1.234,56");
+      expect(nbsp(screen.getByTestId("total-vat").textContent)).toBe("€ 7,88");
+      expect(nbsp(screen.getByTestId("total-gross").textContent)).toBe("€ 1.242,44");
+      setLocale("en");
+      await waitFor(() => expect(screen.getByTestId("total-gross").textContent).toBe("€1,242.44"));
+    });
+  });
+
+  describe("autosave", () => {
+    it("keeps one save in flight and sends the latest draft when it returns", async () => {
+      const pending: ReturnType<typeof deferred<ReturnType<typeof evaluation>>>[] = [];
+      mocked.saveDraft.mockImplementation(() => {
+        const d = deferred<ReturnType<typeof evaluation>>();
+        pending.push(d);
+        return d.promise;
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("reference"), "abc");
+      await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalledTimes(1));
+      expect(mocked.saveDraft.mock.calls[0][0].reference).toBe("a");
+
+      pending[0].resolve(evaluation());
+      await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalledTimes(2));
+      expect(mocked.saveDraft.mock.calls[1][0].reference).toBe("abc");
+      pending[1].resolve(evaluation({ totals: { lines: [], rates: [], net: "1", vat: "0", gross: "1" } }));
+      await waitFor(() => expect(screen.getByTestId("total-gross").textContent).toBe("€1.00"));
+      expect(mocked.saveDraft).toHaveBeenCalledTimes(2);
+    });
+
+    it("shows a failed save and keeps what was typed", async () => {
+      mocked.saveDraft.mockRejectedValue({ code: "disk_full", message: "The disk is full." });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("reference"), "x");
+      await waitFor(() => expect(screen.getByTestId("save-status").textContent).toContain("The disk is full."));
+      expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("x");
+    });
+  });
+
+  describe("field messages", () => {
+    it("shows issues only after the field was touched", async () => {
+      mocked.currentDraft.mockResolvedValue(
+        draftView(
+          draft(),
+          evaluation({
+            issues: [{ field: "relation", message: { nl: "Kies een relatie.", en: "Choose a relation." } }],
+          }),
+        ),
+      );
+      const user = userEvent.setup();
+      await renderForm();
+      expect(screen.queryByTestId("field-error-relation")).toBeNull();
+      await user.click(screen.getByTestId("relation-input"));
+      await user.tab();
+      expect(screen.getByTestId("field-error-relation").textContent).toBe("Choose a relation.");
+      expect(screen.getByTestId("relation-input").getAttribute("aria-invalid")).toBe("true");
+    });
+
+    it("puts each field's message next to that field after a refused submit", async () => {
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line(), line()] })));
+      mocked.submitDraft.mockRejectedValue({
+        code: "validation",
+        message: "3 fields need correcting.",
+        fields: [
+          { field: "relation", message: "Choose a relation (customer)." },
+          { field: "lines[1].quantity", message: "The quantity cannot be 0." },
+          { field: "extra.payment_method", message: "Choose a payment method." },
+          { field: "mystery", message: "Something else." },
+        ],
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("submit"));
+
+      expect((await screen.findByTestId("form-error")).textContent).toBe("3 fields need correcting.");
+      const relErr = screen.getByTestId("field-error-relation");
+      expect(relErr.closest(".relation-field")).toBe(screen.getByTestId("relation-input").closest(".relation-field"));
+
+      const qty = screen.getByTestId("line-1-quantity");
+      const qtyErr = screen.getByTestId("field-error-lines[1].quantity");
+      expect(qtyErr.textContent).toBe("The quantity cannot be 0.");
+      expect(qtyErr.closest(".cell")).toBe(qty.closest(".cell"));
+      expect(qty.getAttribute("aria-invalid")).toBe("true");
+      expect(qty.getAttribute("aria-describedby")).toBe(qtyErr.id);
+      expect(screen.getByTestId("line-0-quantity").getAttribute("aria-invalid")).toBe("false");
+      expect(screen.queryByTestId("field-error-lines[0].quantity")).toBeNull();
+
+      const pay = screen.getByTestId("extra-payment_method");
+      expect(screen.getByTestId("field-error-extra.payment_method").closest(".field")).toBe(pay.closest(".field"));
+      expect(within(screen.getByTestId("form-error-fields")).getByText(/Something else/)).toBeTruthy();
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("relation-input")));
+
+      await user.type(qty, "2");
+      expect(screen.queryByTestId("field-error-lines[1].quantity")).toBeNull();
+    });
+
+    it("keeps a message with its line when an earlier line is removed", async () => {
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line(), line(), line()] })));
+      mocked.submitDraft.mockRejectedValue({
+        code: "validation",
+        message: "1 field needs correcting.",
+        fields: [{ field: "lines[2].unit_price", message: "Enter the price." }],
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("submit"));
+      await screen.findByTestId("field-error-lines[2].unit_price");
+      await user.click(screen.getByTestId("line-0-remove"));
+      expect(screen.queryByTestId("field-error-lines[2].unit_price")).toBeNull();
+      expect(screen.getByTestId("field-error-lines[1].unit_price").textContent).toBe("Enter the price.");
+    });
+  });
+
+  describe("submit", () => {
+    it("disables the button while sending, shows the result and starts a fresh draft", async () => {
+      const answer = deferred<SubmitResult>();
+      mocked.submitDraft.mockReturnValue(answer.promise);
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ reference: "PO-1" })));
+      const user = userEvent.setup();
+      await renderForm();
+      const button = screen.getByTestId("submit") as HTMLButtonElement;
+      await user.click(button);
+      await waitFor(() => expect(button.disabled).toBe(true));
+      await user.click(button);
+      expect(mocked.submitDraft).toHaveBeenCalledTimes(1);
+      expect(mocked.submitDraft).toHaveBeenCalledWith("draft-1");
+
+      answer.resolve({
+        state: "sent",
+        remote_id: "58231",
+        number: "2025-0042",
+        message: "",
+        error: null,
+        next: draftView(draft({ id: "draft-2", reference: "" })),
+      });
+      const result = await screen.findByTestId("submit-result");
+      expect(result.textContent).toContain("Invoice sent — id 58231, number 2025-0042");
+      await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe(""));
+      expect(button.disabled).toBe(false);
+    });
+
+    it("saves what was typed before it submits", async () => {
+      const save = deferred<ReturnType<typeof evaluation>>();
+      mocked.saveDraft.mockReturnValueOnce(save.promise);
+      mocked.submitDraft.mockResolvedValue({
+        state: "queued",
+        remote_id: null,
+        number: null,
+        message: "",
+        error: null,
+        next: null,
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("reference"), "R");
+      await user.click(screen.getByTestId("submit"));
+      expect(mocked.submitDraft).not.toHaveBeenCalled();
+      save.resolve(evaluation());
+      await waitFor(() => expect(mocked.submitDraft).toHaveBeenCalled());
+      const result = await screen.findByTestId("submit-result");
+      expect(result.getAttribute("data-state")).toBe("queued");
+      expect(result.textContent).toContain("waiting in the outbox");
+      expect(result.textContent).toContain("as soon as AFAS SB can be reached");
+    });
+
+    it("explains an uncertain outcome", async () => {
+      mocked.submitDraft.mockResolvedValue({
+        state: "uncertain",
+        remote_id: null,
+        number: null,
+        message: "",
+        error: null,
+        next: null,
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("submit"));
+      const result = await screen.findByTestId("submit-result");
+      expect(result.textContent).toContain("not certain");
+      expect(result.textContent).toContain("cannot be created twice");
+    });
+
+    it("shows a refusal with the back end's words", async () => {
+      mocked.submitDraft.mockResolvedValue({
+        state: "refused",
+        remote_id: null,
+        number: null,
+        message: "AFAS refused the invoice.",
+        error: {
+          code: "refused",
+          message: "AFAS refused the invoice.",
+          detail: "Debiteur 10002 is geblokkeerd.",
+          fields: [{ field: "relation", message: "This debtor is blocked." }],
+        },
+        next: null,
+      });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("submit"));
+      expect((await screen.findByTestId("form-error")).textContent).toBe("AFAS refused the invoice.");
+      expect(screen.getByTestId("submit-result").textContent).toContain("Debiteur 10002 is geblokkeerd.");
+      expect(screen.getByTestId("field-error-relation").textContent).toBe("This debtor is blocked.");
+    });
   });
 });

@@ -1,0 +1,70 @@
+import { render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as api from "../../lib/api";
+import { app } from "../../lib/app.svelte";
+import { locale, setLocale } from "../../lib/locale.svelte";
+import { connection, sync } from "../../test/fixtures";
+import TopBar from "../TopBar.svelte";
+
+vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+const mocked = vi.mocked(api);
+
+const local = (iso: string) => {
+  const d = new Date(iso);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+};
+
+describe("TopBar", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    app.ready = true;
+    app.connections = [{ ...connection, demo: true, name: "Demo AFAS" }];
+    app.activeId = connection.id;
+    app.administrations = [
+      { id: "1", name: "Bakker B.V." },
+      { id: "2", name: "Bakker Holding" },
+    ];
+    app.sync = { ...sync, last_synced_at: new Date().toISOString() };
+  });
+
+  it("shows the demo badge, the connection and the sync status", () => {
+    render(TopBar);
+    expect(screen.getByTestId("demo-badge").textContent?.trim()).toBe("Demo");
+    expect(screen.getByTestId("demo-badge").getAttribute("title")).toContain("nothing is sent");
+    expect(screen.getByTestId("connection-name").textContent).toBe("Demo AFAS");
+    expect(screen.getByTestId("sync-status").textContent?.trim()).toBe(
+      `1,234 relations · 500 products · updated ${local(app.sync!.last_synced_at!)}`,
+    );
+  });
+
+  it("switches the language through set_lang", async () => {
+    mocked.setLang.mockResolvedValue({ version: "1", lang: "nl", demo: true, store_warning: null });
+    const user = userEvent.setup();
+    render(TopBar);
+    await user.click(screen.getByTestId("lang-switch"));
+    expect(mocked.setLang).toHaveBeenCalledWith("nl");
+    await waitFor(() => expect(locale.lang).toBe("nl"));
+    expect(screen.getByTestId("demo-badge").textContent?.trim()).toBe("Demo – voorbeeldgegevens");
+    expect(screen.getByTestId("sync-status").textContent).toContain("1.234 relaties · 500 artikelen · bijgewerkt");
+  });
+
+  it("shows a running sync and an error in plain words", async () => {
+    app.sync = { ...sync, running: true };
+    setLocale("nl");
+    const { rerender } = render(TopBar);
+    expect(screen.getByTestId("sync-status").textContent?.trim()).toBe("Bezig met bijwerken…");
+    app.sync = { ...sync, error: { code: "offline", message: "AFAS is niet bereikbaar." } };
+    await rerender({});
+    expect(screen.getByTestId("sync-status").textContent).toContain("AFAS is niet bereikbaar.");
+  });
+
+  it("remembers a chosen administration through select_administration", async () => {
+    const user = userEvent.setup();
+    render(TopBar);
+    await user.selectOptions(screen.getByTestId("admin-select"), "2");
+    expect(mocked.selectAdministration).toHaveBeenCalledWith("conn-1", "2");
+    await waitFor(() => expect(app.connections[0].administration_id).toBe("2"));
+  });
+});
