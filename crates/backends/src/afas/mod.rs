@@ -48,6 +48,7 @@ use invoice_desk_core::totals::{PriceBasis, Rounding};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use url::{Host, Url};
 
@@ -201,6 +202,8 @@ struct Inner {
     http: Http,
     base: String,
     tokens: TokenSource,
+    /// Rows per page ([`TAKE`] unless a test asks for less).
+    take: AtomicU64,
     /// Writes to one environment go one at a time (a double click waits for the first answer
     /// and then gets AFAS's replay of it).
     write_lock: tokio::sync::Mutex<()>,
@@ -264,6 +267,7 @@ impl AfasClient {
                 tokens: TokenSource::new(http.clone(), base.clone(), config.auth),
                 http,
                 base,
+                take: AtomicU64::new(TAKE),
                 write_lock: tokio::sync::Mutex::new(()),
             }),
         })
@@ -274,6 +278,17 @@ impl AfasClient {
     pub fn on_new_refresh_token(self, hook: impl Fn(&Secret) + Send + Sync + 'static) -> Self {
         self.inner.tokens.set_hook(Arc::new(hook));
         self
+    }
+
+    /// Rows per page for lists (default [`TAKE`], 500). Smaller pages make paging visible in
+    /// tests; a cursor records positions, so keep one page size per store.
+    pub fn with_page_size(self, take: u64) -> Self {
+        self.inner.take.store(take.max(1), Ordering::Relaxed);
+        self
+    }
+
+    fn take(&self) -> u64 {
+        self.inner.take.load(Ordering::Relaxed)
     }
 
     /// The normalised environment URL.
@@ -379,10 +394,11 @@ impl AfasClient {
         map: impl Fn(&Endpoint, Value) -> Option<T>,
     ) -> Result<SyncPage<T>> {
         let names: Vec<&str> = endpoints.iter().map(|e| e.path).collect();
+        let take = self.take();
         let mut cur = Cursor::resume(cursor, &names, scope);
         let ep = endpoints[cur.pos];
         let page = match self
-            .list_page(&ep, cur.skip, TAKE, cur.tracking_token(&names), filter)
+            .list_page(&ep, cur.skip, take, cur.tracking_token(&names), filter)
             .await
         {
             Ok(p) => p,
@@ -395,7 +411,7 @@ impl AfasClient {
                 );
                 cur = Cursor::full(scope);
                 let ep = endpoints[0];
-                self.list_page(&ep, 0, TAKE, None, filter).await?
+                self.list_page(&ep, 0, take, None, filter).await?
             }
             Err(e) => return Err(e),
         };
@@ -415,7 +431,7 @@ impl AfasClient {
                 "rows skipped (no id, unreadable, or another administration)"
             );
         }
-        cur.advance(&names, rows, TAKE, page.tracking_token);
+        cur.advance(&names, rows, take, page.tracking_token);
         tracing::debug!(
             system = SYSTEM,
             endpoint = ep.path,
@@ -889,7 +905,7 @@ impl Backend for AfasClient {
         let mut skip = 0;
         loop {
             let page = self
-                .list_page(&ADMINISTRATIONS, skip, TAKE, None, None)
+                .list_page(&ADMINISTRATIONS, skip, self.take(), None, None)
                 .await?;
             let n = page.rows.len() as u64;
             for row in page.rows {
@@ -900,7 +916,7 @@ impl Backend for AfasClient {
                     }
                 }
             }
-            if n < TAKE {
+            if n < self.take() {
                 break;
             }
             skip += n;
@@ -950,7 +966,7 @@ impl Backend for AfasClient {
         let mut skip = 0;
         loop {
             let page = self
-                .list_page(&ADDRESSES, skip, TAKE, None, Some(&filter))
+                .list_page(&ADDRESSES, skip, self.take(), None, Some(&filter))
                 .await?;
             let n = page.rows.len() as u64;
             out.extend(
@@ -958,7 +974,7 @@ impl Backend for AfasClient {
                     .into_iter()
                     .filter_map(|r| map_address(r, &relation.id)),
             );
-            if n < TAKE {
+            if n < self.take() {
                 break;
             }
             skip += n;
@@ -976,6 +992,21 @@ impl Backend for AfasClient {
         progress: Progress<'_>,
     ) -> Result<String> {
         let total = upload.bytes.len() as u64;
+        if total == 0 {
+            // AFAS reserves blobs by length; an empty file has nothing to reserve.
+            return Err(Error::new(
+                ErrorCode::Validation,
+                format!(
+                    "Het bestand '{}' is leeg; er is niets verstuurd.",
+                    upload.file_name
+                ),
+                format!(
+                    "The file '{}' is empty; nothing was sent.",
+                    upload.file_name
+                ),
+            )
+            .with_field("attachments"));
+        }
         let name = header_file_name(&upload.file_name);
         let url = self.url(&format!("api/blob/{}", upload.id));
         progress(0, total);
@@ -1016,9 +1047,6 @@ impl Backend for AfasClient {
             .filter(|c| *c > 0)
             .unwrap_or(total.max(1)) as usize;
         let mut sent = 0u64;
-        if upload.bytes.is_empty() {
-            self.upload_chunk(&url, upload, &name, &[]).await?;
-        }
         for chunk in upload.bytes.chunks(chunk_size) {
             self.upload_chunk(&url, upload, &name, chunk).await?;
             sent += chunk.len() as u64;

@@ -1,0 +1,874 @@
+//! The AFAS SB connector over real HTTP against the sandbox on 127.0.0.1.
+
+mod common;
+
+use common::*;
+use invoice_desk_backends::afas::{authorize_url, exchange_code};
+use invoice_desk_backends::http::Http;
+use invoice_desk_backends::{pkce, AfasAuth, AfasClient, AfasConfig, Secret};
+use invoice_desk_core::backend::{Backend, Lookup, RelationKind, Upload};
+use invoice_desk_core::error::ErrorCode;
+use invoice_desk_core::totals::PriceBasis;
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+// ---- tokens ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn test_connection_names_the_environment_and_administrations() {
+    let env = start().await;
+    let client = env.client();
+    let text = client.test_connection().await.unwrap();
+    let admins = client.administrations().await.unwrap();
+    assert_eq!(admins.len(), 2);
+    assert_eq!(
+        text,
+        format!(
+            "Connected to demo: 2 administrations ({}, {})",
+            admins[0].name, admins[1].name
+        )
+    );
+    // One token served both calls: it is cached.
+    assert_eq!(env.token_requests().await, 1);
+    // Administrations come as a bare array with Accept-Version 1.
+    let ids = env.administration_ids().await;
+    assert_eq!(admins.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), ids);
+}
+
+#[tokio::test]
+async fn a_short_lived_token_is_renewed_once_before_it_expires() {
+    let mut cfg = small_config();
+    cfg.afas.access_token_ttl_secs = 2;
+    let env = start_with(cfg).await;
+    let client = env.client();
+    client.administrations().await.unwrap();
+    client.administrations().await.unwrap();
+    assert_eq!(env.token_requests().await, 1);
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    client.administrations().await.unwrap();
+    assert_eq!(env.token_requests().await, 2, "exactly one renewal");
+    // Renewed in time: AFAS never had to refuse a token.
+    assert!(env.log().await.iter().all(|e| e["status"] != 401));
+}
+
+#[tokio::test]
+async fn expired_tokens_are_renewed_once_after_a_401() {
+    let env = start().await;
+    let client = env.client();
+    client.administrations().await.unwrap();
+    env.faults(json!({"expire_tokens": true})).await;
+    let admins = client.administrations().await.unwrap();
+    assert_eq!(admins.len(), 2);
+    assert_eq!(env.token_requests().await, 2, "exactly one renewal");
+    let refused = env
+        .log()
+        .await
+        .iter()
+        .filter(|e| e["status"] == 401)
+        .count();
+    assert_eq!(refused, 1);
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_token_request() {
+    let env = start().await;
+    let client = env.client();
+    let calls = (0..8).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move { c.administrations().await })
+    });
+    for h in calls.collect::<Vec<_>>() {
+        h.await.unwrap().unwrap();
+    }
+    assert_eq!(env.token_requests().await, 1, "single flight");
+    // After an expiry, concurrent 401s still lead to one renewal.
+    env.faults(json!({"expire_tokens": true})).await;
+    let calls = (0..8).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move { c.administrations().await })
+    });
+    for h in calls.collect::<Vec<_>>() {
+        h.await.unwrap().unwrap();
+    }
+    assert_eq!(env.token_requests().await, 2);
+}
+
+#[tokio::test]
+async fn a_refused_app_token_is_auth_failed() {
+    let env = start().await;
+    let client = env.client_with(AfasAuth::AppToken(Secret::new("not-the-app-token")));
+    let e = client.test_connection().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AuthFailed);
+    assert!(
+        e.message.en.contains("The app token was not accepted"),
+        "{}",
+        e.message.en
+    );
+    assert!(e.message.nl.contains("app-token"));
+    let e = client.sync_relations("", None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AuthFailed);
+}
+
+#[tokio::test]
+async fn a_second_401_is_auth_failed() {
+    let env = start().await;
+    let client = env.client();
+    // Every call to the administrations endpoint is refused, whatever the token.
+    env.faults(json!({"fail_next": 2, "status": 401, "path_contains": "api/administrations"}))
+        .await;
+    let e = client.administrations().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AuthFailed);
+    assert_eq!(
+        e.message.en,
+        "AFAS SB did not accept the app token; check it in Settings."
+    );
+    assert_eq!(env.token_requests().await, 2, "renewed once, then gave up");
+    assert_eq!(env.requests_to("/api/administrations").await.len(), 2);
+}
+
+#[tokio::test]
+async fn oauth_code_exchange_and_refresh_grant() {
+    let env = start().await;
+    let redirect = "http://127.0.0.1:53682/callback";
+    let p = pkce::Pkce::generate();
+    let url = authorize_url(
+        &env.base(),
+        "invoice-desk-demo",
+        redirect,
+        &p.challenge,
+        &p.state,
+    );
+    // The browser opens the consent page; the test approves it through the hook.
+    let page = env.web.get(&url).send().await.unwrap();
+    assert!(
+        page.status().is_success(),
+        "consent page: {}",
+        page.status()
+    );
+    let approval = env
+        .get(&format!("/__sandbox/afas/oauth/approve?state={}", p.state))
+        .await;
+    let code = approval["code"].as_str().unwrap().to_string();
+    assert!(approval["location"].as_str().unwrap().starts_with(redirect));
+
+    let secret = Secret::new("demo-client-secret");
+    let tokens = exchange_code(
+        &env.base(),
+        "invoice-desk-demo",
+        &secret,
+        redirect,
+        &code,
+        &p.verifier,
+    )
+    .await
+    .unwrap();
+    assert_eq!(tokens.expires_in, 1800);
+    assert!(!tokens.refresh_token.is_empty());
+    // A code is used once.
+    let again = exchange_code(
+        &env.base(),
+        "invoice-desk-demo",
+        &secret,
+        redirect,
+        &code,
+        &p.verifier,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.code, ErrorCode::AuthFailed);
+
+    let seen = Arc::new(AtomicUsize::new(0));
+    let seen2 = seen.clone();
+    let client = env
+        .client_with(AfasAuth::OAuth {
+            client_id: "invoice-desk-demo".into(),
+            client_secret: secret.clone(),
+            refresh_token: tokens.refresh_token.clone(),
+        })
+        .on_new_refresh_token(move |_| {
+            seen2.fetch_add(1, Ordering::SeqCst);
+        });
+    let text = client.test_connection().await.unwrap();
+    assert!(
+        text.starts_with("Connected to demo: 2 administrations"),
+        "{text}"
+    );
+    assert_eq!(
+        env.requests_to("/app/token").await.len(),
+        3,
+        "2 exchanges, 1 refresh"
+    );
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        0,
+        "AFAS hands out no new refresh token"
+    );
+
+    // A wrong client secret is refused.
+    let bad = env.client_with(AfasAuth::OAuth {
+        client_id: "invoice-desk-demo".into(),
+        client_secret: Secret::new("wrong"),
+        refresh_token: tokens.refresh_token.clone(),
+    });
+    let e = bad.test_connection().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AuthFailed);
+    assert!(e.message.en.contains("sign-in"));
+}
+
+#[tokio::test]
+async fn wrong_addresses_are_explained() {
+    let env = start().await;
+    // A path that is not an environment: the token endpoint is not found.
+    let client = AfasClient::new(AfasConfig {
+        base_url: format!("{}/no-such-env/", env.sandbox.base_url()),
+        auth: AfasAuth::AppToken(Secret::new(APP_TOKEN)),
+    })
+    .unwrap();
+    let e = client.test_connection().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config);
+    assert!(
+        e.message.en.contains("Check the environment URL"),
+        "{}",
+        e.message.en
+    );
+    // Nobody listening: offline, nothing sent.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = AfasClient::new(AfasConfig {
+        base_url: format!("http://127.0.0.1:{port}/demo"),
+        auth: AfasAuth::AppToken(Secret::new(APP_TOKEN)),
+    })
+    .unwrap();
+    let e = client.test_connection().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Offline);
+    assert!(
+        e.message.en.contains("Check the environment URL"),
+        "{}",
+        e.message.en
+    );
+    // Plain http to another machine is refused before anything is sent.
+    let e = AfasClient::new(AfasConfig {
+        base_url: "http://afas.example.nl/demo".into(),
+        auth: AfasAuth::AppToken(Secret::new(APP_TOKEN)),
+    })
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config);
+}
+
+#[tokio::test]
+async fn forbidden_and_server_errors() {
+    let env = start().await;
+    let client = env.client();
+    env.faults(json!({"fail_next": 1, "status": 403, "path_contains": "api/administrations"}))
+        .await;
+    let e = client.test_connection().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(
+        e.message
+            .en
+            .contains("lacks rights to read the administrations"),
+        "{}",
+        e.message.en
+    );
+    env.faults(json!({"fail_next": 1, "status": 503, "path_contains": "api/persons"}))
+        .await;
+    let e = client.sync_relations("", None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ServerError);
+    env.faults(json!({"fail_next": 1, "status": 429, "retry_after_secs": 3, "path_contains": "api/persons"}))
+        .await;
+    let e = client.sync_relations("", None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
+}
+
+// ---- lists and change feeds -------------------------------------------------------------------
+
+#[tokio::test]
+async fn relations_page_to_the_end() {
+    let env = start().await;
+    let client = env.client().with_page_size(100);
+    let pages = relation_pages(&client, None).await;
+    let stats = env.stats().await;
+    let persons = stats["persons"].as_u64().unwrap() as usize;
+    let organisations = stats["organisations"].as_u64().unwrap() as usize;
+    let unknown = stats["unknownrelations"].as_u64().unwrap() as usize;
+
+    assert!(pages[0].full_reload);
+    assert!(pages[1..].iter().all(|p| !p.full_reload));
+    assert!(pages[..pages.len() - 1].iter().all(|p| !p.done));
+    let all: Vec<_> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    let count = |k: RelationKind| all.iter().filter(|r| r.kind == k).count();
+    assert_eq!(count(RelationKind::Person), persons);
+    assert_eq!(count(RelationKind::Organisation), organisations);
+    assert_eq!(count(RelationKind::Unknown), unknown);
+    let ids: HashSet<_> = all.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids.len(), all.len(), "ids are unique");
+    // Organisations carry their relation number; the id is the uuid.
+    let org = all
+        .iter()
+        .find(|r| r.kind == RelationKind::Organisation)
+        .unwrap();
+    assert!(org.number.as_deref().is_some_and(|n| !n.is_empty()));
+    assert_eq!(org.id.len(), 36);
+    // "Various creditors" is a purchase relation: hidden.
+    let unknown_rel: Vec<_> = all
+        .iter()
+        .filter(|r| r.kind == RelationKind::Unknown)
+        .collect();
+    assert_eq!(unknown_rel.iter().filter(|r| !r.archived).count(), 1);
+
+    // Every list request was paged and sorted on Id.
+    let log = env.log().await;
+    let person_queries: Vec<String> = log
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/api/persons"))
+        .map(|e| e["query"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(person_queries.len(), persons / 100 + 1);
+    assert!(person_queries
+        .iter()
+        .all(|q| q.contains("sort=Id+Ascending") && q.contains("take=100")));
+    assert!(person_queries[1].contains("skip=100"));
+}
+
+#[tokio::test]
+async fn incremental_sync_returns_only_the_changes() {
+    let env = start().await;
+    let client = env.client();
+    let pages = relation_pages(&client, None).await;
+    let done = pages.last().unwrap().cursor.clone();
+    let all: Vec<_> = pages.into_iter().flat_map(|p| p.items).collect();
+    let person = all
+        .iter()
+        .find(|r| r.kind == RelationKind::Person)
+        .unwrap()
+        .clone();
+    let org = all
+        .iter()
+        .find(|r| r.kind == RelationKind::Organisation && !r.archived)
+        .unwrap()
+        .clone();
+
+    // Nothing changed: an incremental pass brings nothing.
+    let quiet = relation_pages(&client, Some(done.clone())).await;
+    assert!(quiet.iter().all(|p| !p.full_reload));
+    assert_eq!(quiet.iter().map(|p| p.items.len()).sum::<usize>(), 0);
+    let done = quiet.last().unwrap().cursor.clone();
+
+    env.mutate(
+        json!({"entity": "persons", "action": "update", "id": person.id,
+        "fields": {"EmailAddress": "nieuw@voorbeeld.nl"}}),
+    )
+    .await;
+    env.mutate(json!({"entity": "organisations", "action": "archive", "id": org.id}))
+        .await;
+    let created = env
+        .mutate(json!({"entity": "persons", "action": "create", "fields": {"FirstName": "Nieuwe", "Prefix": null, "Lastname": "Klant"}}))
+        .await;
+    let new_id = created["records"][0]["Id"].as_str().unwrap().to_string();
+
+    let pages = relation_pages(&client, Some(done)).await;
+    assert!(pages.iter().all(|p| !p.full_reload));
+    let changes: Vec<_> = pages.into_iter().flat_map(|p| p.items).collect();
+    assert_eq!(changes.len(), 3, "{changes:#?}");
+    let updated = changes.iter().find(|r| r.id == person.id).unwrap();
+    assert_eq!(updated.email.as_deref(), Some("nieuw@voorbeeld.nl"));
+    let archived = changes.iter().find(|r| r.id == org.id).unwrap();
+    assert!(archived.archived);
+    let new = changes.iter().find(|r| r.id == new_id).unwrap();
+    assert!(
+        new.name.contains("Nieuwe") && new.name.contains("Klant"),
+        "{}",
+        new.name
+    );
+    assert_eq!(new.kind, RelationKind::Person);
+    // The incremental requests carried the tracking tokens.
+    let log = env.log().await;
+    let tracked = log
+        .iter()
+        .filter(|e| e["query"].as_str().unwrap_or("").contains("TrackingToken="))
+        .count();
+    assert_eq!(tracked, 6, "three endpoints, two incremental passes");
+}
+
+#[tokio::test]
+async fn products_per_administration_with_exact_prices() {
+    let env = start().await;
+    let client = env.client().with_page_size(50);
+    let admins = env.administration_ids().await;
+    let per_admin = env.stats().await["products_per_admin"].as_u64().unwrap() as usize;
+    let pages = product_pages(&client, &admins[0], None).await;
+    assert!(pages[0].full_reload);
+    assert_eq!(pages.len(), per_admin / 50 + 1);
+    let products: Vec<_> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    assert_eq!(products.len(), per_admin);
+    let ids: HashSet<_> = products.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids.len(), per_admin);
+    assert!(products.iter().all(|p| p.vat_code.is_some()));
+
+    // Compare with the raw answer, digit for digit.
+    let token = env
+        .web
+        .post(format!("{}/authentication/getaccesstoken", env.base()))
+        .json(&json!({"apptoken": APP_TOKEN}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let raw = env
+        .web
+        .get(format!("{}/api/products", env.base()))
+        .query(&[("filter", format!("AdministrationId eq {}", admins[0]))])
+        .bearer_auth(&token)
+        .header("Accept-Version", "3")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    for row in raw["Result"].as_array().unwrap() {
+        let id = row["Id"].as_str().unwrap();
+        let ours = products.iter().find(|p| p.id == id).unwrap();
+        let text = row["PriceExcludingVAT"].to_string();
+        let expected: invoice_desk_core::Decimal = text.parse().unwrap();
+        assert_eq!(ours.price_excl, Some(expected), "{id}: {text}");
+        let archived = [&row["IsArchived"], &row["IsBlocked"], &row["IsDisabled"]]
+            .iter()
+            .any(|v| v.as_bool() == Some(true));
+        assert_eq!(ours.archived, archived);
+    }
+
+    // A changed price comes through the change feed, exactly.
+    let done = pages.last().unwrap().cursor.clone();
+    let target = products[3].id.clone();
+    env.mutate(
+        json!({"entity": "products", "action": "update", "id": target,
+        "fields": {"PriceExcludingVAT": "12.3456"}}),
+    )
+    .await;
+    let changes: Vec<_> = product_pages(&client, &admins[0], Some(done))
+        .await
+        .into_iter()
+        .flat_map(|p| p.items)
+        .collect();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].id, target);
+    assert_eq!(changes[0].price_excl.unwrap().to_string(), "12.3456");
+
+    // The other administration has its own products; its cursor is not reused.
+    let other: Vec<_> = all_products(&client, &admins[1]).await;
+    assert_eq!(other.len(), per_admin);
+    assert!(other.iter().all(|p| !ids.contains(&p.id)));
+}
+
+#[tokio::test]
+async fn addresses_of_a_relation() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let org = cat.relation(RelationKind::Organisation);
+    let before = client.addresses(&cat.admin, &org).await.unwrap();
+    assert!(!before.is_empty());
+    assert!(before.iter().all(|a| a.relation_id == org.id));
+    env.mutate(json!({"entity": "addresses", "action": "create",
+        "fields": {"RelationId": org.id, "StreetName": "Wega", "HouseNumber": 41,
+                   "PostalZone": "3328 PE", "CityName": "Dordrecht"}}))
+        .await;
+    let after = client.addresses(&cat.admin, &org).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    let wega = after.iter().find(|a| a.street == "Wega").unwrap();
+    assert_eq!(wega.house_number, "41");
+    assert_eq!(wega.city, "Dordrecht");
+    assert!(wega.preferred_invoice);
+    let q = env.requests_to("/api/addresses").await;
+    assert!(
+        q[0]["query"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("filter=RelationId+eq+{}", org.id))
+            || q[0]["query"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("filter=RelationId%20eq%20{}", org.id))
+    );
+}
+
+// ---- attachments --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn attachments_go_in_chunks() {
+    let mut cfg = small_config();
+    cfg.afas.chunk_size = 1000;
+    let env = start_with(cfg).await;
+    let client = env.client();
+    let bytes: Vec<u8> = (0..4500u32).map(|i| (i * 7 % 251) as u8).collect();
+    let upload = Upload {
+        id: uuid::Uuid::new_v4(),
+        file_name: "bon café.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: bytes.clone(),
+    };
+    let calls = Mutex::new(Vec::new());
+    let progress = |sent: u64, total: u64| calls.lock().unwrap().push((sent, total));
+    let reference = client
+        .upload_attachment("", &upload, &progress)
+        .await
+        .unwrap();
+    assert_eq!(reference, upload.id.to_string());
+    assert_eq!(
+        *calls.lock().unwrap(),
+        vec![
+            (0, 4500),
+            (1000, 4500),
+            (2000, 4500),
+            (3000, 4500),
+            (4000, 4500),
+            (4500, 4500)
+        ]
+    );
+    let stored = env
+        .get_bytes(&format!("/__sandbox/afas/blobs/{}", upload.id))
+        .await;
+    assert_eq!(stored, bytes, "byte-exact");
+    let list = env.get("/__sandbox/afas/blobs").await;
+    let blob = &list.as_array().unwrap()[0];
+    assert_eq!(blob["chunks"], 5);
+    assert_eq!(blob["complete"], true);
+    assert_eq!(blob["content_type"], "application/pdf");
+    assert_eq!(blob["filename"], "bon caf%C3%A9.pdf");
+    // Reserve + 5 chunks.
+    assert_eq!(
+        env.requests_to(&format!("/api/blob/{}", upload.id))
+            .await
+            .len(),
+        6
+    );
+
+    // The blob goes on an invoice.
+    let cat = Catalogue::load(&client, &env).await;
+    let mut inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Person),
+        vec![line(&cat.product(0), "1", "10")],
+        PriceBasis::ExclVat,
+    );
+    inv.attachments = vec![reference.clone()];
+    let receipt = client.submit(&inv).await.unwrap();
+    assert!(receipt.warnings.is_empty());
+    let stored = env.invoices().await;
+    let ours = stored
+        .iter()
+        .find(|i| i["id"] == receipt.remote_id.as_str())
+        .unwrap();
+    assert_eq!(ours["attachments"], json!([reference]));
+
+    // An empty file is not sent at all.
+    let empty = Upload {
+        id: uuid::Uuid::new_v4(),
+        file_name: "leeg.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: Vec::new(),
+    };
+    let e = client
+        .upload_attachment("", &empty, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+}
+
+#[tokio::test]
+async fn an_unknown_attachment_is_a_warning() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let mut inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Organisation),
+        vec![line(&cat.product(0), "1", "10")],
+        PriceBasis::ExclVat,
+    );
+    inv.attachments = vec![uuid::Uuid::new_v4().to_string()];
+    let receipt = client.submit(&inv).await.unwrap();
+    assert_eq!(receipt.warnings.len(), 1);
+    assert!(
+        receipt.warnings[0].nl.contains("Bijlage"),
+        "{:?}",
+        receipt.warnings
+    );
+}
+
+// ---- submitting -----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn submit_sends_the_identity_and_stores_one_invoice() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Organisation),
+        vec![
+            line(&cat.product(0), "2", "29.93"),
+            line(&cat.product(1), "1.5", "10"),
+        ],
+        PriceBasis::ExclVat,
+    );
+    let receipt = client.submit(&inv).await.unwrap();
+    let stored = env.invoices().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["id"], receipt.remote_id.as_str());
+    assert_eq!(stored[0]["tracking_identifier"], inv.identity.to_string());
+    assert_eq!(
+        stored[0]["body"],
+        invoice_desk_backends::afas::salesinvoice_body(&inv)
+    );
+    // The sandbox's totals agree with ours.
+    assert_eq!(
+        stored[0]["amounts"]["including_vat"]
+            .as_str()
+            .unwrap()
+            .parse::<invoice_desk_core::Decimal>()
+            .unwrap(),
+        inv.totals.gross
+    );
+
+    // Again, sequentially: the same answer, still one invoice.
+    let again = client.submit(&inv).await.unwrap();
+    assert_eq!(again.remote_id, receipt.remote_id);
+    assert_eq!(env.invoices().await.len(), 1);
+    let posts = env.requests_to("/api/salesinvoice").await;
+    assert_eq!(posts.len(), 2);
+}
+
+#[tokio::test]
+async fn a_double_click_stores_one_invoice() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Person),
+        vec![line(&cat.product(2), "3", "12.50")],
+        PriceBasis::ExclVat,
+    );
+    let (a, b) = tokio::join!(client.submit(&inv), client.submit(&inv));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.remote_id, b.remote_id);
+    assert_eq!(env.invoices().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_duplicates_from_two_connections_store_one_invoice() {
+    // Two clients (two app instances) send the same identity at the same moment: only AFAS'
+    // Tracking-Identifier handling can keep this to one invoice.
+    let env = start().await;
+    let one = env.client();
+    let two = env.client();
+    let cat = Catalogue::load(&one, &env).await;
+    two.administrations().await.unwrap();
+    for round in 0..20 {
+        let inv = invoice(
+            &cat.admin,
+            &cat.relation(RelationKind::Person),
+            vec![line(&cat.product(round % 10), "1", "5")],
+            PriceBasis::ExclVat,
+        );
+        let (a, b) = tokio::join!(one.submit(&inv), two.submit(&inv));
+        assert_eq!(a.unwrap().remote_id, b.unwrap().remote_id);
+        assert_eq!(env.invoices().await.len(), round + 1, "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_dropped_after_the_store_is_uncertain_then_found() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Organisation),
+        vec![line(&cat.product(0), "1", "100")],
+        PriceBasis::ExclVat,
+    );
+    env.faults(json!({"drop_after_store": 1})).await;
+    let e = client.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Uncertain, "{e:?}");
+    let stored = env.invoices().await;
+    assert_eq!(stored.len(), 1, "AFAS stored it before the line went dead");
+
+    let Lookup::Found(found) = client.lookup(&inv).await.unwrap() else {
+        panic!("the invoice is found");
+    };
+    assert_eq!(found.remote_id, stored[0]["id"].as_str().unwrap());
+    let retried = client.submit(&inv).await.unwrap();
+    assert_eq!(retried.remote_id, found.remote_id);
+    assert_eq!(env.invoices().await.len(), 1, "still one invoice");
+    let ids: HashSet<_> = env
+        .requests_to("/api/salesinvoice")
+        .await
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert!(ids.contains(&200));
+}
+
+#[tokio::test]
+async fn a_timeout_while_waiting_is_uncertain() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Organisation),
+        vec![line(&cat.product(0), "1", "100")],
+        PriceBasis::ExclVat,
+    );
+    let impatient = AfasClient::with_http(
+        AfasConfig {
+            base_url: env.base(),
+            auth: AfasAuth::AppToken(Secret::new(APP_TOKEN)),
+        },
+        Http::with_timeouts(
+            "AFAS SB",
+            Duration::from_secs(2),
+            Duration::from_millis(400),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    impatient.administrations().await.unwrap();
+    env.faults(json!({"delay_ms": 1200, "path_contains": "salesinvoice"}))
+        .await;
+    let e = impatient.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Uncertain);
+    env.faults(json!({"delay_ms": 0})).await;
+    let Lookup::Found(found) = client.lookup(&inv).await.unwrap() else {
+        panic!("found after the retry");
+    };
+    let stored = env.invoices().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["id"], found.remote_id.as_str());
+}
+
+#[tokio::test]
+async fn server_errors_and_a_401_on_submit() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Unknown),
+        vec![line(&cat.product(0), "-1", "20")],
+        PriceBasis::ExclVat,
+    );
+    env.faults(json!({"fail_next": 1, "status": 500, "path_contains": "salesinvoice"}))
+        .await;
+    let e = client.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ServerError);
+    assert!(e.code.is_transient());
+    assert!(env.invoices().await.is_empty());
+    env.faults(json!({"expire_tokens": true})).await;
+    let receipt = client.submit(&inv).await.unwrap();
+    assert_eq!(env.invoices().await.len(), 1);
+    assert_eq!(env.invoices().await[0]["id"], receipt.remote_id.as_str());
+    assert_eq!(env.invoices().await[0]["relation_type"], "unknown");
+}
+
+#[tokio::test]
+async fn a_400_message_is_mapped_to_its_field() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let mut relation = cat.relation(RelationKind::Organisation);
+    relation.id = "000019".into(); // the relation number instead of the uuid
+    let inv = invoice(
+        &cat.admin,
+        &relation,
+        vec![line(&cat.product(0), "1", "10")],
+        PriceBasis::ExclVat,
+    );
+    let e = client.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert_eq!(e.message.en, "AFAS SB refused the invoice");
+    assert!(
+        e.detail.as_deref().unwrap().contains("Path 'RelationId'"),
+        "{:?}",
+        e.detail
+    );
+    assert_eq!(e.field.as_deref(), Some("relation"));
+    assert_eq!(e.fields[0].field, "relation");
+
+    let mut product = cat.product(1);
+    product.id = "not-a-uuid".into();
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Person),
+        vec![line(&cat.product(0), "1", "10"), line(&product, "1", "10")],
+        PriceBasis::ExclVat,
+    );
+    let e = client.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert_eq!(
+        e.field.as_deref(),
+        Some("lines[1].product"),
+        "{:?}",
+        e.detail
+    );
+    assert!(env.invoices().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_result_is_refused_with_fields() {
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let mut ghost = cat.relation(RelationKind::Person);
+    ghost.id = uuid::Uuid::new_v4().to_string();
+    let mut inv = invoice(
+        &cat.admin,
+        &ghost,
+        vec![line(&cat.product(0), "1", "10")],
+        PriceBasis::ExclVat,
+    );
+    inv.issue_date = chrono::NaiveDate::from_ymd_opt(2019, 12, 31).unwrap();
+    let e = client.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert_eq!(e.message.nl, "AFAS SB heeft de factuur geweigerd");
+    let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+    assert!(fields.contains(&"issue_date"), "{fields:?} {:?}", e.detail);
+    assert!(fields.contains(&"relation"), "{fields:?} {:?}", e.detail);
+    assert!(e.detail.as_deref().unwrap().contains("beginbalansdatum"));
+
+    // A product of the other administration is not valid here.
+    let admins = env.administration_ids().await;
+    let foreign = all_products(&client, &admins[1]).await.remove(0);
+    let inv = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Organisation),
+        vec![line(&cat.product(0), "1", "10"), line(&foreign, "2", "10")],
+        PriceBasis::ExclVat,
+    );
+    let e = client.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert!(
+        e.fields
+            .iter()
+            .any(|f| f.field == "lines" || f.field.starts_with("lines[")),
+        "{:?} {:?}",
+        e.fields,
+        e.detail
+    );
+    assert!(env.invoices().await.is_empty());
+}
