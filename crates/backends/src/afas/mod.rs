@@ -23,7 +23,12 @@
 //!   rate on the invoice total ([`Rounding::PerTotal`]).
 //! - **Duplicates**: every POST carries `Tracking-Identifier: <invoice identity>`. AFAS
 //!   answers a repeated identifier with the first answer, without processing the request
-//!   again. [`Backend::lookup`] relies on exactly that (see there).
+//!   again. [`Backend::lookup`] relies on exactly that (see there). The replay holds for every
+//!   answer, a refusal included: an invoice corrected after `Refused` is a new request and
+//!   needs a new identity, or AFAS answers the old refusal again.
+//! - **Field errors** name fields of the form (`relation`, `issue_date`, `lines[i].quantity`,
+//!   `extra.payment_method`, `attachments`); `i` indexes `OutgoingInvoice::lines`, which holds
+//!   only the filled lines of the draft, so the caller maps it back to the draft's row.
 
 mod answer;
 pub mod auth;
@@ -884,7 +889,7 @@ impl Backend for AfasClient {
         capabilities()
     }
 
-    /// Fetches a token and the administrations: "Connected to <env>: 2 administrations (A, B)".
+    /// Fetches a token and the administrations: `Connected to <env>: 2 administrations (A, B)`.
     async fn test_connection(&self) -> Result<String> {
         self.inner.tokens.access_token().await?;
         let admins = self.administrations().await?;
