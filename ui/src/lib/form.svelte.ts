@@ -67,6 +67,9 @@ export class InvoiceFormState {
   addressesLoading = $state(false);
   addressesError = $state<IpcError | null>(null);
 
+  /** Counts drafts shown after a submission, so the view can return to the top. */
+  freshDrafts = $state(0);
+
   attachBusy = $state(false);
   attachError = $state<IpcError | null>(null);
   uploads = $state<Record<string, { sent: number; total: number }>>({});
@@ -81,7 +84,7 @@ export class InvoiceFormState {
       onSaved: (evaluation, sent, latest) => {
         this.saveError = null;
         this.savedAt = new Date();
-        if (latest) this.applyEvaluation(evaluation, sent);
+        if (latest && sent.id === this.draft?.id) this.applyEvaluation(evaluation, sent);
       },
       onError: (e) => {
         this.saveError = toIpcError(e);
@@ -117,6 +120,11 @@ export class InvoiceFormState {
     if (!d.administration_id && this.connection.administration_id) {
       d.administration_id = this.connection.administration_id;
     }
+    const seen = new Set<string>();
+    for (const l of d.lines) {
+      if (seen.has(l.id)) l.id = uuid();
+      seen.add(l.id);
+    }
     if (d.lines.length === 0) d.lines.push(this.newLine());
     this.draft = d;
     this.touched = {};
@@ -124,7 +132,7 @@ export class InvoiceFormState {
     this.serverErrors = {};
     this.uploads = {};
     this.attachError = null;
-    this.applyEvaluation(view.evaluation, view.draft);
+    this.applyEvaluation(view.evaluation, d);
     this.addresses = [];
     this.addressesError = null;
     if (d.relation && this.caps.addresses) void this.loadAddresses();
@@ -389,9 +397,11 @@ export class InvoiceFormState {
     }
     if (res.next) {
       this.load(res.next);
+      this.freshDrafts++;
     } else if (res.state === "sent") {
       try {
         this.load(await api.newDraft(this.connection.id));
+        this.freshDrafts++;
       } catch (e) {
         this.loadError = toIpcError(e);
       }

@@ -128,6 +128,8 @@ const en = {
   "submit.cannot": "{system} cannot create invoices through this connection.",
   "submit.sent": "Invoice sent — id {id}, number {number}",
   "submit.sent.no_number": "Invoice sent — id {id}",
+  "submit.sent.number_only": "Invoice sent — number {number}",
+  "submit.sent.plain": "Invoice sent.",
   "submit.queued.title": "Not sent yet: the invoice is waiting in the outbox.",
   "submit.queued.body":
     "Invoice Desk sends it automatically as soon as {system} can be reached. Do not type it again; History shows when it has gone.",
@@ -341,6 +343,8 @@ const nl: Record<MessageKey, string> = {
   "submit.cannot": "{system} kan via deze koppeling geen facturen aanmaken.",
   "submit.sent": "Factuur verstuurd — id {id}, nummer {number}",
   "submit.sent.no_number": "Factuur verstuurd — id {id}",
+  "submit.sent.number_only": "Factuur verstuurd — nummer {number}",
+  "submit.sent.plain": "Factuur verstuurd.",
   "submit.queued.title": "Nog niet verstuurd: de factuur staat in de wachtrij.",
   "submit.queued.body":
     "Invoice Desk verstuurt hem automatisch zodra {system} bereikbaar is. Typ hem niet opnieuw in; onder Geschiedenis ziet u wanneer hij weg is.",

@@ -353,6 +353,7 @@ describe("InvoiceForm", () => {
       expect(result.textContent).toContain("Invoice sent — id 58231, number 2025-0042");
       await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe(""));
       expect(button.disabled).toBe(false);
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("relation-input")));
     });
 
     it("saves what was typed before it submits", async () => {
@@ -416,6 +417,85 @@ describe("InvoiceForm", () => {
       expect((await screen.findByTestId("form-error")).textContent).toBe("AFAS refused the invoice.");
       expect(screen.getByTestId("submit-result").textContent).toContain("Debiteur 10002 is geblokkeerd.");
       expect(screen.getByTestId("field-error-relation").textContent).toBe("This debtor is blocked.");
+    });
+  });
+
+  describe("header, address and attachments", () => {
+    it("renders the back end's header fields from the capabilities", async () => {
+      const user = userEvent.setup();
+      await renderForm();
+      const pay = screen.getByTestId("extra-payment_method") as HTMLSelectElement;
+      expect(pay.tagName).toBe("SELECT");
+      expect(pay.value).toBe("transfer");
+      const inv = screen.getByTestId("extra-to_be_invoiced") as HTMLInputElement;
+      expect(inv.type).toBe("checkbox");
+      expect(inv.checked).toBe(true);
+      await user.click(screen.getByTestId("extra-send_email"));
+      await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalled());
+      expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.send_email).toBe("true");
+      await user.selectOptions(pay, "cash");
+      await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.payment_method).toBe("cash"));
+    });
+
+    it("loads addresses for the relation; the preferred one is the default", async () => {
+      const r = relation("r1", "Jansen");
+      mocked.currentDraft.mockResolvedValue(draftView(draft({ relation: r })));
+      mocked.relationAddresses.mockResolvedValue([
+        { id: "a1", relation_id: "r1", street: "Olof Palmestraat", house_number: "10", postal_code: "2616 LR", city: "Delft", country: "NL", preferred_invoice: true },
+        { id: "a2", relation_id: "r1", street: "Postbus", house_number: "5", postal_code: "2600 AA", city: "Delft", country: "NL", preferred_invoice: false },
+      ]);
+      const user = userEvent.setup();
+      render(InvoiceForm, { connection, sync, administrationId: "1", debounce: 0 });
+      const select = (await screen.findByTestId("address-select")) as HTMLSelectElement;
+      await waitFor(() => expect(select.options).toHaveLength(2));
+      expect(select.value).toBe("");
+      expect(select.options[0].textContent?.trim()).toBe("Preferred invoice address");
+      expect(screen.getByTestId("address-preferred").textContent).toBe("Olof Palmestraat 10, 2616 LR Delft");
+      await user.selectOptions(select, "a2");
+      await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].address_id).toBe("a2"));
+      await user.selectOptions(select, "");
+      await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].address_id).toBeNull());
+    });
+
+    it("adds picked files and shows upload progress while sending", async () => {
+      const att = { id: "att-1", path: "/tmp/werkbon.pdf", file_name: "werkbon.pdf", size: 248_312, content_type: "application/pdf", remote_ref: null };
+      mocked.pickAttachments.mockResolvedValue(draftView(draft({ attachments: [att] })));
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("attach-button"));
+      const row = await screen.findByTestId("attachment-row");
+      expect(mocked.pickAttachments).toHaveBeenCalledWith("draft-1");
+      expect(row.textContent).toContain("werkbon.pdf");
+      expect(row.textContent).toContain("248 kB");
+      expect(screen.queryByTestId("attachment-progress")).toBeNull();
+
+      const onProgress = mocked.onUploadProgress.mock.calls[0][0];
+      onProgress({ draft_id: "draft-1", attachment_id: "att-1", sent: 100, total: 400 });
+      const bar = (await screen.findByTestId("attachment-progress")) as HTMLProgressElement;
+      expect(bar.value).toBe(100);
+      expect(bar.max).toBe(400);
+      onProgress({ draft_id: "other", attachment_id: "att-1", sent: 300, total: 400 });
+      expect(bar.value).toBe(100);
+
+      mocked.removeAttachment.mockResolvedValue(draftView(draft({ attachments: [] })));
+      await user.click(screen.getByTestId("attachment-remove"));
+      await waitFor(() => expect(screen.queryByTestId("attachment-row")).toBeNull());
+      expect(mocked.removeAttachment).toHaveBeenCalledWith("draft-1", "att-1");
+    });
+
+    it("follows submit-status events for the submitted draft", async () => {
+      mocked.submitDraft.mockResolvedValue({ state: "queued", remote_id: null, number: null, message: "", error: null, next: null });
+      const user = userEvent.setup();
+      await renderForm();
+      await user.click(screen.getByTestId("submit"));
+      const result = await screen.findByTestId("submit-result");
+      expect(result.getAttribute("data-state")).toBe("queued");
+      const onStatus = mocked.onSubmitStatus.mock.calls[0][0];
+      onStatus({ draft_id: "someone-else", state: "refused", message: "no" });
+      expect(result.getAttribute("data-state")).toBe("queued");
+      onStatus({ draft_id: "draft-1", state: "sent", message: "Sent after all." });
+      await waitFor(() => expect(screen.getByTestId("submit-result").getAttribute("data-state")).toBe("sent"));
+      expect(screen.getByTestId("submit-result").textContent).toContain("Sent after all.");
     });
   });
 });
