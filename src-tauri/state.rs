@@ -1,0 +1,206 @@
+//! The app's state: the store, the connections' back ends, sync status, the submit locks.
+
+use crate::files::FilePicker;
+use crate::secrets::{self, SecretKind};
+use invoice_desk_backends::{AfasAuth, AfasClient, AfasConfig, Secret};
+use invoice_desk_core::backend::{Backend, BackendKind};
+use invoice_desk_core::error::{Error, ErrorCode, IpcError, Result};
+use invoice_desk_core::i18n::{Lang, Text};
+use invoice_desk_core::store::{ConnectionRecord, Store};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use uuid::Uuid;
+
+/// The token the built-in demo environment accepts. Not a secret: it opens sample data only.
+pub const DEMO_APP_TOKEN: &str = "demo-app-token";
+
+/// The sync status of one connection, as the UI shows it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SyncStatus {
+    pub connection_id: String,
+    pub running: bool,
+    pub relations: usize,
+    pub products: usize,
+    pub last_synced_at: Option<String>,
+    pub error: Option<IpcError>,
+}
+
+pub struct AppState {
+    store: RwLock<Arc<Store>>,
+    pub store_warning: Mutex<Option<Text>>,
+    pub lang: RwLock<Lang>,
+    backends: Mutex<HashMap<String, Arc<dyn Backend>>>,
+    pub sync: Mutex<HashMap<String, SyncStatus>>,
+    submit_locks: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    pub picker: Box<dyn FilePicker>,
+    pub demo: Mutex<Option<invoice_desk_sandbox::Sandbox>>,
+}
+
+fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        warning: Option<Text>,
+        lang: Lang,
+        picker: Box<dyn FilePicker>,
+    ) -> Self {
+        AppState {
+            store: RwLock::new(Arc::new(store)),
+            store_warning: Mutex::new(warning),
+            lang: RwLock::new(lang),
+            backends: Mutex::new(HashMap::new()),
+            sync: Mutex::new(HashMap::new()),
+            submit_locks: Mutex::new(HashMap::new()),
+            picker,
+            demo: Mutex::new(None),
+        }
+    }
+
+    pub fn store(&self) -> Arc<Store> {
+        self.store.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn lang(&self) -> Lang {
+        *self.lang.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        *self.lang.write().unwrap_or_else(|p| p.into_inner()) = lang;
+    }
+
+    pub fn ipc(&self, e: Error) -> IpcError {
+        e.to_ipc(self.lang())
+    }
+
+    pub fn connection(&self, id: &str) -> Result<ConnectionRecord> {
+        self.store().connection(id)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                "Deze koppeling bestaat niet (meer).",
+                "This connection does not exist (any more).",
+            )
+        })
+    }
+
+    /// The back end of a connection, built once and kept (its token cache lives in it).
+    pub fn backend(&self, connection_id: &str) -> Result<Arc<dyn Backend>> {
+        if let Some(b) = guard(&self.backends).get(connection_id) {
+            return Ok(b.clone());
+        }
+        let rec = self.connection(connection_id)?;
+        let backend = build_backend(&rec)?;
+        guard(&self.backends).insert(connection_id.to_string(), backend.clone());
+        Ok(backend)
+    }
+
+    pub fn forget_backend(&self, connection_id: &str) {
+        guard(&self.backends).remove(connection_id);
+    }
+
+    /// One lock per draft: a double click waits for the first submit and then sees its result.
+    pub fn submit_lock(&self, draft_id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        guard(&self.submit_locks)
+            .entry(draft_id)
+            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
+            .clone()
+    }
+
+    pub fn sync_status(&self, connection_id: &str) -> SyncStatus {
+        guard(&self.sync)
+            .get(connection_id)
+            .cloned()
+            .unwrap_or_else(|| SyncStatus {
+                connection_id: connection_id.to_string(),
+                ..Default::default()
+            })
+    }
+
+    pub fn update_sync(&self, connection_id: &str, f: impl FnOnce(&mut SyncStatus)) -> SyncStatus {
+        let mut map = guard(&self.sync);
+        let s = map
+            .entry(connection_id.to_string())
+            .or_insert_with(|| SyncStatus {
+                connection_id: connection_id.to_string(),
+                ..Default::default()
+            });
+        f(s);
+        s.clone()
+    }
+
+    /// The connection the form works on: the one chosen last, or the first.
+    pub fn active_connection(&self) -> Result<Option<ConnectionRecord>> {
+        let store = self.store();
+        let all = store.connections()?;
+        let chosen = store.setting("active_connection")?;
+        Ok(chosen
+            .and_then(|id| all.iter().find(|c| c.id == id).cloned())
+            .or_else(|| all.first().cloned()))
+    }
+}
+
+fn missing_secret() -> Error {
+    Error::new(
+        ErrorCode::Config,
+        "Voor deze koppeling zijn nog geen inloggegevens opgeslagen. Vul ze in bij Instellingen.",
+        "No credentials are stored for this connection yet. Enter them in Settings.",
+    )
+}
+
+/// Builds the client of a connection from its record and its secrets in the keyring.
+pub fn build_backend(rec: &ConnectionRecord) -> Result<Arc<dyn Backend>> {
+    match rec.kind {
+        BackendKind::Afas => {
+            let auth = if rec.demo {
+                AfasAuth::AppToken(Secret::new(DEMO_APP_TOKEN))
+            } else if rec.auth == "oauth" {
+                let client_id = rec
+                    .config
+                    .get("oauth_client_id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let client_secret = secrets::load(&rec.id, SecretKind::OAuthClientSecret)?
+                    .ok_or_else(missing_secret)?;
+                let refresh_token =
+                    secrets::load(&rec.id, SecretKind::RefreshToken)?.ok_or_else(|| {
+                        Error::new(
+                            ErrorCode::AuthFailed,
+                            "Meld u eerst aan bij AFAS SB (Instellingen → Aanmelden bij AFAS).",
+                            "Sign in to AFAS SB first (Settings → Sign in with AFAS).",
+                        )
+                    })?;
+                AfasAuth::OAuth {
+                    client_id,
+                    client_secret,
+                    refresh_token,
+                }
+            } else {
+                AfasAuth::AppToken(
+                    secrets::load(&rec.id, SecretKind::AppToken)?.ok_or_else(missing_secret)?,
+                )
+            };
+            let mut client = AfasClient::new(AfasConfig {
+                base_url: rec.base_url.clone(),
+                auth,
+            })?;
+            if rec.auth == "oauth" && !rec.demo {
+                let id = rec.id.clone();
+                client = client.on_new_refresh_token(move |token: &Secret| {
+                    if let Err(e) = secrets::store(&id, SecretKind::RefreshToken, token) {
+                        tracing::warn!(code = ?e.code, "a new refresh token could not be stored");
+                    }
+                });
+            }
+            Ok(Arc::new(client))
+        }
+        other => Err(Error::new(
+            ErrorCode::Config,
+            format!("{} wordt nog niet ondersteund.", other.display_name()),
+            format!("{} is not supported yet.", other.display_name()),
+        )),
+    }
+}

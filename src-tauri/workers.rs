@@ -1,0 +1,170 @@
+//! Work in the background: refreshing the look-up cache, and sending what waits in the outbox.
+
+use crate::state::AppState;
+use invoice_desk_core::store::{Entity, SubmissionState};
+use invoice_desk_core::submit::{self, RetryPolicy};
+use invoice_desk_core::sync::sync_list;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager};
+
+/// The status with the cache counts of the connection's administration.
+pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state::SyncStatus {
+    let mut s = state.sync_status(connection_id);
+    if let Ok(rec) = state.connection(connection_id) {
+        if let Some(admin) = rec.administration_id {
+            let store = state.store();
+            if let Ok((r, p)) = store.cache_counts(connection_id, &admin) {
+                s.relations = r;
+                s.products = p;
+            }
+            if s.last_synced_at.is_none() {
+                if let Ok(c) = store.sync_cursor(connection_id, &admin, Entity::Products) {
+                    s.last_synced_at = c.synced_at.map(|t| t.to_rfc3339());
+                }
+            }
+        }
+    }
+    s
+}
+
+fn emit_status(app: &AppHandle, connection_id: &str) {
+    let state = app.state::<AppState>();
+    let s = status_with_counts(&state, connection_id);
+    let _ = app.emit("sync-status", s);
+}
+
+/// Starts a refresh of the connection's look-ups unless one is running.
+pub fn spawn_sync(app: AppHandle, connection_id: String) {
+    {
+        let state = app.state::<AppState>();
+        let mut started = false;
+        state.update_sync(&connection_id, |s| {
+            if !s.running {
+                s.running = true;
+                s.error = None;
+                started = true;
+            }
+        });
+        if !started {
+            return;
+        }
+    }
+    tauri::async_runtime::spawn(async move {
+        let result = run_sync(&app, &connection_id).await;
+        let state = app.state::<AppState>();
+        let lang = state.lang();
+        state.update_sync(&connection_id, |s| {
+            s.running = false;
+            match &result {
+                Ok(()) => {
+                    s.error = None;
+                    s.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
+                }
+                Err(e) => s.error = Some(e.to_ipc(lang)),
+            }
+        });
+        if let Err(e) = &result {
+            tracing::warn!(code = ?e.code, "look-up refresh failed");
+        }
+        emit_status(&app, &connection_id);
+    });
+}
+
+async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::error::Result<()> {
+    let state = app.state::<AppState>();
+    let backend = state.backend(connection_id)?;
+    let mut rec = state.connection(connection_id)?;
+    if rec.administration_id.is_none() {
+        // Choose the first administration so the form is usable at once; the clerk can change it.
+        let admins = backend.administrations().await?;
+        if let Some(first) = admins.first() {
+            state.store().set_administration(connection_id, &first.id)?;
+            rec.administration_id = Some(first.id.clone());
+        }
+    }
+    let Some(admin) = rec.administration_id.clone() else {
+        return Ok(());
+    };
+    emit_status(app, connection_id);
+    let store = state.store();
+    let tick_app = app.clone();
+    let tick_id = connection_id.to_string();
+    let tick = move |_n: usize| emit_status(&tick_app, &tick_id);
+    sync_list(
+        backend.as_ref(),
+        &store,
+        connection_id,
+        &admin,
+        Entity::Relations,
+        &tick,
+    )
+    .await?;
+    sync_list(
+        backend.as_ref(),
+        &store,
+        connection_id,
+        &admin,
+        Entity::Products,
+        &tick,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Refreshes the active connection every few minutes and sends what waits in the outbox.
+pub fn spawn_background(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut round: u64 = 0;
+        loop {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            round += 1;
+            send_pending(&app).await;
+            if round % 15 == 0 {
+                let state = app.state::<AppState>();
+                if let Ok(Some(c)) = state.active_connection() {
+                    spawn_sync(app.clone(), c.id);
+                }
+            }
+        }
+    });
+}
+
+/// Sends queued and uncertain submissions again, each with its own identity.
+pub async fn send_pending(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let store = state.store();
+    let Ok(pending) = store.pending() else {
+        return;
+    };
+    for entry in pending {
+        let lock = state.submit_lock(entry.draft_id);
+        let Ok(_guard) = lock.try_lock() else {
+            continue; // being sent right now
+        };
+        let Ok(backend) = state.backend(&entry.connection_id) else {
+            continue;
+        };
+        let draft_id = entry.draft_id;
+        let noop = |_: uuid::Uuid, _: u64, _: u64| {};
+        let outcome = submit::resume(
+            &store,
+            backend.as_ref(),
+            entry,
+            RetryPolicy::default(),
+            &noop,
+        )
+        .await;
+        let (st, message) = match &outcome {
+            Ok(o) => (o.state(), String::new()),
+            Err(e) => (
+                SubmissionState::Queued,
+                e.message.get(state.lang()).to_string(),
+            ),
+        };
+        tracing::info!(%draft_id, state = ?st, "outbox retry");
+        let _ = app.emit(
+            "submit-status",
+            serde_json::json!({"draft_id": draft_id, "state": st, "message": message}),
+        );
+    }
+}
