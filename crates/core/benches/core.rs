@@ -8,23 +8,55 @@ use invoice_desk_core::store::Store;
 use invoice_desk_core::totals::{PriceBasis, Rounding};
 use std::time::Instant;
 
-const FIRST: &[&str] = &["Jan", "Sanne", "Pieter", "Fleur", "Daan", "Emma", "Luuk", "Noor", "Bram", "Lotte"];
-const LAST: &[&str] = &["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Peeters", "Claes"];
-const TRADE: &[&str] = &["Bakkerij", "Installatiebedrijf", "Schildersbedrijf", "Adviesgroep", "Transport", "Hoveniers", "Drukkerij", "Garage"];
-const CITY: &[&str] = &["Delft", "Utrecht", "Gent", "Antwerpen", "Zwolle", "Leuven", "Haarlem", "Breda"];
+const FIRST: &[&str] = &[
+    "Jan", "Sanne", "Pieter", "Fleur", "Daan", "Emma", "Luuk", "Noor", "Bram", "Lotte",
+];
+const LAST: &[&str] = &[
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Peeters",
+    "Claes",
+];
+const TRADE: &[&str] = &[
+    "Bakkerij",
+    "Installatiebedrijf",
+    "Schildersbedrijf",
+    "Adviesgroep",
+    "Transport",
+    "Hoveniers",
+    "Drukkerij",
+    "Garage",
+];
+const CITY: &[&str] = &[
+    "Delft",
+    "Utrecht",
+    "Gent",
+    "Antwerpen",
+    "Zwolle",
+    "Leuven",
+    "Haarlem",
+    "Breda",
+];
 
 fn relations(n: usize) -> Vec<Relation> {
     (0..n)
         .map(|i| {
             let org = i % 2 == 0;
             let name = if org {
-                format!("{} {} {} B.V.", TRADE[i % TRADE.len()], LAST[(i / 7) % LAST.len()], i)
+                format!(
+                    "{} {} {} B.V.",
+                    TRADE[i % TRADE.len()],
+                    LAST[(i / 7) % LAST.len()],
+                    i
+                )
             } else {
                 format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / 3) % LAST.len()])
             };
             Relation {
                 id: format!("{i:08}-0000-4000-8000-000000000000"),
-                kind: if org { RelationKind::Organisation } else { RelationKind::Person },
+                kind: if org {
+                    RelationKind::Organisation
+                } else {
+                    RelationKind::Person
+                },
                 number: Some(format!("{:06}", i)),
                 email: Some(format!("info{i}@example.nl")),
                 city: Some(CITY[i % CITY.len()].to_string()),
@@ -86,7 +118,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| store.search_relations("c", "a", q, 20).unwrap())
         });
     }
-    let mut d = Draft::new("c", &caps(), chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    let mut d = Draft::new(
+        "c",
+        &caps(),
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    );
     d.lines = (0..75)
         .map(|i| DraftLine {
             description: format!("Regel {i}"),
@@ -96,9 +132,10 @@ fn bench(c: &mut Criterion) {
             ..DraftLine::default()
         })
         .collect();
-    c.bench_function("evaluate a 75-line invoice (parse, totals, validation)", |b| {
-        b.iter(|| evaluate(&d, &caps()))
-    });
+    c.bench_function(
+        "evaluate a 75-line invoice (parse, totals, validation)",
+        |b| b.iter(|| evaluate(&d, &caps())),
+    );
     c.bench_function("save a 75-line draft (SQLite, synchronous=FULL)", |b| {
         b.iter(|| store.save_draft(&d).unwrap())
     });

@@ -214,6 +214,24 @@ impl OutgoingInvoice {
     }
 }
 
+/// Maps `lines[k]…` in a field path from the outgoing invoice's line index (blank rows left
+/// out) to the draft's row index, so a back end's message lands on the right row.
+pub fn draft_field(draft: &Draft, field: &str) -> String {
+    let Some(rest) = field.strip_prefix("lines[") else {
+        return field.to_string();
+    };
+    let Some((num, tail)) = rest.split_once(']') else {
+        return field.to_string();
+    };
+    let Ok(k) = num.parse::<usize>() else {
+        return field.to_string();
+    };
+    match draft.filled_lines().nth(k) {
+        Some((i, _)) => format!("lines[{i}]{tail}"),
+        None => field.to_string(),
+    }
+}
+
 /// Totals and per-field problems of a draft, for the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {

@@ -1025,7 +1025,10 @@ impl Store {
     /// cached rows stay until that reload replaces them, so typing keeps working.
     pub fn reset_sync(&self, connection_id: &str) -> Result<()> {
         let w = lock(&self.write);
-        w.execute("DELETE FROM sync_state WHERE connection_id=?1", [connection_id])?;
+        w.execute(
+            "DELETE FROM sync_state WHERE connection_id=?1",
+            [connection_id],
+        )?;
         Ok(())
     }
 

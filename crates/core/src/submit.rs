@@ -276,6 +276,13 @@ async fn settle_failure(
     let msg = e.message.en.clone();
     match e.code {
         ErrorCode::Refused | ErrorCode::Validation | ErrorCode::NotFound => {
+            let mut e = e;
+            if let Some(d) = store.draft(entry.draft_id)? {
+                e.field = e.field.map(|f| crate::invoice::draft_field(&d, &f));
+                for f in &mut e.fields {
+                    f.field = crate::invoice::draft_field(&d, &f.field);
+                }
+            }
             store.set_outbox_state(entry.draft_id, SubmissionState::Refused, Some(&msg))?;
             store.reopen_with_new_identity(entry.draft_id)?;
             Ok(Outcome::Refused(e))

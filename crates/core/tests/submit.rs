@@ -194,3 +194,22 @@ async fn attachments_are_uploaded_once() {
         vec![d.attachments[0].id.to_string()]
     );
 }
+
+#[test]
+fn a_vendor_line_index_maps_to_the_draft_row() {
+    let store = Store::open_in_memory().unwrap();
+    let mut d = valid_draft(&store);
+    d.lines.insert(0, DraftLine::default()); // a blank row before the filled one
+    assert_eq!(
+        invoice_desk_core::invoice::draft_field(&d, "lines[0].quantity"),
+        "lines[1].quantity"
+    );
+    assert_eq!(
+        invoice_desk_core::invoice::draft_field(&d, "relation"),
+        "relation"
+    );
+    assert_eq!(
+        invoice_desk_core::invoice::draft_field(&d, "lines[9].x"),
+        "lines[9].x"
+    );
+}
