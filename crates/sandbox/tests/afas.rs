@@ -1041,3 +1041,43 @@ async fn data_is_deterministic_per_seed() {
     a.sb.shutdown().await;
     b.sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn sorted_pages_follow_changes() {
+    let env = start(small()).await;
+    let page = |skip: usize| {
+        let rb = env.get(
+            &format!(
+                "/api/persons?skip={skip}&take=50&sort=Lastname Ascending,FirstName Descending"
+            ),
+            "2.0",
+        );
+        async move { json_of(rb.send().await.unwrap()).await.1["Result"].clone() }
+    };
+    let first = page(0).await;
+    let second = page(50).await;
+    let mut all: Vec<Value> = first.as_array().unwrap().clone();
+    all.extend(second.as_array().unwrap().iter().cloned());
+    let keys: Vec<(String, String)> = all
+        .iter()
+        .map(|p| {
+            (
+                p["Lastname"].as_str().unwrap().to_lowercase(),
+                p["FirstName"].as_str().unwrap().to_lowercase(),
+            )
+        })
+        .collect();
+    assert!(keys
+        .windows(2)
+        .all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)));
+
+    // A change moves a row; the next page request sees it.
+    let last = all.last().unwrap()["Id"].as_str().unwrap().to_string();
+    env.hook_post(
+        "/afas/mutate",
+        json!({"entity": "persons", "action": "update", "id": last, "fields": {"Lastname": "Aaberg"}}),
+    )
+    .await;
+    assert_eq!(page(0).await[0]["Id"], last.as_str());
+    env.sb.shutdown().await;
+}

@@ -175,6 +175,9 @@ async fn stats(State(afas): State<Arc<Afas>>) -> Response {
 
 type Fields = Map<String, Value>;
 
+/// A mass creation answers the first rows only.
+const MAX_RECORDS_ANSWERED: usize = 1000;
+
 fn field_str(v: &Value, name: &str) -> Result<Option<String>, String> {
     match v {
         Value::Null => Ok(None),
@@ -559,11 +562,13 @@ async fn mutate(State(afas): State<Arc<Afas>>, body: Bytes) -> Response {
     }
     let records: Vec<Value> = ids
         .iter()
+        .take(MAX_RECORDS_ANSWERED)
         .map(|id| record_json(&data, entity, *id))
         .collect();
     Json(json!({
         "entity": entity,
         "action": action,
+        "count": ids.len(),
         "records": records,
         "tracking_counter": counter(&data, entity),
     }))

@@ -61,7 +61,8 @@
 //!   "id"?: "<uuid>" (not for create), "count"?: N (create; default 1),
 //!   "administration_id"?: "<uuid>" (product create; default the first administration),
 //!   "fields"?: {"<API field name>": value, ...}}`
-//!   → `{"entity", "action", "records": [<rows as the API lists them>], "tracking_counter"}`.
+//!   → `{"entity", "action", "count", "records": [<rows as the API lists them, at most 1000>],
+//!   "tracking_counter"}`.
 //!   A created person or organisation gets generated data and an address (overridden by
 //!   `fields`); a created address needs `fields.RelationId` and becomes the preferred invoice
 //!   address. An update without `fields` only marks the row as changed.
@@ -139,6 +140,9 @@ impl Default for AfasConfig {
 
 type TrackingSlot = Arc<tokio::sync::Mutex<Option<tracking::Cached>>>;
 
+/// A selection's signature and its rows' positions in sorted order.
+type SortedOrder = (String, Arc<Vec<usize>>);
+
 /// The state of one AFAS environment.
 pub struct Afas {
     pub cfg: AfasConfig,
@@ -146,6 +150,8 @@ pub struct Afas {
     auth: Mutex<auth::AuthState>,
     blobs: Mutex<HashMap<Uuid, blobs::Blob>>,
     tracking: Mutex<HashMap<Uuid, TrackingSlot>>,
+    /// The last sorted order per endpoint, so paging through a large sorted list sorts once.
+    sort_cache: Mutex<HashMap<&'static str, SortedOrder>>,
     pub faults: Arc<Faults>,
     shutdown: Shutdown,
     generation_ms: u64,
@@ -162,6 +168,7 @@ impl Afas {
             auth: Mutex::new(auth::AuthState::default()),
             blobs: Mutex::new(HashMap::new()),
             tracking: Mutex::new(HashMap::new()),
+            sort_cache: Mutex::new(HashMap::new()),
             faults: Arc::new(Faults::new(seed ^ 0xAFA5)),
             shutdown,
             generation_ms,
@@ -236,7 +243,7 @@ impl Afas {
         &self,
         headers: &HeaderMap,
         query: Option<&str>,
-        endpoint: (&str, &str, &str),
+        endpoint: (&'static str, &str, &str),
         wrapped: bool,
         table: fn(&Data) -> &Table<R>,
     ) -> Response {
@@ -250,10 +257,38 @@ impl Afas {
         };
         let data = self.data();
         let t = table(&data);
-        let rows: Vec<Value> = query::run(&t.rows, &params)
-            .into_iter()
-            .map(Record::to_json)
-            .collect();
+        let rows: Vec<Value> = if params.sort.is_empty() {
+            query::run(&t.rows, &params)
+                .into_iter()
+                .map(Record::to_json)
+                .collect()
+        } else {
+            let sig = params.signature(t.counter, t.rows.len());
+            let cached = {
+                let cache = self.sort_cache.lock().unwrap_or_else(|e| e.into_inner());
+                cache
+                    .get(name)
+                    .filter(|(s, _)| *s == sig)
+                    .map(|(_, order)| order.clone())
+            };
+            let order = match cached {
+                Some(o) => o,
+                None => {
+                    let o = Arc::new(query::sorted_positions(&t.rows, &params));
+                    self.sort_cache
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(name, (sig, o.clone()));
+                    o
+                }
+            };
+            order
+                .iter()
+                .skip(params.skip)
+                .take(params.take.unwrap_or(usize::MAX))
+                .map(|&i| t.rows[i].to_json())
+                .collect()
+        };
         let body = if wrapped {
             json!({"TrackingToken": query::tracking_token(t.counter), "Result": rows})
         } else {

@@ -264,28 +264,6 @@ pub fn matches<R: Record>(r: &R, e: &Expr) -> bool {
     }
 }
 
-fn cmp_val(a: &Val<'_>, b: &Val<'_>) -> Ordering {
-    match (a, b) {
-        (Val::Null, Val::Null) => Ordering::Equal,
-        (Val::Null, _) => Ordering::Less,
-        (_, Val::Null) => Ordering::Greater,
-        (Val::Str(x), Val::Str(y)) => {
-            if x.is_ascii() && y.is_ascii() {
-                x.bytes()
-                    .map(|c| c.to_ascii_lowercase())
-                    .cmp(y.bytes().map(|c| c.to_ascii_lowercase()))
-            } else {
-                x.to_lowercase().cmp(&y.to_lowercase())
-            }
-        }
-        (Val::Uuid(x), Val::Uuid(y)) => x.cmp(y),
-        (Val::Bool(x), Val::Bool(y)) => x.cmp(y),
-        (Val::Num(x), Val::Num(y)) => x.cmp(y),
-        (Val::Date(x), Val::Date(y)) => x.cmp(y),
-        _ => Ordering::Equal,
-    }
-}
-
 /// Parsed listing parameters.
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
@@ -373,28 +351,101 @@ pub fn list_params(
 }
 
 /// Applies change tracking, filter, sort (stable: ties keep the stored order) and paging.
-pub fn run<'a, R: Record>(rows: &'a [R], p: &ListParams) -> Vec<&'a R> {
-    let mut out: Vec<&R> = rows
-        .iter()
-        .filter(|r| r.visible())
-        .filter(|r| p.since.is_none_or(|s| r.changed() > s))
-        .filter(|r| p.filter.as_ref().is_none_or(|f| matches(*r, f)))
-        .collect();
-    if !p.sort.is_empty() {
-        out.sort_by(|a, b| {
-            for &(field, desc) in &p.sort {
-                let o = cmp_val(&a.get(field), &b.get(field));
-                let o = if desc { o.reverse() } else { o };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
+/// A sort key part: nulls first, strings case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyPart {
+    Null,
+    Bool(bool),
+    Num(Decimal),
+    Date(NaiveDate),
+    Uuid(Uuid),
+    Str(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Part(KeyPart, bool);
+
+impl PartialOrd for Part {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
-    out.into_iter()
+}
+
+impl Ord for Part {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let o = self.0.cmp(&other.0);
+        if self.1 {
+            o.reverse()
+        } else {
+            o
+        }
+    }
+}
+
+fn key_part(v: Val<'_>) -> KeyPart {
+    match v {
+        Val::Null => KeyPart::Null,
+        Val::Str(s) => KeyPart::Str(s.to_lowercase()),
+        Val::Uuid(u) => KeyPart::Uuid(u),
+        Val::Bool(b) => KeyPart::Bool(b),
+        Val::Num(n) => KeyPart::Num(n),
+        Val::Date(d) => KeyPart::Date(d),
+    }
+}
+
+impl ListParams {
+    /// Identifies the selection and order (not the page) of a table in a given state.
+    pub fn signature(&self, counter: u64, len: usize) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{counter}|{len}",
+            self.sort, self.filter, self.since
+        )
+    }
+}
+
+fn selected<'a, R: Record>(
+    rows: &'a [R],
+    p: &'a ListParams,
+) -> impl Iterator<Item = (usize, &'a R)> + 'a {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| r.visible())
+        .filter(move |(_, r)| p.since.is_none_or(|s| r.changed() > s))
+        .filter(move |(_, r)| p.filter.as_ref().is_none_or(|f| matches(*r, f)))
+}
+
+/// The positions of the selected rows in sorted order (ties keep the stored order).
+pub fn sorted_positions<R: Record>(rows: &[R], p: &ListParams) -> Vec<usize> {
+    // Keys are computed once per row; the stored position breaks ties.
+    let mut keyed: Vec<(Vec<Part>, usize)> = selected(rows, p)
+        .map(|(i, r)| {
+            let key = p
+                .sort
+                .iter()
+                .map(|&(field, desc)| Part(key_part(r.get(field)), desc))
+                .collect();
+            (key, i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Applies change tracking, filter, sort and paging.
+pub fn run<'a, R: Record>(rows: &'a [R], p: &'a ListParams) -> Vec<&'a R> {
+    let take = p.take.unwrap_or(usize::MAX);
+    if p.sort.is_empty() {
+        return selected(rows, p)
+            .skip(p.skip)
+            .take(take)
+            .map(|(_, r)| r)
+            .collect();
+    }
+    sorted_positions(rows, p)
+        .into_iter()
         .skip(p.skip)
-        .take(p.take.unwrap_or(usize::MAX))
+        .take(take)
+        .map(|i| &rows[i])
         .collect()
 }
 
