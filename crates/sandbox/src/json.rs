@@ -132,7 +132,7 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    /// "<message> Path '<path>', line <l>, position <p>."
+    /// `<message> Path '<path>', line <l>, position <p>.`
     pub fn with_location(&self) -> String {
         format!(
             "{} Path '{}', line {}, position {}.",

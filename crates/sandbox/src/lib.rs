@@ -15,8 +15,8 @@
 //!   (`[{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped"}]`),
 //!   `DELETE` clears it.
 //! - [`faults`]: per system, `POST /__sandbox/<system>/faults` injects failures (5xx, 429 with
-//!   `Retry-After`, latency, a seeded failure rate, a malformed body, a hanging request, a
-//!   connection cut after the invoice was stored).
+//!   `Retry-After`, latency, a seeded failure rate, a malformed body, a hanging request, slow
+//!   processing, a connection cut after the invoice was stored).
 //! - Data is generated from [`SandboxConfig::seed`]: the same seed gives the same relations,
 //!   products and ids.
 //!

@@ -562,6 +562,16 @@ async fn blob_reserve_and_chunked_upload() {
         .unwrap();
     assert_eq!(stored.as_ref(), bytes.as_slice());
 
+    // A complete blob is a valid attachment.
+    let mut body = env.invoice_body().await;
+    body["Attachments"] = json!([{"AttachmentId": id}]);
+    let (_, v) = json_of(env.post_invoice(&body).send().await.unwrap()).await;
+    assert_eq!(v["result"], "Succeeded", "{v}");
+    assert_eq!(
+        env.hook_json("/afas/invoices").await[0]["attachments"],
+        json!([id])
+    );
+
     // Too many bytes for the reservation in one go.
     let id2 = uuid::Uuid::new_v4().to_string();
     reserve(&env, &id2, 10).await;
@@ -645,6 +655,45 @@ async fn salesinvoice_succeeded_failed_and_400() {
     let (_, v) = json_of(env.post_invoice(&wrong_address).send().await.unwrap()).await;
     assert_eq!(v["result"], "Failed");
 
+    // Archived relations and products are refused.
+    let archived = env
+        .get_json("/api/organisations?filter=IsArchived eq true&take=1", "2.0")
+        .await;
+    let mut archived_rel = body.clone();
+    archived_rel["RelationId"] = archived["Result"][0]["Id"].clone();
+    let (_, v) = json_of(env.post_invoice(&archived_rel).send().await.unwrap()).await;
+    assert_eq!(v["result"], "Failed");
+    assert!(v["errors"][0]["Verkoopfactuur"]
+        .as_str()
+        .unwrap()
+        .contains("gearchiveerd"));
+    env.hook_post(
+        "/afas/mutate",
+        json!({"entity": "products", "action": "archive", "id": products[0]["Id"]}),
+    )
+    .await;
+    let (_, v) = json_of(env.post_invoice(&body).send().await.unwrap()).await;
+    assert_eq!(v["result"], "Failed");
+    assert!(v["errors"][0]["Verkoopfactuurregel"]
+        .as_str()
+        .unwrap()
+        .contains("gearchiveerd"));
+    env.hook_post(
+        "/afas/mutate",
+        json!({"entity": "products", "action": "unarchive", "id": products[0]["Id"]}),
+    )
+    .await;
+
+    // The unknown relation for sales works; the one for purchases does not.
+    let unknown = env.get_json("/api/unknownrelation", "1").await;
+    for (i, expected) in [(0, "Succeeded"), (1, "Failed")] {
+        let mut b = body.clone();
+        b["RelationType"] = json!("unknown");
+        b["RelationId"] = unknown["Result"][i]["Id"].clone();
+        let (_, v) = json_of(env.post_invoice(&b).send().await.unwrap()).await;
+        assert_eq!(v["result"], expected, "{v}");
+    }
+
     // Schema errors: HTTP 400, DS3100, with the path.
     let mut bad_uuid = body.clone();
     bad_uuid["RelationId"] = json!("");
@@ -722,7 +771,7 @@ async fn salesinvoice_succeeded_failed_and_400() {
             .as_array()
             .unwrap()
             .len(),
-        2
+        3
     );
     env.sb.shutdown().await;
 }
@@ -961,6 +1010,22 @@ async fn injected_failures_latency_and_malformed_bodies() {
 
     let settings = env.hook_json("/afas/faults").await;
     assert_eq!(settings["malformed_next"], 0);
+
+    // A hanging request: the client's timeout fires first.
+    env.hook_post(
+        "/afas/faults",
+        json!({"timeout_next": 1, "timeout_ms": 5000}),
+    )
+    .await;
+    let err = env
+        .get("/api/administrations", "1")
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+    let r = env.get("/api/administrations", "1").send().await.unwrap();
+    assert_eq!(r.status(), 200);
     let r = env
         .http
         .post(env.hook("/afas/faults"))
