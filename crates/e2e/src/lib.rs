@@ -338,7 +338,11 @@ impl Element<'_> {
     pub async fn text(&self) -> Res<String> {
         let v = self
             .app
-            .cmd(reqwest::Method::GET, &format!("/element/{}/text", self.id), None)
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", self.id),
+                None,
+            )
             .await?;
         Ok(v.as_str().unwrap_or_default().to_string())
     }

@@ -10,6 +10,16 @@ const LONG: Duration = Duration::from_secs(90);
 /// One window at a time: the machine is small and the tests kill processes.
 static WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The code the app shows for a product: `Code`, else `InternalId`.
+fn product_code(p: &Value) -> String {
+    p["Code"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .or(p["InternalId"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn invoices(v: &Value) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
@@ -73,8 +83,12 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     let probe = SandboxProbe::new(sandbox_port);
 
     // The demo opens, marked as demo, and its look-ups arrive in the background.
-    app.wait_for("[data-testid=demo-badge]", LONG).await.expect("demo badge");
-    app.wait_for("[data-testid=relation-input]", LONG).await.unwrap();
+    app.wait_for("[data-testid=demo-badge]", LONG)
+        .await
+        .expect("demo badge");
+    app.wait_for("[data-testid=relation-input]", LONG)
+        .await
+        .unwrap();
     app.wait_until(
         "the relation cache",
         "const t=document.querySelector('[data-testid=sync-status]');return t && /[1-9][0-9.,]* /.test(t.innerText) && !/…|\\.\\.\\./.test(t.innerText)",
@@ -82,7 +96,10 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     )
     .await
     .unwrap();
-    eprintln!("figure: demo launch to usable form: {:.1} s", launched.elapsed().as_secs_f64());
+    eprintln!(
+        "figure: demo launch to usable form: {:.1} s",
+        launched.elapsed().as_secs_f64()
+    );
     app.screenshot("01-demo-opened").await.unwrap();
 
     // Choose the second administration.
@@ -107,7 +124,11 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["IsArchived"] != json!(true) && p["IsBlocked"] != json!(true) && p["IsDisabled"] != json!(true))
+        .filter(|p| {
+            p["IsArchived"] != json!(true)
+                && p["IsBlocked"] != json!(true)
+                && p["IsDisabled"] != json!(true)
+        })
         .cloned()
         .collect();
     let (p1, p2) = (products[0].clone(), products[1].clone());
@@ -122,12 +143,18 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
         .unwrap()
         .clone();
     let org_name = org["Name"].as_str().unwrap().to_string();
-    let typed: String = org_name.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let typed: String = org_name
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     let typed = &typed[..typed.len().min(typed.len().saturating_sub(1).max(3))];
     let input = app.find("[data-testid=relation-input]").await.unwrap();
     input.click().await.unwrap();
     app.keys(typed).await.unwrap();
-    pick_option(&app, "[data-testid=relation-option]", &org_name).await.unwrap();
+    pick_option(&app, "[data-testid=relation-option]", &org_name)
+        .await
+        .unwrap();
     app.wait_for("[data-testid=relation-selected]", Duration::from_secs(10))
         .await
         .unwrap();
@@ -135,16 +162,25 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     // Two product lines, by keyboard.
     for (i, (p, qty)) in [(&p1, "3"), (&p2, "1,5")].iter().enumerate() {
         let desc = p["Description"].as_str().unwrap();
-        let code = p["InternalId"].as_str().or(p["Code"].as_str()).unwrap_or(desc);
+        let code = product_code(p);
         let field = app
-            .wait_for(&format!("[data-testid=line-{i}-product]"), Duration::from_secs(10))
+            .wait_for(
+                &format!("[data-testid=line-{i}-product]"),
+                Duration::from_secs(10),
+            )
             .await
             .unwrap();
         field.click().await.unwrap();
-        let word = desc.split_whitespace().next().unwrap();
-        app.keys(word).await.unwrap();
-        pick_option(&app, "[data-testid=product-option]", code).await.unwrap();
-        let q = app.find(&format!("[data-testid=line-{i}-quantity]")).await.unwrap();
+        // Typing the product's code puts it first in the list.
+        let _ = desc;
+        app.keys(&code).await.unwrap();
+        pick_option(&app, "[data-testid=product-option]", &code)
+            .await
+            .unwrap();
+        let q = app
+            .find(&format!("[data-testid=line-{i}-quantity]"))
+            .await
+            .unwrap();
         q.click().await.unwrap();
         q.clear().await.unwrap();
         q.send_keys(qty).await.unwrap();
@@ -161,7 +197,12 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     .unwrap();
 
     // Attach a file through the (replaced) native dialog.
-    app.find("[data-testid=attach-button]").await.unwrap().click().await.unwrap();
+    app.find("[data-testid=attach-button]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     app.wait_for("[data-testid=attachment-row]", Duration::from_secs(10))
         .await
         .unwrap();
@@ -190,7 +231,10 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     let inv = stored.last().unwrap();
     let body = &inv["body"];
     assert!(
-        result.as_str().unwrap().contains(inv["id"].as_str().unwrap()),
+        result
+            .as_str()
+            .unwrap()
+            .contains(inv["id"].as_str().unwrap()),
         "the screen shows the new invoice's id"
     );
     assert_eq!(body["AdministrationId"], json!(admin_id));
@@ -202,7 +246,10 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     assert_eq!(lines[0]["Quantity"].to_string(), "3");
     assert_eq!(lines[1]["ItemId"], p2["Id"]);
     assert_eq!(lines[1]["Quantity"].to_string(), "1.5");
-    assert_eq!(lines[0]["Price"].to_string().parse::<f64>().ok(), p1["PriceExcludingVAT"].to_string().parse::<f64>().ok());
+    assert_eq!(
+        lines[0]["Price"].to_string().parse::<f64>().ok(),
+        p1["PriceExcludingVAT"].to_string().parse::<f64>().ok()
+    );
     // The attachment's bytes arrived whole.
     let att = body["Attachments"][0]["AttachmentId"].as_str().unwrap();
     let got = probe
@@ -230,21 +277,22 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     let input = app.find("[data-testid=relation-input]").await.unwrap();
     input.click().await.unwrap();
     app.keys(typed).await.unwrap();
-    pick_option(&app, "[data-testid=relation-option]", &org_name).await.unwrap();
-    let field = app.find("[data-testid=line-0-product]").await.unwrap();
-    field.click().await.unwrap();
-    app.keys(p1["Description"].as_str().unwrap().split_whitespace().next().unwrap())
+    pick_option(&app, "[data-testid=relation-option]", &org_name)
         .await
         .unwrap();
-    pick_option(
-        &app,
-        "[data-testid=product-option]",
-        p1["InternalId"].as_str().or(p1["Code"].as_str()).unwrap_or(""),
-    )
-    .await
-    .unwrap();
+    let field = app.find("[data-testid=line-0-product]").await.unwrap();
+    field.click().await.unwrap();
+    app.keys(&product_code(&p1)).await.unwrap();
+    pick_option(&app, "[data-testid=product-option]", &product_code(&p1))
+        .await
+        .unwrap();
     let before = invoices(&probe.get("/__sandbox/afas/invoices").await.unwrap()).len();
-    app.find("[data-testid=submit]").await.unwrap().click().await.unwrap();
+    app.find("[data-testid=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     app.wait_until(
         "the second submit result",
         "const r=document.querySelector('[data-testid=submit-result]');return r && /[0-9a-f]{8}-/.test(r.innerText) && r.innerText",
@@ -270,7 +318,9 @@ async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
     let dir = tempfile_dir("e2e-draft");
     let data_dir = dir.join("data");
     let sandbox_port = free_port();
-    let app = App::launch(&data_dir, sandbox_port, &[]).await.expect("launch");
+    let app = App::launch(&data_dir, sandbox_port, &[])
+        .await
+        .expect("launch");
     app.wait_for("[data-testid=reference]", LONG).await.unwrap();
     let reference = app.find("[data-testid=reference]").await.unwrap();
     reference.click().await.unwrap();
@@ -280,31 +330,66 @@ async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
     // Kill the process: what was typed more than a second ago is back on screen.
     kill_app(&data_dir);
     app.quit().await;
-    let app = App::launch(&data_dir, sandbox_port, &[]).await.expect("relaunch");
+    let app = App::launch(&data_dir, sandbox_port, &[])
+        .await
+        .expect("relaunch");
     let reference = app.wait_for("[data-testid=reference]", LONG).await.unwrap();
     let start = Instant::now();
     while reference.value().await.unwrap() != "PO-2026-0042 spoed" {
-        assert!(start.elapsed() < Duration::from_secs(20), "the draft did not come back");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the draft did not come back"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
     // Connect a "real" AFAS SB environment (the stand-in) with an app token, via Settings.
-    app.find("[data-testid=open-settings]").await.unwrap().click().await.unwrap();
-    app.wait_for("[data-testid=settings-view]", Duration::from_secs(10)).await.unwrap();
-    if let Ok(b) = app.wait_for("[data-testid=conn-new]", Duration::from_secs(2)).await {
+    app.find("[data-testid=open-settings]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_for("[data-testid=settings-view]", Duration::from_secs(10))
+        .await
+        .unwrap();
+    if let Ok(b) = app
+        .wait_for("[data-testid=conn-add]", Duration::from_secs(5))
+        .await
+    {
         b.click().await.unwrap();
     }
-    app.find("[data-testid=conn-name]").await.unwrap().send_keys("Kantoor").await.unwrap();
+    app.find("[data-testid=conn-name]")
+        .await
+        .unwrap()
+        .send_keys("Kantoor")
+        .await
+        .unwrap();
     let url = format!("http://127.0.0.1:{sandbox_port}/demo");
-    app.find("[data-testid=conn-url]").await.unwrap().send_keys(&url).await.unwrap();
+    app.find("[data-testid=conn-url]")
+        .await
+        .unwrap()
+        .send_keys(&url)
+        .await
+        .unwrap();
     app.find("[data-testid=conn-app-token]")
         .await
         .unwrap()
         .send_keys("demo-app-token")
         .await
         .unwrap();
-    app.find("[data-testid=conn-save]").await.unwrap().click().await.unwrap();
-    app.find("[data-testid=conn-test]").await.unwrap().click().await.unwrap();
+    app.find("[data-testid=conn-save]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=conn-test]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let said = app
         .wait_until(
             "the connection test",
@@ -328,7 +413,11 @@ async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
             "the app token leaked into {}",
             entry.display()
         );
-        assert!(!hay.to_lowercase().contains("bearer "), "a bearer token in {}", entry.display());
+        assert!(
+            !hay.to_lowercase().contains("bearer "),
+            "a bearer token in {}",
+            entry.display()
+        );
     }
 
     app.quit().await;
@@ -349,7 +438,9 @@ fn kill_app(data_dir: &std::path::Path) {
         }
         let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
         if env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
-            let _ = std::process::Command::new("kill").args(["-KILL", &pid]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid])
+                .status();
             killed += 1;
         }
     }
