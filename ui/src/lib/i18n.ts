@@ -4,6 +4,7 @@
 import type { Lang } from "./types";
 
 const en = {
+  "app.name": "Invoice Desk",
   "app.starting": "Starting…",
   "banner.store": "Local storage:",
 
@@ -21,6 +22,8 @@ const en = {
   "nav.history": "History",
   "nav.settings": "Settings",
   "lang.switch": "Nederlands gebruiken (switch to Dutch)",
+  "lang.nl": "NL",
+  "lang.en": "EN",
 
   "demo.badge": "Demo",
   "demo.tooltip":
@@ -219,6 +222,7 @@ const en = {
 export type MessageKey = keyof typeof en;
 
 const nl: Record<MessageKey, string> = {
+  "app.name": "Invoice Desk",
   "app.starting": "Bezig met starten…",
   "banner.store": "Lokale opslag:",
 
@@ -236,6 +240,8 @@ const nl: Record<MessageKey, string> = {
   "nav.history": "Geschiedenis",
   "nav.settings": "Instellingen",
   "lang.switch": "Use English (Engels gebruiken)",
+  "lang.nl": "NL",
+  "lang.en": "EN",
 
   "demo.badge": "Demo – voorbeeldgegevens",
   "demo.tooltip":

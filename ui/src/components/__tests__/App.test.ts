@@ -1,0 +1,81 @@
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import App from "../../App.svelte";
+import * as api from "../../lib/api";
+import { app, chooseConnection } from "../../lib/app.svelte";
+import { setLocale } from "../../lib/locale.svelte";
+import { connection, draftView, sync } from "../../test/fixtures";
+
+vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+const mocked = vi.mocked(api);
+
+const demo = { ...connection, id: "demo", name: "Demo AFAS", demo: true, auth: "none" as const, base_url: "", has_secret: false };
+
+describe("App", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    localStorage.clear();
+    setLocale("en");
+    Object.assign(app, { ready: false, connections: [], activeId: null, view: "invoice", error: null, info: null, sync: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "nl", demo: false, store_warning: null });
+    mocked.listConnections.mockResolvedValue([demo, connection]);
+    mocked.syncStatus.mockResolvedValue(sync);
+    mocked.listAdministrations.mockResolvedValue([{ id: "1", name: "Bakker B.V." }]);
+    mocked.currentDraft.mockResolvedValue(draftView());
+    mocked.history.mockResolvedValue([
+      { draft_id: "d1", identity: "i1", state: "sent", relation_name: "Jansen", total_gross: "1234.5", remote_id: "9", number: "2025-7", updated_at: "2025-11-20T10:00:00Z", message: null },
+      { draft_id: "d2", identity: "i2", state: "uncertain", relation_name: "Visser", total_gross: "10", remote_id: null, number: null, updated_at: "2025-11-20T11:00:00Z", message: "Checking AFAS" },
+    ]);
+  });
+
+  it("starts in the language of AppInfo with the first real connection", async () => {
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(screen.getByTestId("open-settings").textContent?.trim()).toBe("Instellingen");
+    expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1");
+    expect(screen.queryByTestId("demo-badge")).toBeNull();
+    expect((screen.getByTestId("admin-select") as HTMLSelectElement).value).toBe("1");
+  });
+
+  it("shows a store warning from AppInfo", async () => {
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, store_warning: "The store was damaged; a copy was kept." });
+    render(App);
+    expect((await screen.findByTestId("store-warning")).textContent).toContain("a copy was kept");
+  });
+
+  it("lists the demo connection read-only, and the history with state words", async () => {
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, store_warning: null });
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId("relation-input");
+    await user.click(screen.getByTestId("open-settings"));
+    const rows = await screen.findAllByTestId("connection-row");
+    const demoRow = rows.find((r) => r.getAttribute("data-demo") === "true")!;
+    expect(within(demoRow).getByTestId("demo-badge")).toBeTruthy();
+    expect(within(demoRow).queryByTestId("conn-edit")).toBeNull();
+    expect(within(demoRow).queryByTestId("conn-delete")).toBeNull();
+    expect(screen.getByTestId("settings-view")).toBeTruthy();
+
+    await user.click(screen.getByTestId("open-history"));
+    const hist = await screen.findByTestId("history-view");
+    await waitFor(() => expect(within(hist).getAllByTestId("history-row")).toHaveLength(2));
+    const states = within(hist).getAllByTestId("history-state").map((e) => e.textContent?.replace(/\s+/g, " ").trim());
+    expect(states[0]).toContain("Sent");
+    expect(states[1]).toContain("Uncertain");
+    expect(hist.textContent).toContain("€1,234.50");
+  });
+
+  it("opens the settings when there is no connection at all", async () => {
+    mocked.listConnections.mockResolvedValue([]);
+    render(App);
+    expect(await screen.findByTestId("settings-view")).toBeTruthy();
+  });
+
+  it("chooses the remembered connection, else the first real one", () => {
+    expect(chooseConnection([demo, connection], null)).toBe("conn-1");
+    expect(chooseConnection([demo, connection], "demo")).toBe("demo");
+    expect(chooseConnection([demo], "gone")).toBe("demo");
+    expect(chooseConnection([], null)).toBeNull();
+  });
+});
