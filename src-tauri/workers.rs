@@ -119,7 +119,7 @@ pub fn spawn_background(app: AppHandle) {
             tokio::time::sleep(Duration::from_secs(20)).await;
             round += 1;
             send_pending(&app).await;
-            if round % 15 == 0 {
+            if round.is_multiple_of(15) {
                 let state = app.state::<AppState>();
                 if let Ok(Some(c)) = state.active_connection() {
                     spawn_sync(app.clone(), c.id);

@@ -8,7 +8,6 @@
 
 // The core error carries a message in two languages and per-field issues; it is returned by
 // value everywhere, as in the core crate.
-#![allow(clippy::result_large_err)]
 
 pub mod afas;
 pub mod http;

@@ -10,8 +10,6 @@
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
 //! - [`sync`] and [`submit`]: background cache refresh and sending an invoice exactly once.
 
-// Errors are rare and carry texts in two languages; boxing them buys nothing.
-#![allow(clippy::result_large_err)]
 
 pub mod backend;
 pub mod error;

@@ -30,7 +30,6 @@
 //! ```
 
 // Handlers answer errors as ready HTTP responses; boxing them would only add noise.
-#![allow(clippy::result_large_err)]
 
 pub mod afas;
 pub mod faults;
