@@ -10,7 +10,6 @@
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
 //! - [`sync`] and [`submit`]: background cache refresh and sending an invoice exactly once.
 
-
 pub mod backend;
 pub mod error;
 pub mod i18n;
