@@ -141,3 +141,120 @@ pub async fn sign_in(rec: &ConnectionRecord, open_browser: impl FnOnce(String)) 
     secrets::store(&rec.id, SecretKind::RefreshToken, &refresh)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use invoice_desk_backends::Secret;
+    use invoice_desk_core::backend::BackendKind;
+    use invoice_desk_sandbox::{Sandbox, SandboxConfig};
+
+    fn keyring_usable() -> bool {
+        let probe = format!("probe-{}", uuid::Uuid::new_v4());
+        let ok = secrets::store(&probe, SecretKind::AppToken, &Secret::new("x")).is_ok();
+        secrets::delete_all(&probe);
+        ok
+    }
+
+    /// The whole loopback sign-in against the stand-in: the "browser" follows the consent
+    /// page, approves, and calls our redirect; the refresh token lands in the keyring and the
+    /// connection then works.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn sign_in_through_the_loopback_redirect_stores_the_refresh_token() {
+        if !keyring_usable() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the keyring must work in CI (run through scripts/with-session.sh)"
+            );
+            eprintln!("skipped: no usable keyring here");
+            return;
+        }
+        let mut cfg = SandboxConfig::default();
+        cfg.afas.persons = 20;
+        cfg.afas.organisations = 20;
+        cfg.afas.products = 10;
+        let sandbox = Sandbox::start(([127, 0, 0, 1], 0).into(), cfg)
+            .await
+            .unwrap();
+        let id = format!("test-{}", uuid::Uuid::new_v4());
+        let rec = ConnectionRecord {
+            id: id.clone(),
+            kind: BackendKind::Afas,
+            name: "Test".into(),
+            base_url: sandbox.afas_base_url(),
+            auth: "oauth".into(),
+            demo: false,
+            administration_id: None,
+            config: serde_json::json!({"oauth_client_id": "invoice-desk-demo"}),
+            created_at: chrono::Utc::now(),
+        };
+        secrets::store(
+            &id,
+            SecretKind::OAuthClientSecret,
+            &Secret::new("demo-client-secret"),
+        )
+        .unwrap();
+        let base = sandbox.base_url();
+        let browser = move |url: String| {
+            tokio::spawn(async move {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let page = http.get(&url).send().await.unwrap();
+                assert!(
+                    page.status().is_success(),
+                    "consent page: {}",
+                    page.status()
+                );
+                let state = url::Url::parse(&url)
+                    .unwrap()
+                    .query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap();
+                let approval: serde_json::Value = http
+                    .get(format!("{base}/__sandbox/afas/oauth/approve?state={state}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let back = approval["location"].as_str().unwrap().to_string();
+                let done = http.get(back).send().await.unwrap();
+                assert!(done.text().await.unwrap().contains("close this window"));
+            });
+        };
+        sign_in(&rec, browser).await.unwrap();
+        let refresh = secrets::load(&id, SecretKind::RefreshToken).unwrap();
+        assert!(refresh.is_some_and(|s| !s.is_empty()));
+        let backend = crate::state::build_backend(&rec).unwrap();
+        let said = backend.test_connection().await.unwrap();
+        assert!(said.contains("administ"), "{said}");
+        secrets::delete_all(&id);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_state_is_refused() {
+        // A redirect that does not carry our state is ignored, not exchanged.
+        let rec = ConnectionRecord {
+            id: format!("test-{}", uuid::Uuid::new_v4()),
+            kind: BackendKind::Afas,
+            name: "Test".into(),
+            base_url: "http://127.0.0.1:9/env".into(),
+            auth: "oauth".into(),
+            demo: false,
+            administration_id: None,
+            config: serde_json::json!({}),
+            created_at: chrono::Utc::now(),
+        };
+        let err = sign_in(&rec, |_| {}).await.unwrap_err();
+        assert_eq!(
+            err.code,
+            ErrorCode::Config,
+            "a missing client id is a settings problem"
+        );
+        assert_eq!(err.field.as_deref(), Some("oauth_client_id"));
+    }
+}
