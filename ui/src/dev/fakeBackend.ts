@@ -187,6 +187,13 @@ const products: Product[] = [
   archived: false,
 }));
 
+let active = "demo";
+
+function info(): AppInfo {
+  const c = connections.find((x) => x.id === active);
+  return { version: "0.1.0-dev", lang, demo: c?.demo ?? false, active_connection_id: active, store_warning: null };
+}
+
 let lang: Lang = navigator.language.toLowerCase().startsWith("nl") ? "nl" : "en";
 const drafts = new Map<string, Draft>();
 const history: HistoryEntry[] = [];
@@ -336,10 +343,13 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       return null;
     }
     case "app_info":
-      return { version: "0.1.0-dev", lang, demo: true, store_warning: null } satisfies AppInfo;
+      return info();
     case "set_lang":
       lang = a.lang as Lang;
-      return { version: "0.1.0-dev", lang, demo: true, store_warning: null } satisfies AppInfo;
+      return info();
+    case "set_active_connection":
+      active = a.connection_id as string;
+      return info();
     case "list_connections":
       return structuredClone(connections);
     case "save_connection": {
@@ -363,6 +373,7 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       };
       if (existing) Object.assign(existing, v);
       else connections.push(v);
+      active = v.id;
       return v;
     }
     case "delete_connection": {

@@ -90,6 +90,8 @@ export function isIpcError(x: unknown): x is IpcError {
   );
 }
 
+// Look-ups take the administration as a string; without one it is sent as "".
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
@@ -112,6 +114,10 @@ export function listConnections(): Promise<ConnectionView[]> {
 
 export function saveConnection(input: ConnectionInput): Promise<ConnectionView> {
   return call("save_connection", { input });
+}
+
+export function setActiveConnection(connectionId: string): Promise<AppInfo> {
+  return call("set_active_connection", { connection_id: connectionId });
 }
 
 export function deleteConnection(connectionId: string): Promise<null> {
@@ -156,7 +162,7 @@ export function searchRelations(
 ): Promise<Relation[]> {
   return call("search_relations", {
     connection_id: connectionId,
-    administration_id: administrationId,
+    administration_id: administrationId ?? "",
     query,
     limit,
   });
@@ -170,7 +176,7 @@ export function searchProducts(
 ): Promise<Product[]> {
   return call("search_products", {
     connection_id: connectionId,
-    administration_id: administrationId,
+    administration_id: administrationId ?? "",
     query,
     limit,
   });
@@ -183,7 +189,7 @@ export function relationAddresses(
 ): Promise<Address[]> {
   return call("relation_addresses", {
     connection_id: connectionId,
-    administration_id: administrationId,
+    administration_id: administrationId ?? "",
     relation,
   });
 }

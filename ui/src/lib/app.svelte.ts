@@ -15,8 +15,6 @@ import type {
 
 export type View = "invoice" | "history" | "settings";
 
-const ACTIVE_KEY = "invoice-desk.connection";
-
 export const app = $state({
   ready: false,
   info: null as AppInfo | null,
@@ -33,24 +31,7 @@ export function activeConnection(): ConnectionView | null {
   return app.connections.find((c) => c.id === app.activeId) ?? null;
 }
 
-function remembered(): string | null {
-  try {
-    return globalThis.localStorage?.getItem(ACTIVE_KEY) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function remember(id: string | null): void {
-  try {
-    if (id) globalThis.localStorage?.setItem(ACTIVE_KEY, id);
-    else globalThis.localStorage?.removeItem(ACTIVE_KEY);
-  } catch {
-    // Storage may be unavailable; the choice then lasts for this session only.
-  }
-}
-
-/** The connection to start with: the one used last, else the first real one, else the demo. */
+/** The connection to start with: the active one, else the first real one, else the demo. */
 export function chooseConnection(list: ConnectionView[], last: string | null): string | null {
   if (last && list.some((c) => c.id === last)) return last;
   return (list.find((c) => !c.demo) ?? list[0])?.id ?? null;
@@ -72,7 +53,13 @@ export async function init(): Promise<void> {
   }
   if (!unlistenSync) {
     unlistenSync = api.onSyncStatus((s) => {
-      if (s.connection_id === app.activeId) app.sync = s;
+      if (s.connection_id !== app.activeId) return;
+      app.sync = s;
+      // A first refresh may choose the administration on the Rust side; pick that up.
+      const conn = activeConnection();
+      if (!s.running && conn && conn.capabilities?.administrations && !conn.administration_id) {
+        void adoptAdministration(conn.id);
+      }
     });
     unlistenSync.catch(() => {});
   }
@@ -81,26 +68,36 @@ export async function init(): Promise<void> {
   } catch (e) {
     showError(e);
   }
-  const id = chooseConnection(app.connections, remembered());
+  const active = app.info?.active_connection_id ?? null;
+  const id = chooseConnection(app.connections, active);
   if (id) {
-    await activate(id);
+    await activate(id, id !== active);
   } else {
     app.view = "settings";
   }
   app.ready = true;
 }
 
-/** Makes a connection the one in use: its administrations and sync status are loaded. */
-export async function activate(id: string): Promise<void> {
+/**
+ * Makes a connection the one in use (remembered by the Rust side unless `tell` is false):
+ * its administrations and sync status are loaded.
+ */
+export async function activate(id: string, tell = true): Promise<void> {
   app.activeId = id;
-  remember(id);
+  if (tell) {
+    try {
+      app.info = await api.setActiveConnection(id);
+    } catch (e) {
+      showError(e);
+    }
+  }
   app.sync = null;
   app.administrations = [];
   app.administrationsError = null;
   const conn = activeConnection();
   if (!conn) return;
   const tasks: Promise<void>[] = [loadSync(conn)];
-  if (conn.capabilities.administrations) tasks.push(loadAdministrations(conn));
+  if (conn.capabilities?.administrations) tasks.push(loadAdministrations(conn));
   await Promise.all(tasks);
 }
 
@@ -126,13 +123,26 @@ async function loadAdministrations(conn: ConnectionView): Promise<void> {
   }
 }
 
+async function adoptAdministration(id: string): Promise<void> {
+  try {
+    const fresh = (await api.listConnections()).find((c) => c.id === id);
+    const conn = app.connections.find((c) => c.id === id);
+    if (fresh?.administration_id && conn && !conn.administration_id) {
+      conn.administration_id = fresh.administration_id;
+      if (app.activeId === id && app.administrations.length === 0) await loadAdministrations(conn);
+    }
+  } catch {
+    // The next refresh tries again.
+  }
+}
+
 export async function chooseAdministration(id: string): Promise<void> {
   const conn = activeConnection();
   if (!conn || conn.administration_id === id) return;
   try {
     await api.selectAdministration(conn.id, id);
     conn.administration_id = id;
-    await syncNow();
+    if (app.sync && app.sync.connection_id === conn.id) app.sync.running = true;
   } catch (e) {
     showError(e);
   }
@@ -172,8 +182,16 @@ export async function refreshConnections(preferId?: string): Promise<void> {
   const next = preferId && app.connections.some((c) => c.id === preferId) ? preferId : current;
   const id = next ?? chooseConnection(app.connections, null);
   if (id && id !== app.activeId) await activate(id);
-  else if (!id) {
-    app.activeId = null;
-    remember(null);
-  }
+  else if (id) await reloadActive();
+  else app.activeId = null;
+}
+
+/** Loads administrations and sync status of the active connection again (after an edit). */
+async function reloadActive(): Promise<void> {
+  const conn = activeConnection();
+  if (!conn) return;
+  app.administrationsError = null;
+  const tasks: Promise<void>[] = [loadSync(conn)];
+  if (conn.capabilities?.administrations) tasks.push(loadAdministrations(conn));
+  await Promise.all(tasks);
 }

@@ -11,7 +11,6 @@ import { uuid } from "./uuid";
 import type {
   Address,
   Capabilities,
-  ConnectionView,
   Draft,
   DraftLine,
   DraftView,
@@ -19,6 +18,7 @@ import type {
   IpcError,
   LineAmounts,
   Product,
+  ReadyConnection,
   Relation,
   SubmissionState,
   SubmitResult,
@@ -45,7 +45,7 @@ export const RELATION_LIMIT = 20;
 export const PRODUCT_LIMIT = 20;
 
 export class InvoiceFormState {
-  readonly connection: ConnectionView;
+  readonly connection: ReadyConnection;
 
   draft = $state<Draft | null>(null);
   loadError = $state<IpcError | null>(null);
@@ -78,7 +78,7 @@ export class InvoiceFormState {
   private addressSeq = 0;
   private readonly saver: Autosaver<Draft, Evaluation>;
 
-  constructor(connection: ConnectionView, save: (d: Draft) => Promise<Evaluation> = api.saveDraft) {
+  constructor(connection: ReadyConnection, save: (d: Draft) => Promise<Evaluation> = api.saveDraft) {
     this.connection = connection;
     this.saver = new Autosaver<Draft, Evaluation>(save, {
       onSaved: (evaluation, sent, latest) => {
@@ -294,14 +294,23 @@ export class InvoiceFormState {
     }
   }
 
-  /** Another administration was chosen: a relation from the old one no longer applies. */
+  /**
+   * Another administration was chosen. Products belong to an administration, so the lines lose
+   * their product (description and price stay), as the Rust side does with the stored draft;
+   * the relation's addresses are looked up again.
+   */
   setAdministration(id: string | null): void {
     const d = this.draft;
     if (!d || !id || d.administration_id === id) return;
     const had = d.administration_id;
     d.administration_id = id;
     this.edited("administration");
-    if (had && d.relation) this.setRelation(null);
+    if (!had) return;
+    for (const l of d.lines) l.product = null;
+    if (d.relation && this.caps.addresses) {
+      d.address_id = null;
+      void this.loadAddresses();
+    }
   }
 
   searchRelations(query: string): Promise<Relation[]> {

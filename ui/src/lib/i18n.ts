@@ -29,6 +29,11 @@ const en = {
   "demo.tooltip":
     "This is built-in sample data; nothing is sent to a real bookkeeping system.",
 
+  "notready.heading": "“{name}” cannot be used yet",
+  "notready.body":
+    "Invoice Desk cannot reach this bookkeeping system with the settings as they are, for example because no token is stored yet. Complete the connection under Settings.",
+  "notready.open_settings": "Open the settings",
+
   "top.connection": "Connection",
   "top.administration": "Administration",
   "top.administration.choose": "Choose an administration…",
@@ -134,12 +139,12 @@ const en = {
   "submit.sent.number_only": "Invoice sent — number {number}",
   "submit.sent.plain": "Invoice sent.",
   "submit.queued.title": "Not sent yet: the invoice is waiting in the outbox.",
-  "submit.queued.body":
-    "Invoice Desk sends it automatically as soon as {system} can be reached. Do not type it again; History shows when it has gone.",
+  "submit.queued.body": "Invoice Desk sends it automatically as soon as {system} can be reached.",
+  "submit.keep_note": "Do not type this invoice again; History shows how it ends.",
   "submit.uncertain.title":
     "{system} did not answer, so it is not certain the invoice arrived.",
   "submit.uncertain.body":
-    "Before sending anything again, Invoice Desk first asks {system} whether the invoice exists, so it cannot be created twice. Do not type it again; History shows the outcome.",
+    "Before sending anything again, Invoice Desk first asks {system} whether the invoice exists, so it cannot be created twice.",
   "submit.sending": "The invoice is being sent…",
   "submit.refused.title": "{system} refused the invoice.",
   "submit.validation.title": "The invoice was not sent: some fields need correcting.",
@@ -157,6 +162,9 @@ const en = {
   "settings.secret": "Secret",
   "settings.secret.stored": "stored in the system keyring",
   "settings.secret.missing": "none stored yet",
+  "settings.signin": "Sign-in",
+  "settings.signin.done": "signed in",
+  "settings.signin.missing": "not signed in yet: use “Sign in”",
   "settings.demo_readonly": "Built-in sample connection; it cannot be changed.",
   "settings.delete.confirm": "Really delete",
 
@@ -246,6 +254,11 @@ const nl: Record<MessageKey, string> = {
   "demo.badge": "Demo – voorbeeldgegevens",
   "demo.tooltip":
     "Dit zijn ingebouwde voorbeeldgegevens; er wordt niets naar een echt boekhoudsysteem verstuurd.",
+
+  "notready.heading": "“{name}” kan nog niet worden gebruikt",
+  "notready.body":
+    "Met deze instellingen kan Invoice Desk het boekhoudsysteem niet bereiken, bijvoorbeeld omdat er nog geen token is opgeslagen. Maak de koppeling af bij Instellingen.",
+  "notready.open_settings": "Instellingen openen",
 
   "top.connection": "Koppeling",
   "top.administration": "Administratie",
@@ -352,12 +365,12 @@ const nl: Record<MessageKey, string> = {
   "submit.sent.number_only": "Factuur verstuurd — nummer {number}",
   "submit.sent.plain": "Factuur verstuurd.",
   "submit.queued.title": "Nog niet verstuurd: de factuur staat in de wachtrij.",
-  "submit.queued.body":
-    "Invoice Desk verstuurt hem automatisch zodra {system} bereikbaar is. Typ hem niet opnieuw in; onder Geschiedenis ziet u wanneer hij weg is.",
+  "submit.queued.body": "Invoice Desk verstuurt hem automatisch zodra {system} bereikbaar is.",
+  "submit.keep_note": "Typ deze factuur niet opnieuw in; onder Geschiedenis ziet u hoe het afloopt.",
   "submit.uncertain.title":
     "{system} gaf geen antwoord, dus het is niet zeker of de factuur is aangekomen.",
   "submit.uncertain.body":
-    "Voordat er opnieuw iets wordt verstuurd, vraagt Invoice Desk eerst aan {system} of de factuur al bestaat; zo wordt hij nooit dubbel aangemaakt. Typ hem niet opnieuw in; onder Geschiedenis ziet u de uitkomst.",
+    "Voordat er opnieuw iets wordt verstuurd, vraagt Invoice Desk eerst aan {system} of de factuur al bestaat; zo wordt hij nooit dubbel aangemaakt.",
   "submit.sending": "De factuur wordt verstuurd…",
   "submit.refused.title": "{system} heeft de factuur geweigerd.",
   "submit.validation.title": "De factuur is niet verstuurd: enkele velden moeten nog worden verbeterd.",
@@ -375,6 +388,9 @@ const nl: Record<MessageKey, string> = {
   "settings.secret": "Geheim",
   "settings.secret.stored": "bewaard in de wachtwoordkluis van het systeem",
   "settings.secret.missing": "nog niet opgeslagen",
+  "settings.signin": "Aanmelding",
+  "settings.signin.done": "aangemeld",
+  "settings.signin.missing": "nog niet aangemeld: gebruik „Aanmelden”",
   "settings.demo_readonly": "Ingebouwde voorbeeldkoppeling; deze kan niet worden gewijzigd.",
   "settings.delete.confirm": "Echt verwijderen",
 

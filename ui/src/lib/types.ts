@@ -103,7 +103,15 @@ export interface ConnectionView {
   has_secret: boolean;
   oauth_client_id: string | null;
   oauth_redirect_port: number | null;
-  capabilities: Capabilities;
+  /** Null when the connection cannot be built yet (e.g. no secret stored). */
+  capabilities: Capabilities | null;
+}
+
+/** A connection whose back end could be built: it has capabilities. */
+export type ReadyConnection = ConnectionView & { capabilities: Capabilities };
+
+export function isReady(c: ConnectionView | null | undefined): c is ReadyConnection {
+  return !!c && c.capabilities !== null && c.capabilities !== undefined;
 }
 
 export interface ConnectionInput {
@@ -256,7 +264,9 @@ export interface SubmitResult {
 export interface AppInfo {
   version: string;
   lang: Lang;
+  /** Whether the active connection is the built-in demo. */
   demo: boolean;
+  active_connection_id: string | null;
   store_warning: string | null;
 }
 

@@ -1,11 +1,11 @@
 import type {
   Capabilities,
-  ConnectionView,
   Draft,
   DraftLine,
   DraftView,
   Evaluation,
   Product,
+  ReadyConnection,
   Relation,
   SyncStatus,
 } from "../lib/types";
@@ -63,7 +63,7 @@ export const caps: Capabilities = {
   line_fields: [],
 };
 
-export const connection: ConnectionView = {
+export const connection: ReadyConnection = {
   id: "conn-1",
   kind: "afas",
   name: "Test AFAS",

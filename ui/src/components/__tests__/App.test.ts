@@ -18,7 +18,7 @@ describe("App", () => {
     localStorage.clear();
     setLocale("en");
     Object.assign(app, { ready: false, connections: [], activeId: null, view: "invoice", error: null, info: null, sync: null });
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "nl", demo: false, store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "nl", demo: false, active_connection_id: null, store_warning: null });
     mocked.listConnections.mockResolvedValue([demo, connection]);
     mocked.syncStatus.mockResolvedValue(sync);
     mocked.listAdministrations.mockResolvedValue([{ id: "1", name: "Bakker B.V." }]);
@@ -39,13 +39,13 @@ describe("App", () => {
   });
 
   it("shows a store warning from AppInfo", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, store_warning: "The store was damaged; a copy was kept." });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: "The store was damaged; a copy was kept." });
     render(App);
     expect((await screen.findByTestId("store-warning")).textContent).toContain("a copy was kept");
   });
 
   it("lists the demo connection read-only, and the history with state words", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null });
     const user = userEvent.setup();
     render(App);
     await screen.findByTestId("relation-input");
@@ -77,5 +77,27 @@ describe("App", () => {
     expect(chooseConnection([demo, connection], "demo")).toBe("demo");
     expect(chooseConnection([demo], "gone")).toBe("demo");
     expect(chooseConnection([], null)).toBeNull();
+  });
+
+  it("starts with the connection AppInfo names as active and tells Rust about a switch", async () => {
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: true, active_connection_id: "demo", store_warning: null });
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(screen.getByTestId("demo-badge")).toBeTruthy();
+    expect(mocked.currentDraft).toHaveBeenCalledWith("demo");
+    expect(mocked.setActiveConnection).not.toHaveBeenCalled();
+    await user.selectOptions(screen.getByTestId("connection-select"), "conn-1");
+    await waitFor(() => expect(mocked.setActiveConnection).toHaveBeenCalledWith("conn-1"));
+    await waitFor(() => expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1"));
+    expect(screen.queryByTestId("demo-badge")).toBeNull();
+  });
+
+  it("explains a connection that cannot be used yet", async () => {
+    mocked.listConnections.mockResolvedValue([{ ...connection, capabilities: null, has_secret: false }]);
+    render(App);
+    expect((await screen.findByTestId("connection-not-ready")).textContent).toContain("kan nog niet worden gebruikt");
+    expect(screen.queryByTestId("admin-select")).toBeNull();
+    expect(mocked.currentDraft).not.toHaveBeenCalled();
   });
 });

@@ -112,4 +112,22 @@ describe("ConnectionForm", () => {
     expect(screen.getByTestId("conn-url").getAttribute("aria-invalid")).toBe("true");
     expect(mocked.saveConnection).not.toHaveBeenCalled();
   });
+
+  it("a test clicked while saving waits for the save", async () => {
+    let finish!: (v: typeof connection) => void;
+    mocked.saveConnection.mockReturnValue(new Promise((r) => (finish = r)));
+    mocked.testConnection.mockResolvedValue("Administrations: 2");
+    const user = userEvent.setup();
+    render(ConnectionForm, { editing: null, kind: "afas", onsaved: () => {}, onclose: () => {} });
+    await user.type(screen.getByTestId("conn-name"), "Kantoor");
+    await user.type(screen.getByTestId("conn-url"), "http://127.0.0.1:8123/demo");
+    await user.type(screen.getByTestId("conn-app-token"), "tok");
+    await user.click(screen.getByTestId("conn-save"));
+    await user.click(screen.getByTestId("conn-test"));
+    expect(mocked.testConnection).not.toHaveBeenCalled();
+    finish({ ...connection, id: "c-new" });
+    await waitFor(() => expect(mocked.testConnection).toHaveBeenCalledWith("c-new"));
+    expect(mocked.saveConnection).toHaveBeenCalledTimes(1);
+    expect((await screen.findByTestId("conn-test-result")).textContent).toContain("Administrations: 2");
+  });
 });

@@ -56,11 +56,17 @@ describe("InvoiceForm", () => {
       await user.type(screen.getByTestId("relation-input"), "jans");
       const options = await screen.findAllByTestId("relation-option");
       expect(options).toHaveLength(2);
-      expect(options[0].getAttribute("aria-selected")).toBe("true");
+      expect(options.map((o) => o.getAttribute("aria-selected"))).toEqual(["false", "false"]);
       expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "1", "jans", 20);
 
       await user.keyboard("{ArrowDown}");
+      expect(screen.getAllByTestId("relation-option")[0].getAttribute("aria-selected")).toBe("true");
+      await user.keyboard("{ArrowDown}{ArrowDown}");
       expect(screen.getAllByTestId("relation-option")[1].getAttribute("aria-selected")).toBe("true");
+      await user.keyboard("{ArrowUp}{ArrowDown}");
+      expect(screen.getByTestId("relation-input").getAttribute("aria-activedescendant")).toBe(
+        screen.getAllByTestId("relation-option")[1].id,
+      );
       await user.keyboard("{Enter}");
 
       const chip = await screen.findByTestId("relation-selected");
@@ -71,6 +77,22 @@ describe("InvoiceForm", () => {
       );
       await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalled());
       expect(mocked.saveDraft.mock.calls.at(-1)?.[0].relation?.id).toBe("r2");
+    });
+
+    it("Enter without a highlighted option takes the first one; a click picks too", async () => {
+      mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen Bouw"), relation("r2", "Jansen Advies")]);
+      const user = userEvent.setup();
+      await renderForm();
+      await user.type(screen.getByTestId("relation-input"), "jans");
+      await screen.findAllByTestId("relation-option");
+      await user.keyboard("{Enter}");
+      expect((await screen.findByTestId("relation-selected")).textContent).toContain("Jansen Bouw");
+
+      await user.click(screen.getByTestId("relation-clear"));
+      expect(document.activeElement).toBe(screen.getByTestId("relation-input"));
+      await user.type(screen.getByTestId("relation-input"), "jans");
+      await user.click((await screen.findAllByTestId("relation-option"))[1]);
+      expect((await screen.findByTestId("relation-selected")).textContent).toContain("Jansen Advies");
     });
 
     it("ignores answers that arrive out of order", async () => {
@@ -497,5 +519,25 @@ describe("InvoiceForm", () => {
       await waitFor(() => expect(screen.getByTestId("submit-result").getAttribute("data-state")).toBe("sent"));
       expect(screen.getByTestId("submit-result").textContent).toContain("Sent after all.");
     });
+  });
+
+  it("another administration drops the products of the lines but keeps what was typed", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ lines: [line({ product, description: "Arbeid per uur", unit_price: "67,73" })] })),
+    );
+    const { rerender } = render(InvoiceForm, { connection, sync, administrationId: "1", debounce: 0 });
+    const input = (await screen.findByTestId("line-0-product")) as HTMLInputElement;
+    expect(input.value).toBe("ARB-U");
+    await rerender({ administrationId: "2" });
+    await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalled());
+    const saved = mocked.saveDraft.mock.calls.at(-1)![0];
+    expect(saved.administration_id).toBe("2");
+    expect(saved.lines[0].product).toBeNull();
+    expect(saved.lines[0].description).toBe("Arbeid per uur");
+    expect(input.value).toBe("");
+    mocked.searchRelations.mockResolvedValue([]);
+    const user = userEvent.setup();
+    await user.type(screen.getByTestId("relation-input"), "x");
+    await waitFor(() => expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "2", "x", 20));
   });
 });
