@@ -234,6 +234,17 @@ impl App {
         }
     }
 
+    /// Resizes the window.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Res<()> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Text of the first element matching `css`, or "".
     pub async fn text_of(&self, css: &str) -> Res<String> {
         let v = self

@@ -302,6 +302,58 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     .unwrap();
     let stored = invoices(&probe.get("/__sandbox/afas/invoices").await.unwrap());
     assert_eq!(stored.len(), before + 1, "a lost answer stores one invoice");
+
+    // A refusal: AFAS SB refuses an invoice dated before the opening balance. The back end's
+    // message appears next to the date, and nothing typed is lost.
+    let input = app.find("[data-testid=relation-input]").await.unwrap();
+    input.click().await.unwrap();
+    app.keys(typed).await.unwrap();
+    pick_option(&app, "[data-testid=relation-option]", &org_name)
+        .await
+        .unwrap();
+    let field = app.find("[data-testid=line-0-product]").await.unwrap();
+    field.click().await.unwrap();
+    app.keys(&product_code(&p2)).await.unwrap();
+    pick_option(&app, "[data-testid=product-option]", &product_code(&p2))
+        .await
+        .unwrap();
+    app.js(
+        "const d=document.querySelector('[data-testid=issue-date]');d.value='2019-03-01';d.dispatchEvent(new Event('input',{bubbles:true}));d.dispatchEvent(new Event('change',{bubbles:true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = invoices(&probe.get("/__sandbox/afas/invoices").await.unwrap()).len();
+    app.find("[data-testid=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let said = app
+        .wait_until(
+            "the refusal next to the date",
+            "const e=document.querySelector('[data-testid=\"field-error-issue_date\"]');return e && e.innerText",
+            LONG,
+        )
+        .await
+        .unwrap();
+    app.screenshot("05-refused").await.unwrap();
+    assert!(
+        said.as_str().unwrap().contains("beginbalans"),
+        "the back end's own words are shown: {said}"
+    );
+    let stored = invoices(&probe.get("/__sandbox/afas/invoices").await.unwrap());
+    assert_eq!(stored.len(), before, "a refused invoice is not stored");
+    let chip = app
+        .text_of("[data-testid=relation-selected]")
+        .await
+        .unwrap();
+    assert!(
+        chip.contains(&org_name),
+        "the relation is still there: {chip}"
+    );
     app.quit().await;
 }
 
@@ -342,6 +394,22 @@ async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // The smallest supported window: nothing clipped (looked at in the screenshot).
+    app.set_window_size(1024, 700).await.unwrap();
+    app.screenshot("06-small-window").await.unwrap();
+    let overflow = app
+        .js(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        json!(false),
+        "no horizontal scrolling at 1024x700"
+    );
 
     // Connect a "real" AFAS SB environment (the stand-in) with an app token, via Settings.
     app.find("[data-testid=open-settings]")
