@@ -290,6 +290,9 @@ describe("InvoiceForm", () => {
       expect(screen.queryByTestId("field-error-relation")).toBeNull();
       await user.click(screen.getByTestId("relation-input"));
       await user.tab();
+      expect(screen.queryByTestId("field-error-relation")).toBeNull();
+      await user.type(screen.getByTestId("relation-input"), "zz");
+      await user.tab();
       expect(screen.getByTestId("field-error-relation").textContent).toBe("Choose a relation.");
       expect(screen.getByTestId("relation-input").getAttribute("aria-invalid")).toBe("true");
     });
