@@ -43,6 +43,8 @@ const LINE_KEY = /^(lines|attachments)#([^.]+)(.*)$/;
 
 export const RELATION_LIMIT = 20;
 export const PRODUCT_LIMIT = 20;
+/** A failed save is tried again after this long. */
+export const RETRY_MS = 3000;
 
 export class InvoiceFormState {
   readonly connection: ReadyConnection;
@@ -75,6 +77,7 @@ export class InvoiceFormState {
   uploads = $state<Record<string, { sent: number; total: number }>>({});
 
   private lastJson = "";
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private addressSeq = 0;
   private readonly saver: Autosaver<Draft, Evaluation>;
 
@@ -88,6 +91,13 @@ export class InvoiceFormState {
       },
       onError: (e) => {
         this.saveError = toIpcError(e);
+        // Try again by itself; a newer change is sent anyway.
+        if (this.retryTimer === undefined) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.saver.retry();
+          }, RETRY_MS);
+        }
       },
       onState: (s) => {
         this.saveState = s;

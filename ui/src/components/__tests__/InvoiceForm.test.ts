@@ -265,14 +265,17 @@ describe("InvoiceForm", () => {
       expect(mocked.saveDraft).toHaveBeenCalledTimes(2);
     });
 
-    it("shows a failed save and keeps what was typed", async () => {
-      mocked.saveDraft.mockRejectedValue({ code: "disk_full", message: "The disk is full." });
+    it("shows a failed save, keeps what was typed and tries again by itself", async () => {
+      mocked.saveDraft.mockRejectedValueOnce({ code: "disk_full", message: "The disk is full." });
       const user = userEvent.setup();
       await renderForm();
       await user.type(screen.getByTestId("reference"), "x");
       await waitFor(() => expect(screen.getByTestId("save-status").textContent).toContain("The disk is full."));
       expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("x");
-    });
+      await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalledTimes(2), { timeout: 4500 });
+      expect(mocked.saveDraft.mock.calls[1][0].reference).toBe("x");
+      await waitFor(() => expect(screen.getByTestId("save-status").textContent).toContain("All changes saved"));
+    }, 8000);
   });
 
   describe("field messages", () => {
