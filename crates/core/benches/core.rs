@@ -85,6 +85,7 @@ fn caps() -> Capabilities {
         creates_invoices: true,
         header_fields: vec![],
         line_fields: vec![],
+        app_numbering: None,
     }
 }
 

@@ -118,6 +118,22 @@ pub struct Capabilities {
     pub creates_invoices: bool,
     pub header_fields: Vec<FieldSpec>,
     pub line_fields: Vec<FieldSpec>,
+    /// When the app must give each invoice a unique number before the first attempt (the back
+    /// end has no idempotency key): the first number of the sequence. The number goes into
+    /// `extra["invoice_number"]` unless the clerk typed one.
+    #[serde(default)]
+    pub app_numbering: Option<u64>,
+}
+
+impl Capabilities {
+    /// The cache scope of a connection: the administration, or "" for systems that have none.
+    pub fn scope<'a>(&self, administration: Option<&'a str>) -> Option<&'a str> {
+        if self.administrations {
+            administration.filter(|a| !a.is_empty())
+        } else {
+            Some("")
+        }
+    }
 }
 
 /// An administration (company) in the back end.

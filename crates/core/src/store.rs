@@ -737,6 +737,29 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The next number of a named sequence, starting at `start`; never hands out a number twice.
+    pub fn next_in_sequence(&self, name: &str, start: u64) -> Result<u64> {
+        let mut w = lock(&self.write);
+        let tx = w.transaction()?;
+        let key = format!("seq:{name}");
+        let current: Option<String> = tx
+            .query_row("SELECT value FROM settings WHERE key=?1", [&key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let next = current
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|v| v + 1)
+            .unwrap_or(start)
+            .max(start);
+        tx.execute(
+            "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            params![key, next.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(next)
+    }
+
     // ---- look-up cache ----
 
     /// Applies one sync page of relations in one transaction.

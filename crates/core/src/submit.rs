@@ -118,7 +118,15 @@ pub async fn submit_draft(
             "This invoice was not found.",
         )
     })?;
-    let invoice = to_outgoing(&draft, caps)?;
+    let mut invoice = to_outgoing(&draft, caps)?;
+    if let Some(start) = caps.app_numbering {
+        // No idempotency key at this back end: a unique number, fixed before the first attempt.
+        if invoice.extra_str("invoice_number").is_none() {
+            let n = store
+                .next_in_sequence(&format!("invoice_number:{}", draft.connection_id), start)?;
+            invoice.extra.insert("invoice_number".into(), n.to_string());
+        }
+    }
     let entry = store.enqueue(&draft, &invoice)?;
     resume(store, backend, entry, policy, progress).await
 }

@@ -213,3 +213,36 @@ fn a_vendor_line_index_maps_to_the_draft_row() {
         "lines[9].x"
     );
 }
+
+#[tokio::test]
+async fn an_app_number_is_fixed_before_the_first_attempt_and_kept_on_retry() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(
+        vec![Script::Offline, Script::Offline, Script::Offline],
+        true,
+    );
+    let mut c = caps();
+    c.app_numbering = Some(2026001);
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &c, d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Queued(_)));
+    let first = store.outbox_entry(d.id).unwrap().unwrap().payload.unwrap();
+    assert_eq!(first.extra_str("invoice_number"), Some("2026001"));
+    submit_draft(&store, &fake, &c, d.id, fast(), &noop)
+        .await
+        .unwrap();
+    let again = store.outbox_entry(d.id).unwrap().unwrap().payload.unwrap();
+    assert_eq!(
+        again.extra_str("invoice_number"),
+        Some("2026001"),
+        "the same number on retry"
+    );
+    let d2 = valid_draft(&store);
+    submit_draft(&store, &fake, &c, d2.id, fast(), &noop)
+        .await
+        .unwrap();
+    let second = store.outbox_entry(d2.id).unwrap().unwrap().payload.unwrap();
+    assert_eq!(second.extra_str("invoice_number"), Some("2026002"));
+}

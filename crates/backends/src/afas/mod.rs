@@ -880,6 +880,7 @@ pub fn capabilities() -> Capabilities {
             },
         ],
         line_fields: Vec::new(),
+        app_numbering: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub fn caps() -> Capabilities {
         creates_invoices: true,
         header_fields: vec![],
         line_fields: vec![],
+        app_numbering: None,
     }
 }
 
