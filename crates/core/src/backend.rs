@@ -58,11 +58,21 @@ impl BackendKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
-    Text { max_len: Option<usize> },
+    Text {
+        max_len: Option<usize>,
+    },
     Bool,
     Date,
-    Number { max_dp: u32 },
-    Choice { options: Vec<Choice> },
+    Number {
+        max_dp: u32,
+    },
+    Choice {
+        options: Vec<Choice>,
+    },
+    /// An http(s) address whose path must end in one of `extensions` (e.g. ".pdf"), when given.
+    Url {
+        extensions: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,6 +84,32 @@ fn check_field(prefix: &str, spec: &FieldSpec, value: Option<&String>, out: &mut
             Ok(_) => {}
             Err(e) => out.push(number_issue(field, "dit veld", "this field", &e, *max_dp)),
         },
+        FieldKind::Url { extensions } => {
+            let ok_scheme = v.starts_with("https://") || v.starts_with("http://");
+            let path = v
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !ok_scheme {
+                out.push(issue(
+                    field,
+                    "Vul een volledig webadres in, beginnend met https://.",
+                    "Enter a full web address, starting with https://.",
+                ));
+            } else if !extensions.is_empty()
+                && !extensions
+                    .iter()
+                    .any(|e| path.ends_with(&e.to_ascii_lowercase()))
+            {
+                let list = extensions.join(" ");
+                out.push(issue(
+                    field,
+                    format!("Het adres moet eindigen op een van: {list}"),
+                    format!("The address must end in one of: {list}"),
+                ));
+            }
+        }
         FieldKind::Choice { options } if !options.iter().any(|o| o.value == v) => out.push(issue(
             field,
             format!("Kies een waarde uit de lijst voor '{}'.", spec.label.nl),

@@ -246,3 +246,37 @@ async fn an_app_number_is_fixed_before_the_first_attempt_and_kept_on_retry() {
     let second = store.outbox_entry(d2.id).unwrap().unwrap().payload.unwrap();
     assert_eq!(second.extra_str("invoice_number"), Some("2026002"));
 }
+
+#[test]
+fn a_url_field_checks_its_extension() {
+    use invoice_desk_core::backend::{FieldKind, FieldSpec};
+    use invoice_desk_core::i18n::Text;
+    let store = Store::open_in_memory().unwrap();
+    let mut c = caps();
+    c.header_fields.push(FieldSpec {
+        key: "file_url".into(),
+        label: Text::new("Bestand", "File"),
+        kind: FieldKind::Url {
+            extensions: vec![".pdf".into(), ".png".into()],
+        },
+        required: false,
+        default: None,
+        help: None,
+    });
+    let mut d = valid_draft(&store);
+    let issues = |d: &invoice_desk_core::invoice::Draft| {
+        invoice_desk_core::validation::validate(d, &c)
+            .into_iter()
+            .filter(|i| i.field == "extra.file_url")
+            .count()
+    };
+    assert_eq!(issues(&d), 0, "empty is fine when optional");
+    d.extra
+        .insert("file_url".into(), "https://x.nl/f/bon.PDF?dl=1".into());
+    assert_eq!(issues(&d), 0);
+    d.extra
+        .insert("file_url".into(), "https://x.nl/f/bon.exe".into());
+    assert_eq!(issues(&d), 1);
+    d.extra.insert("file_url".into(), "bon.pdf".into());
+    assert_eq!(issues(&d), 1);
+}
