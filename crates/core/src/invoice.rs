@@ -239,6 +239,9 @@ pub struct Evaluation {
     /// Per draft line (same index): its amounts, or `None` when it cannot be computed yet.
     pub line_amounts: Vec<Option<LineAmounts>>,
     pub issues: Vec<FieldIssue>,
+    /// Things worth knowing that do not stop sending (e.g. an ambiguous customer name).
+    #[serde(default)]
+    pub warnings: Vec<FieldIssue>,
 }
 
 /// Parses the draft, computes totals and lists what is wrong.
@@ -273,6 +276,7 @@ pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
         totals,
         line_amounts,
         issues,
+        warnings: Vec::new(),
     }
 }
 
