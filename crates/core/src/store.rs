@@ -983,15 +983,31 @@ impl Store {
         Ok(rows)
     }
 
-    /// All cached relations matching a name or e-mail exactly (case-insensitive), to warn
-    /// about ambiguous matches.
-    pub fn relations_named(&self, connection_id: &str, scope: &str, name: &str) -> Result<usize> {
+    /// How many cached customers a back end that matches by name (and e-mail) would find for
+    /// this name and, when given, e-mail. More than one: the back end takes the first.
+    pub fn relations_matching(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        name: &str,
+        email: Option<&str>,
+    ) -> Result<usize> {
         let c = lock(&self.read);
-        Ok(c.query_row(
-            "SELECT COUNT(*) FROM relations WHERE connection_id=?1 AND scope=?2 AND archived=0 AND (name=?3 COLLATE NOCASE OR email=?3 COLLATE NOCASE)",
-            params![connection_id, scope, name],
-            |r| r.get::<_, i64>(0),
-        )? as usize)
+        let n: i64 = match email.filter(|e| !e.trim().is_empty()) {
+            Some(e) => c.query_row(
+                "SELECT COUNT(*) FROM relations WHERE connection_id=?1 AND scope=?2 AND archived=0
+                 AND name=?3 COLLATE NOCASE AND email=?4 COLLATE NOCASE",
+                params![connection_id, scope, name, e],
+                |r| r.get(0),
+            )?,
+            None => c.query_row(
+                "SELECT COUNT(*) FROM relations WHERE connection_id=?1 AND scope=?2 AND archived=0
+                 AND name=?3 COLLATE NOCASE",
+                params![connection_id, scope, name],
+                |r| r.get(0),
+            )?,
+        };
+        Ok(n as usize)
     }
 
     /// (relations, products) in the cache, archived ones not counted.

@@ -136,3 +136,28 @@ fn a_damaged_file_is_kept_and_not_overwritten() {
     Store::open(dir.path()).unwrap();
     assert!(copies[0].path().exists());
 }
+
+#[test]
+fn counting_name_matches() {
+    let s = Store::open_in_memory().unwrap();
+    let mut a = relation("r1", "Jansen Installatietechniek");
+    a.email = Some("info@jansen.nl".into());
+    let mut b = relation("r2", "jansen installatietechniek");
+    b.email = Some("post@jansen.nl".into());
+    s.apply_relations("c", "", &page(vec![a, b], true)).unwrap();
+    assert_eq!(
+        s.relations_matching("c", "", "Jansen Installatietechniek", None)
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.relations_matching(
+            "c",
+            "",
+            "Jansen Installatietechniek",
+            Some("info@jansen.nl")
+        )
+        .unwrap(),
+        1
+    );
+}
