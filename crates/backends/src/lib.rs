@@ -4,6 +4,7 @@
 //! - [`http`]: the shared HTTP client, transport and status errors, safe logging.
 //! - [`secret`]: [`Secret`], a string that is never shown or logged.
 //! - [`pkce`]: verifier, challenge and state for the OAuth loopback flow.
+//! - [`ratelimit`]: sliding-window request limiters, shared per account.
 //! - [`afas`]: AFAS SB.
 
 // The core error carries a message in two languages and per-field issues; it is returned by
@@ -12,6 +13,7 @@
 pub mod afas;
 pub mod http;
 pub mod pkce;
+pub mod ratelimit;
 pub mod secret;
 
 pub use afas::{AfasAuth, AfasClient, AfasConfig};

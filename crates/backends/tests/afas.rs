@@ -553,6 +553,7 @@ async fn attachments_go_in_chunks() {
         file_name: "bon café.pdf".into(),
         content_type: "application/pdf".into(),
         bytes: bytes.clone(),
+        path: None,
     };
     let calls = Mutex::new(Vec::new());
     let progress = |sent: u64, total: u64| calls.lock().unwrap().push((sent, total));
@@ -614,6 +615,7 @@ async fn attachments_go_in_chunks() {
         file_name: "leeg.pdf".into(),
         content_type: "application/pdf".into(),
         bytes: Vec::new(),
+        path: None,
     };
     let e = client
         .upload_attachment("", &empty, &|_, _| {})

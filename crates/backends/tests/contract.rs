@@ -236,6 +236,7 @@ async fn every_sales_invoice_body_validates() {
         file_name: "pakbon.pdf".into(),
         content_type: "application/pdf".into(),
         bytes: b"%PDF-1.4 pakbon".to_vec(),
+        path: None,
     };
     let attachment = client
         .upload_attachment(&cat.admin, &blob, &|_, _| {})

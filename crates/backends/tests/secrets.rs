@@ -133,6 +133,7 @@ async fn nothing_secret_is_logged_at_trace() {
         file_name: "bon.pdf".into(),
         content_type: "application/pdf".into(),
         bytes: vec![7u8; 300],
+        path: None,
     };
     let attachment = client
         .upload_attachment(&cat.admin, &upload, &|_, _| {})

@@ -261,6 +261,9 @@ pub struct Upload {
     pub file_name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// Where the file was read from. A back end that sends the file inside the invoice itself
+    /// (Silvasoft) puts it in its reference, to read the file again on a retry after a restart.
+    pub path: Option<String>,
 }
 
 /// Progress callback: bytes sent so far, total bytes.

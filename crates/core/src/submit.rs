@@ -240,6 +240,7 @@ async fn upload_attachments(
             file_name: a.file_name.clone(),
             content_type: a.content_type.clone(),
             bytes,
+            path: Some(a.path.clone()),
         };
         let id = a.id;
         let cb = move |sent: u64, total: u64| progress(id, sent, total);
