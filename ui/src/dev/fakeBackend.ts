@@ -3,11 +3,15 @@
 // can be looked at and clicked through. It is never part of a production build.
 //
 // Reference words that steer submit_draft: "refuse" → refused with field errors, "queue" →
-// queued, "uncertain" → uncertain, "offline" → an offline error; anything else is sent.
+// queued, "uncertain" → uncertain, "offline" → an offline error, "difference" → sent with a
+// note about the total; anything else is sent.
+//
+// Three demo connections: AFAS SB, and Silvasoft with its bookkeeping and its invoicing module.
 
 import type {
   Address,
   AppInfo,
+  BackendKind,
   Capabilities,
   ConnectionInput,
   ConnectionView,
@@ -61,16 +65,26 @@ function str(v: bigint): string {
   return (neg && cents !== 0n ? "-" : "") + s;
 }
 
-const caps: Capabilities = {
+const VAT_RATES: Capabilities["vat_rates"] = [
+  { code: "high", percent: "21", label: { nl: "Hoog (21%)", en: "High (21%)" } },
+  { code: "low", percent: "9", label: { nl: "Laag (9%)", en: "Low (9%)" } },
+  { code: "zero", percent: "0", label: { nl: "Nul (0%)", en: "Zero (0%)" } },
+];
+
+const SYSTEM: Record<BackendKind, string> = {
+  afas: "AFAS SB",
+  silvasoft: "Silvasoft",
+  bloxs: "Bloxs",
+  mollie: "Mollie",
+  bouwsoft: "Visma Bouwsoft",
+};
+
+const afasCaps: Capabilities = {
   kind: "afas",
-  vat_rates: [
-    { code: "high", percent: "21", label: { nl: "Hoog (21%)", en: "High (21%)" } },
-    { code: "low", percent: "9", label: { nl: "Laag (9%)", en: "Low (9%)" } },
-    { code: "zero", percent: "0", label: { nl: "Nul (0%)", en: "Zero (0%)" } },
-  ],
+  vat_rates: VAT_RATES,
   rounding: "per_total",
   price_bases: ["excl_vat", "incl_vat"],
-  product_required: false,
+  product_required: true,
   quantity_dp: 4,
   price_dp: 2,
   max_lines: null,
@@ -115,21 +129,152 @@ const caps: Capabilities = {
   line_fields: [],
 };
 
-const connections: ConnectionView[] = [
-  {
-    id: "demo",
-    kind: "afas",
-    name: "Demo AFAS",
+function numberField(help: [string, string]): Capabilities["header_fields"][number] {
+  return {
+    key: "invoice_number",
+    label: { nl: "Factuurnummer", en: "Invoice number" },
+    kind: { type: "number", max_dp: 0 },
+    required: false,
+    default: null,
+    help: { nl: help[0], en: help[1] },
+  };
+}
+
+const notesField: Capabilities["header_fields"][number] = {
+  key: "invoice_notes",
+  label: { nl: "Omschrijving", en: "Description" },
+  kind: { type: "text", max_len: null },
+  required: false,
+  default: null,
+  help: { nl: "De omschrijving van de factuur in Silvasoft (InvoiceNotes).", en: "The invoice's description in Silvasoft (InvoiceNotes)." },
+};
+
+const silvasoftBookkeeping: Capabilities = {
+  kind: "silvasoft",
+  vat_rates: VAT_RATES,
+  rounding: "per_line",
+  price_bases: ["incl_vat", "excl_vat"],
+  product_required: false,
+  quantity_dp: 2,
+  price_dp: 2,
+  max_lines: 75,
+  administrations: false,
+  addresses: false,
+  attachments: false,
+  max_attachment_bytes: null,
+  creates_invoices: true,
+  header_fields: [
+    numberField(["Leeg laten: Invoice Desk nummert de factuur.", "Leave empty: Invoice Desk numbers it."]),
+    notesField,
+    {
+      key: "invoice_file_url",
+      label: { nl: "Bijlage (webadres)", en: "Attachment (web address)" },
+      kind: { type: "url", extensions: [".jpg", ".png", ".pdf", ".doc", ".docx", ".gif"] },
+      required: false,
+      default: null,
+      help: {
+        nl: "Silvasoft haalt het bestand op; lukt dat niet, dan komt de factuur er zonder bijlage.",
+        en: "Silvasoft downloads the file; if it cannot, the invoice is created without it.",
+      },
+    },
+  ],
+  line_fields: [
+    {
+      key: "cost_center",
+      label: { nl: "Kostenplaats", en: "Cost centre" },
+      kind: { type: "text", max_len: null },
+      required: false,
+      default: null,
+      help: null,
+    },
+    {
+      key: "ledger_account_number",
+      label: { nl: "Grootboekrekening", en: "Ledger account" },
+      kind: { type: "text", max_len: null },
+      required: false,
+      default: null,
+      help: null,
+    },
+  ],
+  app_numbering: 90000001,
+};
+
+const silvasoftInvoicing: Capabilities = {
+  ...silvasoftBookkeeping,
+  price_bases: ["excl_vat"],
+  product_required: true,
+  attachments: true,
+  max_attachment_bytes: 10_000_000,
+  header_fields: [
+    numberField(["Leeg laten om Silvasoft te laten nummeren.", "Leave empty to let Silvasoft number it."]),
+    {
+      key: "add_as_draft",
+      label: { nl: "Als concept aanmaken", en: "Create as draft" },
+      kind: { type: "bool" },
+      required: false,
+      default: "false",
+      help: { nl: "De factuur blijft in Silvasoft als concept staan.", en: "The invoice stays in Silvasoft as a draft (concept)." },
+    },
+    notesField,
+    {
+      key: "invoice_due_days",
+      label: { nl: "Betaaltermijn (dagen)", en: "Payment term (days)" },
+      kind: { type: "number", max_dp: 0 },
+      required: false,
+      default: null,
+      help: { nl: "Leeg of 0: de standaardtermijn in Silvasoft.", en: "Empty or 0: Silvasoft's default term." },
+    },
+  ],
+  line_fields: [],
+  app_numbering: null,
+};
+
+function capsFor(kind: BackendKind, settings: Record<string, string>): Capabilities {
+  if (kind !== "silvasoft") return afasCaps;
+  const c = settings.module === "invoicing" ? silvasoftInvoicing : silvasoftBookkeeping;
+  const first = Number.parseInt(settings.first_invoice_number ?? "", 10);
+  return { ...c, app_numbering: settings.numbering === "app" && first > 0 ? first : null };
+}
+
+function demoConnection(id: string, kind: BackendKind, name: string, settings: Record<string, string>): ConnectionView {
+  return {
+    id,
+    kind,
+    name,
     base_url: "",
     auth: "none",
     demo: true,
-    administration_id: "1",
+    administration_id: kind === "afas" ? "1" : null,
     has_secret: false,
     oauth_client_id: null,
     oauth_redirect_port: null,
-    capabilities: caps,
-  },
+    settings,
+    capabilities: capsFor(kind, settings),
+  };
+}
+
+const connections: ConnectionView[] = [
+  demoConnection("demo", "afas", "Demo – AFAS SB", {}),
+  demoConnection("demo-silvasoft-bookkeeping", "silvasoft", "Demo – Silvasoft (boekhouding)", {
+    username: "demo@invoicedesk.nl",
+    module: "bookkeeping",
+    numbering: "app",
+    first_invoice_number: "90000001",
+  }),
+  demoConnection("demo-silvasoft-invoicing", "silvasoft", "Demo – Silvasoft (facturatie)", {
+    username: "demo@invoicedesk.nl",
+    module: "invoicing",
+    numbering: "silvasoft",
+  }),
 ];
+
+function connCaps(connectionId: string): Capabilities {
+  return connections.find((c) => c.id === connectionId)?.capabilities ?? afasCaps;
+}
+
+function systemOf(connectionId: string): string {
+  return SYSTEM[connections.find((c) => c.id === connectionId)?.kind ?? "afas"];
+}
 
 const FIRST = ["Jansen", "De Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "De Boer", "Peeters", "Claes", "Maes", "Willems", "Dekker", "Van Dijk", "Bos"];
 const KINDS = ["Installatietechniek", "Bouw", "Advies", "Transport", "Schilderwerken", "Dakwerken"];
@@ -167,6 +312,11 @@ for (const f of FIRST) {
   n++;
 }
 
+// Two customers with one name and no number: Silvasoft would take the first.
+relations.push(
+  { id: "r-dup-1", kind: "organisation", name: "Jansen Bouw B.V.", number: null, email: null, city: "Gent", vat_number: null, archived: false },
+);
+
 const products: Product[] = [
   ["ARB-U", "Arbeid per uur", "67.73", "81.95", "high"],
   ["KM", "Kilometervergoeding", "0.537190", "0.65", "high"],
@@ -197,14 +347,30 @@ function info(): AppInfo {
 let lang: Lang = navigator.language.toLowerCase().startsWith("nl") ? "nl" : "en";
 const drafts = new Map<string, Draft>();
 const history: HistoryEntry[] = [];
-let sync: SyncStatus = {
-  connection_id: "demo",
-  running: true,
-  relations: 0,
-  products: 0,
-  last_synced_at: null,
-  error: null,
-};
+const syncs = new Map<string, SyncStatus>();
+
+function syncOf(connectionId: string): SyncStatus {
+  let s = syncs.get(connectionId);
+  if (!s) {
+    s = { connection_id: connectionId, running: true, relations: 0, products: 0, last_synced_at: null, error: null };
+    syncs.set(connectionId, s);
+  }
+  return s;
+}
+
+function finishSync(connectionId: string): void {
+  const s: SyncStatus = {
+    ...syncOf(connectionId),
+    running: false,
+    relations: relations.length,
+    products: products.length,
+    last_synced_at: new Date().toISOString(),
+  };
+  syncs.set(connectionId, s);
+  emit("sync-status", s);
+}
+
+const numbers = new Map<string, number>();
 
 function uuid(): string {
   return crypto.randomUUID();
@@ -215,16 +381,25 @@ function today(): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
+function defaults(fields: Capabilities["header_fields"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) if (f.default !== null) out[f.key] = f.default;
+  return out;
+}
+
 function freshDraft(connectionId: string): Draft {
+  const c = connCaps(connectionId);
   return {
     id: uuid(),
     connection_id: connectionId,
-    administration_id: connections.find((c) => c.id === connectionId)?.administration_id ?? null,
+    administration_id: c.administrations
+      ? (connections.find((x) => x.id === connectionId)?.administration_id ?? null)
+      : null,
     relation: null,
     address_id: null,
     issue_date: today(),
     reference: "",
-    price_basis: "excl_vat",
+    price_basis: c.price_bases[0] ?? "excl_vat",
     lines: [
       {
         id: uuid(),
@@ -232,13 +407,13 @@ function freshDraft(connectionId: string): Draft {
         description: "",
         quantity: "1",
         unit_price: "",
-        vat_code: "high",
+        vat_code: c.vat_rates[0]?.code ?? "",
         extra_description: "",
-        extra: {},
+        extra: defaults(c.line_fields),
       },
     ],
     attachments: [],
-    extra: { payment_method: "transfer", to_be_invoiced: "true", send_email: "false" },
+    extra: defaults(c.header_fields),
     identity: uuid(),
     updated_at: new Date().toISOString(),
   };
@@ -249,8 +424,42 @@ function text(nl: string, en: string) {
 }
 
 function evaluate(d: Draft): Evaluation {
+  const caps = connCaps(d.connection_id);
+  const system = systemOf(d.connection_id);
   const issues: FieldIssue[] = [];
+  const warnings: FieldIssue[] = [];
   if (!d.relation) issues.push({ field: "relation", message: text("Kies een relatie (klant).", "Choose a relation (customer).") });
+  else if (caps.kind === "silvasoft" && d.relation.number === null && relations.filter((r) => r.name === d.relation?.name).length > 1) {
+    warnings.push({
+      field: "relation",
+      message: text(
+        "Meer klanten hebben deze naam en deze heeft geen klantnummer; Silvasoft neemt de eerste.",
+        "Several customers share this name and this one has no customer number; Silvasoft takes the first.",
+      ),
+    });
+  }
+  for (const f of caps.header_fields) {
+    const v = (d.extra[f.key] ?? "").trim();
+    if (v === "") {
+      if (f.required) issues.push({ field: `extra.${f.key}`, message: text("Vul dit veld in.", "Fill in this field.") });
+      continue;
+    }
+    if (f.kind.type === "url") {
+      const path = v.split(/[?#]/)[0].toLowerCase();
+      if (!/^https?:\/\//.test(v)) {
+        issues.push({ field: `extra.${f.key}`, message: text("Vul een volledig webadres in, beginnend met https://.", "Enter a full web address, starting with https://.") });
+      } else if (f.kind.extensions.length > 0 && !f.kind.extensions.some((e) => path.endsWith(e))) {
+        const list = f.kind.extensions.join(" ");
+        issues.push({ field: `extra.${f.key}`, message: text(`Het adres moet eindigen op een van: ${list}`, `The address must end in one of: ${list}`) });
+      }
+    }
+  }
+  if (!caps.attachments && d.attachments.length > 0) {
+    issues.push({
+      field: "attachments",
+      message: text(`${system} neemt via deze koppeling geen bijlagen aan.`, `${system} takes no attachments through this connection.`),
+    });
+  }
   if (!d.issue_date) issues.push({ field: "issue_date", message: text("Vul de factuurdatum in.", "Enter the invoice date.") });
   const lineAmounts: (LineAmounts | null)[] = [];
   const perRate = new Map<string, { percent: bigint; base: bigint }>();
@@ -265,7 +474,9 @@ function evaluate(d: Draft): Evaluation {
     const q = toFixed(l.quantity);
     const p = toFixed(l.unit_price);
     const rate = caps.vat_rates.find((r) => r.code === l.vat_code);
-    if (!l.product && !l.description.trim()) {
+    if (caps.product_required && !l.product) {
+      issues.push({ field: `lines[${i}].product`, message: text("Kies een artikel.", "Choose a product.") });
+    } else if (!l.product && !l.description.trim()) {
       issues.push({ field: `lines[${i}].description`, message: text("Vul een omschrijving in.", "Enter a description.") });
     }
     if (q === null) issues.push({ field: `lines[${i}].quantity`, message: text("Vul het aantal in.", "Enter the quantity.") });
@@ -285,6 +496,9 @@ function evaluate(d: Draft): Evaluation {
     perRate.set(rate.code, cur);
   });
   if (filled === 0) issues.push({ field: "lines", message: text("Voeg minstens één regel toe.", "Add at least one line.") });
+  if (caps.max_lines !== null && d.lines.length > caps.max_lines) {
+    issues.push({ field: "lines", message: text(`${system} neemt hoogstens ${caps.max_lines} regels aan.`, `${system} takes at most ${caps.max_lines} lines.`) });
+  }
   const rates: RateTotal[] = [];
   let tn = 0n;
   let tv = 0n;
@@ -298,6 +512,7 @@ function evaluate(d: Draft): Evaluation {
     totals: { lines: lineAmounts.filter((x): x is LineAmounts => x !== null), rates, net: str(tn), vat: str(tv), gross: str(tn + tv) },
     line_amounts: lineAmounts,
     issues,
+    warnings,
   };
 }
 
@@ -354,6 +569,7 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       return structuredClone(connections);
     case "save_connection": {
       const input = a.input as ConnectionInput;
+      if (input.kind === "silvasoft" && input.base_url === "") input.base_url = "https://rest-api.silvasoft.nl";
       if (!input.base_url.startsWith("https://")) {
         throw err("config", L("De URL moet met https:// beginnen.", "The URL must start with https://."), { field: "base_url" });
       }
@@ -369,7 +585,8 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
         has_secret: Boolean(input.secret || input.oauth_client_secret || existing?.has_secret),
         oauth_client_id: input.oauth_client_id,
         oauth_redirect_port: input.oauth_redirect_port,
-        capabilities: caps,
+        settings: input.settings ?? {},
+        capabilities: capsFor(input.kind, input.settings ?? {}),
       };
       if (existing) Object.assign(existing, v);
       else connections.push(v);
@@ -381,10 +598,18 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       if (i >= 0) connections.splice(i, 1);
       return null;
     }
-    case "test_connection":
+    case "test_connection": {
       await wait(600);
-      if (a.connection_id === "demo") return L("Demo-omgeving bereikt", "Reached the demo environment");
+      const c = connections.find((x) => x.id === a.connection_id);
+      if (c?.demo) return L("Demo-omgeving bereikt", "Reached the demo environment");
+      if (c?.kind === "silvasoft" && c.name.toLowerCase().includes("rate")) {
+        throw err("rate_limited", L("Silvasoft neemt nu geen verzoeken meer aan: het maximum per uur van het API-abonnement is bereikt. Probeer het later opnieuw.", "Silvasoft takes no more requests right now: the hourly maximum of the API plan is reached. Try again later."), { detail: "401 UNAUTHORIZED: Ratelimit exceeded" });
+      }
+      if (c?.kind === "silvasoft") {
+        throw err("auth_failed", L("Silvasoft weigerde de gebruikersnaam of API-sleutel, of de proefperiode is verlopen.", "Silvasoft refused the username or API key, or the trial has expired."), { detail: "401 UNAUTHORIZED: Invalid authentication credentials" });
+      }
       throw err("auth_failed", L("Het token werd geweigerd. Controleer het app-token.", "The token was refused. Check the app token."), { detail: "401 Unauthorized" });
+    }
     case "start_oauth":
       await wait(1500);
       return connections.find((c) => c.id === a.connection_id);
@@ -398,19 +623,19 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       if (c) c.administration_id = a.administration_id as string;
       return null;
     }
-    case "sync_now":
-      sync = { ...sync, running: true };
-      emit("sync-status", sync);
-      setTimeout(() => {
-        sync = { ...sync, running: false, relations: relations.length, products: products.length, last_synced_at: new Date().toISOString() };
-        emit("sync-status", sync);
-      }, 1200);
+    case "sync_now": {
+      const id = a.connection_id as string;
+      const s = { ...syncOf(id), running: true };
+      syncs.set(id, s);
+      emit("sync-status", s);
+      setTimeout(() => finishSync(id), 1200);
       return null;
+    }
     case "sync_status":
-      return sync;
+      return syncOf(a.connection_id as string);
     case "search_relations": {
       const q = String(a.query).toLowerCase();
-      if (sync.relations === 0) return [];
+      if (syncOf(a.connection_id as string).relations === 0) return [];
       return relations
         .filter((r) => [r.name, r.number, r.email, r.city].some((x) => x?.toLowerCase().includes(q)))
         .slice(0, Number(a.limit));
@@ -472,8 +697,10 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       const ref = d.reference.toLowerCase();
       const entry = (state: HistoryEntry["state"], message: string | null, remote: string | null, number: string | null) =>
         history.unshift({ draft_id: d.id, identity: d.identity, state, relation_name: d.relation?.name ?? "", total_gross: ev.totals.gross, remote_id: remote, number, updated_at: new Date().toISOString(), message });
+      const system = systemOf(d.connection_id);
+      const caps = connCaps(d.connection_id);
       if (ref.includes("refuse")) {
-        const e = err("refused", L("AFAS weigerde de factuur.", "AFAS refused the invoice."), {
+        const e = err("refused", L(`${system} weigerde de factuur.`, `${system} refused the invoice.`), {
           detail: "Regel 1: aantal ongeldig (GetConnector FbSales).",
           fields: [{ field: "lines[0].quantity", message: L("AFAS accepteert dit aantal niet.", "AFAS does not accept this quantity.") }],
         });
@@ -481,7 +708,7 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
         return { state: "refused", remote_id: null, number: null, message: e.message, error: e, next: null };
       }
       if (ref.includes("offline")) {
-        throw err("offline", L("AFAS is niet bereikbaar; er is niets verstuurd.", "AFAS cannot be reached; nothing was sent."));
+        throw err("offline", L(`${system} is niet bereikbaar; er is niets verstuurd.`, `${system} cannot be reached; nothing was sent.`));
       }
       const next = freshDraft(d.connection_id);
       drafts.delete(d.id);
@@ -493,6 +720,21 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       if (ref.includes("uncertain")) {
         entry("uncertain", null, null, null);
         return { state: "uncertain", remote_id: null, number: null, message: "", error: null, next: view(next) };
+      }
+      if (caps.kind === "silvasoft") {
+        const n = numbers.get(d.connection_id) ?? caps.app_numbering ?? 20260042;
+        numbers.set(d.connection_id, n + 1);
+        const number = String(n);
+        let message = L(`Factuur verstuurd naar ${system} (id ${number}, ${number}).`, `Invoice sent to ${system} (id ${number}, ${number}).`);
+        if (ref.includes("difference")) {
+          const other = str((toFixed(ev.totals.gross) ?? 0n) + SCALE / 100n);
+          message += L(
+            `\n${system} rekende een totaal van ${other}; het voorbeeld gaf ${ev.totals.gross}.`,
+            `\n${system} computed a total of ${other}; the preview said ${ev.totals.gross}.`,
+          );
+        }
+        entry("sent", message, number, number);
+        return { state: "sent", remote_id: number, number, message, error: null, next: view(next) };
       }
       const number = `2025-${String(history.length + 118).padStart(4, "0")}`;
       entry("sent", null, "58231", number);
@@ -519,7 +761,6 @@ export function installFakeBackend(): void {
   };
   w.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: () => {} };
   setTimeout(() => {
-    sync = { ...sync, running: false, relations: relations.length, products: products.length, last_synced_at: new Date().toISOString() };
-    emit("sync-status", sync);
+    for (const c of connections) finishSync(c.id);
   }, 1500);
 }

@@ -2,7 +2,7 @@
 // these descriptors; adding a system means adding a descriptor here, not a new form.
 
 import type { MessageKey } from "./i18n";
-import type { AuthMethod, BackendKind, ConnectionInput } from "./types";
+import type { AuthMethod, BackendKind, ConnectionInput, ConnectionView } from "./types";
 
 /** The ConnectionInput property a credential field fills. */
 export type CredentialTarget =
@@ -23,6 +23,33 @@ export interface CredentialField {
   required: boolean;
 }
 
+export interface SettingOption {
+  value: string;
+  label: MessageKey;
+  /** Explains the option; shown under the field while it is chosen. */
+  hint?: MessageKey;
+}
+
+/** A non-secret setting of the system; it fills `ConnectionInput.settings[key]`. */
+export interface SettingField {
+  key: string;
+  testid: string;
+  label: MessageKey;
+  hint?: MessageKey;
+  /** "digits": a whole number typed as text, e.g. a first invoice number. */
+  input: "text" | "email" | "digits" | "choice";
+  options?: SettingOption[];
+  /** The value of a new connection. */
+  default: string;
+  required: boolean;
+  /** Where the field goes: with the sign-in details, or after them. */
+  group: "sign_in" | "options";
+  /** Shown, checked and sent only while another setting has one of these values. */
+  when?: { key: string; values: string[] };
+  /** Shown in the list of connections. */
+  summary?: boolean;
+}
+
 export interface AuthOption {
   method: AuthMethod;
   label: MessageKey;
@@ -32,9 +59,11 @@ export interface KindDescriptor {
   kind: BackendKind;
   /** Whether connections of this kind can be created in this version. */
   available: boolean;
-  url: { placeholder: string; hint: MessageKey; required: boolean };
+  /** `default` pre-fills the URL of a new connection (the vendor's production host). */
+  url: { placeholder: string; hint: MessageKey; required: boolean; default: string };
   auth: AuthOption[];
   credentials: CredentialField[];
+  settings: SettingField[];
   /** The name on the "Sign in with …" button when the kind supports OAuth. */
   oauthProvider: string | null;
 }
@@ -56,6 +85,7 @@ export const KINDS: KindDescriptor[] = [
       placeholder: "https://<subdomain>.afasfocus.nl/<environment>",
       hint: "conn.url.hint.afas",
       required: true,
+      default: "",
     },
     auth: [
       { method: "app_token", label: "conn.auth.app_token" },
@@ -97,7 +127,92 @@ export const KINDS: KindDescriptor[] = [
         required: false,
       },
     ],
+    settings: [],
     oauthProvider: "AFAS",
+  },
+  {
+    kind: "silvasoft",
+    available: true,
+    url: {
+      placeholder: "https://rest-api.silvasoft.nl",
+      hint: "conn.url.hint.silvasoft",
+      required: false,
+      default: "https://rest-api.silvasoft.nl",
+    },
+    auth: [{ method: "api_key", label: "conn.auth.api_key" }],
+    credentials: [
+      {
+        target: "secret",
+        testid: "conn-api-key",
+        label: "conn.api_key",
+        hint: "conn.api_key.hint.silvasoft",
+        input: "password",
+        auth: ["api_key"],
+        required: true,
+      },
+    ],
+    settings: [
+      {
+        key: "username",
+        testid: "conn-username",
+        label: "conn.username.silvasoft",
+        hint: "conn.username.hint.silvasoft",
+        input: "email",
+        default: "",
+        required: true,
+        group: "sign_in",
+        summary: true,
+      },
+      {
+        key: "module",
+        testid: "conn-module",
+        label: "conn.module.silvasoft",
+        input: "choice",
+        options: [
+          {
+            value: "bookkeeping",
+            label: "conn.module.silvasoft.bookkeeping",
+            hint: "conn.module.silvasoft.bookkeeping.hint",
+          },
+          {
+            value: "invoicing",
+            label: "conn.module.silvasoft.invoicing",
+            hint: "conn.module.silvasoft.invoicing.hint",
+          },
+        ],
+        default: "bookkeeping",
+        required: true,
+        group: "options",
+        summary: true,
+      },
+      {
+        key: "numbering",
+        testid: "conn-numbering",
+        label: "conn.numbering",
+        hint: "conn.numbering.hint.silvasoft",
+        input: "choice",
+        options: [
+          { value: "silvasoft", label: "conn.numbering.silvasoft" },
+          { value: "app", label: "conn.numbering.app" },
+        ],
+        default: "app",
+        required: true,
+        group: "options",
+      },
+      {
+        key: "first_invoice_number",
+        testid: "conn-first-number",
+        label: "conn.first_number",
+        hint: "conn.first_number.hint",
+        input: "digits",
+        default: "",
+        required: true,
+        group: "options",
+        when: { key: "numbering", values: ["app"] },
+        summary: true,
+      },
+    ],
+    oauthProvider: null,
   },
 ];
 
@@ -117,6 +232,8 @@ export interface ConnectionFormValues {
   base_url: string;
   auth: AuthMethod;
   credentials: Record<CredentialTarget, string>;
+  /** The system's own settings, by key. */
+  settings: Record<string, string>;
   /** Password fields whose stored value the user chose to replace. */
   replacing: Partial<Record<CredentialTarget, boolean>>;
   /** The auth method whose secrets are stored in the keyring for this connection, if any. */
@@ -125,6 +242,74 @@ export interface ConnectionFormValues {
 
 export function emptyCredentials(): Record<CredentialTarget, string> {
   return { secret: "", oauth_client_id: "", oauth_client_secret: "", oauth_redirect_port: "" };
+}
+
+/** The settings a new connection of this kind starts with. */
+export function defaultSettings(kind: BackendKind): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of descriptorFor(kind)?.settings ?? []) out[f.key] = f.default;
+  return out;
+}
+
+/** The auth method whose secret the keyring holds for a saved connection, if any. */
+export function storedFor(view: ConnectionView): AuthMethod | null {
+  // An OAuth connection was saved with its client secret; has_secret then tells whether the
+  // sign-in is done. For the other methods has_secret tells whether the secret is stored.
+  if (view.auth === "oauth") return "oauth";
+  if (view.auth === "none" || !view.has_secret) return null;
+  return view.auth;
+}
+
+/** The form's starting values: a saved connection as it is, or a new one of `kind`. */
+export function initialValues(editing: ConnectionView | null, kind: BackendKind): ConnectionFormValues {
+  const k = editing?.kind ?? kind;
+  const d = descriptorFor(k);
+  const credentials = emptyCredentials();
+  if (editing) {
+    credentials.oauth_client_id = editing.oauth_client_id ?? "";
+    credentials.oauth_redirect_port =
+      editing.oauth_redirect_port !== null && editing.oauth_redirect_port !== undefined
+        ? String(editing.oauth_redirect_port)
+        : "";
+  }
+  return {
+    id: editing?.id ?? null,
+    kind: k,
+    name: editing?.name ?? "",
+    base_url: editing ? editing.base_url : (d?.url.default ?? ""),
+    auth: editing && editing.auth !== "none" ? editing.auth : (d?.auth[0]?.method ?? "app_token"),
+    credentials,
+    settings: { ...defaultSettings(k), ...(editing?.settings ?? {}) },
+    replacing: {},
+    storedFor: editing ? storedFor(editing) : null,
+  };
+}
+
+/**
+ * Another system was chosen for a new connection: its sign-in method and settings start from
+ * their defaults; a URL that was left at the previous system's default follows the new one.
+ */
+export function switchKind(values: ConnectionFormValues, kind: BackendKind): ConnectionFormValues {
+  if (values.kind === kind) return values;
+  const before = descriptorFor(values.kind);
+  const d = descriptorFor(kind);
+  const url = values.base_url.trim();
+  return {
+    ...values,
+    kind,
+    base_url: url === "" || url === before?.url.default ? (d?.url.default ?? "") : values.base_url,
+    auth: d?.auth[0]?.method ?? "app_token",
+    credentials: emptyCredentials(),
+    settings: defaultSettings(kind),
+    replacing: {},
+    storedFor: null,
+  };
+}
+
+/** The settings fields that apply to the values as they are (conditions met). */
+export function visibleSettings(values: ConnectionFormValues): SettingField[] {
+  const fields = descriptorFor(values.kind)?.settings ?? [];
+  return fields.filter((f) => !f.when || f.when.values.includes(values.settings[f.when.key] ?? ""));
 }
 
 /** Whether a credential field shows the "stored in the keyring" state instead of an input. */
@@ -149,6 +334,15 @@ export function toConnectionInput(values: ConnectionFormValues): ConnectionInput
     return v === "" ? null : v;
   };
   const port = text("oauth_redirect_port");
+  // Settings this version does not know are passed back as they came; known ones are sent
+  // only while they apply, and only when filled in.
+  const known = new Set((d?.settings ?? []).map((f) => f.key));
+  const settings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values.settings)) if (!known.has(k)) settings[k] = v;
+  for (const f of visibleSettings(values)) {
+    const v = (values.settings[f.key] ?? "").trim();
+    if (v !== "") settings[f.key] = v;
+  }
   return {
     id: values.id,
     kind: values.kind,
@@ -159,14 +353,17 @@ export function toConnectionInput(values: ConnectionFormValues): ConnectionInput
     oauth_client_id: text("oauth_client_id"),
     oauth_client_secret: text("oauth_client_secret"),
     oauth_redirect_port: port === null ? null : Number.parseInt(port, 10),
+    settings,
   };
 }
 
+/** The key of a settings field among the form's error targets. */
+export type SettingTarget = `settings.${string}`;
+export type FormTarget = "name" | "base_url" | CredentialTarget | SettingTarget;
+
 /** Client-side checks before saving: target → message key. */
-export function checkConnection(
-  values: ConnectionFormValues,
-): Partial<Record<"name" | "base_url" | CredentialTarget, MessageKey>> {
-  const out: Partial<Record<"name" | "base_url" | CredentialTarget, MessageKey>> = {};
+export function checkConnection(values: ConnectionFormValues): Partial<Record<FormTarget, MessageKey>> {
+  const out: Partial<Record<FormTarget, MessageKey>> = {};
   const d = descriptorFor(values.kind);
   if (values.name.trim() === "") out.name = "conn.error.name";
   const url = values.base_url.trim();
@@ -186,6 +383,19 @@ export function checkConnection(
     if (!f.required || v !== "") continue;
     if (f.input === "password" && values.id !== null && values.storedFor === values.auth) continue;
     out[f.target] = "conn.error.required";
+  }
+  for (const f of visibleSettings(values)) {
+    const v = (values.settings[f.key] ?? "").trim();
+    const target: SettingTarget = `settings.${f.key}`;
+    if (v === "") {
+      if (f.required) out[target] = "conn.error.required";
+    } else if (f.input === "digits" && !/^[1-9]\d{0,17}$/.test(v)) {
+      out[target] = "conn.error.digits";
+    } else if (f.input === "email" && !/^[^\s@]+@[^\s@]+$/.test(v)) {
+      out[target] = "conn.error.email";
+    } else if (f.input === "choice" && !(f.options ?? []).some((o) => o.value === v)) {
+      out[target] = "conn.error.required";
+    }
   }
   return out;
 }

@@ -15,6 +15,7 @@ import type {
   DraftLine,
   DraftView,
   Evaluation,
+  FieldIssue,
   IpcError,
   LineAmounts,
   Product,
@@ -54,6 +55,8 @@ export class InvoiceFormState {
   totals = $state<Totals | null>(null);
   lineAmounts = $state<Record<string, LineAmounts | null>>({});
   issues = $state<Record<string, Text>>({});
+  /** Notes from the evaluation that never block sending, by field key. */
+  warnings = $state<Record<string, Text>>({});
   touched = $state<Record<string, boolean>>({});
   submitAttempted = $state(false);
   serverErrors = $state<Record<string, string>>({});
@@ -77,6 +80,8 @@ export class InvoiceFormState {
   uploads = $state<Record<string, { sent: number; total: number }>>({});
 
   private lastJson = "";
+  /** Per line id: the description a product last filled in, to tell it from typed text. */
+  private productDescriptions: Record<string, string> = {};
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private addressSeq = 0;
   private readonly saver: Autosaver<Draft, Evaluation>;
@@ -109,8 +114,16 @@ export class InvoiceFormState {
     return this.connection.capabilities;
   }
 
+  /** The administration for look-ups; "" for systems that have none. */
   get administrationId(): string | null {
+    if (!this.caps.administrations) return "";
     return this.draft?.administration_id ?? this.connection.administration_id;
+  }
+
+  /** Whether another line may be added (the back end's maximum is not reached). */
+  get canAddLine(): boolean {
+    const max = this.caps.max_lines;
+    return max === null || max === undefined || (this.draft?.lines.length ?? 0) < max;
   }
 
   /** Loads the open draft of the connection (or a new one). */
@@ -136,6 +149,8 @@ export class InvoiceFormState {
       seen.add(l.id);
     }
     if (d.lines.length === 0) d.lines.push(this.newLine());
+    this.productDescriptions = {};
+    for (const l of d.lines) if (l.product) this.productDescriptions[l.id] = l.product.description;
     this.draft = d;
     this.touched = {};
     this.submitAttempted = false;
@@ -178,15 +193,8 @@ export class InvoiceFormState {
     });
     this.lineAmounts = amounts;
     this.totals = ev.totals;
-    const issues: Record<string, Text> = {};
-    for (const issue of ev.issues) {
-      const k = keyFor(issue.field, sent);
-      const prev = issues[k];
-      issues[k] = prev
-        ? { nl: `${prev.nl} ${issue.message.nl}`, en: `${prev.en} ${issue.message.en}` }
-        : issue.message;
-    }
-    this.issues = issues;
+    this.issues = byField(ev.issues, sent);
+    this.warnings = byField(ev.warnings ?? [], sent);
   }
 
   /** The stable key of a field path: line and attachment indexes become their ids. */
@@ -204,6 +212,12 @@ export class InvoiceFormState {
       return issue[locale.lang] || issue.en;
     }
     return null;
+  }
+
+  /** The note to show next to a field, or null. Notes show at once and never block. */
+  warning(path: string): string | null {
+    const w = this.warnings[this.key(path)];
+    return w ? w[locale.lang] || w.en : null;
   }
 
   /** The user left a field: its problems may now be shown. */
@@ -235,9 +249,9 @@ export class InvoiceFormState {
     };
   }
 
-  /** Adds an empty line at the end; returns its index. */
+  /** Adds an empty line at the end; returns its index, or -1 when no line may be added. */
   addLine(): number {
-    if (!this.draft) return -1;
+    if (!this.draft || !this.canAddLine) return -1;
     this.draft.lines.push(this.newLine());
     return this.draft.lines.length - 1;
   }
@@ -248,13 +262,21 @@ export class InvoiceFormState {
     if (this.draft.lines.length === 0) this.draft.lines.push(this.newLine());
   }
 
-  /** Fills a line from a product: description, price on the draft's basis, VAT code. */
+  /**
+   * Fills a line from a product: description, price on the draft's basis, VAT code. A
+   * description typed by hand is kept; one that came from the previous product is replaced.
+   */
   pickProduct(index: number, product: Product): void {
     const d = this.draft;
     const line = d?.lines[index];
     if (!d || !line) return;
+    const typed = line.description.trim();
+    const fromProduct = this.productDescriptions[line.id] ?? line.product?.description;
+    if (typed === "" || typed === fromProduct?.trim()) {
+      line.description = product.description;
+    }
+    this.productDescriptions[line.id] = product.description;
     line.product = product;
-    line.description = product.description;
     const price = d.price_basis === "incl_vat" ? product.price_incl : product.price_excl;
     if (price !== null && price !== "") line.unit_price = formatForInput(price, locale.lang);
     if (product.vat_code && this.caps.vat_rates.some((r) => r.code === product.vat_code)) {
@@ -461,7 +483,8 @@ export class InvoiceFormState {
       s.add("address_id");
       s.add("address");
     }
-    if (this.caps.attachments) s.add("attachments");
+    const attachmentsShown = this.caps.attachments || (this.draft?.attachments.length ?? 0) > 0;
+    if (attachmentsShown) s.add("attachments");
     for (const f of this.caps.header_fields) s.add(`extra.${f.key}`);
     const d = this.draft;
     if (d) {
@@ -476,7 +499,7 @@ export class InvoiceFormState {
         ...this.caps.line_fields.map((f) => `.${f.key}`),
       ];
       for (const l of d.lines) for (const f of lineFields) s.add(`lines#${l.id}${f}`);
-      if (this.caps.attachments) for (const a of d.attachments) s.add(`attachments#${a.id}`);
+      for (const a of d.attachments) s.add(`attachments#${a.id}`);
     }
     return s;
   }
@@ -498,12 +521,35 @@ export class InvoiceFormState {
     return out;
   }
 
+  /** Notes for fields the form has no place for. */
+  unplacedWarnings(): { field: string; message: string }[] {
+    const placed = this.placedKeys();
+    const out: { field: string; message: string }[] = [];
+    for (const [k, text] of Object.entries(this.warnings)) {
+      if (!placed.has(k)) out.push({ field: pathFor(k, this.draft), message: text[locale.lang] || text.en });
+    }
+    return out;
+  }
+
   /** Whether any field has a message showing right now. */
   hasVisibleErrors(): boolean {
     if (Object.keys(this.serverErrors).length > 0) return true;
     if (this.submitAttempted) return Object.keys(this.issues).length > 0;
     return Object.keys(this.issues).some((k) => this.touched[k]);
   }
+}
+
+/** Issues by field key; several for one field are joined. */
+function byField(list: FieldIssue[], draft: Draft): Record<string, Text> {
+  const out: Record<string, Text> = {};
+  for (const issue of list) {
+    const k = keyFor(issue.field, draft);
+    const prev = out[k];
+    out[k] = prev
+      ? { nl: `${prev.nl} ${issue.message.nl}`, en: `${prev.en} ${issue.message.en}` }
+      : issue.message;
+  }
+  return out;
 }
 
 /** "lines[2].quantity" → "lines#<id of line 2>.quantity", using the given draft. */

@@ -61,3 +61,22 @@ export function formatAddress(a: {
   if (c !== "" && c !== "Nederland" && c !== "NL") parts.push(c);
   return parts.filter((p) => p !== "").join(", ");
 }
+
+/**
+ * What a "sent" message says beyond restating the invoice's id or number: the back end's notes,
+ * e.g. a total that differs from the preview. Null when the message restates nothing (it is
+ * then shown as it is); otherwise the remaining sentences, possibly none.
+ */
+export function sentNotes(
+  message: string,
+  remoteId: string | null,
+  number: string | null,
+): string[] | null {
+  const text = message.trim();
+  if (text === "") return [];
+  const names = [remoteId, number].filter((x): x is string => !!x);
+  const lines = text.split(/\n+/).map((l) => l.trim()).filter(Boolean);
+  const first = lines[0].split(/(?<=[.!?])\s+/);
+  if (!names.some((n) => first[0].includes(n))) return null;
+  return [...first.slice(1), ...lines.slice(1)].map((s) => s.trim()).filter(Boolean);
+}

@@ -45,7 +45,7 @@ export interface IpcError {
 export type BackendKind = "afas" | "silvasoft" | "bloxs" | "mollie" | "bouwsoft";
 export type PriceBasis = "excl_vat" | "incl_vat";
 export type Rounding = "per_line" | "per_total";
-export type AuthMethod = "app_token" | "oauth";
+export type AuthMethod = "app_token" | "oauth" | "api_key";
 
 export interface VatRate {
   code: string;
@@ -63,7 +63,9 @@ export type FieldKind =
   | { type: "bool" }
   | { type: "date" }
   | { type: "number"; max_dp: number }
-  | { type: "choice"; options: Choice[] };
+  | { type: "choice"; options: Choice[] }
+  /** An http(s) address whose path must end in one of `extensions` (e.g. ".pdf"), when given. */
+  | { type: "url"; extensions: string[] };
 
 export interface FieldSpec {
   key: string;
@@ -90,6 +92,8 @@ export interface Capabilities {
   creates_invoices: boolean;
   header_fields: FieldSpec[];
   line_fields: FieldSpec[];
+  /** The first number the app gives invoices itself, when it numbers them (optional in the JSON). */
+  app_numbering?: number | null;
 }
 
 export interface ConnectionView {
@@ -103,6 +107,8 @@ export interface ConnectionView {
   has_secret: boolean;
   oauth_client_id: string | null;
   oauth_redirect_port: number | null;
+  /** Non-secret settings of the system, e.g. Silvasoft's username and module. */
+  settings: Record<string, string>;
   /** Null when the connection cannot be built yet (e.g. no secret stored). */
   capabilities: Capabilities | null;
 }
@@ -120,11 +126,13 @@ export interface ConnectionInput {
   name: string;
   base_url: string;
   auth: AuthMethod;
-  /** The app token; null keeps the stored one. */
+  /** The app token or API key; null keeps the stored one. */
   secret: string | null;
   oauth_client_id: string | null;
   oauth_client_secret: string | null;
   oauth_redirect_port: number | null;
+  /** Non-secret settings of the system; the secret goes in `secret`. */
+  settings: Record<string, string>;
 }
 
 export interface Administration {
@@ -234,6 +242,8 @@ export interface Evaluation {
   totals: Totals;
   line_amounts: (LineAmounts | null)[];
   issues: FieldIssue[];
+  /** Notes that do not block sending, e.g. several customers share this name. */
+  warnings: FieldIssue[];
 }
 
 export interface DraftView {

@@ -19,7 +19,7 @@ export const caps: Capabilities = {
   ],
   rounding: "per_total",
   price_bases: ["excl_vat", "incl_vat"],
-  product_required: false,
+  product_required: true,
   quantity_dp: 4,
   price_dp: 2,
   max_lines: null,
@@ -74,6 +74,7 @@ export const connection: ReadyConnection = {
   has_secret: true,
   oauth_client_id: null,
   oauth_redirect_port: null,
+  settings: {},
   capabilities: caps,
 };
 
@@ -151,6 +152,7 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
     totals: { lines: [], rates: [], net: "0", vat: "0", gross: "0" },
     line_amounts: [],
     issues: [],
+    warnings: [],
     ...over,
   };
 }
@@ -172,4 +174,74 @@ export function deferred<T>(): {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Silvasoft with its bookkeeping module: no administrations, addresses or attachments. */
+export const silvasoftCaps: Capabilities = {
+  ...caps,
+  kind: "silvasoft",
+  rounding: "per_line",
+  price_bases: ["incl_vat", "excl_vat"],
+  product_required: false,
+  quantity_dp: 2,
+  price_dp: 2,
+  max_lines: 75,
+  administrations: false,
+  addresses: false,
+  attachments: false,
+  max_attachment_bytes: null,
+  header_fields: [
+    {
+      key: "invoice_file_url",
+      label: { nl: "Factuurbestand (webadres)", en: "Invoice file (web address)" },
+      kind: { type: "url", extensions: [".jpg", ".png", ".pdf", ".doc", ".docx", ".gif"] },
+      required: false,
+      default: null,
+      help: null,
+    },
+  ],
+  line_fields: [
+    {
+      key: "cost_center",
+      label: { nl: "Kostenplaats", en: "Cost centre" },
+      kind: { type: "text", max_len: 50 },
+      required: false,
+      default: null,
+      help: null,
+    },
+    {
+      key: "ledger_account_number",
+      label: { nl: "Grootboekrekening", en: "Ledger account" },
+      kind: { type: "text", max_len: null },
+      required: false,
+      default: null,
+      help: null,
+    },
+  ],
+  app_numbering: 2026001,
+};
+
+export const silvasoftConnection: ReadyConnection = {
+  id: "silva-1",
+  kind: "silvasoft",
+  name: "Demo – Silvasoft (boekhouding)",
+  base_url: "https://rest-api.silvasoft.nl",
+  auth: "api_key",
+  demo: false,
+  administration_id: null,
+  has_secret: true,
+  oauth_client_id: null,
+  oauth_redirect_port: null,
+  settings: { username: "boekhouding@bakker.nl", module: "bookkeeping", numbering: "app", first_invoice_number: "2026001" },
+  capabilities: silvasoftCaps,
+};
+
+export function silvasoftDraft(over: Partial<Draft> = {}): Draft {
+  return draft({
+    connection_id: "silva-1",
+    administration_id: null,
+    price_basis: "incl_vat",
+    extra: {},
+    ...over,
+  });
 }

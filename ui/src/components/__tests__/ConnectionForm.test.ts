@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
 import { setLocale } from "../../lib/locale.svelte";
+import type { ConnectionView } from "../../lib/types";
 import { connection } from "../../test/fixtures";
 import ConnectionForm from "../ConnectionForm.svelte";
 
@@ -42,6 +43,7 @@ describe("ConnectionForm", () => {
       oauth_client_id: null,
       oauth_client_secret: null,
       oauth_redirect_port: null,
+      settings: {},
     });
     expect(screen.getByTestId("conn-app-token-stored").textContent).toContain("stored in the system keyring");
   });
@@ -129,5 +131,158 @@ describe("ConnectionForm", () => {
     await waitFor(() => expect(mocked.testConnection).toHaveBeenCalledWith("c-new"));
     expect(mocked.saveConnection).toHaveBeenCalledTimes(1);
     expect((await screen.findByTestId("conn-test-result")).textContent).toContain("Administrations: 2");
+  });
+
+  describe("Silvasoft", () => {
+    const silvasoft: ConnectionView = {
+      ...connection,
+      id: "s-1",
+      kind: "silvasoft",
+      name: "Bakker – Silvasoft",
+      base_url: "https://rest-api.silvasoft.nl",
+      auth: "api_key",
+      administration_id: null,
+      has_secret: true,
+      settings: { username: "boekhouding@bakker.nl", module: "invoicing", numbering: "silvasoft" },
+    };
+
+    it("sends username, module and numbering as settings and the API key as the secret", async () => {
+      mocked.saveConnection.mockResolvedValue({ ...silvasoft, id: "s-new" });
+      const onsaved = vi.fn();
+      const user = userEvent.setup();
+      render(ConnectionForm, { editing: null, kind: "silvasoft", onsaved, onclose: () => {} });
+      expect(screen.getByRole("heading").textContent).toBe("New Silvasoft connection");
+      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("https://rest-api.silvasoft.nl");
+      expect(screen.queryByTestId("conn-auth")).toBeNull();
+      expect(screen.queryByTestId("conn-app-token")).toBeNull();
+      const key = screen.getByTestId("conn-api-key") as HTMLInputElement;
+      expect(key.type).toBe("password");
+      expect(key.value).toBe("");
+
+      const module = screen.getByTestId("conn-module") as HTMLSelectElement;
+      expect([...module.options].map((o) => o.textContent?.trim())).toEqual([
+        "Bookkeeping (sales booking, no products)",
+        "Invoicing (invoice with products, stock)",
+      ]);
+      expect(screen.getByTestId("conn-module-option-hint").textContent).toContain("No products and no stock");
+      await user.selectOptions(module, "invoicing");
+      expect(screen.getByTestId("conn-module-option-hint").textContent).toContain("stock is updated");
+
+      const numbering = screen.getByTestId("conn-numbering") as HTMLSelectElement;
+      expect(numbering.value).toBe("app");
+      expect(screen.getByTestId("conn-numbering-field").textContent).toContain("Silvasoft has no duplicate protection");
+      await user.type(screen.getByTestId("conn-name"), "Bakker – Silvasoft");
+      await user.type(screen.getByTestId("conn-username"), "boekhouding@bakker.nl");
+      await user.type(key, "sk-123");
+
+      // The first number is required with Invoice Desk numbering, and digits only.
+      await user.click(screen.getByTestId("conn-save"));
+      expect(screen.getByTestId("field-error-conn-first-number").textContent).toBe("This field is required.");
+      await user.type(screen.getByTestId("conn-first-number"), "2026-001");
+      await user.click(screen.getByTestId("conn-save"));
+      expect(screen.getByTestId("field-error-conn-first-number").textContent).toContain("digits only");
+      expect(mocked.saveConnection).not.toHaveBeenCalled();
+      await user.clear(screen.getByTestId("conn-first-number"));
+      await user.type(screen.getByTestId("conn-first-number"), "2026001");
+      await user.click(screen.getByTestId("conn-save"));
+      await waitFor(() => expect(onsaved).toHaveBeenCalled());
+      expect(mocked.saveConnection).toHaveBeenCalledWith({
+        id: null,
+        kind: "silvasoft",
+        name: "Bakker – Silvasoft",
+        base_url: "https://rest-api.silvasoft.nl",
+        auth: "api_key",
+        secret: "sk-123",
+        oauth_client_id: null,
+        oauth_client_secret: null,
+        oauth_redirect_port: null,
+        settings: {
+          username: "boekhouding@bakker.nl",
+          module: "invoicing",
+          numbering: "app",
+          first_invoice_number: "2026001",
+        },
+      });
+    });
+
+    it("asks no first number when Silvasoft numbers the invoices", async () => {
+      mocked.saveConnection.mockResolvedValue({ ...silvasoft, id: "s-new" });
+      const user = userEvent.setup();
+      render(ConnectionForm, { editing: null, kind: "silvasoft", onsaved: () => {}, onclose: () => {} });
+      expect(screen.getByTestId("conn-first-number")).toBeTruthy();
+      await user.selectOptions(screen.getByTestId("conn-numbering"), "silvasoft");
+      expect(screen.queryByTestId("conn-first-number")).toBeNull();
+      await user.type(screen.getByTestId("conn-name"), "S");
+      await user.type(screen.getByTestId("conn-username"), "a@b.nl");
+      await user.type(screen.getByTestId("conn-api-key"), "k");
+      await user.click(screen.getByTestId("conn-save"));
+      await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalled());
+      expect(mocked.saveConnection.mock.calls[0][0].settings).toEqual({
+        username: "a@b.nl",
+        module: "bookkeeping",
+        numbering: "silvasoft",
+      });
+    });
+
+    it("never pre-fills a stored API key and keeps it unless replaced", async () => {
+      mocked.saveConnection.mockResolvedValue(silvasoft);
+      const user = userEvent.setup();
+      render(ConnectionForm, { editing: silvasoft, onsaved: () => {}, onclose: () => {} });
+      expect(screen.queryByTestId("conn-api-key")).toBeNull();
+      expect(screen.getByTestId("conn-api-key-stored").textContent).toContain("••• stored in the system keyring");
+      expect((screen.getByTestId("conn-username") as HTMLInputElement).value).toBe("boekhouding@bakker.nl");
+      expect((screen.getByTestId("conn-module") as HTMLSelectElement).value).toBe("invoicing");
+      expect(screen.queryByTestId("conn-kind")).toBeNull();
+      for (const input of document.querySelectorAll("input")) expect(input.value).not.toContain("sk-");
+
+      await user.selectOptions(screen.getByTestId("conn-module"), "bookkeeping");
+      await user.click(screen.getByTestId("conn-save"));
+      await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalledTimes(1));
+      expect(mocked.saveConnection.mock.calls[0][0]).toMatchObject({ auth: "api_key", secret: null });
+      expect(mocked.saveConnection.mock.calls[0][0].settings.module).toBe("bookkeeping");
+
+      await user.click(screen.getByTestId("conn-api-key-replace"));
+      const key = screen.getByTestId("conn-api-key") as HTMLInputElement;
+      expect(key.value).toBe("");
+      await user.type(key, "sk-new");
+      await user.click(screen.getByTestId("conn-save"));
+      await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalledTimes(2));
+      expect(mocked.saveConnection.mock.calls[1][0].secret).toBe("sk-new");
+    });
+
+    it("tells a rate limit apart from refused credentials", async () => {
+      const user = userEvent.setup();
+      render(ConnectionForm, { editing: silvasoft, onsaved: () => {}, onclose: () => {} });
+      mocked.testConnection.mockRejectedValueOnce({ code: "rate_limited", message: "The hourly maximum of the API plan is reached." });
+      await user.click(screen.getByTestId("conn-test"));
+      let result = await screen.findByTestId("conn-test-result");
+      expect(result.textContent).toContain("could not be tested right now: The hourly maximum of the API plan is reached.");
+      expect(result.classList.contains("warn")).toBe(true);
+
+      mocked.testConnection.mockRejectedValueOnce({
+        code: "auth_failed",
+        message: "Silvasoft refused the username or API key, or the trial has expired.",
+      });
+      await user.click(screen.getByTestId("conn-test"));
+      await waitFor(() => expect(screen.getByTestId("conn-test-result").classList.contains("error")).toBe(true));
+      result = screen.getByTestId("conn-test-result");
+      expect(result.textContent).toContain("does not work: Silvasoft refused the username or API key");
+      expect(result.getAttribute("data-ok")).toBe("false");
+    });
+
+    it("a system chosen in the form of a new connection brings its own fields", async () => {
+      const user = userEvent.setup();
+      render(ConnectionForm, { editing: null, kind: "afas", onsaved: () => {}, onclose: () => {} });
+      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("");
+      await user.selectOptions(screen.getByTestId("conn-kind"), "silvasoft");
+      expect(screen.getByRole("heading").textContent).toBe("New Silvasoft connection");
+      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("https://rest-api.silvasoft.nl");
+      expect(screen.getByTestId("conn-api-key")).toBeTruthy();
+      expect(screen.queryByTestId("conn-app-token")).toBeNull();
+      await user.selectOptions(screen.getByTestId("conn-kind"), "afas");
+      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("");
+      expect(screen.getByTestId("conn-app-token")).toBeTruthy();
+      expect(screen.queryByTestId("conn-username")).toBeNull();
+    });
   });
 });

@@ -68,3 +68,44 @@ describe("TopBar", () => {
     await waitFor(() => expect(app.connections[0].administration_id).toBe("2"));
   });
 });
+
+describe("TopBar with several systems", () => {
+  beforeEach(async () => {
+    vi.clearAllMocks();
+    setLocale("en");
+    const { silvasoftConnection } = await import("../../test/fixtures");
+    app.ready = true;
+    app.connections = [
+      { ...connection, demo: true, name: "Demo – AFAS SB" },
+      { ...silvasoftConnection, id: "demo-sb", demo: true, name: "Demo – Silvasoft (boekhouding)" },
+      { ...silvasoftConnection, id: "demo-sf", demo: true, name: "Demo – Silvasoft (facturatie)" },
+    ];
+    app.activeId = "demo-sb";
+    app.sync = { ...sync, connection_id: "demo-sb" };
+  });
+
+  it("lists every connection under its system, and no administration for Silvasoft", async () => {
+    const user = userEvent.setup();
+    render(TopBar);
+    const select = screen.getByTestId("connection-select") as HTMLSelectElement;
+    const groups = [...select.querySelectorAll("optgroup")].map((g) => ({
+      label: g.label,
+      options: [...g.querySelectorAll("option")].map((o) => o.textContent?.trim()),
+    }));
+    expect(groups).toEqual([
+      { label: "AFAS SB", options: ["Demo – AFAS SB"] },
+      { label: "Silvasoft", options: ["Demo – Silvasoft (boekhouding)", "Demo – Silvasoft (facturatie)"] },
+    ]);
+    expect(select.value).toBe("demo-sb");
+    expect(screen.getByTestId("connection-system").textContent).toBe("Silvasoft");
+    expect(screen.queryByTestId("admin-select")).toBeNull();
+
+    await user.selectOptions(select, "demo-sf");
+    await waitFor(() => expect(mocked.setActiveConnection).toHaveBeenCalledWith("demo-sf"));
+    expect(app.activeId).toBe("demo-sf");
+    expect(mocked.listAdministrations).not.toHaveBeenCalled();
+    await user.selectOptions(select, "conn-1");
+    await waitFor(() => expect(mocked.listAdministrations).toHaveBeenCalledWith("conn-1"));
+    expect(screen.getByTestId("admin-select")).toBeTruthy();
+  });
+});

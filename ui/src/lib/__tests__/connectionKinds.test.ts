@@ -16,6 +16,7 @@ function values(over: Partial<ConnectionFormValues> = {}): ConnectionFormValues 
     base_url: "https://12345.afasfocus.nl/production",
     auth: "app_token",
     credentials: emptyCredentials(),
+    settings: {},
     replacing: {},
     storedFor: null,
     ...over,

@@ -44,6 +44,14 @@ describe("i18n", () => {
         used.add(f.label);
         if (f.hint) used.add(f.hint);
       }
+      for (const f of k.settings) {
+        used.add(f.label);
+        if (f.hint) used.add(f.hint);
+        for (const o of f.options ?? []) {
+          used.add(o.label);
+          if (o.hint) used.add(o.hint);
+        }
+      }
     }
     expect(used.size).toBeGreaterThan(100);
     const missing = [...used].filter((k) => !(k in messages.en) || !(k in messages.nl));
