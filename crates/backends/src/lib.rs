@@ -6,6 +6,7 @@
 //! - [`pkce`]: verifier, challenge and state for the OAuth loopback flow.
 //! - [`ratelimit`]: sliding-window request limiters, shared per account.
 //! - [`afas`]: AFAS SB.
+//! - [`silvasoft`]: Silvasoft (bookkeeping and invoicing modules).
 
 // The core error carries a message in two languages and per-field issues; it is returned by
 // value everywhere, as in the core crate.
@@ -15,6 +16,8 @@ pub mod http;
 pub mod pkce;
 pub mod ratelimit;
 pub mod secret;
+pub mod silvasoft;
 
 pub use afas::{AfasAuth, AfasClient, AfasConfig};
 pub use secret::Secret;
+pub use silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};
