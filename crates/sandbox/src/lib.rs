@@ -3,17 +3,19 @@
 //! real environment, and tests use it to see exactly what a client sent.
 //!
 //! The stand-ins are written from the vendors' documentation and specifications and share no
-//! types with the clients they test. Today there is one:
+//! types with the clients they test:
 //!
 //! - [`afas`]: AFAS SB under `/{environment}` (default `/demo`), see its module documentation
 //!   for the endpoints and their checks.
+//! - [`silvasoft`]: Silvasoft under `/silvasoft` (`/silvasoft/rest/listrelations/` ...), with
+//!   its `Username`/`ApiKey` headers and rate limits, see its module documentation.
 //!
 //! Common to all stand-ins:
 //!
 //! - Test hooks live under `/__sandbox` and need no authentication.
 //! - [`log`]: `GET /__sandbox/log` lists every request to a stand-in
-//!   (`[{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped"}]`),
-//!   `DELETE` clears it.
+//!   (`[{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped",
+//!   "rate_limited"}]`), `DELETE` clears it.
 //! - [`faults`]: per system, `POST /__sandbox/<system>/faults` injects failures (5xx, 429 with
 //!   `Retry-After`, latency, a seeded failure rate, a malformed body, a hanging request, slow
 //!   processing, a connection cut after the invoice was stored).
@@ -25,6 +27,7 @@
 //! use invoice_desk_sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default()).await?;
 //! println!("AFAS SB at {}", sandbox.afas_base_url());
+//! println!("Silvasoft at {}", sandbox.silvasoft_base_url());
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -36,6 +39,7 @@ pub mod faults;
 pub mod json;
 pub mod log;
 pub mod server;
+pub mod silvasoft;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -52,6 +56,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use afas::AfasConfig;
+pub use silvasoft::SilvasoftConfig;
 
 /// Configuration of the whole sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +64,7 @@ pub struct SandboxConfig {
     /// Seed of the generated data (and of the fault injection's random failures).
     pub seed: u64,
     pub afas: AfasConfig,
+    pub silvasoft: SilvasoftConfig,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +72,7 @@ impl Default for SandboxConfig {
         SandboxConfig {
             seed: 20_240_129,
             afas: AfasConfig::default(),
+            silvasoft: SilvasoftConfig::default(),
         }
     }
 }
@@ -107,7 +114,11 @@ impl Sandbox {
     /// Binds `addr` (port 0: any free port), generates the data and serves in a tokio task.
     pub async fn start(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
         let env = config.afas.environment.clone();
-        if env.is_empty() || env.contains(['/', '?', '#', ' ']) || env.starts_with("__") {
+        if env.is_empty()
+            || env.contains(['/', '?', '#', ' '])
+            || env.starts_with("__")
+            || env.eq_ignore_ascii_case(&silvasoft::PREFIX[1..])
+        {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("'{env}' is not a usable environment path segment"),
@@ -122,17 +133,26 @@ impl Sandbox {
             config.seed,
             shutdown.clone(),
         ));
-
-        let inner = Router::new().merge(afas::router(afas)).route(
-            "/__sandbox/log",
-            get(log::get_log)
-                .delete(log::clear_log)
-                .with_state(log.clone()),
+        let silvasoft = Arc::new(
+            silvasoft::Silvasoft::new(config.silvasoft.clone(), config.seed, shutdown.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
         );
+
+        let inner = Router::new()
+            .merge(afas::router(afas))
+            .merge(silvasoft::router(silvasoft))
+            .route(
+                "/__sandbox/log",
+                get(log::get_log)
+                    .delete(log::clear_log)
+                    .with_state(log.clone()),
+            );
         let classify_env = env.clone();
         let classify: log::Classifier = Arc::new(move |path: &str| {
             if path.starts_with("/__sandbox") {
                 None
+            } else if silvasoft::owns_path(path) {
+                Some("silvasoft")
             } else if afas::owns_path(&classify_env, path) {
                 Some("afas")
             } else {
@@ -193,6 +213,12 @@ impl Sandbox {
     /// The AFAS environment URL as AFAS hands it out: `http://127.0.0.1:PORT/demo`.
     pub fn afas_base_url(&self) -> String {
         format!("{}/{}", self.base_url(), self.environment)
+    }
+
+    /// The Silvasoft base URL (for `https://rest-api.silvasoft.nl`):
+    /// `http://127.0.0.1:PORT/silvasoft`.
+    pub fn silvasoft_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), silvasoft::PREFIX)
     }
 
     /// Stops accepting connections, cuts the open ones and waits for the server task.

@@ -3,9 +3,10 @@
 //! requests per time window or check that a client did (or did not) send something.
 //!
 //! `GET /__sandbox/log` answers the entries as a JSON array of
-//! `{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped"}`;
-//! `DELETE /__sandbox/log` clears it. `status` is the status the stand-in produced; `dropped`
-//! tells that the connection was cut instead of answered.
+//! `{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped",
+//! "rate_limited"}`; `DELETE /__sandbox/log` clears it. `status` is the status the stand-in
+//! produced; `dropped` tells that the connection was cut instead of answered; `rate_limited`
+//! that the stand-in refused the request for its rate limit (without processing it).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -29,7 +30,12 @@ pub struct LogEntry {
     pub system: String,
     pub duration_ms: u64,
     pub dropped: bool,
+    pub rate_limited: bool,
 }
+
+/// Put this in a response's extensions to mark it as refused by a rate limit.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimited;
 
 /// Decides which system a path belongs to; `None` means "do not log" (the hooks).
 pub type Classifier = Arc<dyn Fn(&str) -> Option<&'static str> + Send + Sync>;
@@ -105,6 +111,7 @@ pub async fn layer(State(layer): State<LogLayer>, req: Request, next: Next) -> R
         system: system.to_string(),
         duration_ms: arrived.elapsed().as_millis() as u64,
         dropped: resp.extensions().get::<DropConnection>().is_some(),
+        rate_limited: resp.extensions().get::<RateLimited>().is_some(),
     });
     resp
 }

@@ -1,6 +1,7 @@
 //! Runs the sandbox on its own: `invoice-desk-sandbox --port 8765 [--host 127.0.0.1]
 //! [--seed N] [--environment demo] [--persons N] [--organisations N] [--products N]
-//! [--administrations N]`. Prints the addresses and runs until Ctrl-C.
+//! [--administrations N] [--silvasoft-relations N] [--silvasoft-products N]
+//! [--silvasoft-no-rate-limit]`. Prints the addresses and runs until Ctrl-C.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -9,7 +10,8 @@ use invoice_desk_sandbox::{Sandbox, SandboxConfig};
 fn usage() -> ! {
     eprintln!(
         "usage: invoice-desk-sandbox [--port N] [--host IP] [--seed N] [--environment NAME]\n\
-         \x20                           [--persons N] [--organisations N] [--products N] [--administrations N]"
+         \x20                           [--persons N] [--organisations N] [--products N] [--administrations N]\n\
+         \x20                           [--silvasoft-relations N] [--silvasoft-products N] [--silvasoft-no-rate-limit]"
     );
     std::process::exit(2)
 }
@@ -49,6 +51,13 @@ async fn main() {
             "--administrations" => {
                 cfg.afas.administrations = parse("--administrations", args.next())
             }
+            "--silvasoft-relations" => {
+                cfg.silvasoft.relations = parse("--silvasoft-relations", args.next())
+            }
+            "--silvasoft-products" => {
+                cfg.silvasoft.products = parse("--silvasoft-products", args.next())
+            }
+            "--silvasoft-no-rate-limit" => cfg.silvasoft.enforce_rate_limit = false,
             "--help" | "-h" => usage(),
             other => {
                 eprintln!("unknown argument {other}");
@@ -58,6 +67,7 @@ async fn main() {
     }
 
     let afas = cfg.afas.clone();
+    let silvasoft = cfg.silvasoft.clone();
     let sandbox = match Sandbox::start(SocketAddr::new(host, port), cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -74,6 +84,12 @@ async fn main() {
         afas.oauth_client_secret
     );
     println!("  hooks: {}/__sandbox/afas/stats", sandbox.base_url());
+    println!("Silvasoft: {}", sandbox.silvasoft_base_url());
+    println!(
+        "  Username: {}   ApiKey: {}   (expired trial: {})",
+        silvasoft.username, silvasoft.api_key, silvasoft.expired_trial_username
+    );
+    println!("  hooks: {}/__sandbox/silvasoft/stats", sandbox.base_url());
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
 }

@@ -75,7 +75,7 @@ pub mod blobs;
 pub mod data;
 pub mod errors;
 mod hooks;
-mod names;
+pub(crate) mod names;
 pub mod query;
 pub mod salesinvoice;
 pub mod schema;

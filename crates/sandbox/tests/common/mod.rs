@@ -22,6 +22,7 @@ pub fn small() -> SandboxConfig {
             products: 60,
             ..AfasConfig::default()
         },
+        ..SandboxConfig::default()
     }
 }
 
