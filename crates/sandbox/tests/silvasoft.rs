@@ -385,6 +385,7 @@ async fn paths_and_parameters_are_case_sensitive() {
     assert_eq!(env.list("/rest/listproducts?Limit=1").await.0, 200);
     let (status, v) = env.list("/rest/ListRelations/").await;
     assert_eq!((status, &v["errorCode"]), (404, &json!("NOT_FOUND")));
+    assert_eq!(env.list("/rest/addsalestransaction/").await.0, 405);
 
     // A parameter spelt in another case is ignored: `limit` does not limit.
     assert_eq!(env.rows("/rest/listrelations/?limit=1").await.len(), 200);

@@ -38,6 +38,9 @@
 //!   0), `NOT_FOUND` (404, unknown path), `UNSUPPORTED_MEDIA_TYPE` (415, a POST without
 //!   `Content-Type: application/json`), `TECHNICAL_ERROR` (500, injected).
 //! - GET: 200 with a JSON array, or 200 with an **empty body** when nothing is found.
+//! - A POST needs `Content-Type: application/json` (415 otherwise, an assumption) and may be
+//!   at most 16 MiB (413 from the server beyond that; enough for a 10 MB attachment in
+//!   base64). A wrong method on a known path is 405.
 //! - POST: 200 with a one-element array holding the created invoice. The fault
 //!   `empty_object_next` gives the documented "200 with an empty JSON object: not created".
 //! - Parameter names are case-sensitive. In a query string an unknown name (`limit`,
@@ -193,8 +196,8 @@
 //!   strings.
 //! - `GET /__sandbox/silvasoft/attachments/{InvoiceNumber}`: the bytes of a `FileContent`.
 //! - `GET`, `POST`, `DELETE /__sandbox/silvasoft/faults`: see [`crate::faults`], plus
-//!   `"empty_object_next": N` (the next N POSTs that pass authentication and the rate limit
-//!   are answered 200 `{}` and not processed). `drop_after_store` and `work_delay_ms` apply
+//!   `"empty_object_next": N` (the next N POSTs that pass authentication, the rate limit and
+//!   the content-type check are answered 200 `{}` and not processed). `drop_after_store` and `work_delay_ms` apply
 //!   to the two POST endpoints. Silvasoft itself never answers 429; the fault exists for
 //!   generic client tests.
 //! - `DELETE /__sandbox/silvasoft/ratelimit`: forgets all counted requests.
