@@ -14,7 +14,7 @@
 //! **Rate limit.** Silvasoft allows 2 requests per second and 50 per minute, and an hourly
 //! quota that depends on the API plan. Every request of this client, retries and look-ups
 //! included, first waits for the account's limiter ([`crate::ratelimit`]), which all clients of
-//! the same host and user share: ≥ 520 ms apart, ≤ 2 in any second, ≤ 48 in any 60 s. A 401
+//! the same host and user share: ≥ 600 ms apart, ≤ 2 in any second, ≤ 48 in any 60 s. A 401
 //! "Ratelimit exceeded" is [`ErrorCode::RateLimited`] with `retry_after` 60 s (never
 //! `AuthFailed`), and holds the account's requests for that minute. A 401 "Invalid
 //! authentication credentials" is `AuthFailed`; Silvasoft answers the same when the trial
@@ -559,14 +559,16 @@ struct Inner {
     module: SilvasoftModule,
     first_invoice_number: Option<u64>,
     vat_rates: Vec<VatRate>,
-    limiter: Arc<RateLimiter>,
+    /// The account's shared limiter, or a private one set by [`SilvasoftClient::with_rate_limits`].
+    limiter: Mutex<Arc<RateLimiter>>,
     relation_page: AtomicU64,
     product_page: AtomicU64,
     files: FileStore,
     /// Invoice numbers this app already knows as sent; a look-up never claims one of these.
     known: Mutex<HashSet<u64>>,
-    /// Identities sent at least once by this client.
-    attempted: Mutex<HashSet<uuid::Uuid>>,
+    /// Identities of which an attempt may have created the invoice without our knowing (no
+    /// answer, an answer we could not read, a server error).
+    maybe_created: Mutex<HashSet<uuid::Uuid>>,
     /// Invoices go one at a time.
     write_lock: tokio::sync::Mutex<()>,
 }
@@ -827,12 +829,12 @@ impl SilvasoftClient {
                 module: config.module,
                 first_invoice_number: config.first_invoice_number,
                 vat_rates,
-                limiter,
+                limiter: Mutex::new(limiter),
                 relation_page: AtomicU64::new(RELATION_PAGE),
                 product_page: AtomicU64::new(PRODUCT_PAGE),
                 files: FileStore::default(),
                 known: Mutex::new(HashSet::new()),
-                attempted: Mutex::new(HashSet::new()),
+                maybe_created: Mutex::new(HashSet::new()),
                 write_lock: tokio::sync::Mutex::new(()),
             }),
         })
@@ -851,16 +853,18 @@ impl SilvasoftClient {
         self
     }
 
-    /// Sets the limits of this account's shared limiter: every client of the same host and
-    /// user follows them from now on. For tests; the default is [`RateLimits::silvasoft`].
+    /// Gives this client (and its clones) a limiter of its own with these limits, no longer
+    /// shared with the other clients of the account. For tests that provoke Silvasoft's own
+    /// limit; the app keeps the shared default ([`RateLimits::silvasoft`]).
     pub fn with_rate_limits(self, limits: RateLimits) -> Self {
-        self.inner.limiter.set_limits(limits);
+        *lock(&self.inner.limiter) = Arc::new(RateLimiter::new(limits));
         self
     }
 
-    /// The limiter this client shares with every client of the same account.
+    /// The limiter this client waits for: the one it shares with every client of the same
+    /// account (host and user), unless [`SilvasoftClient::with_rate_limits`] gave it its own.
     pub fn limiter(&self) -> Arc<RateLimiter> {
-        self.inner.limiter.clone()
+        lock(&self.inner.limiter).clone()
     }
 
     /// Tells the client which invoice numbers the app already holds as sent (from its
@@ -936,14 +940,15 @@ impl SilvasoftClient {
         if let Some(b) = body {
             rb = rb.header(CONTENT_TYPE, "application/json").body(b);
         }
-        self.inner.limiter.acquire().await;
+        let limiter = self.limiter();
+        limiter.acquire().await;
         let reply = self.inner.http.send(rb, safety).await?;
         match reply.status.as_u16() {
             401 => {
                 let e = unauthorized(&reply.body);
                 if e.code == ErrorCode::RateLimited {
                     tracing::warn!(system = SYSTEM, endpoint, "rate limit reached; backing off");
-                    self.inner.limiter.cool_down();
+                    limiter.cool_down();
                 }
                 Err(e)
             }
@@ -1318,10 +1323,10 @@ impl Backend for SilvasoftClient {
         let bytes = serde_json::to_vec(&json).map_err(Error::internal)?;
         let number = body::invoice_number(invoice)?;
         let _write = self.inner.write_lock.lock().await;
-        let first_attempt = lock(&self.inner.attempted).insert(invoice.identity);
+        let maybe_created_before = lock(&self.inner.maybe_created).contains(&invoice.identity);
         tracing::info!(system = SYSTEM, identity = %invoice.identity, module = module.as_str(),
             lines = invoice.lines.len(), numbered = number.is_some(), "sending an invoice");
-        let reply = self
+        let result = match self
             .call(
                 Method::POST,
                 module.endpoint(),
@@ -1329,17 +1334,27 @@ impl Backend for SilvasoftClient {
                 Some(bytes),
                 Safety::NotIdempotent,
             )
-            .await?;
-        match answer::interpret(&self.inner.http, &reply, invoice, module, number) {
+            .await
+        {
+            Ok(reply) => answer::interpret(&self.inner.http, &reply, invoice, module, number),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            if matches!(e.code, ErrorCode::Uncertain | ErrorCode::ServerError) {
+                lock(&self.inner.maybe_created).insert(invoice.identity);
+            }
+        }
+        match result {
             Ok(r) => {
                 tracing::info!(system = SYSTEM, identity = %invoice.identity,
                     number = %r.remote_id, warnings = r.warnings.len(), "invoice created");
                 self.remember(&r);
                 Ok(r)
             }
-            Err(e) if !first_attempt && answer::is_duplicate_number(&e) => {
+            Err(e) if maybe_created_before && answer::is_duplicate_number(&e) => {
                 // An earlier attempt of this very invoice may have been created under this
-                // number while its answer was lost.
+                // number while its answer was lost: if the invoice under that number is ours,
+                // this is that invoice, not a refusal.
                 let n = number.unwrap_or_default();
                 match self.lookup_by_number(invoice, n).await {
                     Ok(Lookup::Found(r)) => {
