@@ -328,6 +328,32 @@ async fn silvasofts_rate_limit_is_rate_limited_not_auth_failed() {
     assert_eq!(refused, limited.len());
 }
 
+#[tokio::test]
+async fn after_a_ratelimit_the_account_rests_without_sending() {
+    // The stand-in takes 1 request per second; the client's own pace (600 ms) is faster.
+    let env = start_with(|c| c.silvasoft.max_per_second = 1).await;
+    // The default limits, in a limiter of this client's own (so that its minute of rest stays
+    // in this test).
+    let client = env
+        .client(SilvasoftModule::Bookkeeping)
+        .with_rate_limits(RateLimits::silvasoft());
+    client.test_connection().await.unwrap();
+    let e = client.test_connection().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(env.log().await.len(), 2);
+    // Resting: refused at once, with the time left, and nothing sent.
+    let started = std::time::Instant::now();
+    let e = client.sync_relations("", None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    let left = e.retry_after.unwrap();
+    assert!(
+        left > Duration::from_secs(55) && left <= Duration::from_secs(60),
+        "{left:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(env.log().await.len(), 2, "nothing sent while resting");
+}
+
 // ---- the rate test --------------------------------------------------------------------------
 
 #[tokio::test]

@@ -14,9 +14,11 @@
 //! **Rate limit.** Silvasoft allows 2 requests per second and 50 per minute, and an hourly
 //! quota that depends on the API plan. Every request of this client, retries and look-ups
 //! included, first waits for the account's limiter ([`crate::ratelimit`]), which all clients of
-//! the same host and user share: ≥ 600 ms apart, ≤ 2 in any second, ≤ 48 in any 60 s. A 401
-//! "Ratelimit exceeded" is [`ErrorCode::RateLimited`] with `retry_after` 60 s (never
-//! `AuthFailed`), and holds the account's requests for that minute. A 401 "Invalid
+//! the same host and user share: ≥ 600 ms apart, ≤ 2 in any second, ≤ 48 in any 60 s, of which
+//! the background syncs use at most 40, so a clerk's submit or look-up never waits behind a
+//! long sync. A 401 "Ratelimit exceeded" is [`ErrorCode::RateLimited`] with `retry_after` 60 s
+//! (never `AuthFailed`), and the account then rests for that minute: every request in it is
+//! answered `RateLimited` at once, without being sent. A 401 "Invalid
 //! authentication credentials" is `AuthFailed`; Silvasoft answers the same when the trial
 //! period has ended, so the message names both.
 //!
@@ -27,8 +29,8 @@
 //!   `RelationType=Customer`. A relation created during a sync shifts later pages by one (a
 //!   row seen twice does no harm); one deleted during a sync may be missed until the next.
 //! - **Relations have no change feed**: every relation sync is a full reload (`full_reload` on
-//!   its first page), 200 per page. 10,000 relations cost 50 requests, about a minute of the
-//!   account's budget.
+//!   its first page), 200 per page. 10,000 relations cost 50 requests, about 75 seconds at the
+//!   background pace of 40 requests per minute.
 //! - **Relation kind**: `listrelations` has no private/business marker (one is read when a row
 //!   has it). A relation with a VAT or registration number, or a legal form in its name
 //!   (B.V., VOF, BVBA…), is an organisation; one whose name is its default contact's full
@@ -68,7 +70,7 @@ pub mod body;
 mod wire;
 
 use crate::http::{Http, Reply, Safety};
-use crate::ratelimit::{self, RateLimiter, RateLimits};
+use crate::ratelimit::{self, Priority, RateLimiter, RateLimits};
 use crate::secret::Secret;
 use attach::{FileStore, ResolvedFile};
 use invoice_desk_core::backend::{
@@ -913,8 +915,9 @@ impl SilvasoftClient {
         format!("{}/rest/{endpoint}/", self.inner.base)
     }
 
-    /// Sends one request after the account's limiter let it go. 401 and 404 become errors
-    /// here; other statuses are for the caller.
+    /// Sends one request after the account's limiter let it go. While the account rests after
+    /// Silvasoft's "Ratelimit exceeded", nothing is sent: `RateLimited` at once, with the time
+    /// left. 401, 403 and 404 become errors here; other statuses are for the caller.
     async fn call(
         &self,
         method: Method,
@@ -922,7 +925,12 @@ impl SilvasoftClient {
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
         safety: Safety,
+        priority: Priority,
     ) -> Result<Reply> {
+        let limiter = self.limiter();
+        if let Some(left) = limiter.cooling_down() {
+            return Err(rate_limited(None).with_retry_after(Some(left)));
+        }
         let url = self.url(endpoint);
         let mut key = HeaderValue::from_str(self.inner.api_key.expose().trim())
             .map_err(|_| Error::internal("API key not usable as a header"))?;
@@ -940,8 +948,7 @@ impl SilvasoftClient {
         if let Some(b) = body {
             rb = rb.header(CONTENT_TYPE, "application/json").body(b);
         }
-        let limiter = self.limiter();
-        limiter.acquire().await;
+        limiter.acquire_as(priority).await;
         let reply = self.inner.http.send(rb, safety).await?;
         match reply.status.as_u16() {
             401 => {
@@ -964,9 +971,17 @@ impl SilvasoftClient {
         endpoint: &str,
         query: &[(&str, String)],
         what_en: &str,
+        priority: Priority,
     ) -> Result<(Vec<serde_json::Map<String, serde_json::Value>>, i64)> {
         let reply = self
-            .call(Method::GET, endpoint, query, None, Safety::Idempotent)
+            .call(
+                Method::GET,
+                endpoint,
+                query,
+                None,
+                Safety::Idempotent,
+                priority,
+            )
             .await?;
         if !reply.is_success() {
             return Err(self.inner.http.status_error(&reply));
@@ -983,8 +998,9 @@ impl SilvasoftClient {
         self.inner.product_page.load(Ordering::Relaxed)
     }
 
-    /// The invoices Silvasoft lists for `query`, all pages.
-    async fn invoices(&self, query: Vec<(&str, String)>) -> Result<Vec<wire::WireInvoice>> {
+    /// The invoices Silvasoft lists for `query`, all pages, and whether that was all of them
+    /// (at most [`MAX_LOOKUP_PAGES`] pages are read).
+    async fn invoices(&self, query: Vec<(&str, String)>) -> Result<(Vec<wire::WireInvoice>, bool)> {
         let mut out = Vec::new();
         let mut offset = 0u64;
         for _ in 0..MAX_LOOKUP_PAGES {
@@ -992,16 +1008,21 @@ impl SilvasoftClient {
             q.push(("Limit", INVOICE_PAGE.to_string()));
             q.push(("Offset", offset.to_string()));
             let (rows, _) = self
-                .list("listsalesinvoices", &q, "list sales invoices")
+                .list(
+                    "listsalesinvoices",
+                    &q,
+                    "list sales invoices",
+                    Priority::Interactive,
+                )
                 .await?;
             let n = rows.len() as u64;
             out.extend(rows.iter().map(wire::invoice));
             if n < INVOICE_PAGE {
-                return Ok(out);
+                return Ok((out, true));
             }
             offset += n;
         }
-        Ok(out)
+        Ok((out, false))
     }
 
     /// The total including VAT Silvasoft should show: the preview's, less the invoice
@@ -1033,7 +1054,7 @@ impl SilvasoftClient {
 
     async fn lookup_by_number(&self, inv: &OutgoingInvoice, number: u64) -> Result<Lookup> {
         let ident = customer_identification(&inv.relation);
-        let listed = self
+        let (listed, _) = self
             .invoices(vec![("InvoiceNumber", number.to_string())])
             .await?;
         let Some(found) = listed.into_iter().find(|w| w.number == Some(number)) else {
@@ -1060,7 +1081,7 @@ impl SilvasoftClient {
         let ident = customer_identification(&inv.relation);
         let notes = body::notes(inv, self.inner.module);
         let date = body::date(inv.issue_date);
-        let listed = self
+        let (listed, complete) = self
             .invoices(vec![("DateFrom", date.clone()), ("DateTill", date.clone())])
             .await?;
         let known = lock(&self.inner.known).clone();
@@ -1079,6 +1100,8 @@ impl SilvasoftClient {
             "look-up by date"
         );
         Ok(match candidates.as_slice() {
+            // Not among the invoices read, but not all of that day's were read.
+            [] if !complete => Lookup::CannotTell,
             [] => Lookup::NotFound,
             [one] => answer::receipt(one, inv, None)
                 .map(Lookup::Found)
@@ -1126,6 +1149,7 @@ impl Backend for SilvasoftClient {
             "listrelations",
             &[("Limit", "1".to_string())],
             "list relations",
+            Priority::Interactive,
         )
         .await?;
         Ok(self.connected_text().en)
@@ -1150,7 +1174,14 @@ impl Backend for SilvasoftClient {
             ("Offset", offset.to_string()),
         ];
         query.extend(RELATION_SORT.iter().map(|(k, v)| (*k, v.to_string())));
-        let (rows, _) = self.list("listrelations", &query, "list relations").await?;
+        let (rows, _) = self
+            .list(
+                "listrelations",
+                &query,
+                "list relations",
+                Priority::Background,
+            )
+            .await?;
         let n = rows.len() as u64;
         let items: Vec<Relation> = rows
             .iter()
@@ -1221,7 +1252,14 @@ impl Backend for SilvasoftClient {
             ProductPhase::Created => query.push(("CreatedSince", c.since.to_string())),
             _ => {}
         }
-        let (rows, server_now) = self.list("listproducts", &query, "list products").await?;
+        let (rows, server_now) = self
+            .list(
+                "listproducts",
+                &query,
+                "list products",
+                Priority::Background,
+            )
+            .await?;
         if starting {
             c.run_start = server_now;
             if c.phase == ProductPhase::Full {
@@ -1333,6 +1371,7 @@ impl Backend for SilvasoftClient {
                 &[],
                 Some(bytes),
                 Safety::NotIdempotent,
+                Priority::Interactive,
             )
             .await
         {
@@ -1382,7 +1421,8 @@ impl Backend for SilvasoftClient {
     ///   customer or amount: `NotFound` as well, since ours cannot exist under a number that
     ///   is taken; a resend is refused as a duplicate number and the clerk is told.
     /// - **numbering left to Silvasoft**: the invoices of that `InvoiceDate`
-    ///   (`DateFrom = DateTill`, all pages) that match the customer (number, or name without
+    ///   (`DateFrom = DateTill`, up to 5,000 of them; beyond that `CannotTell` when none of
+    ///   those read matches) that match the customer (number, or name without
     ///   regard to case), the total including VAT (as above) and the notes, and whose number
     ///   the app does not already hold as sent ([`SilvasoftClient::remember_invoice_numbers`]
     ///   and this client's own receipts). Exactly one: `Found`; none: `NotFound`; several:
