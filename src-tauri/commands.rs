@@ -76,6 +76,7 @@ pub struct ConnectionView {
     pub has_secret: bool,
     pub oauth_client_id: Option<String>,
     pub oauth_redirect_port: Option<u16>,
+    pub settings: serde_json::Map<String, serde_json::Value>,
     pub capabilities: Option<Capabilities>,
 }
 
@@ -83,8 +84,15 @@ fn view_of(state: &AppState, c: &ConnectionRecord) -> ConnectionView {
     let has_secret = c.demo
         || match c.auth.as_str() {
             "oauth" => matches!(secrets::load(&c.id, SecretKind::RefreshToken), Ok(Some(_))),
+            "api_key" => matches!(secrets::load(&c.id, SecretKind::ApiKey), Ok(Some(_))),
             _ => matches!(secrets::load(&c.id, SecretKind::AppToken), Ok(Some(_))),
         };
+    let settings = c
+        .config
+        .get("settings")
+        .and_then(|v| v.as_object())
+        .cloned()
+        .unwrap_or_default();
     ConnectionView {
         id: c.id.clone(),
         kind: c.kind,
@@ -104,6 +112,7 @@ fn view_of(state: &AppState, c: &ConnectionRecord) -> ConnectionView {
             .get("oauth_redirect_port")
             .and_then(|v| v.as_u64())
             .map(|p| p as u16),
+        settings,
         capabilities: state.backend(&c.id).ok().map(|b| b.capabilities()),
     }
 }
@@ -125,6 +134,8 @@ pub struct ConnectionInput {
     pub oauth_client_id: Option<String>,
     pub oauth_client_secret: Option<String>,
     pub oauth_redirect_port: Option<u16>,
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for ConnectionInput {
@@ -201,14 +212,20 @@ pub fn save_connection(
         .as_ref()
         .map(|c| c.id.clone())
         .unwrap_or_else(|| format!("conn-{}", Uuid::new_v4()));
-    let auth = if input.auth == "oauth" {
-        "oauth"
-    } else {
-        "app_token"
+    let auth = match input.auth.as_str() {
+        "oauth" => "oauth",
+        "api_key" => "api_key",
+        _ => "app_token",
     };
+    crate::state::check_settings(input.kind, &input.settings).map_err(e)?;
     // Secrets first: if the keyring refuses, nothing is saved half.
     if let Some(s) = input.secret.as_deref().filter(|s| !s.trim().is_empty()) {
-        secrets::store(&id, SecretKind::AppToken, &Secret::new(s.trim())).map_err(e)?;
+        let kind = if auth == "api_key" {
+            SecretKind::ApiKey
+        } else {
+            SecretKind::AppToken
+        };
+        secrets::store(&id, kind, &Secret::new(s.trim())).map_err(e)?;
     }
     if let Some(s) = input
         .oauth_client_secret
@@ -236,6 +253,7 @@ pub fn save_connection(
         config: json!({
             "oauth_client_id": input.oauth_client_id.as_deref().map(str::trim),
             "oauth_redirect_port": input.oauth_redirect_port,
+            "settings": input.settings.iter().map(|(k, v)| (k.clone(), json!(v.trim()))).collect::<serde_json::Map<_, _>>(),
         }),
         created_at: existing.map(|c| c.created_at).unwrap_or_else(Utc::now),
     };
@@ -440,7 +458,11 @@ fn fresh_draft(state: &AppState, connection_id: &str) -> Res<Draft> {
         .map_err(|e| state.ipc(e))?
         .capabilities();
     let mut d = Draft::new(connection_id, &caps, chrono::Local::now().date_naive());
-    d.administration_id = rec.administration_id;
+    d.administration_id = if caps.administrations {
+        rec.administration_id
+    } else {
+        None
+    };
     state.store().save_draft(&d).map_err(|e| state.ipc(e))?;
     Ok(d)
 }

@@ -12,6 +12,7 @@ const SERVICE: &str = "nl.invoicedesk.desktop";
 #[derive(Debug, Clone, Copy)]
 pub enum SecretKind {
     AppToken,
+    ApiKey,
     OAuthClientSecret,
     RefreshToken,
 }
@@ -20,6 +21,7 @@ impl SecretKind {
     fn as_str(self) -> &'static str {
         match self {
             SecretKind::AppToken => "app-token",
+            SecretKind::ApiKey => "api-key",
             SecretKind::OAuthClientSecret => "oauth-client-secret",
             SecretKind::RefreshToken => "refresh-token",
         }
@@ -63,6 +65,7 @@ pub fn delete(connection_id: &str, kind: SecretKind) -> Result<()> {
 pub fn delete_all(connection_id: &str) {
     for k in [
         SecretKind::AppToken,
+        SecretKind::ApiKey,
         SecretKind::OAuthClientSecret,
         SecretKind::RefreshToken,
     ] {

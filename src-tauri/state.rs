@@ -2,6 +2,7 @@
 
 use crate::files::FilePicker;
 use crate::secrets::{self, SecretKind};
+use invoice_desk_backends::silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};
 use invoice_desk_backends::{AfasAuth, AfasClient, AfasConfig, Secret};
 use invoice_desk_core::backend::{Backend, BackendKind};
 use invoice_desk_core::error::{Error, ErrorCode, IpcError, Result};
@@ -14,6 +15,8 @@ use uuid::Uuid;
 
 /// The token the built-in demo environment accepts. Not a secret: it opens sample data only.
 pub const DEMO_APP_TOKEN: &str = "demo-app-token";
+/// The demo Silvasoft account's API key; sample data only.
+pub const DEMO_SILVASOFT_KEY: &str = "demo-silvasoft-key";
 
 /// The sync status of one connection, as the UI shows it.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -142,6 +145,65 @@ impl AppState {
     }
 }
 
+fn setting<'a>(rec: &'a ConnectionRecord, key: &str) -> Option<&'a str> {
+    rec.config
+        .get("settings")
+        .and_then(|s| s.get(key))
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+fn settings_error(field: &str, nl: &str, en: &str) -> Error {
+    Error::new(ErrorCode::Config, nl, en).with_field(format!("settings.{field}"))
+}
+
+/// Checks a connection's per-system settings before they are saved.
+pub fn check_settings(
+    kind: BackendKind,
+    settings: &std::collections::BTreeMap<String, String>,
+) -> Result<()> {
+    let get = |k: &str| settings.get(k).map(|v| v.trim()).unwrap_or("");
+    if kind == BackendKind::Silvasoft {
+        let user = get("username");
+        if user.is_empty() || !user.contains('@') {
+            return Err(settings_error(
+                "username",
+                "Vul de gebruikersnaam in: het e-mailadres waarmee u inlogt bij Silvasoft.",
+                "Enter the username: the e-mail address you sign in to Silvasoft with.",
+            ));
+        }
+        if !matches!(get("module"), "bookkeeping" | "invoicing") {
+            return Err(settings_error(
+                "module",
+                "Kies hoe u boekt: de boekhoudmodule of de facturatiemodule.",
+                "Choose how to book: the bookkeeping module or the invoicing module.",
+            ));
+        }
+        match get("numbering") {
+            "" | "silvasoft" => {}
+            "app" => {
+                let n = get("first_invoice_number");
+                if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) || n.len() > 18 {
+                    return Err(settings_error(
+                        "first_invoice_number",
+                        "Vul het eerste factuurnummer in, alleen cijfers (bijvoorbeeld 2026001).",
+                        "Enter the first invoice number, digits only (for example 2026001).",
+                    ));
+                }
+            }
+            _ => {
+                return Err(settings_error(
+                    "numbering",
+                    "Kies wie de facturen nummert.",
+                    "Choose who numbers the invoices.",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn missing_secret() -> Error {
     Error::new(
         ErrorCode::Config,
@@ -195,6 +257,31 @@ pub fn build_backend(rec: &ConnectionRecord) -> Result<Arc<dyn Backend>> {
                     }
                 });
             }
+            Ok(Arc::new(client))
+        }
+        BackendKind::Silvasoft => {
+            let username = setting(rec, "username").unwrap_or_default().to_string();
+            let api_key = if rec.demo {
+                Secret::new(DEMO_SILVASOFT_KEY)
+            } else {
+                secrets::load(&rec.id, SecretKind::ApiKey)?.ok_or_else(missing_secret)?
+            };
+            let module = match setting(rec, "module") {
+                Some("invoicing") => SilvasoftModule::Invoicing,
+                _ => SilvasoftModule::Bookkeeping,
+            };
+            let first_invoice_number = match setting(rec, "numbering") {
+                Some("app") => setting(rec, "first_invoice_number").and_then(|n| n.parse().ok()),
+                _ => None,
+            };
+            let client = SilvasoftClient::new(SilvasoftConfig {
+                base_url: rec.base_url.clone(),
+                username,
+                api_key,
+                module,
+                first_invoice_number,
+                vat_percentages: vec!["21".into(), "9".into(), "0".into()],
+            })?;
             Ok(Arc::new(client))
         }
         other => Err(Error::new(

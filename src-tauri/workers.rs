@@ -11,7 +11,14 @@ use tauri::{AppHandle, Emitter, Manager};
 pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state::SyncStatus {
     let mut s = state.sync_status(connection_id);
     if let Ok(rec) = state.connection(connection_id) {
-        if let Some(admin) = rec.administration_id {
+        let scope = match state.backend(connection_id) {
+            Ok(b) => b
+                .capabilities()
+                .scope(rec.administration_id.as_deref())
+                .map(String::from),
+            Err(_) => rec.administration_id.clone(),
+        };
+        if let Some(admin) = scope {
             let store = state.store();
             if let Ok((r, p)) = store.cache_counts(connection_id, &admin) {
                 s.relations = r;
@@ -74,7 +81,8 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
     let state = app.state::<AppState>();
     let backend = state.backend(connection_id)?;
     let mut rec = state.connection(connection_id)?;
-    if rec.administration_id.is_none() {
+    let caps = backend.capabilities();
+    if caps.administrations && rec.administration_id.is_none() {
         // Choose the first administration so the form is usable at once; the clerk can change it.
         let admins = backend.administrations().await?;
         if let Some(first) = admins.first() {
@@ -82,7 +90,10 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
             rec.administration_id = Some(first.id.clone());
         }
     }
-    let Some(admin) = rec.administration_id.clone() else {
+    let Some(admin) = caps
+        .scope(rec.administration_id.as_deref())
+        .map(String::from)
+    else {
         return Ok(());
     };
     emit_status(app, connection_id);
@@ -114,6 +125,9 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
 /// Refreshes the active connection every few minutes and sends what waits in the outbox.
 pub fn spawn_background(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
+        // What waited in the outbox when the app stopped is sent first, then every 20 s.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        send_pending(&app).await;
         let mut round: u64 = 0;
         loop {
             tokio::time::sleep(Duration::from_secs(20)).await;

@@ -26,15 +26,19 @@ fn invoices(v: &Value) -> Vec<Value> {
 
 /// Text of an option list item that contains `needle`, clicked; falls back to keyboard.
 async fn pick_option(app: &App, list_css: &str, needle: &str) -> Result<(), String> {
-    app.wait_until(
+    let listed = app.wait_until(
         "the option list",
         &format!(
             "return [...document.querySelectorAll('{list_css}')].some(e => e.innerText.includes({}))",
             serde_json::to_string(needle).unwrap()
         ),
-        Duration::from_secs(15),
+        Duration::from_secs(45),
     )
-    .await?;
+    .await;
+    if let Err(e) = listed {
+        let _ = app.screenshot("failed-option-list").await;
+        return Err(e);
+    }
     // Move down with the keyboard until the highlighted option is the one we want, then Enter.
     for _ in 0..20 {
         app.keys(keys::ARROW_DOWN).await?;
