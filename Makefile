@@ -26,7 +26,7 @@ test-ui:
 	cd ui && npm run check && npm test
 
 test-rust:
-	$(CARGO) build -p invoice-desk
+	$(CARGO) build -p invoice-desk -p invoice-desk-sandbox
 	scripts/with-session.sh $(CARGO) test --workspace
 
 test: setup-test test-ui ui lint test-rust
@@ -38,7 +38,7 @@ bundle: setup
 	cd ui && npx --no-install tauri build
 
 screenshot: setup-test ui
-	$(CARGO) build -p invoice-desk
+	$(CARGO) build -p invoice-desk -p invoice-desk-sandbox
 	scripts/with-session.sh scripts/screenshot.sh docs/screenshot.png
 
 clean:
