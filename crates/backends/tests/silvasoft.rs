@@ -937,7 +937,7 @@ async fn a_total_other_than_the_preview_is_a_warning() {
     assert_eq!(r.total_gross, Some(dec("0.16")));
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(r.warnings[0].en.contains("0.16") && r.warnings[0].en.contains("0.15"));
-    assert!(r.warnings[0].nl.contains("0.16") && r.warnings[0].nl.contains("0.15"));
+    assert!(r.warnings[0].nl.contains("€ 0,16") && r.warnings[0].nl.contains("€ 0,15"));
 }
 
 // ---- lost answers ---------------------------------------------------------------------------

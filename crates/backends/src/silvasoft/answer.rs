@@ -52,10 +52,11 @@ pub(super) fn receipt(
     let mut warnings = Vec::new();
     if let Some(total) = found.total_incl {
         if total != inv.totals.gross {
-            let ours = body::money(inv.totals.gross);
-            let theirs = body::money(total);
+            let ours = body::money(inv.totals.gross).to_string();
+            let theirs = body::money(total).to_string();
+            let (ours_nl, theirs_nl) = (ours.replace('.', ","), theirs.replace('.', ","));
             warnings.push(Text::new(
-                format!("Silvasoft berekende een totaal van € {theirs} inclusief btw; het voorbeeld in de app was € {ours}. Controleer de factuur in Silvasoft."),
+                format!("Silvasoft berekende een totaal van € {theirs_nl} inclusief btw; het voorbeeld in de app was € {ours_nl}. Controleer de factuur in Silvasoft."),
                 format!("Silvasoft computed a total of € {theirs} including VAT; the app's preview was € {ours}. Check the invoice in Silvasoft."),
             ));
         }
@@ -366,8 +367,11 @@ pub(super) fn fields_for_message(
     if has(&["invoicereference", "referentie"], &["reference"]) {
         out.push("reference".into());
     }
-    if has(&["invoiceproject", "selectprojectby"], &["project"]) {
+    if has(&["invoiceproject"], &["project"]) {
         out.push("extra.invoice_project".into());
+    }
+    if has(&["selectprojectby"], &[]) {
+        out.push("extra.select_project_by".into());
     }
     if has(&["invoicediscount"], &["discount", "korting"]) {
         out.push("extra.invoice_discount_pc".into());

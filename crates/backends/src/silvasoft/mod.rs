@@ -1352,7 +1352,10 @@ impl Backend for SilvasoftClient {
     }
 
     /// `POST /rest/addsalestransaction/` or `/rest/addsalesinvoice/`, after the checks of
-    /// [`body::precheck`].
+    /// [`body::precheck`]. When an earlier attempt of the same invoice (same identity, this
+    /// client) got no answer, an unreadable one or a 5xx, and Silvasoft now refuses its
+    /// number as taken, the invoice under that number is looked up: when it is ours (same
+    /// customer and total), its receipt is the answer instead of the refusal.
     async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
         let module = self.inner.module;
         body::precheck(invoice, module, &self.inner.vat_rates)?;

@@ -461,7 +461,16 @@ fn the_documented_answer_is_a_receipt() {
     assert_eq!(r.warnings.len(), 1);
     assert!(r.warnings[0].en.contains("789.69"), "{}", r.warnings[0].en);
     assert!(r.warnings[0].en.contains("789.70"), "{}", r.warnings[0].en);
-    assert!(r.warnings[0].nl.contains("789.69"));
+    assert!(
+        r.warnings[0].nl.contains("€ 789,69"),
+        "{}",
+        r.warnings[0].nl
+    );
+    assert!(
+        r.warnings[0].nl.contains("€ 789,70"),
+        "{}",
+        r.warnings[0].nl
+    );
 }
 
 #[test]
@@ -567,6 +576,8 @@ fn refusals_land_on_their_fields() {
         ),
         ("Maximum 75 invoice lines allowed, got 76 (Invoice_InvoiceLine)", "lines"),
         ("InvoiceReference exceeds the maximum length of 150 characters", "reference"),
+        ("SelectProjectBy must be NAME or NUMBER, got 'X'", "extra.select_project_by"),
+        ("InvoiceProject 'P9' not found (SelectProjectBy NUMBER)", "extra.invoice_project"),
     ];
     for (msg, field) in cases {
         let e = refusal_fields(msg, &inv, SilvasoftModule::Invoicing);
