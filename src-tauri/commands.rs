@@ -719,3 +719,11 @@ pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<His
         })
         .collect())
 }
+
+/// Tries every waiting invoice again now, instead of at its scheduled time.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn retry_outbox(app: AppHandle, state: State<'_, AppState>) -> Res<usize> {
+    let n = state.store().retry_all_now().map_err(|e| state.ipc(e))?;
+    crate::workers::send_pending(&app).await;
+    Ok(n)
+}

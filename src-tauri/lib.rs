@@ -155,6 +155,7 @@ pub fn run() {
             commands::remove_attachment,
             commands::submit_draft,
             commands::history,
+            commands::retry_outbox,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Invoice Desk");

@@ -147,7 +147,7 @@ pub fn spawn_background(app: AppHandle) {
 pub async fn send_pending(app: &AppHandle) {
     let state = app.state::<AppState>();
     let store = state.store();
-    let Ok(pending) = store.pending() else {
+    let Ok(pending) = store.due(chrono::Utc::now()) else {
         return;
     };
     for entry in pending {

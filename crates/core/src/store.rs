@@ -143,6 +143,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (connection_id, scope, entity)
     );
     "#,
+    // 2: when a waiting submission is due again (backoff, or the back end's Retry-After).
+    r#"
+    ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+    "#,
 ];
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
@@ -410,6 +414,14 @@ impl Store {
             read: Mutex::new(read),
             path: None,
         })
+    }
+
+    /// Caps the store's size in pages, to let tests run into a full disk.
+    #[doc(hidden)]
+    pub fn limit_pages_for_tests(&self, pages: u64) -> Result<()> {
+        let w = lock(&self.write);
+        w.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -725,6 +737,36 @@ impl Store {
         ))?;
         let rows = st.query_map(params![connection_id, limit as i64], outbox_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets when a waiting submission is due again.
+    pub fn schedule_retry(&self, draft_id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE outbox SET next_attempt_at=?2 WHERE draft_id=?1",
+            params![draft_id.to_string(), at.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Waiting submissions whose time has come, oldest first.
+    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<OutboxEntry>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare(&format!(
+            "{OUTBOX_SELECT} WHERE state IN ('queued','sending','uncertain')
+               AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY created_at"
+        ))?;
+        let rows = st.query_map([now.to_rfc3339()], outbox_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Makes every waiting submission due now (the clerk asked to try again).
+    pub fn retry_all_now(&self) -> Result<usize> {
+        let w = lock(&self.write);
+        Ok(w.execute(
+            "UPDATE outbox SET next_attempt_at=NULL WHERE state IN ('queued','sending','uncertain')",
+            [],
+        )?)
     }
 
     /// Submissions that still need work (queued, sending, uncertain), oldest first.

@@ -86,6 +86,21 @@ impl RetryPolicy {
     }
 }
 
+/// When a waiting submission is tried again in the background: 5 s doubling per attempt, at
+/// most 10 minutes, with jitter; or what the back end asked (Retry-After), at most an hour.
+pub fn background_delay(attempts: u32, retry_after: Option<Duration>) -> chrono::Duration {
+    let d = match retry_after {
+        Some(d) => d.min(Duration::from_secs(3600)),
+        None => RetryPolicy {
+            attempts: 0,
+            base_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(600),
+        }
+        .delay(attempts.saturating_sub(1), None),
+    };
+    chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(60))
+}
+
 /// Reads an attachment from disk.
 fn read_attachment(path: &str) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| {
@@ -180,6 +195,19 @@ pub async fn resume(
         } else {
             backend.submit(&invoice).await
         };
+        // An answer we could not read after sending may hide a created invoice: uncertain.
+        let result = result.map_err(|e| {
+            if e.code == ErrorCode::BadResponse {
+                let detail = e.detail.clone().unwrap_or_else(|| e.message.en.clone());
+                Error {
+                    code: ErrorCode::Uncertain,
+                    ..e
+                }
+                .with_detail(detail)
+            } else {
+                e
+            }
+        });
         match result {
             Ok(receipt) => {
                 store.mark_sent(
@@ -304,12 +332,16 @@ async fn settle_failure(
                 }
             }
             store.set_outbox_state(entry.draft_id, SubmissionState::Uncertain, Some(&msg))?;
+            let wait = background_delay(entry.attempts + 1, e.retry_after);
+            store.schedule_retry(entry.draft_id, chrono::Utc::now() + wait)?;
             Ok(Outcome::Uncertain(
                 uncertain_error().with_detail(e.message.en),
             ))
         }
         _ => {
             store.set_outbox_state(entry.draft_id, SubmissionState::Queued, Some(&msg))?;
+            let wait = background_delay(entry.attempts + 1, e.retry_after);
+            store.schedule_retry(entry.draft_id, chrono::Utc::now() + wait)?;
             Ok(Outcome::Queued(e))
         }
     }

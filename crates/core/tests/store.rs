@@ -161,3 +161,58 @@ fn counting_name_matches() {
         1
     );
 }
+
+#[test]
+fn a_locked_file_says_so_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let path = dir.path().join(FILE_NAME);
+    let before = std::fs::read(&path).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; CREATE TABLE held(x);")
+        .unwrap();
+    let err = Store::open(dir.path()).err().expect("must refuse");
+    assert_eq!(err.code, ErrorCode::StoreLocked, "{err:?}");
+    assert!(err.message.en.contains("in use by another program"));
+    assert!(err.message.nl.contains("in gebruik"));
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    assert_eq!(std::fs::read(&path).unwrap().len(), before.len());
+    Store::open(dir.path()).expect("opens once the other program is gone");
+}
+
+#[test]
+fn a_full_disk_says_so_and_keeps_the_last_saved_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let mut d = Draft::new(
+        "c1",
+        &caps(),
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+    );
+    d.reference = "saved before the disk filled up".into();
+    s.save_draft(&d).unwrap();
+    let used: u64 = {
+        let c = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+        c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap()
+    };
+    s.limit_pages_for_tests(used).unwrap();
+    let mut bigger = d.clone();
+    bigger.reference = "x".repeat(200_000);
+    let err = s.save_draft(&bigger).unwrap_err();
+    assert_eq!(err.code, ErrorCode::DiskFull, "{err:?}");
+    assert!(err.message.en.contains("disk is full"));
+    assert!(err.message.en.contains("not lost"));
+    assert_eq!(
+        s.open_draft("c1").unwrap().unwrap().reference,
+        "saved before the disk filled up",
+        "the last saved version is intact"
+    );
+    s.limit_pages_for_tests(1_000_000).unwrap();
+    s.save_draft(&bigger).unwrap();
+    assert_eq!(
+        s.open_draft("c1").unwrap().unwrap().reference.len(),
+        200_000
+    );
+}
