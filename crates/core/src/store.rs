@@ -147,6 +147,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
     "#,
+    // 3: a full reload tags what it receives and drops the untagged rows only when it is
+    // complete, so the look-ups stay whole while it runs.
+    r#"
+    ALTER TABLE relations ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE products ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sync_state ADD COLUMN reload_gen INTEGER;
+    "#,
 ];
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
@@ -813,16 +820,14 @@ impl Store {
     ) -> Result<()> {
         let mut w = lock(&self.write);
         let tx = w.transaction()?;
-        if page.full_reload {
-            tx.execute(
-                "DELETE FROM relations_fts WHERE rowid IN (SELECT rid FROM relations WHERE connection_id=?1 AND scope=?2)",
-                params![connection_id, scope],
-            )?;
-            tx.execute(
-                "DELETE FROM relations WHERE connection_id=?1 AND scope=?2",
-                params![connection_id, scope],
-            )?;
-        }
+        let generation = reload_generation(
+            &tx,
+            "relations",
+            connection_id,
+            scope,
+            "relations",
+            page.full_reload,
+        )?;
         {
             let mut find = tx.prepare_cached(
                 "SELECT rid FROM relations WHERE connection_id=?1 AND scope=?2 AND id=?3",
@@ -830,8 +835,8 @@ impl Store {
             let mut del_fts = tx.prepare_cached("DELETE FROM relations_fts WHERE rowid=?1")?;
             let mut del = tx.prepare_cached("DELETE FROM relations WHERE rid=?1")?;
             let mut ins = tx.prepare_cached(
-                "INSERT INTO relations(connection_id,scope,id,kind,name,number,email,city,vat_number,archived)
-                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                "INSERT INTO relations(connection_id,scope,id,kind,name,number,email,city,vat_number,archived,gen)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
             )?;
             let mut ins_fts = tx.prepare_cached(
                 "INSERT INTO relations_fts(rowid,name,number,email,city) VALUES(?1,?2,?3,?4,?5)",
@@ -861,13 +866,26 @@ impl Store {
                     r.email,
                     r.city,
                     r.vat_number,
-                    r.archived
+                    r.archived,
+                    generation.unwrap_or(0)
                 ])?;
                 let rid = tx.last_insert_rowid();
                 if !r.archived {
                     ins_fts.execute(params![rid, r.name, r.number, r.email, r.city])?;
                 }
             }
+        }
+        if let (true, Some(g)) = (page.done, generation) {
+            finish_reload(
+                &tx,
+                "relations",
+                "relations_fts",
+                "rid",
+                connection_id,
+                scope,
+                "relations",
+                g,
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -882,16 +900,14 @@ impl Store {
     ) -> Result<()> {
         let mut w = lock(&self.write);
         let tx = w.transaction()?;
-        if page.full_reload {
-            tx.execute(
-                "DELETE FROM products_fts WHERE rowid IN (SELECT pid FROM products WHERE connection_id=?1 AND scope=?2)",
-                params![connection_id, scope],
-            )?;
-            tx.execute(
-                "DELETE FROM products WHERE connection_id=?1 AND scope=?2",
-                params![connection_id, scope],
-            )?;
-        }
+        let generation = reload_generation(
+            &tx,
+            "products",
+            connection_id,
+            scope,
+            "products",
+            page.full_reload,
+        )?;
         {
             let mut find = tx.prepare_cached(
                 "SELECT pid FROM products WHERE connection_id=?1 AND scope=?2 AND id=?3",
@@ -899,8 +915,8 @@ impl Store {
             let mut del_fts = tx.prepare_cached("DELETE FROM products_fts WHERE rowid=?1")?;
             let mut del = tx.prepare_cached("DELETE FROM products WHERE pid=?1")?;
             let mut ins = tx.prepare_cached(
-                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived)
-                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived,gen)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
             )?;
             let mut ins_fts = tx.prepare_cached(
                 "INSERT INTO products_fts(rowid,code,description,grp) VALUES(?1,?2,?3,?4)",
@@ -930,13 +946,26 @@ impl Store {
                     p.price_incl.map(|d| d.to_string()),
                     p.vat_code,
                     p.group,
-                    p.archived
+                    p.archived,
+                    generation.unwrap_or(0)
                 ])?;
                 let pid = tx.last_insert_rowid();
                 if !p.archived {
                     ins_fts.execute(params![pid, p.code, p.description, p.group])?;
                 }
             }
+        }
+        if let (true, Some(g)) = (page.done, generation) {
+            finish_reload(
+                &tx,
+                "products",
+                "products_fts",
+                "pid",
+                connection_id,
+                scope,
+                "products",
+                g,
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -1130,6 +1159,68 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Starts or continues a full reload's generation for a list; `None` outside a reload.
+fn reload_generation(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    connection_id: &str,
+    scope: &str,
+    entity: &str,
+    full_reload: bool,
+) -> rusqlite::Result<Option<i64>> {
+    if full_reload {
+        let g: i64 = tx.query_row(
+            &format!(
+                "SELECT COALESCE(MAX(gen),0)+1 FROM {table} WHERE connection_id=?1 AND scope=?2"
+            ),
+            params![connection_id, scope],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO sync_state(connection_id,scope,entity,cursor,done,reload_gen) VALUES(?1,?2,?3,NULL,0,?4)
+             ON CONFLICT(connection_id,scope,entity) DO UPDATE SET reload_gen=excluded.reload_gen",
+            params![connection_id, scope, entity, g],
+        )?;
+        return Ok(Some(g));
+    }
+    tx.query_row(
+        "SELECT reload_gen FROM sync_state WHERE connection_id=?1 AND scope=?2 AND entity=?3",
+        params![connection_id, scope, entity],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .optional()
+    .map(Option::flatten)
+}
+
+/// Ends a full reload: what the reload did not bring is gone from the back end.
+#[allow(clippy::too_many_arguments)]
+fn finish_reload(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    fts: &str,
+    key: &str,
+    connection_id: &str,
+    scope: &str,
+    entity: &str,
+    generation: i64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!(
+            "DELETE FROM {fts} WHERE rowid IN (SELECT {key} FROM {table} WHERE connection_id=?1 AND scope=?2 AND gen<?3)"
+        ),
+        params![connection_id, scope, generation],
+    )?;
+    tx.execute(
+        &format!("DELETE FROM {table} WHERE connection_id=?1 AND scope=?2 AND gen<?3"),
+        params![connection_id, scope, generation],
+    )?;
+    tx.execute(
+        "UPDATE sync_state SET reload_gen=NULL WHERE connection_id=?1 AND scope=?2 AND entity=?3",
+        params![connection_id, scope, entity],
+    )?;
+    Ok(())
 }
 
 const OUTBOX_SELECT: &str = "SELECT draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at FROM outbox";

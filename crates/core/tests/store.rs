@@ -216,3 +216,51 @@ fn a_full_disk_says_so_and_keeps_the_last_saved_draft() {
         200_000
     );
 }
+
+#[test]
+fn a_full_reload_keeps_the_lookups_whole_until_it_is_complete() {
+    let s = Store::open_in_memory().unwrap();
+    let old: Vec<_> = (0..5)
+        .map(|i| relation(&format!("old{i}"), &format!("Oud Bedrijf {i}")))
+        .collect();
+    s.apply_relations("c", "a", &page(old, true)).unwrap();
+    // A new full reload: its first page is not the last.
+    let mut first = page(
+        vec![
+            relation("old0", "Oud Bedrijf 0"),
+            relation("new1", "Nieuw Bedrijf 1"),
+        ],
+        true,
+    );
+    first.done = false;
+    s.apply_relations("c", "a", &first).unwrap();
+    assert_eq!(
+        s.cache_counts("c", "a").unwrap().0,
+        6,
+        "nothing dropped mid-reload"
+    );
+    assert_eq!(s.search_relations("c", "a", "oud", 20).unwrap().len(), 5);
+    // The last page: what the reload did not bring is gone.
+    let last = page(vec![relation("new2", "Nieuw Bedrijf 2")], false);
+    s.apply_relations("c", "a", &last).unwrap();
+    let names: Vec<String> = s
+        .search_relations("c", "a", "bedrijf", 20)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.contains(&"Oud Bedrijf 0".to_string()));
+    assert!(s
+        .search_relations("c", "a", "oud bedrijf 3", 20)
+        .unwrap()
+        .is_empty());
+    // An incremental page afterwards changes only what it names.
+    s.apply_relations(
+        "c",
+        "a",
+        &page(vec![relation("new3", "Nieuw Bedrijf 3")], false),
+    )
+    .unwrap();
+    assert_eq!(s.cache_counts("c", "a").unwrap().0, 4);
+}
