@@ -60,7 +60,7 @@ export interface KindDescriptor {
   /** Whether connections of this kind can be created in this version. */
   available: boolean;
   /** `default` pre-fills the URL of a new connection (the vendor's production host). */
-  url: { placeholder: string; hint: MessageKey; required: boolean; default: string };
+  url: { label: MessageKey; placeholder: string; hint: MessageKey; required: boolean; default: string };
   auth: AuthOption[];
   credentials: CredentialField[];
   settings: SettingField[];
@@ -82,6 +82,7 @@ export const KINDS: KindDescriptor[] = [
     kind: "afas",
     available: true,
     url: {
+      label: "conn.url",
       placeholder: "https://<subdomain>.afasfocus.nl/<environment>",
       hint: "conn.url.hint.afas",
       required: true,
@@ -134,6 +135,7 @@ export const KINDS: KindDescriptor[] = [
     kind: "silvasoft",
     available: true,
     url: {
+      label: "conn.url.api",
       placeholder: "https://rest-api.silvasoft.nl",
       hint: "conn.url.hint.silvasoft",
       required: false,

@@ -183,6 +183,7 @@ const en = {
   "conn.name": "Name",
   "conn.name.placeholder": "e.g. Company name – {system}",
   "conn.url": "Environment URL",
+  "conn.url.api": "API address",
   "conn.url.hint.afas":
     "AFAS hands out this address with the app connector, e.g. https://12345.afasfocus.nl/production.",
   "conn.url.hint.silvasoft": "Silvasoft's API address. It rarely needs changing: leave it as it is unless Silvasoft tells you otherwise.",
@@ -438,6 +439,7 @@ const nl: Record<MessageKey, string> = {
   "conn.name": "Naam",
   "conn.name.placeholder": "bijv. Bedrijfsnaam – {system}",
   "conn.url": "Omgevings-URL",
+  "conn.url.api": "API-adres",
   "conn.url.hint.afas":
     "AFAS geeft dit adres uit bij de app-connector, bijv. https://12345.afasfocus.nl/production.",
   "conn.url.hint.silvasoft": "Het API-adres van Silvasoft. Dit hoeft zelden te worden gewijzigd: laat het staan, tenzij Silvasoft iets anders aangeeft.",

@@ -5,7 +5,7 @@ import App from "../../App.svelte";
 import * as api from "../../lib/api";
 import { app, chooseConnection } from "../../lib/app.svelte";
 import { setLocale } from "../../lib/locale.svelte";
-import { connection, draftView, sync } from "../../test/fixtures";
+import { connection, draftView, silvasoftConnection, silvasoftDraft, sync } from "../../test/fixtures";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
@@ -99,5 +99,25 @@ describe("App", () => {
     expect((await screen.findByTestId("connection-not-ready")).textContent).toContain("kan nog niet worden gebruikt");
     expect(screen.queryByTestId("admin-select")).toBeNull();
     expect(mocked.currentDraft).not.toHaveBeenCalled();
+  });
+
+  it("switches to a Silvasoft connection: its own open draft, no administration or address", async () => {
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null });
+    mocked.listConnections.mockResolvedValue([demo, connection, silvasoftConnection]);
+    mocked.currentDraft.mockImplementation(async (id: string) =>
+      id === "silva-1" ? draftView(silvasoftDraft({ id: "draft-s", reference: "S-1" })) : draftView(),
+    );
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(screen.getByTestId("admin-select")).toBeTruthy();
+    expect(screen.getByTestId("address-select")).toBeTruthy();
+    await user.selectOptions(screen.getByTestId("connection-select"), "silva-1");
+    await waitFor(() => expect(mocked.setActiveConnection).toHaveBeenCalledWith("silva-1"));
+    await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("S-1"));
+    expect(mocked.currentDraft).toHaveBeenLastCalledWith("silva-1");
+    expect(screen.queryByTestId("admin-select")).toBeNull();
+    expect(screen.queryByTestId("address-select")).toBeNull();
+    expect(screen.getByTestId("submit").textContent).toContain("Send to Silvasoft");
   });
 });

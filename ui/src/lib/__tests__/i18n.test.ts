@@ -39,6 +39,7 @@ describe("i18n", () => {
     }
     for (const k of KINDS) {
       used.add(k.url.hint);
+      used.add(k.url.label);
       for (const a of k.auth) used.add(a.label);
       for (const f of k.credentials) {
         used.add(f.label);
