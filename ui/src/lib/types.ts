@@ -94,6 +94,8 @@ export interface Capabilities {
   line_fields: FieldSpec[];
   /** The first number the app gives invoices itself, when it numbers them (optional in the JSON). */
   app_numbering?: number | null;
+  /** Whether a customer without a number is found by name, the first of several (optional). */
+  matches_customer_by_name?: boolean;
 }
 
 export interface ConnectionView {
