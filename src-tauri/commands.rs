@@ -447,8 +447,42 @@ fn draft_view(state: &AppState, draft: Draft) -> Res<DraftView> {
         .backend(&draft.connection_id)
         .map_err(|e| state.ipc(e))?
         .capabilities();
-    let evaluation = evaluate(&draft, &caps);
+    let evaluation = evaluate_with_warnings(state, &draft, &caps);
     Ok(DraftView { draft, evaluation })
+}
+
+/// The evaluation plus what the local cache can tell: a back end that finds a customer by name
+/// takes the first of several, so an ambiguous name is worth a warning.
+fn evaluate_with_warnings(state: &AppState, draft: &Draft, caps: &Capabilities) -> Evaluation {
+    let mut ev = evaluate(draft, caps);
+    let Some(r) = draft.relation.as_ref() else {
+        return ev;
+    };
+    let has_number = r
+        .number
+        .as_deref()
+        .is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0));
+    if !caps.matches_customer_by_name || has_number {
+        return ev;
+    }
+    let Some(scope) = caps.scope(draft.administration_id.as_deref()) else {
+        return ev;
+    };
+    let n = state
+        .store()
+        .relations_matching(&draft.connection_id, scope, &r.name, r.email.as_deref())
+        .unwrap_or(0);
+    if n > 1 {
+        let system = caps.kind.display_name();
+        ev.warnings.push(invoice_desk_core::error::FieldIssue {
+            field: "relation".into(),
+            message: invoice_desk_core::i18n::Text::new(
+                format!("{n} klanten hebben deze naam{}; deze klant heeft geen klantnummer, dus {system} neemt de eerste die het vindt. Geef de klant in {system} een klantnummer om zeker te zijn.", if r.email.is_some() { " en dit e-mailadres" } else { "" }),
+                format!("{n} customers share this name{}; this customer has no customer number, so {system} takes the first it finds. Give the customer a number in {system} to be sure.", if r.email.is_some() { " and e-mail address" } else { "" }),
+            ),
+        });
+    }
+    ev
 }
 
 fn fresh_draft(state: &AppState, connection_id: &str) -> Res<Draft> {
@@ -500,7 +534,7 @@ pub fn save_draft(state: State<'_, AppState>, draft: Draft) -> Res<Evaluation> {
         .backend(&draft.connection_id)
         .map_err(|e| state.ipc(e))?
         .capabilities();
-    Ok(evaluate(&draft, &caps))
+    Ok(evaluate_with_warnings(&state, &draft, &caps))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -726,4 +760,88 @@ pub async fn retry_outbox(app: AppHandle, state: State<'_, AppState>) -> Res<usi
     let n = state.store().retry_all_now().map_err(|e| state.ipc(e))?;
     crate::workers::send_pending(&app).await;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use invoice_desk_core::backend::{Relation, RelationKind, SyncPage};
+    use invoice_desk_core::store::Store;
+
+    fn state_with_silvasoft() -> (AppState, Capabilities) {
+        let state = AppState::new(
+            Store::open_in_memory().unwrap(),
+            None,
+            Lang::En,
+            Box::new(crate::files::ListPicker(vec![])),
+        );
+        state
+            .store()
+            .upsert_connection(&ConnectionRecord {
+                id: "s".into(),
+                kind: BackendKind::Silvasoft,
+                name: "Silvasoft".into(),
+                base_url: "http://127.0.0.1:9/silvasoft".into(),
+                auth: "api_key".into(),
+                demo: true,
+                administration_id: None,
+                config: json!({"settings": {"username": "demo@invoicedesk.nl", "module": "bookkeeping"}}),
+                created_at: Utc::now(),
+            })
+            .unwrap();
+        let caps = state.backend("s").unwrap().capabilities();
+        (state, caps)
+    }
+
+    fn customer(id: &str, number: Option<&str>) -> Relation {
+        Relation {
+            id: id.into(),
+            kind: RelationKind::Organisation,
+            name: "Jansen Installatietechniek".into(),
+            number: number.map(String::from),
+            email: None,
+            city: None,
+            vat_number: None,
+            archived: false,
+        }
+    }
+
+    #[test]
+    fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
+        let (state, caps) = state_with_silvasoft();
+        assert!(caps.matches_customer_by_name);
+        state
+            .store()
+            .apply_relations(
+                "s",
+                "",
+                &SyncPage {
+                    items: vec![customer("1", None), customer("2", None)],
+                    removed: vec![],
+                    cursor: String::new(),
+                    done: true,
+                    full_reload: true,
+                },
+            )
+            .unwrap();
+        let mut d = Draft::new(
+            "s",
+            &caps,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        );
+        d.relation = Some(customer("1", None));
+        let ev = evaluate_with_warnings(&state, &d, &caps);
+        assert_eq!(ev.warnings.len(), 1);
+        assert_eq!(ev.warnings[0].field, "relation");
+        assert!(ev.warnings[0]
+            .message
+            .en
+            .contains("2 customers share this name"));
+        assert!(ev.warnings[0].message.nl.contains("2 klanten"));
+        // With a customer number the number wins: no warning.
+        d.relation = Some(customer("1", Some("17")));
+        assert!(evaluate_with_warnings(&state, &d, &caps)
+            .warnings
+            .is_empty());
+    }
 }

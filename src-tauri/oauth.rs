@@ -229,7 +229,7 @@ mod tests {
         sign_in(&rec, browser).await.unwrap();
         let refresh = secrets::load(&id, SecretKind::RefreshToken).unwrap();
         assert!(refresh.is_some_and(|s| !s.is_empty()));
-        let backend = crate::state::build_backend(&rec).unwrap();
+        let backend = crate::state::build_backend(&rec, None).unwrap();
         let said = backend.test_connection().await.unwrap();
         assert!(said.contains("administ"), "{said}");
         secrets::delete_all(&id);

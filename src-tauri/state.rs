@@ -95,7 +95,7 @@ impl AppState {
             return Ok(b.clone());
         }
         let rec = self.connection(connection_id)?;
-        let backend = build_backend(&rec)?;
+        let backend = build_backend(&rec, Some(&self.store()))?;
         guard(&self.backends).insert(connection_id.to_string(), backend.clone());
         Ok(backend)
     }
@@ -213,7 +213,7 @@ fn missing_secret() -> Error {
 }
 
 /// Builds the client of a connection from its record and its secrets in the keyring.
-pub fn build_backend(rec: &ConnectionRecord) -> Result<Arc<dyn Backend>> {
+pub fn build_backend(rec: &ConnectionRecord, store: Option<&Store>) -> Result<Arc<dyn Backend>> {
     match rec.kind {
         BackendKind::Afas => {
             let auth = if rec.demo {
@@ -282,6 +282,16 @@ pub fn build_backend(rec: &ConnectionRecord) -> Result<Arc<dyn Backend>> {
                 first_invoice_number,
                 vat_percentages: vec!["21".into(), "9".into(), "0".into()],
             })?;
+            // Numbers of invoices this app already sent: a look-up by date never takes one of
+            // them for an invoice whose answer got lost.
+            if let Some(store) = store {
+                let sent = store.outbox(&rec.id, 100_000)?;
+                client.remember_invoice_numbers(
+                    sent.iter()
+                        .filter(|e| e.state == invoice_desk_core::store::SubmissionState::Sent)
+                        .filter_map(|e| e.number.clone()),
+                );
+            }
             Ok(Arc::new(client))
         }
         other => Err(Error::new(

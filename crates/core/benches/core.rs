@@ -86,6 +86,7 @@ fn caps() -> Capabilities {
         header_fields: vec![],
         line_fields: vec![],
         app_numbering: None,
+        matches_customer_by_name: false,
     }
 }
 

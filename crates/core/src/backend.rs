@@ -133,6 +133,10 @@ pub struct Capabilities {
     /// `extra["invoice_number"]` unless the clerk typed one.
     #[serde(default)]
     pub app_numbering: Option<u64>,
+    /// Whether the back end finds a customer without a number by name (and e-mail), taking the
+    /// first of several matches: the app then warns when the name is ambiguous.
+    #[serde(default)]
+    pub matches_customer_by_name: bool,
 }
 
 impl Capabilities {

@@ -45,8 +45,9 @@
 //!   `vat_code` when the administration has that rate.
 //! - **Rounding**: bookkeeping takes each line's amount including VAT and derives the VAT per
 //!   line; the total including VAT is exactly the sum of the lines. Invoicing computes VAT
-//!   itself; we assume per line as well ([`Rounding::PerLine`]). A total in the answer that
-//!   differs from the preview becomes a warning naming both amounts.
+//!   itself, like invoicing software usually does, per rate over the lines' total
+//!   ([`Rounding::PerTotal`]; an assumption to confirm with a real administration). A total in
+//!   the answer that differs from the preview becomes a warning naming both amounts.
 //! - **Reference**: the bookkeeping call has no reference field; the reference goes into
 //!   `InvoiceNotes` as "Ref: …" when the notes are empty, and is not sent otherwise. The
 //!   invoicing call has `InvoiceReference` (at most 150 characters, checked before sending).
@@ -467,7 +468,10 @@ pub fn capabilities(
     Capabilities {
         kind: BackendKind::Silvasoft,
         vat_rates,
-        rounding: Rounding::PerLine,
+        rounding: match module {
+            SilvasoftModule::Bookkeeping => Rounding::PerLine,
+            SilvasoftModule::Invoicing => Rounding::PerTotal,
+        },
         price_bases,
         product_required,
         quantity_dp: 2,
@@ -481,6 +485,7 @@ pub fn capabilities(
         header_fields,
         line_fields,
         app_numbering,
+        matches_customer_by_name: true,
     }
 }
 

@@ -198,6 +198,7 @@ fn capabilities_per_module() {
 
     let i = capabilities(SilvasoftModule::Invoicing, rates(), Some(2026001));
     assert_eq!(i.price_bases, vec![PriceBasis::ExclVat]);
+    assert_eq!(i.rounding, Rounding::PerTotal);
     assert!(i.product_required && i.attachments);
     assert_eq!(i.max_attachment_bytes, Some(10 * 1024 * 1024));
     assert_eq!(i.app_numbering, Some(2026001));

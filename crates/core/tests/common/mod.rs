@@ -47,6 +47,7 @@ pub fn caps() -> Capabilities {
         header_fields: vec![],
         line_fields: vec![],
         app_numbering: None,
+        matches_customer_by_name: false,
     }
 }
 
