@@ -660,15 +660,27 @@ pub async fn submit_draft(
     let result = match outcome {
         Outcome::Sent(r) => {
             let next = fresh_draft(&state, &connection_id)?;
-            let number = r.number.clone().map(|n| format!(", {n}")).unwrap_or_default();
+            let number = r
+                .number
+                .clone()
+                .filter(|n| *n != r.remote_id)
+                .map(|n| format!(", {n}"))
+                .unwrap_or_default();
+            // The first line restates the id; each warning (e.g. a total that differs from the
+            // preview) follows on a line of its own.
+            let mut message = lang
+                .pick(
+                    &format!("Factuur verstuurd naar {system} (id {}{number}).", r.remote_id),
+                    &format!("Invoice sent to {system} (id {}{number}).", r.remote_id),
+                )
+                .to_string();
+            for w in &r.warnings {
+                message.push('\n');
+                message.push_str(w.get(lang));
+            }
             SubmitResult {
                 state: SubmissionState::Sent,
-                message: lang
-                    .pick(
-                        &format!("Factuur verstuurd naar {system} (id {}{number}).", r.remote_id),
-                        &format!("Invoice sent to {system} (id {}{number}).", r.remote_id),
-                    )
-                    .to_string(),
+                message,
                 remote_id: Some(r.remote_id),
                 number: r.number,
                 error: None,
