@@ -742,6 +742,9 @@ pub struct HistoryEntry {
     pub number: Option<String>,
     pub updated_at: String,
     pub message: Option<String>,
+    pub issue_date: Option<String>,
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -762,6 +765,9 @@ pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<His
             number: r.number,
             updated_at: r.updated_at.to_rfc3339(),
             message: r.message,
+            issue_date: r.payload.as_ref().map(|p| p.issue_date.to_string()),
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at.map(|t| t.to_rfc3339()),
         })
         .collect())
 }

@@ -223,6 +223,8 @@ pub struct OutboxEntry {
     pub total_gross: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When a waiting submission is tried again; `None`: at the next round.
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 /// Which look-up list.
@@ -1223,7 +1225,7 @@ fn finish_reload(
     Ok(())
 }
 
-const OUTBOX_SELECT: &str = "SELECT draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at FROM outbox";
+const OUTBOX_SELECT: &str = "SELECT draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at,next_attempt_at FROM outbox";
 
 fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let draft_id: String = r.get(0)?;
@@ -1243,6 +1245,7 @@ fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         total_gross: r.get(10)?,
         created_at: parse_time(&r.get::<_, String>(11)?),
         updated_at: parse_time(&r.get::<_, String>(12)?),
+        next_attempt_at: r.get::<_, Option<String>>(13)?.map(|t| parse_time(&t)),
     })
 }
 
