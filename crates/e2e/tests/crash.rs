@@ -160,6 +160,22 @@ async fn killed_at_random_moments_the_app_loses_nothing_and_sends_nothing_twice(
     let probe = SandboxProbe::new(port);
     let demo_url = format!("http://127.0.0.1:{port}");
     let env = [("INVOICE_DESK_DEMO_URL", demo_url.clone())];
+    let up = Instant::now();
+    while probe.get("/__sandbox/afas/stats").await.is_err() {
+        assert!(
+            up.elapsed() < Duration::from_secs(20),
+            "the stand-in did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The stand-in takes its time to process an invoice, so many kills land mid-send.
+    probe
+        .post(
+            "/__sandbox/afas/faults",
+            serde_json::json!({"work_delay_ms": 700}),
+        )
+        .await
+        .unwrap();
 
     // What must be back after the kill: the reference typed, if typed more than 1 s before.
     let mut expect_reference: Option<String> = None;
@@ -273,13 +289,19 @@ async fn killed_at_random_moments_the_app_loses_nothing_and_sends_nothing_twice(
         }
     }
     let rows = outbox(&data_dir);
+    let resumed: i64 = rusqlite::Connection::open(data_dir.join("invoice-desk.sqlite3"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM outbox WHERE attempts > 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     let sent = rows.iter().filter(|(s, _)| s == "sent").count();
     let waiting = rows
         .iter()
         .filter(|(s, _)| matches!(s.as_str(), "queued" | "sending" | "uncertain"))
         .count();
     eprintln!(
-        "figure: crash test: {rounds} kills, {sends} sends clicked, {} outbox rows ({sent} sent, {waiting} waiting), {} stored at the stand-in, {checked_drafts} drafts checked after a kill",
+        "figure: crash test: {rounds} kills, {sends} sends clicked, {} outbox rows ({sent} sent, {waiting} waiting, {resumed} finished after a restart), {} stored at the stand-in, {checked_drafts} drafts checked after a kill",
         rows.len(),
         stored.len()
     );
