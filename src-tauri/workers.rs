@@ -125,15 +125,16 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
 /// Refreshes the active connection every few minutes and sends what waits in the outbox.
 pub fn spawn_background(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        // What waited in the outbox when the app stopped is sent first, then every 20 s.
+        // What waited in the outbox when the app stopped is sent first, then when each is due.
         tokio::time::sleep(Duration::from_secs(2)).await;
         send_pending(&app).await;
+        // Each invoice has its own due time; checking every 5 s costs one small query.
         let mut round: u64 = 0;
         loop {
-            tokio::time::sleep(Duration::from_secs(20)).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
             round += 1;
             send_pending(&app).await;
-            if round.is_multiple_of(15) {
+            if round.is_multiple_of(60) {
                 let state = app.state::<AppState>();
                 if let Ok(Some(c)) = state.active_connection() {
                     spawn_sync(app.clone(), c.id);

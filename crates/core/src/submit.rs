@@ -86,8 +86,9 @@ impl RetryPolicy {
     }
 }
 
-/// When a waiting submission is tried again in the background: 5 s doubling per attempt, at
-/// most 10 minutes, with jitter; or what the back end asked (Retry-After), at most an hour.
+/// When a waiting submission is tried again in the background: 5 s after the attempts made
+/// while the clerk waited, doubling with every further attempt up to 10 minutes, with jitter;
+/// or what the back end asked (Retry-After), at most an hour.
 pub fn background_delay(attempts: u32, retry_after: Option<Duration>) -> chrono::Duration {
     let d = match retry_after {
         Some(d) => d.min(Duration::from_secs(3600)),
@@ -96,7 +97,10 @@ pub fn background_delay(attempts: u32, retry_after: Option<Duration>) -> chrono:
             base_delay: Duration::from_secs(5),
             max_delay: Duration::from_secs(600),
         }
-        .delay(attempts.saturating_sub(1), None),
+        .delay(
+            attempts.saturating_sub(RetryPolicy::default().attempts),
+            None,
+        ),
     };
     chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(60))
 }
@@ -154,13 +158,25 @@ pub async fn resume(
     policy: RetryPolicy,
     progress: UploadProgress<'_>,
 ) -> Result<Outcome> {
-    if entry.state == SubmissionState::Sent {
-        return Ok(Outcome::Sent(Receipt {
-            remote_id: entry.remote_id.unwrap_or_default(),
-            number: entry.number,
-            total_gross: None,
-            warnings: Vec::new(),
-        }));
+    // The row as it is now, not as the caller read it: the background worker lists what is
+    // due and then sends one row after another, and a send of this draft (a click) may have
+    // finished in between. The caller holds the draft's lock, so this read is current.
+    let entry = store.outbox_entry(entry.draft_id)?.unwrap_or(entry);
+    match entry.state {
+        SubmissionState::Sent => {
+            return Ok(Outcome::Sent(Receipt {
+                remote_id: entry.remote_id.unwrap_or_default(),
+                number: entry.number,
+                total_gross: None,
+                warnings: Vec::new(),
+            }))
+        }
+        // Final: the draft went back to the clerk under a new identity; sending this one
+        // again could create the invoice twice.
+        SubmissionState::Refused => {
+            return Ok(Outcome::Refused(already_refused(entry.message.as_deref())))
+        }
+        _ => {}
     }
     let mut invoice = entry
         .payload
@@ -168,27 +184,32 @@ pub async fn resume(
         .ok_or_else(|| Error::internal("outbox row without its invoice"))?;
     let mut draft = store.draft(entry.draft_id)?;
 
+    // `sending` found at the start means the app stopped mid-send: as uncertain as a lost
+    // answer. While an earlier attempt may have arrived, nothing is sent before the back end
+    // said it does not have the invoice; a look-up that fails leaves that question open.
+    let mut must_ask = matches!(
+        entry.state,
+        SubmissionState::Uncertain | SubmissionState::Sending
+    );
+
     // Attachments: upload what is not uploaded yet, storing each reference at once.
     if let Some(d) = draft.as_mut() {
         if let Err(e) = upload_attachments(store, backend, d, &mut invoice, progress).await {
-            return settle_failure(store, backend, &entry, &invoice, e, false).await;
+            return settle_failure(store, backend, &entry, &invoice, e, false, must_ask).await;
         }
     }
 
     let mut attempt = 0u32;
     loop {
         store.set_outbox_state(entry.draft_id, SubmissionState::Sending, None)?;
-        // `sending` found at the start means the app stopped mid-send: as uncertain as a lost answer.
-        let was_uncertain = attempt == 0
-            && matches!(
-                entry.state,
-                SubmissionState::Uncertain | SubmissionState::Sending
-            );
-        let result = if was_uncertain {
+        let result = if must_ask {
             // A previous attempt may have arrived: ask first.
             match backend.lookup(&invoice).await {
                 Ok(Lookup::Found(r)) => Ok(r),
-                Ok(Lookup::NotFound) => backend.submit(&invoice).await,
+                Ok(Lookup::NotFound) => {
+                    must_ask = false;
+                    backend.submit(&invoice).await
+                }
                 Ok(Lookup::CannotTell) => Err(uncertain_error()),
                 Err(e) => Err(e),
             }
@@ -225,9 +246,10 @@ pub async fn resume(
                             store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
                             return Ok(Outcome::Sent(r));
                         }
-                        Ok(Lookup::NotFound) => {}
+                        Ok(Lookup::NotFound) => must_ask = false,
                         Ok(Lookup::CannotTell) | Err(_) => {
-                            return settle_failure(store, backend, &entry, &invoice, e, true).await
+                            return settle_failure(store, backend, &entry, &invoice, e, true, true)
+                                .await
                         }
                     }
                 }
@@ -236,9 +258,20 @@ pub async fn resume(
                 tokio::time::sleep(wait).await;
                 attempt += 1;
             }
-            Err(e) => return settle_failure(store, backend, &entry, &invoice, e, false).await,
+            Err(e) => {
+                return settle_failure(store, backend, &entry, &invoice, e, false, must_ask).await
+            }
         }
     }
+}
+
+fn already_refused(message: Option<&str>) -> Error {
+    Error::new(
+        ErrorCode::Refused,
+        "Deze factuur is geweigerd en wordt niet opnieuw verstuurd. Verbeter de factuur die terugkwam en verstuur die.",
+        "This invoice was refused and is not sent again. Correct the invoice that came back and send that one.",
+    )
+    .with_detail(message.unwrap_or_default())
 }
 
 fn uncertain_error() -> Error {
@@ -309,6 +342,7 @@ async fn settle_failure(
     invoice: &OutgoingInvoice,
     e: Error,
     uncertain_checked: bool,
+    must_ask: bool,
 ) -> Result<Outcome> {
     let msg = e.message.en.clone();
     match e.code {
@@ -338,11 +372,40 @@ async fn settle_failure(
                 uncertain_error().with_detail(e.message.en),
             ))
         }
+        // An earlier attempt may have arrived and no look-up has said otherwise yet: the row
+        // stays uncertain, so that the next attempt asks before it sends.
+        _ if must_ask => {
+            store.set_outbox_state(entry.draft_id, SubmissionState::Uncertain, Some(&msg))?;
+            let wait = background_delay(entry.attempts + 1, e.retry_after);
+            store.schedule_retry(entry.draft_id, chrono::Utc::now() + wait)?;
+            Ok(Outcome::Uncertain(e))
+        }
         _ => {
             store.set_outbox_state(entry.draft_id, SubmissionState::Queued, Some(&msg))?;
             let wait = background_delay(entry.attempts + 1, e.retry_after);
             store.schedule_retry(entry.draft_id, chrono::Utc::now() + wait)?;
             Ok(Outcome::Queued(e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_delays_grow_and_honour_retry_after() {
+        let secs = |a: u32| background_delay(a, None).num_milliseconds();
+        assert!((2_500..=5_000).contains(&secs(3)), "{}", secs(3));
+        assert!((5_000..=10_000).contains(&secs(4)), "{}", secs(4));
+        assert!(secs(30) <= 600_000);
+        assert_eq!(
+            background_delay(3, Some(Duration::from_secs(120))).num_seconds(),
+            120
+        );
+        assert_eq!(
+            background_delay(3, Some(Duration::from_secs(86_400))).num_seconds(),
+            3600
+        );
     }
 }
