@@ -6,6 +6,13 @@
 // queued, "uncertain" → uncertain, "offline" → an offline error, "difference" → sent with a
 // note about the total; anything else is sent.
 //
+// The outbox works like the Rust side's: waiting invoices are tried again in the background on a
+// backoff schedule (5 s doubling), each attempt reported as a submit-status event. A "queue"
+// invoice is sent on its third attempt; an "uncertain" one is found by the look-up on its third.
+// The demo AFAS connection starts with an invoice that keeps failing until "Try again now", one
+// whose arrival stays uncertain until then, and one that the background sends 2 s after start;
+// the Silvasoft bookkeeping demo has one that is sent a few seconds later.
+//
 // Three demo connections: AFAS SB, and Silvasoft with its bookkeeping and its invoicing module.
 
 import type {
@@ -346,7 +353,13 @@ function info(): AppInfo {
 
 let lang: Lang = navigator.language.toLowerCase().startsWith("nl") ? "nl" : "en";
 const drafts = new Map<string, Draft>();
-const history: HistoryEntry[] = [];
+/** How a waiting invoice fares in the background (see the top of this file). */
+type Plan = "normal" | "queue" | "uncertain" | "stuck" | "unsure";
+interface OutboxRow extends HistoryEntry {
+  connection_id: string;
+  plan: Plan;
+}
+const history: OutboxRow[] = [];
 const syncs = new Map<string, SyncStatus>();
 
 function syncOf(connectionId: string): SyncStatus {
@@ -371,6 +384,111 @@ function finishSync(connectionId: string): void {
 }
 
 const numbers = new Map<string, number>();
+let afasNumber = 118;
+
+/** The id and number the demo back end gives an invoice it creates. */
+function assignNumber(connectionId: string): { remote: string; number: string } {
+  const caps = connCaps(connectionId);
+  if (caps.kind === "silvasoft") {
+    const n = numbers.get(connectionId) ?? caps.app_numbering ?? 20260042;
+    numbers.set(connectionId, n + 1);
+    return { remote: String(n), number: String(n) };
+  }
+  afasNumber++;
+  return { remote: String(58100 + afasNumber), number: `V2026000${afasNumber}` };
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(5000 * 2 ** Math.max(0, attempts - 1), 600_000);
+}
+
+function offlineText(system: string): string {
+  return lang === "nl"
+    ? `${system} is niet bereikbaar; de factuur blijft in de wachtrij.`
+    : `${system} cannot be reached; the invoice stays in the outbox.`;
+}
+
+function unsureText(system: string): string {
+  return lang === "nl"
+    ? `${system} kon nog niet zeggen of de factuur er is; er is niets opnieuw verstuurd.`
+    : `${system} could not tell yet whether the invoice is there; nothing was sent again.`;
+}
+
+/** One attempt for a waiting invoice; `manual` when the clerk chose "Try again now". */
+async function attempt(row: OutboxRow, manual: boolean): Promise<void> {
+  const system = systemOf(row.connection_id);
+  row.state = "sending";
+  row.updated_at = new Date().toISOString();
+  await wait(500);
+  row.attempts++;
+  const now = Date.now();
+  const succeeds =
+    manual ||
+    row.plan === "normal" ||
+    ((row.plan === "queue" || row.plan === "uncertain") && row.attempts >= 3);
+  if (succeeds) {
+    const { remote, number } = assignNumber(row.connection_id);
+    Object.assign(row, { state: "sent", remote_id: remote, number, message: null, next_attempt_at: null });
+  } else if (row.plan === "uncertain" || row.plan === "unsure") {
+    row.state = "uncertain";
+    row.message = unsureText(system);
+    row.next_attempt_at = new Date(now + backoffMs(row.attempts)).toISOString();
+  } else {
+    row.state = "queued";
+    row.message = offlineText(system);
+    row.next_attempt_at = new Date(now + backoffMs(row.attempts)).toISOString();
+  }
+  row.updated_at = new Date().toISOString();
+  const done: HistoryEntry = row;
+  emit("submit-status", { draft_id: row.draft_id, state: done.state, message: done.message ?? "" });
+}
+
+let workerBusy = false;
+
+/** The background worker: every second, the waiting invoices that are due are tried again. */
+async function workerTick(): Promise<void> {
+  if (workerBusy) return;
+  workerBusy = true;
+  try {
+    const now = Date.now();
+    const due = history.filter(
+      (r) => (r.state === "queued" || r.state === "uncertain") && r.next_attempt_at !== null && Date.parse(r.next_attempt_at) <= now,
+    );
+    for (const row of due) await attempt(row, false);
+  } finally {
+    workerBusy = false;
+  }
+}
+
+function seedOutbox(): void {
+  const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const day = new Date();
+  day.setDate(day.getDate() - 1);
+  const yesterday = day.toISOString();
+  const date = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const row = (over: Partial<OutboxRow> & Pick<OutboxRow, "relation_name" | "total_gross" | "state">): OutboxRow => ({
+    draft_id: uuid(),
+    identity: uuid(),
+    connection_id: "demo",
+    plan: "normal",
+    remote_id: null,
+    number: null,
+    updated_at: at(-60_000),
+    message: null,
+    issue_date: today(),
+    attempts: 1,
+    next_attempt_at: null,
+    ...over,
+  });
+  history.push(
+    row({ relation_name: "Bakker Advies B.V.", total_gross: "81.95", state: "queued", next_attempt_at: at(2000), message: offlineText("AFAS SB") }),
+    row({ relation_name: "Jansen Installatietechniek B.V.", total_gross: "1234.56", state: "queued", plan: "stuck", attempts: 4, next_attempt_at: at(180_000), message: offlineText("AFAS SB") }),
+    row({ relation_name: "De Vries Bouw B.V.", total_gross: "605.00", state: "uncertain", plan: "unsure", attempts: 2, next_attempt_at: at(40_000), message: unsureText("AFAS SB") }),
+    row({ relation_name: "Smit Dakwerken B.V.", total_gross: "2450.00", state: "refused", updated_at: yesterday, issue_date: date(day), message: "Debiteur 10061 is geblokkeerd." }),
+    row({ relation_name: "Visser Transport B.V.", total_gross: "514.25", state: "sent", updated_at: yesterday, issue_date: date(day), remote_id: "58231", number: "V2026000117" }),
+    row({ connection_id: "demo-silvasoft-bookkeeping", relation_name: "Peeters Schilderwerken B.V.", total_gross: "363.00", state: "queued", next_attempt_at: at(6000), message: offlineText("Silvasoft") }),
+  );
+}
 
 function uuid(): string {
   return crypto.randomUUID();
@@ -693,10 +811,30 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
           await wait(150);
         }
       }
+      emit("submit-status", { draft_id: d.id, state: "sending", message: "" });
       await wait(400);
       const ref = d.reference.toLowerCase();
-      const entry = (state: HistoryEntry["state"], message: string | null, remote: string | null, number: string | null) =>
-        history.unshift({ draft_id: d.id, identity: d.identity, state, relation_name: d.relation?.name ?? "", total_gross: ev.totals.gross, remote_id: remote, number, updated_at: new Date().toISOString(), message });
+      const plan: Plan = ref.includes("queue") ? "queue" : ref.includes("uncertain") ? "uncertain" : "normal";
+      const entry = (state: HistoryEntry["state"], message: string | null, remote: string | null, number: string | null) => {
+        const waiting = state === "queued" || state === "uncertain";
+        history.unshift({
+          draft_id: d.id,
+          identity: d.identity,
+          connection_id: d.connection_id,
+          plan,
+          state,
+          relation_name: d.relation?.name ?? "",
+          total_gross: ev.totals.gross,
+          remote_id: remote,
+          number,
+          updated_at: new Date().toISOString(),
+          message,
+          issue_date: d.issue_date,
+          attempts: 1,
+          next_attempt_at: waiting ? new Date(Date.now() + backoffMs(1)).toISOString() : null,
+        });
+        emit("submit-status", { draft_id: d.id, state, message: message ?? "" });
+      };
       const system = systemOf(d.connection_id);
       const caps = connCaps(d.connection_id);
       if (ref.includes("refuse")) {
@@ -713,18 +851,28 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       const next = freshDraft(d.connection_id);
       drafts.delete(d.id);
       drafts.set(next.id, next);
-      if (ref.includes("queue")) {
-        entry("queued", null, null, null);
-        return { state: "queued", remote_id: null, number: null, message: "", error: null, next: view(next) };
+      if (plan === "queue") {
+        const e = err("offline", offlineText(system));
+        const message = L(
+          `${system} is nu niet bereikbaar. De factuur staat veilig in de wachtrij en wordt automatisch verstuurd zodra ${system} weer antwoordt.`,
+          `${system} cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as ${system} answers again.`,
+        );
+        entry("queued", e.message, null, null);
+        return { state: "queued", remote_id: null, number: null, message, error: e, next: view(next) };
       }
-      if (ref.includes("uncertain")) {
-        entry("uncertain", null, null, null);
-        return { state: "uncertain", remote_id: null, number: null, message: "", error: null, next: view(next) };
+      if (plan === "uncertain") {
+        const e = err(
+          "uncertain",
+          L(
+            "Het is niet zeker of de factuur is aangekomen: het antwoord bleef uit. De app controleert dit eerst voordat hij opnieuw verstuurt.",
+            "It is not certain whether the invoice arrived: no answer came. The app checks this before sending again.",
+          ),
+        );
+        entry("uncertain", e.message, null, null);
+        return { state: "uncertain", remote_id: null, number: null, message: e.message, error: e, next: view(next) };
       }
       if (caps.kind === "silvasoft") {
-        const n = numbers.get(d.connection_id) ?? caps.app_numbering ?? 20260042;
-        numbers.set(d.connection_id, n + 1);
-        const number = String(n);
+        const { number } = assignNumber(d.connection_id);
         let message = L(`Factuur verstuurd naar ${system} (id ${number}, ${number}).`, `Invoice sent to ${system} (id ${number}, ${number}).`);
         if (ref.includes("difference")) {
           const other = str((toFixed(ev.totals.gross) ?? 0n) + SCALE / 100n);
@@ -736,12 +884,19 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
         entry("sent", message, number, number);
         return { state: "sent", remote_id: number, number, message, error: null, next: view(next) };
       }
-      const number = `2025-${String(history.length + 118).padStart(4, "0")}`;
-      entry("sent", null, "58231", number);
-      return { state: "sent", remote_id: "58231", number, message: "", error: null, next: view(next) };
+      const { remote, number } = assignNumber(d.connection_id);
+      entry("sent", null, remote, number);
+      return { state: "sent", remote_id: remote, number, message: "", error: null, next: view(next) };
     }
     case "history":
-      return structuredClone(history);
+      return history
+        .filter((r) => r.connection_id === a.connection_id)
+        .map(({ connection_id: _c, plan: _p, ...entry }) => structuredClone(entry));
+    case "retry_outbox": {
+      const waiting = history.filter((r) => r.state === "queued" || r.state === "uncertain");
+      for (const row of waiting) await attempt(row, true);
+      return waiting.length;
+    }
     default:
       throw err("internal", `unknown command ${cmd}`);
   }
@@ -763,4 +918,6 @@ export function installFakeBackend(): void {
   setTimeout(() => {
     for (const c of connections) finishSync(c.id);
   }, 1500);
+  seedOutbox();
+  setInterval(() => void workerTick(), 1000);
 }

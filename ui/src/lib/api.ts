@@ -222,6 +222,11 @@ export function history(connectionId: string): Promise<HistoryEntry[]> {
   return call("history", { connection_id: connectionId });
 }
 
+/** Tries every waiting invoice again now; returns how many. Results arrive as submit-status. */
+export function retryOutbox(): Promise<number> {
+  return call("retry_outbox");
+}
+
 function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
   return listen<T>(event, (e) => handler(e.payload));
 }

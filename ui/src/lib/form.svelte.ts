@@ -6,6 +6,7 @@ import * as api from "./api";
 import { toIpcError } from "./api";
 import { Autosaver, type SaveState } from "./autosave";
 import { locale } from "./locale.svelte";
+import { beginSubmit, endSubmit } from "./outbox.svelte";
 import { formatForInput } from "./money";
 import { uuid } from "./uuid";
 import type {
@@ -16,6 +17,7 @@ import type {
   DraftView,
   Evaluation,
   FieldIssue,
+  HistoryEntry,
   IpcError,
   LineAmounts,
   Product,
@@ -37,6 +39,12 @@ export interface Outcome {
   number: string | null;
   message: string;
   error: IpcError | null;
+  /** What the invoice was, for the clerk to look it up: the relation's name, total, date. */
+  relation: string;
+  gross: string;
+  issueDate: string;
+  /** Whether the form went on to a fresh draft (the invoice is in the outbox, not here). */
+  fresh: boolean;
 }
 
 const LINE_PATH = /^(lines|attachments)\[(\d+)\](.*)$/;
@@ -392,10 +400,27 @@ export class InvoiceFormState {
     this.uploads[p.attachment_id] = { sent: p.sent, total: p.total };
   }
 
+  /**
+   * The submitted invoice changed state (e.g. the background sent it after all). The event
+   * that repeats the result the form already shows changes nothing.
+   */
   onSubmitStatus(s: SubmitStatus): void {
-    if (this.outcome && this.outcome.draftId === s.draft_id) {
-      this.outcome.state = s.state;
-      if (s.message) this.outcome.message = s.message;
+    const o = this.outcome;
+    if (!o || o.draftId !== s.draft_id) return;
+    if (o.state === s.state && (s.message === "" || s.message === o.message)) return;
+    o.state = s.state;
+    o.message = s.message;
+    o.error = null;
+  }
+
+  /** Takes the number and id of the shown invoice from the history once it is sent. */
+  adoptEntries(entries: HistoryEntry[]): void {
+    const o = this.outcome;
+    if (!o || o.state !== "sent" || o.number || o.remoteId) return;
+    const e = entries.find((x) => x.draft_id === o.draftId);
+    if (e && e.state === "sent" && (e.number || e.remote_id)) {
+      o.number = e.number;
+      o.remoteId = e.remote_id;
     }
   }
 
@@ -409,21 +434,40 @@ export class InvoiceFormState {
     this.serverErrors = {};
     this.uploads = {};
     const draftId = d.id;
+    let state: SubmissionState | null = null;
+    beginSubmit(draftId);
     try {
       const saved = await this.flush();
       if (!saved) {
         this.showError(draftId, this.saveError ?? { code: "store", message: "" });
         return;
       }
-      await this.handleResult(draftId, await api.submitDraft(draftId));
+      const what = this.described(d);
+      const res = await api.submitDraft(draftId);
+      state = res.state;
+      await this.handleResult(draftId, res, what);
     } catch (e) {
       this.showError(draftId, toIpcError(e));
     } finally {
       this.submitting = false;
+      endSubmit(draftId, state);
     }
   }
 
-  private async handleResult(draftId: string, res: SubmitResult): Promise<void> {
+  /** The invoice as the clerk would look it up: relation, total and date. */
+  private described(d: Draft): Pick<Outcome, "relation" | "gross" | "issueDate"> {
+    return {
+      relation: d.relation?.name ?? "",
+      gross: this.totals?.gross ?? "0",
+      issueDate: d.issue_date,
+    };
+  }
+
+  private async handleResult(
+    draftId: string,
+    res: SubmitResult,
+    what: Pick<Outcome, "relation" | "gross" | "issueDate">,
+  ): Promise<void> {
     this.outcome = {
       state: res.state,
       draftId,
@@ -431,6 +475,8 @@ export class InvoiceFormState {
       number: res.number,
       message: res.message,
       error: res.error,
+      ...what,
+      fresh: false,
     };
     if (res.state === "refused" || res.state === "draft") {
       if (res.error) this.setServerErrors(res.error);
@@ -439,10 +485,12 @@ export class InvoiceFormState {
     if (res.next) {
       this.load(res.next);
       this.freshDrafts++;
+      this.outcome.fresh = true;
     } else if (res.state === "sent") {
       try {
         this.load(await api.newDraft(this.connection.id));
         this.freshDrafts++;
+        this.outcome.fresh = true;
       } catch (e) {
         this.loadError = toIpcError(e);
       }
@@ -450,6 +498,7 @@ export class InvoiceFormState {
   }
 
   private showError(draftId: string, err: IpcError): void {
+    const d = this.draft;
     this.outcome = {
       state: "error",
       draftId,
@@ -457,6 +506,10 @@ export class InvoiceFormState {
       number: null,
       message: err.message,
       error: err,
+      relation: d?.relation?.name ?? "",
+      gross: this.totals?.gross ?? "0",
+      issueDate: d?.issue_date ?? "",
+      fresh: false,
     };
     this.setServerErrors(err);
   }

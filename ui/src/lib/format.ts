@@ -35,6 +35,17 @@ export function formatDate(iso: string, lang: Lang): string {
   return `${pad(d.getDate())}${sep}${pad(d.getMonth() + 1)}${sep}${d.getFullYear()}`;
 }
 
+/**
+ * A calendar date as the Rust side sends it ("2025-11-21") as "21-11-2025" / "21/11/2025", read
+ * as text so that no time zone can move it to another day. Anything else goes to formatDate.
+ */
+export function formatDay(date: string, lang: Lang): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
+  if (!m) return formatDate(date, lang);
+  const sep = lang === "nl" ? "-" : "/";
+  return `${m[3]}${sep}${m[2]}${sep}${m[1]}`;
+}
+
 /** Time only when the moment is today, otherwise date and time. */
 export function formatMoment(iso: string, lang: Lang, now: Date = new Date()): string {
   const d = parse(iso);

@@ -292,6 +292,12 @@ export interface HistoryEntry {
   number: string | null;
   updated_at: string;
   message: string | null;
+  /** The invoice date ("2026-01-31"), when the outbox row still holds the invoice. */
+  issue_date: string | null;
+  /** How often sending was tried. */
+  attempts: number;
+  /** When a waiting invoice is tried again. */
+  next_attempt_at: string | null;
 }
 
 export interface UploadProgress {

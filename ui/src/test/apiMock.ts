@@ -31,6 +31,7 @@ export function apiMock() {
     removeAttachment: vi.fn(),
     submitDraft: vi.fn(),
     history: vi.fn(async () => []),
+    retryOutbox: vi.fn(async () => 0),
     onSyncStatus: vi.fn(async () => () => {}),
     onUploadProgress: vi.fn(async () => () => {}),
     onSubmitStatus: vi.fn(async () => () => {}),

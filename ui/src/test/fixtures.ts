@@ -4,6 +4,7 @@ import type {
   DraftLine,
   DraftView,
   Evaluation,
+  HistoryEntry,
   Product,
   ReadyConnection,
   Relation,
@@ -244,4 +245,23 @@ export function silvasoftDraft(over: Partial<Draft> = {}): Draft {
     extra: {},
     ...over,
   });
+}
+
+/** One row of the history. */
+export function historyEntry(over: Partial<HistoryEntry> = {}): HistoryEntry {
+  return {
+    draft_id: "d-1",
+    identity: "i-1",
+    state: "sent",
+    relation_name: "Jansen Bouw B.V.",
+    total_gross: "1234.56",
+    remote_id: null,
+    number: null,
+    updated_at: "2025-11-21T09:00:00Z",
+    message: null,
+    issue_date: "2025-11-21",
+    attempts: 1,
+    next_attempt_at: null,
+    ...over,
+  };
 }

@@ -5,7 +5,8 @@ import App from "../../App.svelte";
 import * as api from "../../lib/api";
 import { app, chooseConnection } from "../../lib/app.svelte";
 import { setLocale } from "../../lib/locale.svelte";
-import { connection, draftView, silvasoftConnection, silvasoftDraft, sync } from "../../test/fixtures";
+import { resetOutbox } from "../../lib/outbox.svelte";
+import { connection, draftView, historyEntry, silvasoftConnection, silvasoftDraft, sync } from "../../test/fixtures";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
@@ -15,6 +16,7 @@ const demo = { ...connection, id: "demo", name: "Demo AFAS", demo: true, auth: "
 describe("App", () => {
   beforeEach(() => {
     vi.clearAllMocks();
+    resetOutbox();
     localStorage.clear();
     setLocale("en");
     Object.assign(app, { ready: false, connections: [], activeId: null, view: "invoice", error: null, info: null, sync: null });
@@ -24,8 +26,8 @@ describe("App", () => {
     mocked.listAdministrations.mockResolvedValue([{ id: "1", name: "Bakker B.V." }]);
     mocked.currentDraft.mockResolvedValue(draftView());
     mocked.history.mockResolvedValue([
-      { draft_id: "d1", identity: "i1", state: "sent", relation_name: "Jansen", total_gross: "1234.5", remote_id: "9", number: "2025-7", updated_at: "2025-11-20T10:00:00Z", message: null },
-      { draft_id: "d2", identity: "i2", state: "uncertain", relation_name: "Visser", total_gross: "10", remote_id: null, number: null, updated_at: "2025-11-20T11:00:00Z", message: "Checking AFAS" },
+      historyEntry({ draft_id: "d1", identity: "i1", state: "sent", relation_name: "Jansen", total_gross: "1234.5", remote_id: "9", number: "2025-7", updated_at: "2025-11-20T10:00:00Z" }),
+      historyEntry({ draft_id: "d2", identity: "i2", state: "uncertain", relation_name: "Visser", total_gross: "10", updated_at: "2025-11-20T11:00:00Z", message: "Checking AFAS" }),
     ]);
   });
 
@@ -62,7 +64,7 @@ describe("App", () => {
     await waitFor(() => expect(within(hist).getAllByTestId("history-row")).toHaveLength(2));
     const states = within(hist).getAllByTestId("history-state").map((e) => e.textContent?.replace(/\s+/g, " ").trim());
     expect(states[0]).toContain("Sent");
-    expect(states[1]).toContain("Uncertain");
+    expect(states[1]).toContain("To check");
     expect(hist.textContent).toContain("€1,234.50");
   });
 

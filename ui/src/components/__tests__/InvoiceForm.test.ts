@@ -404,25 +404,73 @@ describe("InvoiceForm", () => {
       await waitFor(() => expect(mocked.submitDraft).toHaveBeenCalled());
       const result = await screen.findByTestId("submit-result");
       expect(result.getAttribute("data-state")).toBe("queued");
-      expect(result.textContent).toContain("waiting in the outbox");
-      expect(result.textContent).toContain("as soon as AFAS SB can be reached");
+      expect(result.textContent).toContain("safe in the outbox");
+      expect(result.textContent).toContain("as soon as AFAS SB answers again");
     });
 
-    it("explains an uncertain outcome", async () => {
+    it("says a queued invoice is safe in the outbox, why it waits, and that the form is free", async () => {
       mocked.submitDraft.mockResolvedValue({
-        state: "uncertain",
+        state: "queued",
         remote_id: null,
         number: null,
-        message: "",
-        error: null,
-        next: null,
+        message: "AFAS SB cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as AFAS SB answers again.",
+        error: { code: "offline", message: "Could not reach AFAS SB at 12345.afasfocus.nl; nothing was sent." },
+        next: draftView(draft({ id: "draft-2" })),
       });
       const user = userEvent.setup();
       await renderForm();
       await user.click(screen.getByTestId("submit"));
       const result = await screen.findByTestId("submit-result");
-      expect(result.textContent).toContain("not certain");
-      expect(result.textContent).toContain("cannot be created twice");
+      const text = result.textContent!.replace(/\s+/g, " ");
+      expect(text).toContain("Not sent yet: the invoice is safe in the outbox.");
+      expect(text).toContain("Invoice Desk sends it automatically as soon as AFAS SB answers again.");
+      expect(screen.getByTestId("submit-reason").textContent).toBe(
+        "Reason: Could not reach AFAS SB at 12345.afasfocus.nl; nothing was sent.",
+      );
+      expect(text).toContain("The form is free for the next invoice.");
+      expect(text).toContain("Do not type this invoice again");
+      // The generic sentence of the back end is not said twice.
+      expect(text).not.toContain("cannot be reached right now");
+    });
+
+    it("explains an uncertain outcome: what happened, what the app does, what to look for", async () => {
+      mocked.currentDraft.mockResolvedValue(
+        draftView(
+          draft({ relation: relation("r1", "Jansen Bouw B.V."), issue_date: "2025-11-21" }),
+          evaluation({ totals: { lines: [], rates: [], net: "1020.30", vat: "214.26", gross: "1234.56" } }),
+        ),
+      );
+      mocked.submitDraft.mockResolvedValue({
+        state: "uncertain",
+        remote_id: null,
+        number: null,
+        message: "It is not certain whether the invoice arrived: no answer came.",
+        error: { code: "uncertain", message: "It is not certain whether the invoice arrived: no answer came." },
+        next: draftView(draft({ id: "draft-2" })),
+      });
+      const user = userEvent.setup();
+      render(InvoiceForm, { connection, sync, administrationId: "1", debounce: 0 });
+      await screen.findByTestId("relation-selected");
+      await user.click(screen.getByTestId("submit"));
+      const result = await screen.findByTestId("submit-result");
+      expect(result.getAttribute("data-state")).toBe("uncertain");
+      const text = nbsp(result.textContent).replace(/\s+/g, " ");
+      expect(text).toContain("AFAS SB did not answer after the invoice was sent; it may or may not have arrived.");
+      expect(text).toContain("first asks AFAS SB whether the invoice exists, so it will never send it twice.");
+      expect(screen.getByTestId("submit-check").textContent).toBe(
+        "You can check it yourself: look in AFAS SB for an invoice for Jansen Bouw B.V. of €1,234.56 dated 21/11/2025.",
+      );
+      expect(text).toContain("The form is free for the next invoice.");
+
+      setLocale("nl");
+      await waitFor(() =>
+        expect(nbsp(screen.getByTestId("submit-check").textContent)).toBe(
+          "U kunt het zelf nagaan: kijk in AFAS SB of er een factuur is voor Jansen Bouw B.V. van € 1.234,56 met factuurdatum 21-11-2025.",
+        ),
+      );
+      expect(screen.getByTestId("submit-result").textContent).toContain(
+        "AFAS SB gaf geen antwoord nadat de factuur was verstuurd; misschien is hij aangekomen, misschien niet.",
+      );
     });
 
     it("shows a refusal with the back end's words", async () => {
