@@ -134,9 +134,11 @@ pub fn spawn_background(app: AppHandle) {
             tokio::time::sleep(Duration::from_secs(5)).await;
             round += 1;
             send_pending(&app).await;
-            if round.is_multiple_of(60) {
-                let state = app.state::<AppState>();
-                if let Ok(Some(c)) = state.active_connection() {
+            // Look-ups: refreshed every 5 minutes, and after 30 s when the last refresh failed.
+            let state = app.state::<AppState>();
+            if let Ok(Some(c)) = state.active_connection() {
+                let failed = state.sync_status(&c.id).error.is_some();
+                if round.is_multiple_of(60) || (failed && round.is_multiple_of(6)) {
                     spawn_sync(app.clone(), c.id);
                 }
             }
