@@ -71,10 +71,7 @@ async fn offline_send_waits_in_the_outbox_and_goes_out_once_when_the_back_end_re
         LONG,
     )
     .await
-    .map_err(|e| {
-        let _ = shoot_on_failure(&app);
-        e
-    })
+    .inspect_err(|_| shoot_on_failure(&app))
     .unwrap();
 
     // Fill in an invoice, then the back end goes away.
