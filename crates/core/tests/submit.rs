@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use invoice_desk_core::invoice::{Draft, DraftLine};
 use invoice_desk_core::store::{Store, SubmissionState};
-use invoice_desk_core::submit::{submit_draft, Outcome, RetryPolicy};
+use invoice_desk_core::submit::{resume, submit_draft, Outcome, RetryPolicy};
 use std::time::Duration;
 
 fn fast() -> RetryPolicy {
@@ -134,6 +134,92 @@ async fn refusal_is_final_and_reopens_the_draft_with_a_new_identity() {
         store.outbox_entry(d.id).unwrap().unwrap().state,
         SubmissionState::Refused
     );
+}
+
+#[tokio::test]
+async fn a_refused_invoice_is_not_sent_again_by_a_second_click() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::Refuse], true);
+    let d = valid_draft(&store);
+    let first = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(first, Outcome::Refused(_)), "{first:?}");
+    // The double click waited for the first and now finds the refused row.
+    let second = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    let Outcome::Refused(e) = second else {
+        panic!("not refused: {second:?}")
+    };
+    assert_eq!(e.code, invoice_desk_core::error::ErrorCode::Refused);
+    assert_eq!(
+        *fake.submits.lock().unwrap(),
+        1,
+        "the refused identity is spent"
+    );
+    assert_eq!(fake.stored_count(), 0);
+    assert_eq!(
+        store.outbox_entry(d.id).unwrap().unwrap().state,
+        SubmissionState::Refused
+    );
+}
+
+#[tokio::test]
+async fn a_stale_outbox_row_is_read_again_before_sending() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(
+        vec![Script::Offline, Script::Offline, Script::Offline],
+        true,
+    );
+    let d = valid_draft(&store);
+    submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    // The background worker lists the waiting row ...
+    let listed = store.outbox_entry(d.id).unwrap().unwrap();
+    assert_eq!(listed.state, SubmissionState::Queued);
+    // ... a click sends it meanwhile ...
+    let clicked = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(clicked, Outcome::Sent(_)), "{clicked:?}");
+    let submits = *fake.submits.lock().unwrap();
+    // ... and the worker comes to its copy of the row.
+    let out = resume(&store, &fake, listed, fast(), &noop).await.unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(*fake.submits.lock().unwrap(), submits, "not sent again");
+    assert_eq!(*fake.lookups.lock().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn an_uncertain_invoice_is_not_sent_while_the_look_up_fails() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::StoreThenDrop], true);
+    *fake.failing_lookups.lock().unwrap() = 10;
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Uncertain(_)), "{out:?}");
+    // Later, from the outbox: every look-up fails, so nothing is sent and it stays uncertain
+    // (a queued row would be sent without asking next time).
+    let entry = store.outbox_entry(d.id).unwrap().unwrap();
+    let out = resume(&store, &fake, entry, fast(), &noop).await.unwrap();
+    assert!(matches!(out, Outcome::Uncertain(_)), "{out:?}");
+    assert_eq!(
+        *fake.submits.lock().unwrap(),
+        1,
+        "no resend without an answer"
+    );
+    let entry = store.outbox_entry(d.id).unwrap().unwrap();
+    assert_eq!(entry.state, SubmissionState::Uncertain);
+    // The back end answers again: found, still one submit.
+    *fake.failing_lookups.lock().unwrap() = 0;
+    let out = resume(&store, &fake, entry, fast(), &noop).await.unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(*fake.submits.lock().unwrap(), 1);
+    assert_eq!(fake.stored_count(), 1);
 }
 
 #[tokio::test]

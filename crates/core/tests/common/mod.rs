@@ -27,6 +27,9 @@ pub struct Fake {
     pub submits: Mutex<u32>,
     pub lookups_can_tell: bool,
     pub uploads: Mutex<Vec<(String, Vec<u8>)>>,
+    pub lookups: Mutex<u32>,
+    /// The next N look-ups fail as a 5xx would.
+    pub failing_lookups: Mutex<u32>,
 }
 
 pub fn caps() -> Capabilities {
@@ -156,6 +159,14 @@ impl Backend for Fake {
         }
     }
     async fn lookup(&self, inv: &OutgoingInvoice) -> Result<Lookup> {
+        *self.lookups.lock().unwrap() += 1;
+        {
+            let mut failing = self.failing_lookups.lock().unwrap();
+            if *failing > 0 {
+                *failing -= 1;
+                return Err(Error::new(ErrorCode::ServerError, "500", "500"));
+            }
+        }
         if !self.lookups_can_tell {
             return Ok(Lookup::CannotTell);
         }
