@@ -20,8 +20,11 @@ export const POLL_MS = 15_000;
 export const TOAST_MS = 8_000;
 /** At most this many notifications at once; the oldest that would hide by itself goes first. */
 export const MAX_TOASTS = 4;
-/** The form's own result may come back as an event for this long after the command returned. */
-const ECHO_MS = 10_000;
+/**
+ * The event with the form's own result may arrive after the command returned, but well before
+ * the first background retry (5 s later).
+ */
+const ECHO_MS = 3_000;
 
 const WAITING: readonly SubmissionState[] = ["queued", "sending", "uncertain"];
 
@@ -147,23 +150,32 @@ export function showConnection(id: string | null): Promise<void> {
 
 // ---- the form's own submissions ------------------------------------------------------------
 
-const submitting = new Set<string>();
+/** Drafts the form is sending, with the states their events reported meanwhile. */
+const submitting = new Map<string, Set<SubmissionState>>();
 const echoes = new Map<string, { state: SubmissionState; until: number }>();
 
 /** The form starts sending this draft: its events are the form's to show. */
 export function beginSubmit(draftId: string): void {
-  submitting.add(draftId);
+  submitting.set(draftId, new Set());
 }
 
-/** The form's submit returned; the event that repeats its result is not news. */
+/**
+ * The form's submit returned with `state`. Unless its event already came, the event that
+ * repeats the result is expected shortly and is not news.
+ */
 export function endSubmit(draftId: string, state: SubmissionState | null): void {
+  const seen = submitting.get(draftId);
   submitting.delete(draftId);
-  if (state) echoes.set(draftId, { state, until: Date.now() + ECHO_MS });
+  if (state && !seen?.has(state)) echoes.set(draftId, { state, until: Date.now() + ECHO_MS });
   void refreshOutbox();
 }
 
 function isOwn(s: SubmitStatus): boolean {
-  if (submitting.has(s.draft_id)) return true;
+  const seen = submitting.get(s.draft_id);
+  if (seen) {
+    seen.add(s.state);
+    return true;
+  }
   const echo = echoes.get(s.draft_id);
   if (echo) {
     echoes.delete(s.draft_id);

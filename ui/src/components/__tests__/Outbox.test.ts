@@ -172,9 +172,7 @@ describe("outbox", () => {
       expect(unsure.getAttribute("data-sticky")).toBe("true");
       expect(nbsp(unsure.textContent)).toContain("Check needed: De Vries Bouw B.V. (€1,234.56)");
       expect(nbsp(unsure.textContent)).toContain("AFAS SB did not answer after the invoice was sent; it may or may not have arrived.");
-      expect(nbsp(unsure.textContent)).toContain(
-        "look in AFAS SB for an invoice for De Vries Bouw B.V. of €1,234.56 dated 20/11/2025.",
-      );
+      expect(within(unsure).getByTestId("toast-history")).toBeTruthy();
 
       await vi.advanceTimersByTimeAsync(TOAST_MS + 500);
       await waitFor(() => expect(screen.getAllByTestId("toast")).toHaveLength(1));
@@ -251,6 +249,27 @@ describe("outbox", () => {
         expect(screen.getByTestId("submit-sent-title").textContent?.trim()).toBe("Invoice sent — id 58124, number V2026000124"),
       );
       expect(screen.queryByTestId("toast")).toBeNull();
+    });
+    it("tells about the form's own invoice once the form no longer shows it", async () => {
+      const answer = deferred<SubmitResult>();
+      mocked.submitDraft.mockReturnValue(answer.promise);
+      const user = userEvent.setup();
+      await start();
+      await user.click(screen.getByTestId("submit"));
+      await waitFor(() => expect(mocked.submitDraft).toHaveBeenCalled());
+      // Rust reports the result before the command returns.
+      emitStatus({ draft_id: "draft-1", state: "queued", message: "" });
+      rows = [{ ...waitingRow, draft_id: "draft-1", relation_name: "Jansen Bouw B.V." }, sentRow];
+      answer.resolve({ state: "queued", remote_id: null, number: null, message: "", error: null, next: draftView(draft({ id: "draft-2" })) });
+      await screen.findByTestId("submit-result");
+      await user.click(screen.getByTestId("open-history"));
+      await screen.findByTestId("history-view");
+      // The first background retry fails: that is news, even shortly after the submit.
+      emitStatus({ draft_id: "draft-1", state: "queued", message: "AFAS SB cannot be reached." });
+      const toast = await screen.findByTestId("toast");
+      expect(nbsp(within(toast).getByTestId("toast-text").textContent)).toContain("Jansen Bouw B.V. (€81.95): still waiting — next try at");
+      // Already in History: no link to it.
+      expect(within(toast).queryByTestId("toast-history")).toBeNull();
     });
   });
 
