@@ -637,7 +637,7 @@ pub async fn submit_draft(
     let system = caps.kind.display_name();
     let _ = app.emit(
         "submit-status",
-        json!({"draft_id": id, "state": "sending", "message": ""}),
+        json!({"draft_id": id, "connection_id": connection_id, "state": "sending", "message": ""}),
     );
     let progress_app = app.clone();
     let progress = move |attachment: Uuid, sent: u64, total: u64| {
@@ -726,7 +726,7 @@ pub async fn submit_draft(
     };
     let _ = app.emit(
         "submit-status",
-        json!({"draft_id": id, "state": result.state, "message": result.message}),
+        json!({"draft_id": id, "connection_id": connection_id, "state": result.state, "message": result.message}),
     );
     Ok(result)
 }
@@ -749,6 +749,7 @@ pub struct HistoryEntry {
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<HistoryEntry>> {
+    let lang = state.lang();
     let rows = state
         .store()
         .outbox(&connection_id, 200)
@@ -762,9 +763,19 @@ pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<His
             relation_name: r.relation_name,
             total_gross: r.total_gross,
             remote_id: r.remote_id,
-            number: r.number,
+            // With app numbering the number is fixed before sending: known while still waiting.
+            number: r.number.or_else(|| {
+                r.payload
+                    .as_ref()
+                    .and_then(|p| p.extra_str("invoice_number").map(String::from))
+            }),
             updated_at: r.updated_at.to_rfc3339(),
-            message: r.message,
+            message: r.message.map(|m| {
+                // Stored in both languages; older rows hold plain text.
+                serde_json::from_str::<invoice_desk_core::i18n::Text>(&m)
+                    .map(|t| t.get(lang).to_string())
+                    .unwrap_or(m)
+            }),
             issue_date: r.payload.as_ref().map(|p| p.issue_date.to_string()),
             attempts: r.attempts,
             next_attempt_at: r.next_attempt_at.map(|t| t.to_rfc3339()),
@@ -774,8 +785,22 @@ pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<His
 
 /// Tries every waiting invoice again now, instead of at its scheduled time.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn retry_outbox(app: AppHandle, state: State<'_, AppState>) -> Res<usize> {
-    let n = state.store().retry_all_now().map_err(|e| state.ipc(e))?;
+pub async fn retry_outbox(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    draft_id: Option<String>,
+) -> Res<usize> {
+    let store = state.store();
+    let n = match draft_id {
+        Some(id) => {
+            let id = parse_id(&state, &id)?;
+            store
+                .schedule_retry(id, Utc::now() - chrono::Duration::seconds(1))
+                .map_err(|e| state.ipc(e))?;
+            1
+        }
+        None => store.retry_all_now().map_err(|e| state.ipc(e))?,
+    };
     crate::workers::send_pending(&app).await;
     Ok(n)
 }

@@ -162,6 +162,7 @@ pub async fn send_pending(app: &AppHandle) {
             continue;
         };
         let draft_id = entry.draft_id;
+        let connection_id = entry.connection_id.clone();
         let noop = |_: uuid::Uuid, _: u64, _: u64| {};
         let outcome = submit::resume(
             &store,
@@ -171,17 +172,26 @@ pub async fn send_pending(app: &AppHandle) {
             &noop,
         )
         .await;
+        let lang = state.lang();
         let (st, message) = match &outcome {
-            Ok(o) => (o.state(), String::new()),
-            Err(e) => (
-                SubmissionState::Queued,
-                e.message.get(state.lang()).to_string(),
+            Ok(submit::Outcome::Sent(_)) => (SubmissionState::Sent, String::new()),
+            Ok(
+                submit::Outcome::Queued(e)
+                | submit::Outcome::Refused(e)
+                | submit::Outcome::Uncertain(e),
+            ) => (
+                outcome
+                    .as_ref()
+                    .map(|o| o.state())
+                    .unwrap_or(SubmissionState::Queued),
+                e.message.get(lang).to_string(),
             ),
+            Err(e) => (SubmissionState::Queued, e.message.get(lang).to_string()),
         };
         tracing::info!(%draft_id, state = ?st, "outbox retry");
         let _ = app.emit(
             "submit-status",
-            serde_json::json!({"draft_id": draft_id, "state": st, "message": message}),
+            serde_json::json!({"draft_id": draft_id, "connection_id": connection_id, "state": st, "message": message}),
         );
     }
 }

@@ -344,7 +344,8 @@ async fn settle_failure(
     uncertain_checked: bool,
     must_ask: bool,
 ) -> Result<Outcome> {
-    let msg = e.message.en.clone();
+    // Kept in both languages; the history shows the clerk's.
+    let msg = serde_json::to_string(&e.message).unwrap_or_else(|_| e.message.en.clone());
     match e.code {
         ErrorCode::Refused | ErrorCode::Validation | ErrorCode::NotFound => {
             let mut e = e;
