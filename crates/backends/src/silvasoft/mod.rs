@@ -1410,7 +1410,16 @@ impl Backend for SilvasoftClient {
                         self.remember(&r);
                         Ok(r)
                     }
-                    _ => Err(e),
+                    // Another invoice holds the number: a real refusal.
+                    Ok(Lookup::NotFound) => Err(e),
+                    // The check itself failed: whether the number is ours is unknown, and a
+                    // refusal would be final. Uncertain, so the outbox asks again later.
+                    Ok(Lookup::CannotTell) | Err(_) => Err(Error::new(
+                        ErrorCode::Uncertain,
+                        format!("Silvasoft meldt dat factuurnummer {n} al bestaat, en de controle of dat deze factuur is lukte nu niet. De app controleert het later opnieuw."),
+                        format!("Silvasoft says invoice number {n} already exists, and the check whether that is this invoice failed for now. The app checks again later."),
+                    )
+                    .with_detail(e.detail.clone().unwrap_or_default())),
                 }
             }
             Err(e) => {
