@@ -668,10 +668,23 @@ pub async fn submit_draft(
                 .unwrap_or_default();
             // The first line restates the id; each warning (e.g. a total that differs from the
             // preview) follows on a line of its own.
+            let total = r
+                .total_gross
+                .map(|t| {
+                    let plain = invoice_desk_core::money::to_plain_2dp(t);
+                    match lang {
+                        Lang::Nl => format!(", totaal € {}", plain.replace('.', ",")),
+                        Lang::En => format!(", total €{plain}"),
+                    }
+                })
+                .unwrap_or_default();
             let mut message = lang
                 .pick(
-                    &format!("Factuur verstuurd naar {system} (id {}{number}).", r.remote_id),
-                    &format!("Invoice sent to {system} (id {}{number}).", r.remote_id),
+                    &format!(
+                        "Factuur verstuurd naar {system} (id {}{number}{total}).",
+                        r.remote_id
+                    ),
+                    &format!("Invoice sent to {system} (id {}{number}{total}).", r.remote_id),
                 )
                 .to_string();
             for w in &r.warnings {

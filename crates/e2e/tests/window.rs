@@ -540,3 +540,48 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_store_is_kept_and_the_clerk_is_told() {
+    let _one = WINDOW.lock().await;
+    if let Err(why) = invoice_desk_e2e::can_run_window() {
+        if std::env::var_os("CI").is_some() {
+            panic!("the window test must run in CI: {why}");
+        }
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let dir = tempfile_dir("e2e-damaged");
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let garbage = b"not a database but a shopping list: bread, milk".repeat(100);
+    std::fs::write(data_dir.join("invoice-desk.sqlite3"), &garbage).unwrap();
+    let app = App::launch(&data_dir, free_port(), &[])
+        .await
+        .expect("launch");
+    let banner = app
+        .wait_for("[data-testid=store-warning]", LONG)
+        .await
+        .expect("a banner about the store");
+    let text = banner.text().await.unwrap();
+    app.screenshot("07-damaged-store").await.unwrap();
+    assert!(
+        text.contains("damaged") || text.contains("beschadigd"),
+        "{text}"
+    );
+    let kept: Vec<_> = walk(&data_dir)
+        .into_iter()
+        .filter(|p| p.display().to_string().contains(".damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "one copy of the damaged file is kept");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), garbage);
+    assert!(
+        text.contains(&kept[0].file_name().unwrap().to_string_lossy().to_string()),
+        "the banner says where the copy is: {text}"
+    );
+    // The app works on a fresh store.
+    app.wait_for("[data-testid=relation-input]", LONG)
+        .await
+        .unwrap();
+    app.quit().await;
+}
