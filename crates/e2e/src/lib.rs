@@ -234,6 +234,45 @@ impl App {
         }
     }
 
+    /// Calls one of the app's IPC commands from inside the page and returns its answer.
+    pub async fn invoke(&self, command: &str, args: Value) -> Res<Value> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done=arguments[arguments.length-1];window.__TAURI_INTERNALS__.invoke(arguments[0],arguments[1]).then(v=>done({ok:v}),e=>done({err:e}));",
+                "args": [command, args]
+            })),
+        )
+        .await
+        .and_then(|v| match v.get("ok") {
+            Some(ok) => Ok(ok.clone()),
+            None => Err(format!("{command}: {}", v["err"])),
+        })
+    }
+
+    /// Waits until the connection's look-ups are refreshed (no sync running, rows cached).
+    pub async fn wait_for_sync(&self, connection_id: &str, timeout: Duration) -> Res<Value> {
+        let start = Instant::now();
+        loop {
+            let s = self
+                .invoke("sync_status", json!({"connection_id": connection_id}))
+                .await?;
+            if s["running"] == json!(false)
+                && s["relations"].as_u64().unwrap_or(0) > 0
+                && s["error"].is_null()
+            {
+                return Ok(s);
+            }
+            if start.elapsed() > timeout {
+                return Err(format!(
+                    "the look-ups of {connection_id} were not refreshed: {s}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Resizes the window.
     pub async fn set_window_size(&self, width: u32, height: u32) -> Res<()> {
         self.cmd(
@@ -438,5 +477,106 @@ impl SandboxProbe {
             .json()
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Whether a window test cannot run here (no display, no app binary). Outside CI it is then
+/// skipped with a note; in CI that is a failure.
+pub fn skip_window_test() -> bool {
+    match can_run_window() {
+        Ok(()) => false,
+        Err(why) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the window test must run in CI: {why}"
+            );
+            eprintln!("skipped: {why}");
+            true
+        }
+    }
+}
+
+/// A fresh folder under the system's temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("invoice-desk-{name}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).expect("a temporary folder");
+    d
+}
+
+/// Every file below `dir`.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// SIGKILLs the app process started with this data directory (found through /proc, so other
+/// instances are left alone). Returns how many processes were killed.
+pub fn kill_app(data_dir: &Path) -> usize {
+    let want = format!("INVOICE_DESK_DATA_DIR={}", data_dir.display());
+    let mut killed = 0;
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = e.file_name().to_string_lossy().to_string();
+        if !pid.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        if comm.trim() != "invoice-desk" {
+            continue;
+        }
+        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        if env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            killed += 1;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    killed
+}
+
+/// The stand-ins as a process of their own (`invoice-desk-sandbox`), which outlives the app.
+pub struct StandIn(Child);
+
+impl StandIn {
+    /// Starts the stand-in binary next to the app binary on `port` and waits until it answers.
+    pub async fn start(port: u16) -> StandIn {
+        let bin = app_binary().with_file_name("invoice-desk-sandbox");
+        assert!(
+            bin.exists(),
+            "{} is missing: run `cargo build -p invoice-desk-sandbox`",
+            bin.display()
+        );
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the stand-in starts");
+        let probe = SandboxProbe::new(port);
+        let up = Instant::now();
+        while probe.get("/__sandbox/afas/stats").await.is_err() {
+            assert!(
+                up.elapsed() < Duration::from_secs(20),
+                "the stand-in did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        StandIn(child)
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

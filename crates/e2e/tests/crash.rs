@@ -2,11 +2,10 @@
 //! times over, against a stand-in that outlives it. Afterwards: every draft typed more than a
 //! second before a kill is back, nothing is stored twice, every invoice ends sent or waiting.
 
-use invoice_desk_e2e::{free_port, keys, App, SandboxProbe};
+use invoice_desk_e2e::{free_port, keys, kill_app, skip_window_test, App, SandboxProbe, StandIn};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(90);
@@ -23,51 +22,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-struct StandIn(Child);
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_stand_in(port: u16) -> StandIn {
-    let bin = invoice_desk_e2e::app_binary().with_file_name("invoice-desk-sandbox");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p invoice-desk-sandbox`",
-        bin.display()
-    );
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("stand-in starts");
-    StandIn(child)
-}
-
-fn kill_app(data_dir: &Path) -> usize {
-    let want = format!("INVOICE_DESK_DATA_DIR={}", data_dir.display());
-    let mut killed = 0;
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let pid = e.file_name().to_string_lossy().to_string();
-        if !pid.chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
-        if comm.trim() != "invoice-desk" {
-            continue;
-        }
-        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
-        if env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
-            let _ = Command::new("kill").args(["-KILL", &pid]).status();
-            killed += 1;
-        }
-    }
-    killed
 }
 
 /// (state, reference) of every outbox row.
@@ -135,11 +89,7 @@ async fn pick_first(app: &App, field: &str, text: &str, option: &str) -> Result<
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_at_random_moments_the_app_loses_nothing_and_sends_nothing_twice() {
-    if let Err(why) = invoice_desk_e2e::can_run_window() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the crash test must run in CI: {why}");
-        }
-        eprintln!("skipped: {why}");
+    if skip_window_test() {
         return;
     }
     let rounds: u32 = std::env::var("INVOICE_DESK_CRASH_ROUNDS")
@@ -156,7 +106,7 @@ async fn killed_at_random_moments_the_app_loses_nothing_and_sends_nothing_twice(
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
     let port = free_port();
-    let _stand_in = start_stand_in(port);
+    let _stand_in = StandIn::start(port).await;
     let probe = SandboxProbe::new(port);
     let demo_url = format!("http://127.0.0.1:{port}");
     let env = [("INVOICE_DESK_DEMO_URL", demo_url.clone())];

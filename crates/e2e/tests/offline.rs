@@ -1,39 +1,10 @@
 //! The back end goes away: Send queues the invoice and says so; when the back end answers again
 //! the app sends it by itself, once, and says so.
 
-use invoice_desk_e2e::{free_port, keys, App, SandboxProbe};
-use std::process::{Child, Command, Stdio};
+use invoice_desk_e2e::{free_port, keys, skip_window_test, App, SandboxProbe, StandIn};
 use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(90);
-
-struct StandIn(Child);
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_stand_in(port: u16) -> StandIn {
-    let bin = invoice_desk_e2e::app_binary().with_file_name("invoice-desk-sandbox");
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("stand-in starts");
-    let probe = SandboxProbe::new(port);
-    let up = Instant::now();
-    while probe.get("/__sandbox/afas/stats").await.is_err() {
-        assert!(
-            up.elapsed() < Duration::from_secs(20),
-            "the stand-in did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    StandIn(child)
-}
 
 fn shoot_on_failure(app: &App) {
     let _ = tokio::task::block_in_place(|| {
@@ -51,17 +22,13 @@ async fn pick_first(app: &App, field: &str, text: &str, option: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn offline_send_waits_in_the_outbox_and_goes_out_once_when_the_back_end_returns() {
-    if let Err(why) = invoice_desk_e2e::can_run_window() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the window test must run in CI: {why}");
-        }
-        eprintln!("skipped: {why}");
+    if skip_window_test() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("invoice-desk-offline-{}", uuid::Uuid::new_v4()));
     let data_dir = dir.join("data");
     let port = free_port();
-    let stand_in = start_stand_in(port).await;
+    let stand_in = StandIn::start(port).await;
     let env = [("INVOICE_DESK_DEMO_URL", format!("http://127.0.0.1:{port}"))];
     let app = App::launch(&data_dir, port, &env).await.expect("launch");
     app.wait_for("[data-testid=reference]", LONG).await.unwrap();
@@ -116,7 +83,7 @@ async fn offline_send_waits_in_the_outbox_and_goes_out_once_when_the_back_end_re
     );
 
     // The back end answers again: the app sends it by itself, exactly once.
-    let _stand_in = start_stand_in(port).await;
+    let _stand_in = StandIn::start(port).await;
     let probe = SandboxProbe::new(port);
     let start = Instant::now();
     let stored = loop {

@@ -1,30 +1,13 @@
 //! Silvasoft in the real window, one test per booking module, against the demo's stand-in;
 //! then what the stand-in received is checked.
 
-use invoice_desk_e2e::{free_port, App, SandboxProbe};
+use invoice_desk_e2e::{free_port, skip_window_test, temp_dir, App, SandboxProbe};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(90);
 
 static WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn skip() -> bool {
-    if let Err(why) = invoice_desk_e2e::can_run_window() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the window test must run in CI: {why}");
-        }
-        eprintln!("skipped: {why}");
-        return true;
-    }
-    false
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("invoice-desk-{name}-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// Switches the window to a connection and waits until its customers are cached.
 async fn use_connection(app: &App, id: &str) {
@@ -106,10 +89,10 @@ fn today_ddmmyyyy() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn silvasoft_bookkeeping_in_the_real_window() {
     let _one = WINDOW.lock().await;
-    if skip() {
+    if skip_window_test() {
         return;
     }
-    let dir = temp("e2e-silva-book");
+    let dir = temp_dir("e2e-silva-book");
     let port = free_port();
     let app = App::launch(&dir.join("data"), port, &[])
         .await
@@ -180,10 +163,10 @@ async fn silvasoft_bookkeeping_in_the_real_window() {
 #[tokio::test(flavor = "multi_thread")]
 async fn silvasoft_invoicing_in_the_real_window() {
     let _one = WINDOW.lock().await;
-    if skip() {
+    if skip_window_test() {
         return;
     }
-    let dir = temp("e2e-silva-inv");
+    let dir = temp_dir("e2e-silva-inv");
     let file = dir.join("werkbon-117.pdf");
     let bytes: Vec<u8> = b"%PDF-1.4\n% werkbon\n"
         .iter()

@@ -1,7 +1,9 @@
 //! The real app window, driven as a clerk would, against the built-in demo; then what the
 //! demo's stand-in received is checked, not only the screen.
 
-use invoice_desk_e2e::{free_port, keys, App, SandboxProbe};
+use invoice_desk_e2e::{
+    free_port, keys, kill_app, skip_window_test, temp_dir, walk, App, SandboxProbe,
+};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -59,14 +61,10 @@ async fn pick_option(app: &App, list_css: &str, needle: &str) -> Result<(), Stri
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     let _one = WINDOW.lock().await;
-    if let Err(why) = invoice_desk_e2e::can_run_window() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the window test must run in CI: {why}");
-        }
-        eprintln!("skipped: {why}");
+    if skip_window_test() {
         return;
     }
-    let dir = tempfile_dir("e2e-main");
+    let dir = temp_dir("e2e-main");
     let attachment = dir.join("pakbon-2026-117.pdf");
     let attachment_bytes: Vec<u8> = b"%PDF-1.4\n% Invoice Desk test attachment\n"
         .iter()
@@ -116,7 +114,9 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     )
     .await
     .unwrap();
-    // Products of that administration arrive.
+    // Relations and products of that administration arrive.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_for_sync("demo-afas", LONG).await.unwrap();
     let products = probe
         .afas(
             &format!("/api/products?take=50&filter=AdministrationId%20eq%20{admin_id}"),
@@ -364,14 +364,10 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
     let _one = WINDOW.lock().await;
-    if let Err(why) = invoice_desk_e2e::can_run_window() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the window test must run in CI: {why}");
-        }
-        eprintln!("skipped: {why}");
+    if skip_window_test() {
         return;
     }
-    let dir = tempfile_dir("e2e-draft");
+    let dir = temp_dir("e2e-draft");
     let data_dir = dir.join("data");
     let sandbox_port = free_port();
     let app = App::launch(&data_dir, sandbox_port, &[])
@@ -384,7 +380,7 @@ async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // Kill the process: what was typed more than a second ago is back on screen.
-    kill_app(&data_dir);
+    assert!(kill_app(&data_dir) > 0, "the app process was not found");
     app.quit().await;
     let app = App::launch(&data_dir, sandbox_port, &[])
         .await
@@ -495,63 +491,13 @@ async fn a_typed_draft_is_back_after_a_kill_and_secrets_stay_in_the_keyring() {
     app.quit().await;
 }
 
-/// SIGKILLs the app process started with this data directory (found through /proc).
-fn kill_app(data_dir: &std::path::Path) {
-    let want = format!("INVOICE_DESK_DATA_DIR={}", data_dir.display());
-    let mut killed = 0;
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let pid = e.file_name().to_string_lossy().to_string();
-        if !pid.chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
-        if comm.trim() != "invoice-desk" {
-            continue;
-        }
-        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
-        if env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &pid])
-                .status();
-            killed += 1;
-        }
-    }
-    assert!(killed > 0, "the app process was not found");
-    std::thread::sleep(Duration::from_millis(300));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-fn tempfile_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("invoice-desk-{name}-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_store_is_kept_and_the_clerk_is_told() {
     let _one = WINDOW.lock().await;
-    if let Err(why) = invoice_desk_e2e::can_run_window() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the window test must run in CI: {why}");
-        }
-        eprintln!("skipped: {why}");
+    if skip_window_test() {
         return;
     }
-    let dir = tempfile_dir("e2e-damaged");
+    let dir = temp_dir("e2e-damaged");
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
     let garbage = b"not a database but a shopping list: bread, milk".repeat(100);

@@ -146,6 +146,23 @@ describe("InvoiceForm", () => {
       );
     });
 
+    it("asks again when a sync brings relations while the list found nothing", async () => {
+      mocked.searchRelations.mockResolvedValue([]);
+      const user = userEvent.setup();
+      const view = render(InvoiceForm, {
+        connection,
+        sync: { ...sync, relations: 10, running: true },
+        administrationId: "1",
+        debounce: 0,
+      });
+      await user.type(await screen.findByTestId("relation-input"), "jans");
+      await screen.findByTestId("relation-input-empty");
+      mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen Bouw")]);
+      await view.rerender({ connection, sync: { ...sync, relations: 2133, running: false }, administrationId: "1", debounce: 0 });
+      expect(await screen.findByTestId("relation-option")).toBeTruthy();
+      expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "1", "jans", 20);
+    });
+
     it("searches after the debounce with the default delay", async () => {
       mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen")]);
       const user = userEvent.setup();
