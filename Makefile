@@ -34,8 +34,11 @@ test: setup-test test-ui ui lint test-rust
 bench: setup ui
 	$(CARGO) bench -p invoice-desk-core
 
+# Installers for this platform (deb, rpm, AppImage on Linux). The Tauri CLI is built from
+# crates.io into .tools/ the first time (long: about 18 minutes on 2 cores).
 bundle: setup
-	cd ui && npx --no-install tauri build
+	test -x .tools/bin/cargo-tauri || $(CARGO) install tauri-cli --version '^2' --locked --root .tools
+	.tools/bin/cargo-tauri build
 
 screenshot: setup-test ui
 	$(CARGO) build -p invoice-desk -p invoice-desk-sandbox
