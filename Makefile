@@ -19,15 +19,20 @@ run: setup ui
 	$(CARGO) run -p invoice-desk
 
 lint:
+	@echo "==> lint starts $$(date +%T)"
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-ui:
+	@echo "==> UI checks start $$(date +%T)"
 	cd ui && npm run check && npm test
 
 test-rust:
+	@echo "==> build starts $$(date +%T)"
 	$(CARGO) build -p invoice-desk -p invoice-desk-sandbox
+	@echo "==> tests start $$(date +%T)"
 	scripts/with-session.sh $(CARGO) test --workspace
+	@echo "==> tests end $$(date +%T)"
 
 test: setup-test test-ui ui lint test-rust
 
