@@ -64,6 +64,18 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Where the driver's and the app's own output goes: a file per launch under
+/// `target/e2e-logs/`, so the test output stays readable (the app also keeps its log in its
+/// data directory).
+fn driver_log(port: u16) -> Stdio {
+    let dir = target_dir().join("e2e-logs");
+    let _ = std::fs::create_dir_all(&dir);
+    match std::fs::File::create(dir.join(format!("driver-{port}.log"))) {
+        Ok(f) => Stdio::from(f),
+        Err(_) => Stdio::null(),
+    }
+}
+
 /// Whether this machine can run the window tests (a display and the driver).
 pub fn can_run_window() -> Res<()> {
     if std::env::var_os("DISPLAY").is_none() {
@@ -103,7 +115,7 @@ impl App {
             .env("INVOICE_DESK_SANDBOX_PORT", sandbox_port.to_string())
             .env("INVOICE_DESK_LOG", "debug")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(driver_log(port));
         for (k, v) in envs {
             cmd.env(k, v);
         }
