@@ -31,7 +31,7 @@ test-rust:
 	@echo "==> build starts $$(date +%T)"
 	$(CARGO) build -p invoice-desk -p invoice-desk-sandbox
 	@echo "==> tests start $$(date +%T)"
-	scripts/with-session.sh $(CARGO) test --workspace
+	scripts/with-session.sh $(CARGO) test --workspace -- --show-output
 	@echo "==> tests end $$(date +%T)"
 
 test: setup-test test-ui ui lint test-rust
