@@ -421,7 +421,7 @@ async fn a_full_sync_and_a_submit_share_the_limiter_and_stay_within_the_limits()
     sorted.sort_unstable();
     let min_gap = sorted.windows(2).map(|w| w[1] - w[0]).min().unwrap();
     eprintln!(
-        "rate test: {} requests ({} GET pages + 1 POST) in {} ms; max {per_second} in any 1 s, \
+        "figure: rate test: {} requests ({} GET pages + 1 POST) in {} ms; max {per_second} in any 1 s, \
          max {per_minute} in any 60 s; smallest gap {min_gap} ms; POST at +{} ms",
         times.len(),
         gets.len(),
