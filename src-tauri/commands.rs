@@ -392,14 +392,18 @@ pub fn search_relations(
     query: String,
     limit: Option<usize>,
 ) -> Res<Vec<Relation>> {
+    // AFAS SB's relations are shared by its administrations and cached once.
+    let scope = match state.backend(&connection_id) {
+        Ok(b) => b
+            .capabilities()
+            .relation_scope(Some(&administration_id))
+            .unwrap_or(&administration_id)
+            .to_string(),
+        Err(_) => administration_id.clone(),
+    };
     state
         .store()
-        .search_relations(
-            &connection_id,
-            &administration_id,
-            &query,
-            limit.unwrap_or(20),
-        )
+        .search_relations(&connection_id, &scope, &query, limit.unwrap_or(20))
         .map_err(|e| state.ipc(e))
 }
 
@@ -465,7 +469,7 @@ fn evaluate_with_warnings(state: &AppState, draft: &Draft, caps: &Capabilities) 
     if !caps.matches_customer_by_name || has_number {
         return ev;
     }
-    let Some(scope) = caps.scope(draft.administration_id.as_deref()) else {
+    let Some(scope) = caps.relation_scope(draft.administration_id.as_deref()) else {
         return ev;
     };
     let n = state

@@ -11,17 +11,23 @@ use tauri::{AppHandle, Emitter, Manager};
 pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state::SyncStatus {
     let mut s = state.sync_status(connection_id);
     if let Ok(rec) = state.connection(connection_id) {
-        let scope = match state.backend(connection_id) {
-            Ok(b) => b
-                .capabilities()
-                .scope(rec.administration_id.as_deref())
-                .map(String::from),
-            Err(_) => rec.administration_id.clone(),
+        let caps = state.backend(connection_id).ok().map(|b| b.capabilities());
+        let admin = rec.administration_id.as_deref();
+        let (rscope, pscope) = match &caps {
+            Some(c) => (
+                c.relation_scope(admin).map(String::from),
+                c.scope(admin).map(String::from),
+            ),
+            None => (admin.map(String::from), admin.map(String::from)),
         };
-        if let Some(admin) = scope {
-            let store = state.store();
-            if let Ok((r, p)) = store.cache_counts(connection_id, &admin) {
+        let store = state.store();
+        if let Some(rs) = &rscope {
+            if let Ok((r, _)) = store.cache_counts(connection_id, rs) {
                 s.relations = r;
+            }
+        }
+        if let Some(admin) = pscope {
+            if let Ok((_, p)) = store.cache_counts(connection_id, &admin) {
                 s.products = p;
             }
             if s.last_synced_at.is_none() {
@@ -96,6 +102,10 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
     else {
         return Ok(());
     };
+    let relation_scope = caps
+        .relation_scope(Some(&admin))
+        .unwrap_or(&admin)
+        .to_string();
     emit_status(app, connection_id);
     let store = state.store();
     let tick_app = app.clone();
@@ -105,7 +115,7 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
         backend.as_ref(),
         &store,
         connection_id,
-        &admin,
+        &relation_scope,
         Entity::Relations,
         &tick,
     )

@@ -87,6 +87,7 @@ fn caps() -> Capabilities {
         line_fields: vec![],
         app_numbering: None,
         matches_customer_by_name: false,
+        relations_per_administration: true,
     }
 }
 

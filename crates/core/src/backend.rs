@@ -137,9 +137,27 @@ pub struct Capabilities {
     /// first of several matches: the app then warns when the name is ambiguous.
     #[serde(default)]
     pub matches_customer_by_name: bool,
+    /// Whether relations belong to one administration (`true`) or are shared by all
+    /// administrations of the environment (AFAS SB), and so are cached once.
+    #[serde(default = "shared_default")]
+    pub relations_per_administration: bool,
+}
+
+fn shared_default() -> bool {
+    true
 }
 
 impl Capabilities {
+    /// The cache scope of the relations: the administration's, or "" when relations are
+    /// shared by the environment or there are no administrations.
+    pub fn relation_scope<'a>(&self, administration: Option<&'a str>) -> Option<&'a str> {
+        if self.administrations && self.relations_per_administration {
+            administration.filter(|a| !a.is_empty())
+        } else {
+            Some("")
+        }
+    }
+
     /// The cache scope of a connection: the administration, or "" for systems that have none.
     pub fn scope<'a>(&self, administration: Option<&'a str>) -> Option<&'a str> {
         if self.administrations {

@@ -366,3 +366,14 @@ fn a_url_field_checks_its_extension() {
     d.extra.insert("file_url".into(), "bon.pdf".into());
     assert_eq!(issues(&d), 1);
 }
+
+#[test]
+fn shared_relations_are_cached_once_per_environment() {
+    let mut c = caps();
+    assert_eq!(c.relation_scope(Some("adm-1")), Some("adm-1"));
+    c.relations_per_administration = false;
+    assert_eq!(c.relation_scope(Some("adm-1")), Some(""));
+    assert_eq!(c.scope(Some("adm-1")), Some("adm-1"), "products stay per administration");
+    c.administrations = false;
+    assert_eq!(c.relation_scope(None), Some(""));
+}

@@ -882,6 +882,7 @@ pub fn capabilities() -> Capabilities {
         line_fields: Vec::new(),
         app_numbering: None,
         matches_customer_by_name: false,
+        relations_per_administration: false,
     }
 }
 

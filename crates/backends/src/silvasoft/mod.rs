@@ -486,6 +486,7 @@ pub fn capabilities(
         line_fields,
         app_numbering,
         matches_customer_by_name: true,
+        relations_per_administration: true,
     }
 }
 

@@ -51,6 +51,7 @@ pub fn caps() -> Capabilities {
         line_fields: vec![],
         app_numbering: None,
         matches_customer_by_name: false,
+        relations_per_administration: true,
     }
 }
 
