@@ -373,7 +373,11 @@ fn shared_relations_are_cached_once_per_environment() {
     assert_eq!(c.relation_scope(Some("adm-1")), Some("adm-1"));
     c.relations_per_administration = false;
     assert_eq!(c.relation_scope(Some("adm-1")), Some(""));
-    assert_eq!(c.scope(Some("adm-1")), Some("adm-1"), "products stay per administration");
+    assert_eq!(
+        c.scope(Some("adm-1")),
+        Some("adm-1"),
+        "products stay per administration"
+    );
     c.administrations = false;
     assert_eq!(c.relation_scope(None), Some(""));
 }
