@@ -163,6 +163,23 @@ describe("InvoiceForm", () => {
       expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "1", "jans", 20);
     });
 
+    it("an open product list that found nothing asks again when a sync brings products", async () => {
+      mocked.searchProducts.mockResolvedValue([]);
+      const user = userEvent.setup();
+      const view = render(InvoiceForm, {
+        connection,
+        sync: { ...sync, products: 3, running: true },
+        administrationId: "1",
+        debounce: 0,
+      });
+      await user.type(await screen.findByTestId("line-0-product"), "koffie");
+      await waitFor(() => expect(mocked.searchProducts).toHaveBeenCalled());
+      mocked.searchProducts.mockResolvedValue([product]);
+      await view.rerender({ connection, sync: { ...sync, products: 500, running: false }, administrationId: "1", debounce: 0 });
+      expect(await screen.findByTestId("product-option")).toBeTruthy();
+      expect(mocked.searchProducts).toHaveBeenLastCalledWith("conn-1", "1", "koffie", expect.any(Number));
+    });
+
     it("searches after the debounce with the default delay", async () => {
       mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen")]);
       const user = userEvent.setup();
