@@ -22,12 +22,12 @@ pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state
         };
         let store = state.store();
         if let Some(rs) = &rscope {
-            if let Ok((r, _)) = store.cache_counts(connection_id, rs) {
+            if let Ok(r) = store.cached_count(connection_id, rs, Entity::Relations) {
                 s.relations = r;
             }
         }
         if let Some(admin) = pscope {
-            if let Ok((_, p)) = store.cache_counts(connection_id, &admin) {
+            if let Ok(p) = store.cached_count(connection_id, &admin, Entity::Products) {
                 s.products = p;
             }
             if s.last_synced_at.is_none() {

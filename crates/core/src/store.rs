@@ -1083,20 +1083,26 @@ impl Store {
         Ok(n as usize)
     }
 
+    /// How many rows of one list are in the cache, archived ones not counted.
+    pub fn cached_count(&self, connection_id: &str, scope: &str, entity: Entity) -> Result<usize> {
+        let c = lock(&self.read);
+        let n: i64 = c.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM {} WHERE connection_id=?1 AND scope=?2 AND archived=0",
+                entity.as_str()
+            ),
+            params![connection_id, scope],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
     /// (relations, products) in the cache, archived ones not counted.
     pub fn cache_counts(&self, connection_id: &str, scope: &str) -> Result<(usize, usize)> {
-        let c = lock(&self.read);
-        let rel: i64 = c.query_row(
-            "SELECT COUNT(*) FROM relations WHERE connection_id=?1 AND scope=?2 AND archived=0",
-            params![connection_id, scope],
-            |r| r.get(0),
-        )?;
-        let prod: i64 = c.query_row(
-            "SELECT COUNT(*) FROM products WHERE connection_id=?1 AND scope=?2 AND archived=0",
-            params![connection_id, scope],
-            |r| r.get(0),
-        )?;
-        Ok((rel as usize, prod as usize))
+        Ok((
+            self.cached_count(connection_id, scope, Entity::Relations)?,
+            self.cached_count(connection_id, scope, Entity::Products)?,
+        ))
     }
 
     pub fn sync_cursor(
