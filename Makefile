@@ -22,6 +22,8 @@ lint:
 	@echo "==> lint starts $$(date +%T)"
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@echo "==> supply chain (cargo deny) $$(date +%T)"
+	.tools/bin/cargo-deny --offline check bans licenses sources
 
 test-ui:
 	@echo "==> UI checks start $$(date +%T)"

