@@ -795,12 +795,7 @@ enum ByNumber {
 
 /// The refusal when another invoice holds the number: says so and what that invoice is, so
 /// that the clerk does not take it for this one (and nothing is sent again under it).
-fn number_taken_by_other(
-    inv: &OutgoingInvoice,
-    number: u64,
-    found: &wire::WireInvoice,
-    refusal: Error,
-) -> Error {
+fn number_taken_by_other(number: u64, found: &wire::WireInvoice, refusal: Error) -> Error {
     let who = found
         .customer_name
         .clone()
@@ -812,28 +807,12 @@ fn number_taken_by_other(
         .map(|t| body::money(t).to_string())
         .unwrap_or_else(|| "?".into());
     let total_nl = total_en.replace('.', ",");
-    let by_app = inv.extra_str(APP_ASSIGNED_NUMBER) == Some("true");
-    let (then_nl, then_en) = if by_app {
-        (
-            "Deze factuur is niet verstuurd. Ze komt terug in het formulier; opnieuw versturen geeft haar een nieuw nummer.",
-            "This invoice was not sent. It comes back to the form; sending it again gives it a new number.",
-        )
-    } else {
-        (
-            "Deze factuur is niet verstuurd. Kies een ander factuurnummer.",
-            "This invoice was not sent. Choose another invoice number.",
-        )
-    };
-    let mut e = Error::new(
+    Error::new(
         ErrorCode::Refused,
-        format!("Factuurnummer {number} is in Silvasoft al van een andere factuur ({who}, {when}, € {total_nl}). {then_nl}"),
-        format!("Invoice number {number} already belongs to another invoice in Silvasoft ({who}, {when}, € {total_en}). {then_en}"),
+        format!("Factuurnummer {number}, dat de app deze factuur gaf, is in Silvasoft al van een andere factuur ({who}, {when}, € {total_nl}). Deze factuur is niet verstuurd. Ze komt terug in het formulier; opnieuw versturen geeft haar een nieuw nummer."),
+        format!("Invoice number {number}, which the app gave this invoice, already belongs to another invoice in Silvasoft ({who}, {when}, € {total_en}). This invoice was not sent. It comes back to the form; sending it again gives it a new number."),
     )
-    .with_detail(refusal.detail.clone().unwrap_or_default());
-    if !by_app {
-        e = e.with_field("extra.invoice_number");
-    }
-    e
+    .with_detail(refusal.detail.clone().unwrap_or_default())
 }
 
 impl SilvasoftClient {
@@ -1158,18 +1137,12 @@ impl SilvasoftClient {
         refusal: Error,
     ) -> Result<Receipt> {
         match self.by_number(invoice, number).await {
-            Ok(ByNumber::Ours(mut r)) => {
+            Ok(ByNumber::Ours(r)) => {
                 tracing::info!(system = SYSTEM, identity = %invoice.identity, number,
                     "the taken number holds this invoice: an earlier attempt arrived");
-                if invoice.extra_str(APP_ASSIGNED_NUMBER) != Some("true") {
-                    r.warnings.push(Text::new(
-                        format!("Silvasoft had factuur {number} al, met dezelfde klant, datum en hetzelfde bedrag; de app neemt aan dat dat deze factuur is en heeft hem niet nog eens verstuurd."),
-                        format!("Silvasoft already had invoice {number}, with the same customer, date and amount; the app takes it as this invoice and did not send it again."),
-                    ));
-                }
                 Ok(r)
             }
-            Ok(ByNumber::Other(found)) => Err(number_taken_by_other(invoice, number, &found, refusal)),
+            Ok(ByNumber::Other(found)) => Err(number_taken_by_other(number, &found, refusal)),
             // Listed nowhere, yet refused as taken (a list that lags behind), or the check
             // failed: whether the number is ours is unknown, and a refusal would be final.
             // Uncertain, so the outbox asks again later.
@@ -1457,8 +1430,8 @@ impl Backend for SilvasoftClient {
     }
 
     /// `POST /rest/addsalestransaction/` or `/rest/addsalesinvoice/`, after the checks of
-    /// [`body::precheck`]. When Silvasoft refuses the invoice's number as taken, the invoice
-    /// under that number is looked up and compared (customer, date, total): when it is ours
+    /// [`body::precheck`]. When Silvasoft refuses a number the app assigned as taken, the
+    /// invoice under that number is looked up and compared (customer, date, total): when it is ours
     /// (an earlier attempt whose answer was lost, in this process or before a restart), its
     /// receipt is the answer; when it is another invoice, the refusal says so.
     async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
@@ -1492,7 +1465,12 @@ impl Backend for SilvasoftClient {
                 self.remember(&r);
                 Ok(r)
             }
-            Err(e) if answer::is_duplicate_number(&e) && number.is_some() => {
+            // A number the app assigned (a typed one taken is the clerk's to change).
+            Err(e)
+                if answer::is_duplicate_number(&e)
+                    && number.is_some()
+                    && invoice.extra_str(APP_ASSIGNED_NUMBER) == Some("true") =>
+            {
                 let n = number.unwrap_or_default();
                 let r = self.resolve_taken_number(invoice, n, e).await?;
                 self.remember(&r);
