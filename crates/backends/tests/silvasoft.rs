@@ -1378,3 +1378,41 @@ async fn another_invoice_under_the_app_number_is_a_refusal_that_says_so() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Refused, "{e:?}");
 }
+
+#[tokio::test]
+async fn a_refusal_in_other_words_is_checked_against_the_app_number_as_well() {
+    // Silvasoft's words for "number taken" are not documented: a refusal that does not say so
+    // is still resolved by the number when the app assigned it, and one that holds nothing
+    // under it stays the refusal it is.
+    let env = start().await;
+    let client = SilvasoftClient::new(SilvasoftConfig {
+        first_invoice_number: Some(2026001),
+        ..env.config(SilvasoftModule::Bookkeeping)
+    })
+    .unwrap();
+    let caps = client.capabilities();
+    let d = draft(
+        &caps,
+        date(2025, 6, 2),
+        demo_bedrijf(),
+        vec![row("Werk", "2", "60,50", "21")],
+    );
+    let inv = app_numbered(&caps, &d, 2026001);
+    client.submit(&inv).await.unwrap();
+    // The same invoice again, now refused for its unknown customer: not a duplicate text.
+    let mut unknown = inv.clone();
+    unknown.relation.number = Some("999999".into());
+    let e = client.submit(&unknown).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert_eq!(e.field.as_deref(), Some("relation"), "{e:?}");
+    // A refusal of a content problem under a free number is the refusal as it is.
+    let free = app_numbered(&caps, &d, 2026002);
+    let mut bad = free.clone();
+    bad.relation.number = Some("999999".into());
+    let e = client.submit(&bad).await.unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::Refused, Some("relation"))
+    );
+    assert_eq!(env.invoices().await.len(), 1);
+}

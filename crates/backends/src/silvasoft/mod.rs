@@ -1127,9 +1127,10 @@ impl SilvasoftClient {
         })
     }
 
-    /// Silvasoft refused `number` as taken. Whether it took it from an earlier attempt of this
-    /// very invoice (an answer that was lost, also before a restart) or from another invoice
-    /// is told by looking the number up and comparing, never by what this process remembers.
+    /// Silvasoft refused the invoice under `number`, which the app assigned. Whether the number
+    /// holds an earlier attempt of this very invoice (an answer that was lost, also before a
+    /// restart) or another invoice is told by looking the number up and comparing, never by
+    /// what this process remembers. Nothing under the number: the refusal as it is.
     async fn resolve_taken_number(
         &self,
         invoice: &OutgoingInvoice,
@@ -1142,6 +1143,9 @@ impl SilvasoftClient {
                     "the taken number holds this invoice: an earlier attempt arrived");
                 Ok(r)
             }
+            // A refusal that does not say the number is taken, and the number holds nothing
+            // of ours: a refusal of the content, final as it is.
+            _ if !answer::is_duplicate_number(&refusal) => Err(refusal),
             Ok(ByNumber::Other(found)) => Err(number_taken_by_other(number, &found, refusal)),
             // Listed nowhere, yet refused as taken (a list that lags behind), or the check
             // failed: whether the number is ours is unknown, and a refusal would be final.
@@ -1465,9 +1469,11 @@ impl Backend for SilvasoftClient {
                 self.remember(&r);
                 Ok(r)
             }
-            // A number the app assigned (a typed one taken is the clerk's to change).
+            // A refusal of an invoice under a number the app assigned (a typed one taken is
+            // the clerk's to change). Silvasoft's words for "number taken" are not documented,
+            // so every refusal is checked against the number, not only one that reads so.
             Err(e)
-                if answer::is_duplicate_number(&e)
+                if e.code == ErrorCode::Refused
                     && number.is_some()
                     && invoice.extra_str(APP_ASSIGNED_NUMBER) == Some("true") =>
             {
