@@ -9,7 +9,8 @@
 //!   before the answer, a timeout while waiting) is [`ErrorCode::Uncertain`] for a request that
 //!   is not idempotent (it may have been processed), and `Offline` for one that is.
 //! - [`Http::status_error`] maps the usual statuses: 401 `AuthFailed`, 403 `Forbidden`,
-//!   404 `NotFound`, 429 `RateLimited` (with `Retry-After`), 5xx `ServerError`, 3xx `Config`.
+//!   404 `NotFound`, 429 `RateLimited` (with `Retry-After`), 5xx `ServerError`, 3xx `Config`;
+//!   [`Http::status_error_for`] makes a 5xx to a request that is not idempotent `Uncertain`.
 //! - Tracing logs the method, the host and path, the status and the time taken. It never logs
 //!   a header (so never `Authorization`), a request body, or a response body; query parameters
 //!   whose names look like credentials are replaced by `***`.
@@ -355,6 +356,39 @@ impl Http {
         }
     }
 
+    /// The meaning of a status that is not a success, for a request of this `safety`.
+    ///
+    /// After a request that creates something (not idempotent) has been sent, a 5xx is no
+    /// proof that nothing happened: a gateway answers 502 or 504 while the back end behind it
+    /// goes on, and a server may fail after it stored. Such an answer is
+    /// [`ErrorCode::Uncertain`] (look it up before sending again), never `ServerError`
+    /// (which would be sent again as it is). Every other status means what
+    /// [`Http::status_error`] says.
+    pub fn status_error_for(&self, reply: &Reply, safety: Safety) -> Error {
+        let err = self.status_error(reply);
+        let code = reply.status.as_u16();
+        if safety == Safety::NotIdempotent && (500..=599).contains(&code) {
+            let sys = self.system;
+            let uncertain = Error::new(
+                ErrorCode::Uncertain,
+                format!(
+                    "{sys} meldde een storing (HTTP {code}) nadat het verzoek was verstuurd. \
+                     Het kan toch zijn verwerkt; de app controleert dat voordat ze opnieuw verstuurt."
+                ),
+                format!(
+                    "{sys} reported a failure (HTTP {code}) after the request was sent. It may \
+                     have been processed all the same; the app checks before it sends again."
+                ),
+            )
+            .with_retry_after(err.retry_after);
+            return match err.detail {
+                Some(d) => uncertain.with_detail(d),
+                None => uncertain,
+            };
+        }
+        err
+    }
+
     /// The usual meaning of a status that is not a success.
     pub fn status_error(&self, reply: &Reply) -> Error {
         let sys = self.system;
@@ -480,6 +514,36 @@ mod tests {
             e.detail.as_deref(),
             Some("De ingelogde gebruiker heeft niet voldoende rechten.")
         );
+    }
+
+    #[test]
+    fn a_server_failure_after_a_create_was_sent_is_uncertain_not_a_plain_retry() {
+        let http = Http::new("Silvasoft").unwrap();
+        for status in [500, 502, 503, 504] {
+            let r = reply(status, &[("retry-after", "3")], "Bad Gateway");
+            let e = http.status_error_for(&r, Safety::NotIdempotent);
+            assert_eq!(e.code, ErrorCode::Uncertain, "{status}");
+            assert_eq!(e.retry_after, Some(Duration::from_secs(3)), "{status}");
+            assert!(e.message.en.contains(&format!("HTTP {status}")));
+            // A read can be asked again as it is.
+            assert_eq!(
+                http.status_error_for(&r, Safety::Idempotent).code,
+                ErrorCode::ServerError,
+                "{status}"
+            );
+        }
+        // Definite answers stay what they are, whatever the request.
+        for (status, code) in [
+            (400, ErrorCode::Refused),
+            (401, ErrorCode::AuthFailed),
+            (429, ErrorCode::RateLimited),
+        ] {
+            assert_eq!(
+                http.status_error_for(&reply(status, &[], ""), Safety::NotIdempotent)
+                    .code,
+                code
+            );
+        }
     }
 
     #[test]

@@ -818,36 +818,49 @@ async fn what_silvasoft_would_refuse_is_refused_before_sending() {
 }
 
 #[tokio::test]
-async fn an_empty_object_means_not_created() {
+async fn an_empty_object_is_uncertain_and_looked_up_before_it_is_sent_again() {
     let env = start().await;
     let client = env.client(SilvasoftModule::Bookkeeping);
     let caps = client.capabilities();
-    let inv = outgoing(
+    let d = draft(
         &caps,
-        &draft(
-            &caps,
-            date(2025, 5, 16),
-            demo_bedrijf(),
-            vec![row("Werk", "1", "10", "21")],
-        ),
+        date(2025, 5, 16),
+        demo_bedrijf(),
+        vec![row("Werk", "1", "10", "21")],
     );
+    let inv = outgoing(&caps, &d);
     env.post(
         "/__sandbox/silvasoft/faults",
         json!({"empty_object_next": 1}),
     )
     .await;
     let e = client.submit(&inv).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::Refused);
-    assert_eq!(
-        e.message.en,
-        "Silvasoft did not create the invoice and gave no reason."
-    );
-    assert!(!e.code.is_transient());
+    assert_eq!(e.code, ErrorCode::Uncertain);
     assert!(env.invoices().await.is_empty());
+    // Through core: the empty answer is looked up (not there), then sent once more.
+    env.post(
+        "/__sandbox/silvasoft/faults",
+        json!({"empty_object_next": 1}),
+    )
+    .await;
+    let store = Store::open_in_memory().unwrap();
+    store.save_draft(&d).unwrap();
+    let out = submit_draft(&store, &client, &caps, d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(env.invoices().await.len(), 1);
+    let log = env.log().await;
+    let kinds: Vec<&str> = log.iter().map(|e| e["method"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["POST", "POST", "GET", "POST"],
+        "look-up before the resend"
+    );
 }
 
 #[tokio::test]
-async fn refusals_land_on_their_fields_and_a_500_is_a_server_error() {
+async fn refusals_land_on_their_fields_and_a_500_to_the_post_is_uncertain() {
     let env = start().await;
     let client = env.client(SilvasoftModule::Bookkeeping);
     let caps = client.capabilities();
@@ -913,7 +926,7 @@ async fn refusals_land_on_their_fields_and_a_500_is_a_server_error() {
 
     env.faults(json!({"fail_next": 1, "status": 500})).await;
     let e = client.submit(&ok).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::ServerError);
+    assert_eq!(e.code, ErrorCode::Uncertain);
     assert_eq!(env.invoices().await.len(), 1);
 }
 
@@ -1179,4 +1192,227 @@ async fn neither_key_nor_username_is_logged_at_trace() {
         !logged.to_ascii_lowercase().contains("apikey:"),
         "a header was logged"
     );
+}
+
+// ---- a create that may have happened is never sent again blind ------------------------------
+
+#[tokio::test]
+async fn a_502_after_the_store_with_silvasofts_own_numbering_gives_one_invoice() {
+    let env = start().await;
+    for module in [SilvasoftModule::Bookkeeping, SilvasoftModule::Invoicing] {
+        let client = env.client(module);
+        let caps = client.capabilities();
+        assert_eq!(caps.app_numbering, None, "Silvasoft numbers");
+        let lines = match module {
+            SilvasoftModule::Bookkeeping => vec![row("Werk", "2", "60,50", "21")],
+            SilvasoftModule::Invoicing => {
+                vec![product_row(
+                    &product("KOF-1KG", "Koffiebonen", "9"),
+                    "3",
+                    "9",
+                )]
+            }
+        };
+        let d = draft(&caps, date(2025, 6, 3), demo_bedrijf(), lines);
+        let store = Store::open_in_memory().unwrap();
+        store.save_draft(&d).unwrap();
+        let before = env.invoices().await.len();
+        env.faults(json!({"fail_after_store": 1, "after_store_status": 502}))
+            .await;
+        let out = submit_draft(&store, &client, &caps, d.id, fast(), &noop)
+            .await
+            .unwrap();
+        let Outcome::Sent(r) = out else {
+            panic!("{module:?}: not sent: {out:?}")
+        };
+        let received = env.invoices().await;
+        assert_eq!(
+            received.len(),
+            before + 1,
+            "{module:?}: exactly one invoice"
+        );
+        assert_eq!(
+            received.last().unwrap()["invoice_number"].to_string(),
+            r.remote_id,
+            "{module:?}"
+        );
+    }
+    let posts = env.posts().await;
+    assert_eq!(posts.len(), 2, "one POST per invoice, no resend");
+}
+
+#[tokio::test]
+async fn a_stored_invoice_answered_with_500_502_or_504_under_an_app_number_is_sent_once() {
+    let env = start().await;
+    let client = SilvasoftClient::new(SilvasoftConfig {
+        first_invoice_number: Some(2026001),
+        ..env.config(SilvasoftModule::Bookkeeping)
+    })
+    .unwrap();
+    let caps = client.capabilities();
+    let store = Store::open_in_memory().unwrap();
+    for (i, status) in [500, 502, 504].into_iter().enumerate() {
+        let d = draft(
+            &caps,
+            date(2025, 6, 2),
+            demo_bedrijf(),
+            vec![row("Werk", "1", &format!("{}", 10 + i), "21")],
+        );
+        store.save_draft(&d).unwrap();
+        env.faults(json!({"fail_after_store": 1, "after_store_status": status}))
+            .await;
+        let out = submit_draft(&store, &client, &caps, d.id, fast(), &noop)
+            .await
+            .unwrap();
+        let Outcome::Sent(r) = out else {
+            panic!("{status}: not sent: {out:?}")
+        };
+        assert_eq!(r.remote_id, format!("{}", 2026001 + i as u64), "{status}");
+        assert_eq!(env.invoices().await.len(), i + 1, "{status}");
+    }
+    assert_eq!(env.posts().await.len(), 3);
+}
+
+/// An outgoing invoice as core hands it over with an app-assigned number.
+fn app_numbered(caps: &Capabilities, d: &Draft, number: u64) -> OutgoingInvoice {
+    let mut inv = outgoing(caps, d);
+    inv.extra
+        .insert("invoice_number".into(), number.to_string());
+    inv.extra.insert(
+        invoice_desk_core::submit::APP_ASSIGNED_NUMBER.into(),
+        "true".into(),
+    );
+    inv
+}
+
+#[tokio::test]
+async fn number_already_exists_after_a_restart_is_resolved_to_sent_by_looking_it_up() {
+    let env = start().await;
+    let config = SilvasoftConfig {
+        first_invoice_number: Some(2026001),
+        ..env.config(SilvasoftModule::Bookkeeping)
+    };
+    let before_restart = SilvasoftClient::new(config.clone()).unwrap();
+    let caps = before_restart.capabilities();
+    let d = draft(
+        &caps,
+        date(2025, 6, 2),
+        demo_bedrijf(),
+        vec![row("Werk", "2", "60,50", "21")],
+    );
+    let inv = app_numbered(&caps, &d, 2026001);
+    env.faults(json!({"fail_after_store": 1, "after_store_status": 504}))
+        .await;
+    let e = before_restart.submit(&inv).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Uncertain);
+    assert_eq!(env.invoices().await.len(), 1, "stored before the 504");
+    drop(before_restart);
+
+    // After a restart: a new client that remembers nothing, sending the same invoice again.
+    let after_restart = SilvasoftClient::new(config).unwrap();
+    let r = after_restart.submit(&inv).await.unwrap();
+    assert_eq!(r.remote_id, "2026001");
+    assert_eq!(r.number.as_deref(), Some("2026001"));
+    assert_eq!(env.invoices().await.len(), 1, "still one invoice");
+    let log = env.log().await;
+    let last = log.last().unwrap();
+    assert_eq!(last["method"], "GET", "the number was looked up");
+    assert!(last["query"]
+        .as_str()
+        .unwrap()
+        .contains("InvoiceNumber=2026001"));
+}
+
+#[tokio::test]
+async fn another_invoice_under_the_app_number_is_a_refusal_that_says_so() {
+    let env = start().await;
+    let client = SilvasoftClient::new(SilvasoftConfig {
+        first_invoice_number: Some(2026001),
+        ..env.config(SilvasoftModule::Bookkeeping)
+    })
+    .unwrap();
+    let caps = client.capabilities();
+    // Someone else's invoice holds 2026001 (typed in Silvasoft, another amount).
+    let theirs = draft(
+        &caps,
+        date(2025, 6, 2),
+        demo_bedrijf(),
+        vec![row("Ander werk", "1", "99", "21")],
+    );
+    let mut other = outgoing(&caps, &theirs);
+    other
+        .extra
+        .insert("invoice_number".into(), "2026001".into());
+    client.submit(&other).await.unwrap();
+
+    let ours = draft(
+        &caps,
+        date(2025, 6, 2),
+        demo_bedrijf(),
+        vec![row("Werk", "2", "60,50", "21")],
+    );
+    let e = client
+        .submit(&app_numbered(&caps, &ours, 2026001))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert!(
+        e.message.en.contains("already belongs to another invoice"),
+        "{}",
+        e.message.en
+    );
+    assert!(e.message.en.contains("€ 99.00"), "{}", e.message.en);
+    assert!(e.message.nl.contains("€ 99,00"), "{}", e.message.nl);
+    assert_eq!(env.invoices().await.len(), 1, "nothing sent under it");
+
+    // The same invoice on another date is another invoice too.
+    let later = draft(
+        &caps,
+        date(2025, 6, 9),
+        demo_bedrijf(),
+        vec![row("Ander werk", "1", "99", "21")],
+    );
+    let e = client
+        .submit(&app_numbered(&caps, &later, 2026001))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused, "{e:?}");
+}
+
+#[tokio::test]
+async fn a_refusal_in_other_words_is_checked_against_the_app_number_as_well() {
+    // Silvasoft's words for "number taken" are not documented: a refusal that does not say so
+    // is still resolved by the number when the app assigned it, and one that holds nothing
+    // under it stays the refusal it is.
+    let env = start().await;
+    let client = SilvasoftClient::new(SilvasoftConfig {
+        first_invoice_number: Some(2026001),
+        ..env.config(SilvasoftModule::Bookkeeping)
+    })
+    .unwrap();
+    let caps = client.capabilities();
+    let d = draft(
+        &caps,
+        date(2025, 6, 2),
+        demo_bedrijf(),
+        vec![row("Werk", "2", "60,50", "21")],
+    );
+    let inv = app_numbered(&caps, &d, 2026001);
+    client.submit(&inv).await.unwrap();
+    // The same invoice again, now refused for its unknown customer: not a duplicate text.
+    let mut unknown = inv.clone();
+    unknown.relation.number = Some("999999".into());
+    let e = client.submit(&unknown).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert_eq!(e.field.as_deref(), Some("relation"), "{e:?}");
+    // A refusal of a content problem under a free number is the refusal as it is.
+    let free = app_numbered(&caps, &d, 2026002);
+    let mut bad = free.clone();
+    bad.relation.number = Some("999999".into());
+    let e = client.submit(&bad).await.unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::Refused, Some("relation"))
+    );
+    assert_eq!(env.invoices().await.len(), 1);
 }

@@ -23,10 +23,13 @@
 //!   next one when the stand-in has used it, keeping the faults at 30 % of the requests the
 //!   clients make. The kinds rotate by weight: 500, 429 with `Retry-After: 1`, a malformed
 //!   (halved) body after processing, a timeout, added latency (200 ms for a few requests),
-//!   the connection cut after the invoice was stored, and for Silvasoft the empty-object
-//!   answer. An empty object means "not created" and is a refusal by design: such an
-//!   invoice's outbox row ends `refused` (not stored), and the test then does what the clerk
-//!   does with the draft that comes back: sends it again (a new identity, the same content).
+//!   the connection cut after the invoice was stored, the invoice stored and then answered
+//!   500, 502 or 504 (a gateway or a server failing after its commit), and for Silvasoft the
+//!   empty-object answer (not stored). Every answer that is not a definite success or refusal
+//!   is uncertain: core looks the invoice up before it sends anything again, in both
+//!   Silvasoft numbering modes (the app's numbers for bookkeeping, Silvasoft's own for
+//!   invoicing). Should the back end refuse an invoice, the test does what the clerk does
+//!   with the draft that comes back: sends it again (a new identity, the same content).
 //! - After the first pass, whatever waits (queued, sending, uncertain) is resumed round after
 //!   round as the background worker would, ignoring the backoff, with the faults still on.
 //!   Only if that does not settle within the bound of rounds are the faults switched off for
@@ -294,6 +297,9 @@ enum Kind {
     Latency,
     DropAfterStore,
     EmptyObject,
+    StoredThen500,
+    StoredThen502,
+    StoredThen504,
 }
 
 impl Kind {
@@ -306,6 +312,9 @@ impl Kind {
             Kind::Latency => "latency",
             Kind::DropAfterStore => "dropped-after-store",
             Kind::EmptyObject => "empty-object",
+            Kind::StoredThen500 => "stored-then-500",
+            Kind::StoredThen502 => "stored-then-502",
+            Kind::StoredThen504 => "stored-then-504",
         }
     }
 
@@ -319,6 +328,9 @@ impl Kind {
             Kind::Latency => json!({"delay_ms": LATENCY_MS}),
             Kind::DropAfterStore => json!({"drop_after_store": 1}),
             Kind::EmptyObject => json!({"empty_object_next": 1}),
+            Kind::StoredThen500 => json!({"fail_after_store": 1, "after_store_status": 500}),
+            Kind::StoredThen502 => json!({"fail_after_store": 1, "after_store_status": 502}),
+            Kind::StoredThen504 => json!({"fail_after_store": 1, "after_store_status": 504}),
         }
     }
 
@@ -331,6 +343,7 @@ impl Kind {
             Kind::Latency => "delay_ms",
             Kind::DropAfterStore => "drop_after_store",
             Kind::EmptyObject => "empty_object_next",
+            Kind::StoredThen500 | Kind::StoredThen502 | Kind::StoredThen504 => "fail_after_store",
         }
     }
 }
@@ -342,6 +355,9 @@ struct Driver {
     /// The clients whose submits and look-ups hit this stand-in.
     clients: Vec<Arc<Counted>>,
     mix: Vec<(Kind, u32)>,
+    /// Invoice requests per submit or look-up: 2 for AFAS (the POST, then the read of the
+    /// invoice number), 1 for Silvasoft.
+    requests_per_call: u64,
     seed: u64,
 }
 
@@ -388,7 +404,7 @@ async fn post_hook(web: &reqwest::Client, base: &str, path: &str, body: Value) -
 async fn run_driver(d: Driver, base: String, stop: Arc<AtomicBool>) -> Injected {
     let web = reqwest::Client::new();
     let mut rng = StdRng::seed_from_u64(d.seed);
-    let calls = || d.clients.iter().map(|c| c.calls()).sum::<u64>();
+    let calls = || d.clients.iter().map(|c| c.calls()).sum::<u64>() * d.requests_per_call;
     post_hook(
         &web,
         &base,
@@ -1080,8 +1096,12 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
                 (Kind::Malformed, 16),
                 (Kind::Timeout, 8),
                 (Kind::Latency, 14),
-                (Kind::DropAfterStore, 26),
+                (Kind::DropAfterStore, 18),
+                (Kind::StoredThen500, 6),
+                (Kind::StoredThen502, 6),
+                (Kind::StoredThen504, 6),
             ],
+            requests_per_call: 2,
             seed: 11,
         },
         base.clone(),
@@ -1098,9 +1118,13 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
                 (Kind::Malformed, 14),
                 (Kind::Timeout, 7),
                 (Kind::Latency, 12),
-                (Kind::DropAfterStore, 22),
-                (Kind::EmptyObject, 15),
+                (Kind::DropAfterStore, 14),
+                (Kind::EmptyObject, 12),
+                (Kind::StoredThen500, 7),
+                (Kind::StoredThen502, 7),
+                (Kind::StoredThen504, 7),
             ],
+            requests_per_call: 1,
             seed: 12,
         },
         base.clone(),
@@ -1231,6 +1255,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     // Every invoice: its last draft sent, with the remote id the stand-in holds; earlier
     // drafts refused and not stored.
     let mut lost = 0usize;
+    let mut afas_numbered = 0usize;
     let mut checks: BTreeMap<Sys, AmountCheck> = BTreeMap::new();
     let mut claimed: HashSet<*const Value> = HashSet::new();
     for (k, chain) in chains.iter().enumerate() {
@@ -1281,6 +1306,16 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             Sys::Afas => {
                 if found["tracking_identifier"].as_str() != Some(&entry.identity.to_string()) {
                     problems.push(format!("{marker}: another Tracking-Identifier"));
+                }
+                // The number a clerk quotes: AFAS' own, read after the send (a fault on that
+                // read leaves it out, never wrong).
+                match entry.number.as_deref() {
+                    Some(n) if found["number"].as_str() == Some(n) => afas_numbered += 1,
+                    Some(n) => problems.push(format!(
+                        "{marker}: number {n} in the outbox, {} stored",
+                        found["number"]
+                    )),
+                    None => {}
                 }
             }
             Sys::Bookkeeping => {
@@ -1430,13 +1465,16 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         );
     }
     eprintln!(
-        "soak: refused (empty object: not created, not stored) {}, sent again by the clerk {} (the reopened draft {}, typed again {})",
+        "soak: refused {}, sent again by the clerk {} (the reopened draft {}, typed again {})",
         refused_rows,
         shared.tally.refused.load(Ordering::SeqCst),
         shared.tally.resent_reopened.load(Ordering::SeqCst),
         shared.tally.resent_copied.load(Ordering::SeqCst)
     );
     eprintln!("soak: outbox rows by state {states:?}; still waiting {still_waiting}");
+    eprintln!(
+        "soak: AFAS invoices sent with AFAS' invoice number in the outbox {afas_numbered} of {AFAS_INVOICES} (the rest keep the id: the number read failed under a fault)"
+    );
     eprintln!(
         "soak: stored AFAS {}, Silvasoft {} (bookkeeping {}, invoicing {}); duplicates: tracking ids {duplicate_tracking}, numbers {duplicate_numbers}, markers {duplicate_markers}; lost {lost}; unclaimed {unclaimed}",
         afas_stored.len(),
@@ -1510,7 +1548,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         }
     }
     eprintln!(
-        "figure: soak: {total} invoices, {stored_total} stored, {} duplicates, {lost} lost, {faults_total} faults injected (per kind {}), {retries} retries, {lookups} lookups, {refused_rows} refused by empty object and sent again, elapsed {:.1?}",
+        "figure: soak: {total} invoices, {stored_total} stored, {} duplicates, {lost} lost, {faults_total} faults injected (per kind {}), {retries} retries, {lookups} lookups, {refused_rows} refused and sent again, elapsed {:.1?}",
         duplicate_tracking + duplicate_numbers + duplicate_markers,
         all_kinds
             .iter()
@@ -1577,15 +1615,18 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     }
 }
 
-const SYSTEM_KINDS_AFAS: [Kind; 6] = [
+const SYSTEM_KINDS_AFAS: [Kind; 9] = [
     Kind::Status500,
     Kind::Status429,
     Kind::Malformed,
     Kind::Timeout,
     Kind::Latency,
     Kind::DropAfterStore,
+    Kind::StoredThen500,
+    Kind::StoredThen502,
+    Kind::StoredThen504,
 ];
-const SYSTEM_KINDS_SILVASOFT: [Kind; 7] = [
+const SYSTEM_KINDS_SILVASOFT: [Kind; 10] = [
     Kind::Status500,
     Kind::Status429,
     Kind::Malformed,
@@ -1593,4 +1634,7 @@ const SYSTEM_KINDS_SILVASOFT: [Kind; 7] = [
     Kind::Latency,
     Kind::DropAfterStore,
     Kind::EmptyObject,
+    Kind::StoredThen500,
+    Kind::StoredThen502,
+    Kind::StoredThen504,
 ];

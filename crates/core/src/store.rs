@@ -154,6 +154,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE products ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sync_state ADD COLUMN reload_gen INTEGER;
     "#,
+    // 4: an attempt whose answer was not a definite success or refusal may have created the
+    // invoice: the next step is a look-up, also after a restart.
+    r#"
+    ALTER TABLE outbox ADD COLUMN maybe_created INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
@@ -728,6 +733,32 @@ impl Store {
             params![draft_id.to_string(), payload, now()],
         )?;
         Ok(())
+    }
+
+    /// Records whether an attempt of this submission may have created the invoice at the back
+    /// end (its body may have arrived and no definite answer came). Set before the request
+    /// goes out and cleared only when the back end said it was not created (a definite answer,
+    /// or a look-up that did not find it); while set, nothing is sent before a look-up.
+    pub fn set_maybe_created(&self, draft_id: Uuid, maybe: bool) -> Result<()> {
+        let w = lock(&self.write);
+        w.execute(
+            "UPDATE outbox SET maybe_created=?2 WHERE draft_id=?1",
+            params![draft_id.to_string(), maybe],
+        )?;
+        Ok(())
+    }
+
+    /// Whether an attempt of this submission may have created the invoice (see
+    /// [`Store::set_maybe_created`]); `false` when there is no such row.
+    pub fn maybe_created(&self, draft_id: Uuid) -> Result<bool> {
+        let c = lock(&self.read);
+        Ok(c.query_row(
+            "SELECT maybe_created FROM outbox WHERE draft_id=?1",
+            [draft_id.to_string()],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false))
     }
 
     pub fn outbox_entry(&self, draft_id: Uuid) -> Result<Option<OutboxEntry>> {

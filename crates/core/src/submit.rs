@@ -9,11 +9,14 @@
 //!    - an answer: `sent`, with the back end's id and number;
 //!    - a refusal: `refused`; the draft goes back to the clerk with the messages on the fields,
 //!      under a new identity (the refused one is spent: AFAS would replay the refusal);
-//!    - nothing was received by the back end (offline, 5xx, 429): `queued`, retried later with
-//!      the same identity;
-//!    - the request went out and no answer came: the back end is asked whether the invoice
-//!      exists; found is `sent`, not found is `queued`, and when it cannot tell, `uncertain`,
-//!      and the clerk is told exactly that.
+//!    - a definite "not processed" (offline before sending, 429, 401): `queued`, retried
+//!      later with the same identity;
+//!    - the request may have reached the back end and no definite answer came (a 5xx, a lost,
+//!      cut or unreadable answer): *uncertain*. The outbox row records "may have been
+//!      created" before each request goes out, and only a definite answer or a look-up clears
+//!      it; while it is set, the back end is asked whether the invoice exists before anything
+//!      is sent again: found is `sent`, not found is sent again, and when it cannot tell,
+//!      `uncertain`, and the clerk is told exactly that. This holds across a restart.
 
 use crate::backend::{Backend, Capabilities, Lookup, Receipt, Upload};
 use crate::error::{Error, ErrorCode, Result};
@@ -21,6 +24,11 @@ use crate::invoice::{to_outgoing, Draft, OutgoingInvoice};
 use crate::store::{OutboxEntry, Store, SubmissionState};
 use std::time::Duration;
 use uuid::Uuid;
+
+/// Key in `OutgoingInvoice::extra`, `"true"` when the app gave the invoice its number (not the
+/// clerk): a back end that says such a number exists already may be answering an earlier
+/// attempt of this very invoice, and looks it up to tell.
+pub const APP_ASSIGNED_NUMBER: &str = "invoice_number_by_app";
 
 /// Progress of one attachment upload: attachment id, bytes sent, total bytes.
 pub type UploadProgress<'a> = &'a (dyn Fn(Uuid, u64, u64) + Send + Sync);
@@ -144,13 +152,45 @@ pub async fn submit_draft(
             let n = store
                 .next_in_sequence(&format!("invoice_number:{}", draft.connection_id), start)?;
             invoice.extra.insert("invoice_number".into(), n.to_string());
+            invoice
+                .extra
+                .insert(APP_ASSIGNED_NUMBER.into(), "true".into());
         }
     }
     let entry = store.enqueue(&draft, &invoice)?;
     resume(store, backend, entry, policy, progress).await
 }
 
+/// Whether an error from `Backend::submit` leaves open that the invoice was created: the
+/// request may have reached the back end and no definite answer came (a 5xx, a lost or
+/// unreadable answer). Such an answer is uncertain whatever the back end called it.
+fn may_have_created(e: &Error) -> bool {
+    matches!(
+        e.code,
+        ErrorCode::Uncertain | ErrorCode::ServerError | ErrorCode::BadResponse
+    )
+}
+
+/// The error as an uncertain one, keeping its words.
+fn as_uncertain(e: Error) -> Error {
+    if e.code == ErrorCode::Uncertain {
+        return e;
+    }
+    let detail = e.detail.clone().unwrap_or_else(|| e.message.en.clone());
+    Error {
+        code: ErrorCode::Uncertain,
+        ..e
+    }
+    .with_detail(detail)
+}
+
 /// Continues a submission from the outbox: after a restart, a queued retry, or a double click.
+///
+/// The rule that keeps an invoice from being created twice: once a request may have reached
+/// the back end without a definite answer, nothing is sent again before a look-up said the
+/// back end does not have the invoice. That "may have been created" is kept in the outbox row
+/// ([`Store::set_maybe_created`]), written before each request goes out and cleared only by a
+/// definite answer or a look-up, so it holds across a restart whatever the row's state.
 pub async fn resume(
     store: &Store,
     backend: &dyn Backend,
@@ -184,17 +224,30 @@ pub async fn resume(
         .ok_or_else(|| Error::internal("outbox row without its invoice"))?;
     let mut draft = store.draft(entry.draft_id)?;
 
-    // `sending` found at the start means the app stopped mid-send: as uncertain as a lost
-    // answer. While an earlier attempt may have arrived, nothing is sent before the back end
+    // An earlier attempt may have arrived: the row says so, or it is `uncertain`, or it is
+    // `sending` at the start (the app stopped mid-send). Nothing is sent before the back end
     // said it does not have the invoice; a look-up that fails leaves that question open.
-    let mut must_ask = matches!(
-        entry.state,
-        SubmissionState::Uncertain | SubmissionState::Sending
-    );
+    let mut must_ask = store.maybe_created(entry.draft_id)?
+        || matches!(
+            entry.state,
+            SubmissionState::Uncertain | SubmissionState::Sending
+        );
+    if must_ask {
+        store.set_maybe_created(entry.draft_id, true)?;
+    }
 
-    // Attachments: upload what is not uploaded yet, storing each reference at once.
+    // Attachments: upload what is not uploaded yet, storing each reference at once. An upload
+    // that got no answer is not an invoice that may exist: it is uploaded again later.
     if let Some(d) = draft.as_mut() {
         if let Err(e) = upload_attachments(store, backend, d, &mut invoice, progress).await {
+            let e = if e.code == ErrorCode::Uncertain {
+                Error {
+                    code: ErrorCode::ServerError,
+                    ..e
+                }
+            } else {
+                e
+            };
             return settle_failure(store, backend, &entry, &invoice, e, false, must_ask).await;
         }
     }
@@ -202,34 +255,44 @@ pub async fn resume(
     let mut attempt = 0u32;
     loop {
         store.set_outbox_state(entry.draft_id, SubmissionState::Sending, None)?;
-        let result = if must_ask {
+        if must_ask {
             // A previous attempt may have arrived: ask first.
             match backend.lookup(&invoice).await {
-                Ok(Lookup::Found(r)) => Ok(r),
+                Ok(Lookup::Found(r)) => {
+                    store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                    return Ok(Outcome::Sent(r));
+                }
                 Ok(Lookup::NotFound) => {
+                    store.set_maybe_created(entry.draft_id, false)?;
                     must_ask = false;
-                    backend.submit(&invoice).await
                 }
-                Ok(Lookup::CannotTell) => Err(uncertain_error()),
-                Err(e) => Err(e),
-            }
-        } else {
-            backend.submit(&invoice).await
-        };
-        // An answer we could not read after sending may hide a created invoice: uncertain.
-        let result = result.map_err(|e| {
-            if e.code == ErrorCode::BadResponse {
-                let detail = e.detail.clone().unwrap_or_else(|| e.message.en.clone());
-                Error {
-                    code: ErrorCode::Uncertain,
-                    ..e
+                Ok(Lookup::CannotTell) => {
+                    return settle_failure(
+                        store,
+                        backend,
+                        &entry,
+                        &invoice,
+                        uncertain_error(),
+                        true,
+                        true,
+                    )
+                    .await
                 }
-                .with_detail(detail)
-            } else {
-                e
+                Err(e) if e.code.is_transient() && attempt + 1 < policy.attempts => {
+                    let wait = policy.delay(attempt, e.retry_after);
+                    tracing::info!(code = ?e.code, ?wait, attempt, "look-up will be retried");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return settle_failure(store, backend, &entry, &invoice, e, true, true).await
+                }
             }
-        });
-        match result {
+        }
+        // From here the body may reach the back end: recorded before the first byte goes out.
+        store.set_maybe_created(entry.draft_id, true)?;
+        match backend.submit(&invoice).await {
             Ok(receipt) => {
                 store.mark_sent(
                     entry.draft_id,
@@ -238,28 +301,30 @@ pub async fn resume(
                 )?;
                 return Ok(Outcome::Sent(receipt));
             }
-            Err(e) if e.code.is_transient() && attempt + 1 < policy.attempts => {
-                if e.code == ErrorCode::Uncertain {
-                    // Ask before sending again.
-                    match backend.lookup(&invoice).await {
-                        Ok(Lookup::Found(r)) => {
-                            store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
-                            return Ok(Outcome::Sent(r));
-                        }
-                        Ok(Lookup::NotFound) => must_ask = false,
-                        Ok(Lookup::CannotTell) | Err(_) => {
-                            return settle_failure(store, backend, &entry, &invoice, e, true, true)
-                                .await
-                        }
-                    }
+            Err(e) if may_have_created(&e) => {
+                // Uncertain: the flag stays set; the next step is a look-up, never a send.
+                let e = as_uncertain(e);
+                must_ask = true;
+                if attempt + 1 < policy.attempts {
+                    let wait = policy.delay(attempt, e.retry_after);
+                    tracing::info!(?wait, attempt, "uncertain answer; looking it up next");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
                 }
-                let wait = policy.delay(attempt, e.retry_after);
-                tracing::info!(code = ?e.code, ?wait, attempt, "submission will be retried");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
+                return settle_failure(store, backend, &entry, &invoice, e, false, true).await;
             }
             Err(e) => {
-                return settle_failure(store, backend, &entry, &invoice, e, false, must_ask).await
+                // A definite answer: this attempt created nothing.
+                store.set_maybe_created(entry.draft_id, false)?;
+                if e.code.is_transient() && attempt + 1 < policy.attempts {
+                    let wait = policy.delay(attempt, e.retry_after);
+                    tracing::info!(code = ?e.code, ?wait, attempt, "submission will be retried");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+                return settle_failure(store, backend, &entry, &invoice, e, false, false).await;
             }
         }
     }

@@ -381,3 +381,187 @@ fn shared_relations_are_cached_once_per_environment() {
     c.administrations = false;
     assert_eq!(c.relation_scope(None), Some(""));
 }
+
+// ---- a create that may have happened is never sent again blind ------------------------------
+
+#[tokio::test]
+async fn a_server_error_after_the_invoice_was_stored_is_looked_up_not_sent_again() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::StoreThenServerError], true);
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(
+        *fake.submits.lock().unwrap(),
+        1,
+        "no blind resend after a 5xx"
+    );
+    assert_eq!(*fake.lookups.lock().unwrap(), 1);
+    assert_eq!(
+        store.outbox_entry(d.id).unwrap().unwrap().state,
+        SubmissionState::Sent
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_that_cannot_be_checked_stays_uncertain_and_is_not_sent_again() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(vec![Script::StoreThenServerError], true);
+    *fake.failing_lookups.lock().unwrap() = 100;
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Uncertain(_)), "{out:?}");
+    let e = store.outbox_entry(d.id).unwrap().unwrap();
+    assert_eq!(e.state, SubmissionState::Uncertain);
+    assert!(store.maybe_created(d.id).unwrap());
+    let out = resume(&store, &fake, e, fast(), &noop).await.unwrap();
+    assert!(matches!(out, Outcome::Uncertain(_)), "{out:?}");
+    assert_eq!(*fake.submits.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn may_have_been_created_is_kept_in_the_outbox_row_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d;
+    let stored;
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let fake = Fake::with(vec![Script::StoreThenServerError], true);
+        *fake.failing_lookups.lock().unwrap() = 100;
+        d = valid_draft(&store);
+        let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+            .await
+            .unwrap();
+        assert!(matches!(out, Outcome::Uncertain(_)), "{out:?}");
+        assert_eq!(*fake.submits.lock().unwrap(), 1);
+        stored = fake.stored.lock().unwrap().clone();
+    }
+    // A restart: a new store on the same file, a new back end value that remembers nothing.
+    // Even when the row's state says `queued` (as a recovery of rows may set it), the row's
+    // own "may have been created" makes the next step a look-up, which finds the invoice.
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.maybe_created(d.id).unwrap());
+    store
+        .set_outbox_state(d.id, SubmissionState::Queued, None)
+        .unwrap();
+    let fake = Fake::with(vec![], true);
+    *fake.stored.lock().unwrap() = stored;
+    let entry = store.outbox_entry(d.id).unwrap().unwrap();
+    let out = resume(&store, &fake, entry, fast(), &noop).await.unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(*fake.submits.lock().unwrap(), 0, "found, not sent again");
+    assert_eq!(*fake.lookups.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_definite_answer_clears_may_have_been_created_and_the_next_attempt_sends() {
+    let store = Store::open_in_memory().unwrap();
+    let fake = Fake::with(
+        vec![Script::Offline, Script::Offline, Script::Offline],
+        true,
+    );
+    let d = valid_draft(&store);
+    let out = submit_draft(&store, &fake, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Queued(_)), "{out:?}");
+    assert!(!store.maybe_created(d.id).unwrap());
+    let entry = store.outbox_entry(d.id).unwrap().unwrap();
+    let out = resume(&store, &fake, entry, fast(), &noop).await.unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    assert_eq!(*fake.lookups.lock().unwrap(), 0, "nothing to look up");
+}
+
+/// A back end that notes, at each submit, whether the outbox row already said "may have been
+/// created": the flag must be in the store before the request can reach the back end.
+struct Probe<'a> {
+    inner: Fake,
+    store: &'a Store,
+    draft_id: uuid::Uuid,
+    seen: std::sync::Mutex<Vec<bool>>,
+}
+
+#[async_trait::async_trait]
+impl invoice_desk_core::backend::Backend for Probe<'_> {
+    fn capabilities(&self) -> invoice_desk_core::backend::Capabilities {
+        caps()
+    }
+    async fn test_connection(&self) -> invoice_desk_core::error::Result<String> {
+        Ok("probe".into())
+    }
+    async fn administrations(
+        &self,
+    ) -> invoice_desk_core::error::Result<Vec<invoice_desk_core::backend::Administration>> {
+        Ok(vec![])
+    }
+    async fn sync_relations(
+        &self,
+        a: &str,
+        c: Option<&str>,
+    ) -> invoice_desk_core::error::Result<
+        invoice_desk_core::backend::SyncPage<invoice_desk_core::backend::Relation>,
+    > {
+        self.inner.sync_relations(a, c).await
+    }
+    async fn sync_products(
+        &self,
+        a: &str,
+        c: Option<&str>,
+    ) -> invoice_desk_core::error::Result<
+        invoice_desk_core::backend::SyncPage<invoice_desk_core::backend::Product>,
+    > {
+        self.inner.sync_products(a, c).await
+    }
+    async fn addresses(
+        &self,
+        a: &str,
+        r: &invoice_desk_core::backend::Relation,
+    ) -> invoice_desk_core::error::Result<Vec<invoice_desk_core::backend::Address>> {
+        self.inner.addresses(a, r).await
+    }
+    async fn upload_attachment(
+        &self,
+        a: &str,
+        u: &invoice_desk_core::backend::Upload,
+        p: invoice_desk_core::backend::Progress<'_>,
+    ) -> invoice_desk_core::error::Result<String> {
+        self.inner.upload_attachment(a, u, p).await
+    }
+    async fn submit(
+        &self,
+        inv: &invoice_desk_core::invoice::OutgoingInvoice,
+    ) -> invoice_desk_core::error::Result<invoice_desk_core::backend::Receipt> {
+        let flag = self.store.maybe_created(self.draft_id).unwrap();
+        self.seen.lock().unwrap().push(flag);
+        self.inner.submit(inv).await
+    }
+    async fn lookup(
+        &self,
+        inv: &invoice_desk_core::invoice::OutgoingInvoice,
+    ) -> invoice_desk_core::error::Result<invoice_desk_core::backend::Lookup> {
+        self.inner.lookup(inv).await
+    }
+}
+
+#[tokio::test]
+async fn the_row_says_may_have_been_created_before_the_request_goes_out() {
+    let store = Store::open_in_memory().unwrap();
+    let d = valid_draft(&store);
+    let probe = Probe {
+        inner: Fake::with(vec![Script::Offline], true),
+        store: &store,
+        draft_id: d.id,
+        seen: std::sync::Mutex::new(Vec::new()),
+    };
+    let out = submit_draft(&store, &probe, &caps(), d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+    // Set before each attempt: the offline one (then cleared, nothing arrived) and the next.
+    assert_eq!(*probe.seen.lock().unwrap(), vec![true, true]);
+    assert_eq!(*probe.inner.lookups.lock().unwrap(), 0);
+}

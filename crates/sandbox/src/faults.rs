@@ -15,6 +15,9 @@
 //!   "timeout_next": 1,         // the next N matching requests hang for timeout_ms, then get 504, unprocessed
 //!   "timeout_ms": 120000,      // default 120000: longer than any sane client timeout
 //!   "drop_after_store": 1,     // the next N create requests are processed and stored, then the connection is cut
+//!   "fail_after_store": 1,     // the next N create requests are processed and stored, then answered
+//!   "after_store_status": 502, //   with this status (500, 502 or 504; default 502) and the stand-in's
+//!                              //   error body, as a gateway or a server failing after its commit does
 //!   "work_delay_ms": 500,      // create requests take this long inside their processing (a client that
 //!                              // gives up meanwhile still gets its invoice stored)
 //!   "method": "POST",          // only requests with this method match (null: all)
@@ -22,9 +25,10 @@
 //! }
 //! ```
 //!
-//! `GET` answers the current settings, `DELETE` resets them. `drop_after_store` and
-//! `work_delay_ms` are applied by the stand-in's create handlers (via
-//! [`Faults::take_drop_after_store`] and [`Faults::work_delay`]), whatever the filter.
+//! `GET` answers the current settings, `DELETE` resets them. `drop_after_store`,
+//! `fail_after_store` and `work_delay_ms` are applied by the stand-in's create handlers (via
+//! [`Faults::take_drop_after_store`], [`Faults::take_fail_after_store`] and
+//! [`Faults::work_delay`]), whatever the filter, and only to a request that was stored.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +56,8 @@ pub struct FaultSettings {
     pub timeout_next: u32,
     pub timeout_ms: u64,
     pub drop_after_store: u32,
+    pub fail_after_store: u32,
+    pub after_store_status: u16,
     pub work_delay_ms: u64,
     pub method: Option<String>,
     pub path_contains: Option<String>,
@@ -69,6 +75,8 @@ impl Default for FaultSettings {
             timeout_next: 0,
             timeout_ms: 120_000,
             drop_after_store: 0,
+            fail_after_store: 0,
+            after_store_status: 502,
             work_delay_ms: 0,
             method: None,
             path_contains: None,
@@ -90,6 +98,8 @@ pub struct FaultPatch {
     pub timeout_next: Option<u32>,
     pub timeout_ms: Option<u64>,
     pub drop_after_store: Option<u32>,
+    pub fail_after_store: Option<u32>,
+    pub after_store_status: Option<u16>,
     pub work_delay_ms: Option<u64>,
     pub method: Option<String>,
     pub path_contains: Option<String>,
@@ -138,6 +148,11 @@ impl Faults {
                 return Err(format!("status {s} is not an HTTP status"));
             }
         }
+        if let Some(s) = p.after_store_status {
+            if !matches!(s, 500 | 502 | 504) {
+                return Err(format!("after_store_status {s} is not 500, 502 or 504"));
+            }
+        }
         if let Some(r) = p.failure_rate {
             if !(0.0..=1.0).contains(&r) {
                 return Err(format!("failure_rate {r} is not within 0..=1"));
@@ -158,6 +173,8 @@ impl Faults {
             timeout_next,
             timeout_ms,
             drop_after_store,
+            fail_after_store,
+            after_store_status,
             work_delay_ms
         );
         if let Some(m) = p.method {
@@ -177,6 +194,18 @@ impl Faults {
             true
         } else {
             false
+        }
+    }
+
+    /// Takes one "store, then answer a failure" token, if any is left: the status to answer
+    /// instead of the stored invoice's success.
+    pub fn take_fail_after_store(&self) -> Option<StatusCode> {
+        let mut g = self.lock();
+        if g.0.fail_after_store > 0 {
+            g.0.fail_after_store -= 1;
+            Some(StatusCode::from_u16(g.0.after_store_status).unwrap_or(StatusCode::BAD_GATEWAY))
+        } else {
+            None
         }
     }
 
@@ -331,6 +360,41 @@ mod tests {
             f.decide("POST", "/demo/api/salesinvoice"),
             Decision::Fail { status, .. } if status == StatusCode::TOO_MANY_REQUESTS
         ));
+        assert!(matches!(
+            f.decide("POST", "/demo/api/salesinvoice"),
+            Decision::Proceed { .. }
+        ));
+    }
+
+    #[test]
+    fn a_failure_after_store_counts_down_and_takes_only_gateway_like_statuses() {
+        let f = Faults::new(1);
+        assert_eq!(f.take_fail_after_store(), None);
+        f.apply(FaultPatch {
+            fail_after_store: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(f.take_fail_after_store(), Some(StatusCode::BAD_GATEWAY));
+        f.apply(FaultPatch {
+            after_store_status: Some(504),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(f.take_fail_after_store(), Some(StatusCode::GATEWAY_TIMEOUT));
+        assert_eq!(f.take_fail_after_store(), None);
+        assert!(f
+            .apply(FaultPatch {
+                after_store_status: Some(429),
+                ..Default::default()
+            })
+            .is_err());
+        // Requests themselves are not failed by it: only a create that stored is.
+        f.apply(FaultPatch {
+            fail_after_store: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
         assert!(matches!(
             f.decide("POST", "/demo/api/salesinvoice"),
             Decision::Proceed { .. }

@@ -12,7 +12,7 @@
 //! holds only the filled lines of the draft; the caller maps them back to the draft's rows.
 
 use super::wire::{ErrorBody, UpdateResult};
-use crate::http::{Http, Reply};
+use crate::http::{Http, Reply, Safety};
 use invoice_desk_core::backend::Receipt;
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -23,7 +23,8 @@ use serde_json::Value;
 pub(super) fn interpret(http: &Http, reply: &Reply, inv: &OutgoingInvoice) -> Result<Receipt> {
     let status = reply.status.as_u16();
     if !(200..=299).contains(&status) && status != 400 && status != 422 {
-        let err = http.status_error(reply);
+        // The body may have been processed: a 5xx is uncertain, not a plain retry.
+        let err = http.status_error_for(reply, Safety::NotIdempotent);
         return Err(match err.code {
             ErrorCode::Forbidden => Error::new(
                 ErrorCode::Forbidden,

@@ -194,6 +194,13 @@ const ADDRESSES: Endpoint = Endpoint {
 const BLOB_VERSION: &str = "1";
 const SALESINVOICE_VERSION: &str = "2";
 
+const SALES_INVOICES: Endpoint = Endpoint {
+    path: "salesinvoices",
+    version: "1",
+    what_nl: "verkoopfacturen te lezen",
+    what_en: "read sales invoices",
+};
+
 const RELATION_FEED: [Endpoint; 3] = [PERSONS, ORGANISATIONS, UNKNOWN_RELATIONS];
 const PRODUCT_FEED: [Endpoint; 1] = [PRODUCTS];
 
@@ -482,6 +489,95 @@ impl AfasClient {
                 code = ?e.code, "sales invoice not accepted"),
         }
         result
+    }
+
+    /// The number AFAS gave the sales invoice `id` (`SalesInvoiceNumber`, e.g. "V01250031"):
+    /// `GET /api/salesinvoices?filter=InstanceId eq <id>` (salesinvoices 1.0). `None` when it
+    /// is not listed or has no number (yet). The POST answers only the invoice's uuid
+    /// (`data.SalesInvoiceId`); that the list's `InstanceId` is that uuid is an assumption
+    /// (the spec does not say), checked against a real administration.
+    pub async fn invoice_number_of(&self, id: &str) -> Result<Option<String>> {
+        let id = id.trim();
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Ok(None);
+        }
+        let ep = SALES_INVOICES;
+        let query: Vec<(&str, String)> = vec![
+            ("filter", format!("InstanceId eq {id}")),
+            ("skip", "0".into()),
+            ("take", "1".into()),
+        ];
+        let url = self.url(&format!("api/{}", ep.path));
+        let reply = self
+            .call(Safety::Idempotent, |token| {
+                self.inner
+                    .http
+                    .request(Method::GET, &url)
+                    .query(&query)
+                    .bearer_auth(token)
+                    .header("Accept", "application/json")
+                    .header("Accept-Version", ep.version)
+            })
+            .await?;
+        if !reply.is_success() {
+            return Err(self.list_error(&ep, &reply));
+        }
+        let page = wire::parse_list(&reply.body).ok_or_else(|| bad_list(ep.what_en))?;
+        Ok(page
+            .rows
+            .iter()
+            .filter(|r| {
+                r.get("InstanceId")
+                    .and_then(Value::as_str)
+                    .is_none_or(|i| i.eq_ignore_ascii_case(id))
+            })
+            .find_map(|r| {
+                r.get("SalesInvoiceNumber")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(String::from)
+            }))
+    }
+
+    /// A receipt with the number a clerk can quote: AFAS' answer to the POST carries only the
+    /// invoice's technical id, so the number is looked up ([`AfasClient::invoice_number_of`]).
+    /// The id stays the receipt's `remote_id`. The invoice exists whatever this look-up does:
+    /// when it fails, or the invoice has no number yet (`ToBeInvoiced`, a draft in AFAS SB),
+    /// the receipt is kept without a number and says why.
+    async fn with_invoice_number(&self, invoice: &OutgoingInvoice, mut r: Receipt) -> Receipt {
+        if r.number.is_some() {
+            return r;
+        }
+        if invoice.extra_bool("to_be_invoiced") {
+            r.warnings.push(Text::new(
+                "AFAS SB geeft deze factuur pas een nummer als ze daar wordt gefactureerd (ze staat klaar als 'te factureren').",
+                "AFAS SB gives this invoice a number only when it is invoiced there (it waits as 'to be invoiced').",
+            ));
+            return r;
+        }
+        match self.invoice_number_of(&r.remote_id).await {
+            Ok(Some(n)) => r.number = Some(n),
+            Ok(None) => r.warnings.push(Text::new(
+                format!(
+                    "AFAS SB noemde nog geen factuurnummer; de factuur heeft daar het kenmerk {}.",
+                    r.remote_id
+                ),
+                format!(
+                    "AFAS SB gave no invoice number yet; the invoice has the id {} there.",
+                    r.remote_id
+                ),
+            )),
+            Err(e) => {
+                tracing::info!(system = SYSTEM, remote_id = %r.remote_id, code = ?e.code,
+                    "invoice number not looked up");
+                r.warnings.push(Text::new(
+                    "Het factuurnummer kon niet bij AFAS SB worden opgevraagd; de factuur is wel aangemaakt.",
+                    "The invoice number could not be read from AFAS SB; the invoice was created.",
+                ));
+            }
+        }
+        r
     }
 
     async fn upload_chunk(
@@ -1064,9 +1160,11 @@ impl Backend for AfasClient {
         Ok(upload.id.to_string())
     }
 
-    /// `POST /api/salesinvoice` with `Tracking-Identifier: <invoice.identity>`.
+    /// `POST /api/salesinvoice` with `Tracking-Identifier: <invoice.identity>`, then the
+    /// invoice number AFAS gave it (see [`AfasClient::with_invoice_number`]).
     async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
-        self.post_salesinvoice(invoice).await
+        let receipt = self.post_salesinvoice(invoice).await?;
+        Ok(self.with_invoice_number(invoice, receipt).await)
     }
 
     /// AFAS SB has no search by our identity, but it answers a request with a
@@ -1083,7 +1181,9 @@ impl Backend for AfasClient {
     /// keeping identifiers long enough, which it does not document.
     async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup> {
         match self.post_salesinvoice(invoice).await {
-            Ok(receipt) => Ok(Lookup::Found(receipt)),
+            Ok(receipt) => Ok(Lookup::Found(
+                self.with_invoice_number(invoice, receipt).await,
+            )),
             Err(e) if e.code == ErrorCode::BadResponse => Ok(Lookup::CannotTell),
             Err(e) => Err(e),
         }

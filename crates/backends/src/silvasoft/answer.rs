@@ -3,7 +3,8 @@
 //! - 200 with the created invoice (an array with one object, or the object) → a receipt with
 //!   `InvoiceNumber` and `InvoiceTotalInclTax`; a total other than our preview's becomes a
 //!   warning that names both amounts.
-//! - 200 with `{}` or `[]`: Silvasoft's way of saying "not created" → `Refused`, final.
+//! - 200 with `{}` or `[]`: documented as "not created", but no definite refusal →
+//!   `Uncertain`: looked up before anything is sent again.
 //! - 200 with something we cannot read → `Uncertain`: it may have been created; the app looks
 //!   it up before sending again.
 //! - 400 `{errorCode, errorMessage}` → `Refused` with Silvasoft's words and, where the message
@@ -11,12 +12,13 @@
 //!   number → `extra.invoice_number`, the file address → `extra.invoice_file_url`, a line's
 //!   VAT, product, ledger account… → `lines[i].…` with `i` the index in
 //!   `OutgoingInvoice::lines` (the caller maps it to the draft's row).
-//! - 5xx → `ServerError`; 401 and transport failures are handled before this.
+//! - 5xx → `Uncertain` (the invoice may have been stored before the failure); 401 and
+//!   transport failures are handled before this.
 
 use super::body::{self, FILE_CONTENT_FIELD};
 use super::wire::{self, WireInvoice};
 use super::{CustomerIdentification, SilvasoftModule};
-use crate::http::{Http, Reply};
+use crate::http::{Http, Reply, Safety};
 use invoice_desk_core::backend::Receipt;
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -24,12 +26,16 @@ use invoice_desk_core::invoice::OutgoingInvoice;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-pub(super) fn not_created() -> Error {
+/// 200 with `{}` or `[]`. Silvasoft documents it as "not created", but it is no definite
+/// refusal (no reason, no error code, and a proxy or a failing serializer answers the same):
+/// uncertain, so the invoice is looked up before it is sent again.
+pub(super) fn empty_answer() -> Error {
     Error::new(
-        ErrorCode::Refused,
-        "Silvasoft heeft de factuur niet aangemaakt en gaf geen reden.",
-        "Silvasoft did not create the invoice and gave no reason.",
+        ErrorCode::Uncertain,
+        "Silvasoft gaf een leeg antwoord op de factuur. Het is niet zeker of de factuur is aangemaakt; de app controleert dat voordat ze opnieuw verstuurt.",
+        "Silvasoft gave an empty answer to the invoice. It is not certain whether the invoice was created; the app checks before it sends again.",
     )
+    .with_detail("HTTP 200 with an empty object")
 }
 
 fn unreadable(detail: String) -> Error {
@@ -81,7 +87,8 @@ pub(super) fn interpret(
     match status {
         200..=299 => {}
         400 | 409 | 422 => return Err(refusal(reply, inv, module)),
-        _ => return Err(http.status_error(reply)),
+        // The body may have been processed: a 5xx is uncertain, not a plain retry.
+        _ => return Err(http.status_error_for(reply, Safety::NotIdempotent)),
     }
     if reply.body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(unreadable(format!("HTTP {status} without a body")));
@@ -90,7 +97,7 @@ pub(super) fn interpret(
         return Err(unreadable(reply.snippet()));
     };
     let object = match &json {
-        Value::Array(a) if a.is_empty() => return Err(not_created()),
+        Value::Array(a) if a.is_empty() => return Err(empty_answer()),
         Value::Array(a) => match a.first() {
             Some(Value::Object(o)) => o.clone(),
             _ => return Err(unreadable(reply.snippet())),
@@ -99,7 +106,7 @@ pub(super) fn interpret(
         _ => return Err(unreadable(reply.snippet())),
     };
     if object.is_empty() {
-        return Err(not_created());
+        return Err(empty_answer());
     }
     if wire::get(&object, "errorCode").is_some() || wire::get(&object, "errorMessage").is_some() {
         return Err(refusal(reply, inv, module));

@@ -82,6 +82,7 @@ use invoice_desk_core::error::{Error, ErrorCode, Result};
 use invoice_desk_core::i18n::Text;
 use invoice_desk_core::invoice::OutgoingInvoice;
 use invoice_desk_core::money::parse_decimal;
+use invoice_desk_core::submit::APP_ASSIGNED_NUMBER;
 use invoice_desk_core::totals::{PriceBasis, Rounding};
 use invoice_desk_core::vat::VatRate;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -574,9 +575,6 @@ struct Inner {
     files: FileStore,
     /// Invoice numbers this app already knows as sent; a look-up never claims one of these.
     known: Mutex<HashSet<u64>>,
-    /// Identities of which an attempt may have created the invoice without our knowing (no
-    /// answer, an answer we could not read, a server error).
-    maybe_created: Mutex<HashSet<uuid::Uuid>>,
     /// Invoices go one at a time.
     write_lock: tokio::sync::Mutex<()>,
 }
@@ -783,6 +781,40 @@ fn map_product(w: wire::WireProduct, rates: &[VatRate]) -> Option<Product> {
     })
 }
 
+/// What Silvasoft holds under an invoice number, compared with our invoice.
+enum ByNumber {
+    /// Nothing is listed under the number.
+    Absent,
+    /// Our invoice: same customer, date and total.
+    Ours(Receipt),
+    /// Another invoice holds the number.
+    Other(wire::WireInvoice),
+    /// Listed, but too little to tell.
+    CannotTell,
+}
+
+/// The refusal when another invoice holds the number: says so and what that invoice is, so
+/// that the clerk does not take it for this one (and nothing is sent again under it).
+fn number_taken_by_other(number: u64, found: &wire::WireInvoice, refusal: Error) -> Error {
+    let who = found
+        .customer_name
+        .clone()
+        .or_else(|| found.customer_number.map(|n| n.to_string()))
+        .unwrap_or_else(|| "?".into());
+    let when = found.date.clone().unwrap_or_else(|| "?".into());
+    let total_en = found
+        .total_incl
+        .map(|t| body::money(t).to_string())
+        .unwrap_or_else(|| "?".into());
+    let total_nl = total_en.replace('.', ",");
+    Error::new(
+        ErrorCode::Refused,
+        format!("Factuurnummer {number}, dat de app deze factuur gaf, is in Silvasoft al van een andere factuur ({who}, {when}, € {total_nl}). Deze factuur is niet verstuurd. Ze komt terug in het formulier; opnieuw versturen geeft haar een nieuw nummer."),
+        format!("Invoice number {number}, which the app gave this invoice, already belongs to another invoice in Silvasoft ({who}, {when}, € {total_en}). This invoice was not sent. It comes back to the form; sending it again gives it a new number."),
+    )
+    .with_detail(refusal.detail.clone().unwrap_or_default())
+}
+
 impl SilvasoftClient {
     /// A client with the standard HTTP settings. Fails with `Config` on a bad address, a missing
     /// username or key, or a VAT percentage that is not one; does not contact Silvasoft.
@@ -842,7 +874,6 @@ impl SilvasoftClient {
                 product_page: AtomicU64::new(PRODUCT_PAGE),
                 files: FileStore::default(),
                 known: Mutex::new(HashSet::new()),
-                maybe_created: Mutex::new(HashSet::new()),
                 write_lock: tokio::sync::Mutex::new(()),
             }),
         })
@@ -1058,29 +1089,74 @@ impl SilvasoftClient {
         (t - self.expected_total(inv)).abs() <= tolerance
     }
 
-    async fn lookup_by_number(&self, inv: &OutgoingInvoice, number: u64) -> Result<Lookup> {
+    /// The invoice Silvasoft holds under `number`, compared with ours: the same customer, the
+    /// same date (when listed) and a total within a cent per line of the preview.
+    async fn by_number(&self, inv: &OutgoingInvoice, number: u64) -> Result<ByNumber> {
         let ident = customer_identification(&inv.relation);
         let (listed, _) = self
             .invoices(vec![("InvoiceNumber", number.to_string())])
             .await?;
         let Some(found) = listed.into_iter().find(|w| w.number == Some(number)) else {
-            return Ok(Lookup::NotFound);
+            return Ok(ByNumber::Absent);
         };
+        let date = body::date(inv.issue_date);
         let ours = answer::customer_matches(&found, &ident).unwrap_or(true)
+            && found.date.as_deref().is_none_or(|d| d.trim() == date)
             && self.total_matches(found.total_incl, inv);
         if !ours {
-            // The number belongs to another invoice: ours cannot exist under it, and sending
-            // it again is refused by Silvasoft as a duplicate number.
             tracing::info!(
                 system = SYSTEM,
                 number,
                 "invoice number taken by another invoice"
             );
-            return Ok(Lookup::NotFound);
+            return Ok(ByNumber::Other(found));
         }
-        Ok(answer::receipt(&found, inv, Some(number))
-            .map(Lookup::Found)
-            .unwrap_or(Lookup::CannotTell))
+        Ok(match answer::receipt(&found, inv, Some(number)) {
+            Some(r) => ByNumber::Ours(r),
+            None => ByNumber::CannotTell,
+        })
+    }
+
+    async fn lookup_by_number(&self, inv: &OutgoingInvoice, number: u64) -> Result<Lookup> {
+        Ok(match self.by_number(inv, number).await? {
+            ByNumber::Ours(r) => Lookup::Found(r),
+            // The number belongs to another invoice: ours cannot exist under it, and sending
+            // it again is refused by Silvasoft as a duplicate number, which `submit` explains.
+            ByNumber::Absent | ByNumber::Other(_) => Lookup::NotFound,
+            ByNumber::CannotTell => Lookup::CannotTell,
+        })
+    }
+
+    /// Silvasoft refused the invoice under `number`, which the app assigned. Whether the number
+    /// holds an earlier attempt of this very invoice (an answer that was lost, also before a
+    /// restart) or another invoice is told by looking the number up and comparing, never by
+    /// what this process remembers. Nothing under the number: the refusal as it is.
+    async fn resolve_taken_number(
+        &self,
+        invoice: &OutgoingInvoice,
+        number: u64,
+        refusal: Error,
+    ) -> Result<Receipt> {
+        match self.by_number(invoice, number).await {
+            Ok(ByNumber::Ours(r)) => {
+                tracing::info!(system = SYSTEM, identity = %invoice.identity, number,
+                    "the taken number holds this invoice: an earlier attempt arrived");
+                Ok(r)
+            }
+            // A refusal that does not say the number is taken, and the number holds nothing
+            // of ours: a refusal of the content, final as it is.
+            _ if !answer::is_duplicate_number(&refusal) => Err(refusal),
+            Ok(ByNumber::Other(found)) => Err(number_taken_by_other(number, &found, refusal)),
+            // Listed nowhere, yet refused as taken (a list that lags behind), or the check
+            // failed: whether the number is ours is unknown, and a refusal would be final.
+            // Uncertain, so the outbox asks again later.
+            Ok(ByNumber::Absent) | Ok(ByNumber::CannotTell) | Err(_) => Err(Error::new(
+                ErrorCode::Uncertain,
+                format!("Silvasoft meldt dat factuurnummer {number} al bestaat, en de controle of dat deze factuur is lukte nu niet. De app controleert het later opnieuw."),
+                format!("Silvasoft says invoice number {number} already exists, and the check whether that is this invoice failed for now. The app checks again later."),
+            )
+            .with_detail(refusal.detail.clone().unwrap_or_default())),
+        }
     }
 
     async fn lookup_by_date(&self, inv: &OutgoingInvoice) -> Result<Lookup> {
@@ -1358,10 +1434,10 @@ impl Backend for SilvasoftClient {
     }
 
     /// `POST /rest/addsalestransaction/` or `/rest/addsalesinvoice/`, after the checks of
-    /// [`body::precheck`]. When an earlier attempt of the same invoice (same identity, this
-    /// client) got no answer, an unreadable one or a 5xx, and Silvasoft now refuses its
-    /// number as taken, the invoice under that number is looked up: when it is ours (same
-    /// customer and total), its receipt is the answer instead of the refusal.
+    /// [`body::precheck`]. When Silvasoft refuses a number the app assigned as taken, the
+    /// invoice under that number is looked up and compared (customer, date, total): when it is ours
+    /// (an earlier attempt whose answer was lost, in this process or before a restart), its
+    /// receipt is the answer; when it is another invoice, the refusal says so.
     async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
         let module = self.inner.module;
         body::precheck(invoice, module, &self.inner.vat_rates)?;
@@ -1370,7 +1446,6 @@ impl Backend for SilvasoftClient {
         let bytes = serde_json::to_vec(&json).map_err(Error::internal)?;
         let number = body::invoice_number(invoice)?;
         let _write = self.inner.write_lock.lock().await;
-        let maybe_created_before = lock(&self.inner.maybe_created).contains(&invoice.identity);
         tracing::info!(system = SYSTEM, identity = %invoice.identity, module = module.as_str(),
             lines = invoice.lines.len(), numbered = number.is_some(), "sending an invoice");
         let result = match self
@@ -1387,11 +1462,6 @@ impl Backend for SilvasoftClient {
             Ok(reply) => answer::interpret(&self.inner.http, &reply, invoice, module, number),
             Err(e) => Err(e),
         };
-        if let Err(e) = &result {
-            if matches!(e.code, ErrorCode::Uncertain | ErrorCode::ServerError) {
-                lock(&self.inner.maybe_created).insert(invoice.identity);
-            }
-        }
         match result {
             Ok(r) => {
                 tracing::info!(system = SYSTEM, identity = %invoice.identity,
@@ -1399,29 +1469,18 @@ impl Backend for SilvasoftClient {
                 self.remember(&r);
                 Ok(r)
             }
-            Err(e) if maybe_created_before && answer::is_duplicate_number(&e) => {
-                // An earlier attempt of this very invoice may have been created under this
-                // number while its answer was lost: if the invoice under that number is ours,
-                // this is that invoice, not a refusal.
+            // A refusal of an invoice under a number the app assigned (a typed one taken is
+            // the clerk's to change). Silvasoft's words for "number taken" are not documented,
+            // so every refusal is checked against the number, not only one that reads so.
+            Err(e)
+                if e.code == ErrorCode::Refused
+                    && number.is_some()
+                    && invoice.extra_str(APP_ASSIGNED_NUMBER) == Some("true") =>
+            {
                 let n = number.unwrap_or_default();
-                match self.lookup_by_number(invoice, n).await {
-                    Ok(Lookup::Found(r)) => {
-                        tracing::info!(system = SYSTEM, identity = %invoice.identity,
-                            number = n, "duplicate number was our own earlier attempt");
-                        self.remember(&r);
-                        Ok(r)
-                    }
-                    // Another invoice holds the number: a real refusal.
-                    Ok(Lookup::NotFound) => Err(e),
-                    // The check itself failed: whether the number is ours is unknown, and a
-                    // refusal would be final. Uncertain, so the outbox asks again later.
-                    Ok(Lookup::CannotTell) | Err(_) => Err(Error::new(
-                        ErrorCode::Uncertain,
-                        format!("Silvasoft meldt dat factuurnummer {n} al bestaat, en de controle of dat deze factuur is lukte nu niet. De app controleert het later opnieuw."),
-                        format!("Silvasoft says invoice number {n} already exists, and the check whether that is this invoice failed for now. The app checks again later."),
-                    )
-                    .with_detail(e.detail.clone().unwrap_or_default())),
-                }
+                let r = self.resolve_taken_number(invoice, n, e).await?;
+                self.remember(&r);
+                Ok(r)
             }
             Err(e) => {
                 tracing::info!(system = SYSTEM, identity = %invoice.identity, code = ?e.code,

@@ -486,11 +486,22 @@ fn empty_and_unreadable_answers() {
             None,
         )
         .unwrap_err();
-        assert_eq!(e.code, ErrorCode::Refused, "{body}");
-        assert_eq!(
-            e.message.en,
-            "Silvasoft did not create the invoice and gave no reason."
-        );
+        // Documented as "not created", but no definite refusal: looked up before a resend.
+        assert_eq!(e.code, ErrorCode::Uncertain, "{body}");
+    }
+    for status in [500, 502, 504] {
+        let e = answer::interpret(
+            &http(),
+            &reply(
+                status,
+                r#"{"errorCode":"TECHNICAL_ERROR","errorMessage":"Bad Gateway"}"#,
+            ),
+            &inv,
+            SilvasoftModule::Bookkeeping,
+            Some(77),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Uncertain, "{status}");
     }
     for body in [
         "",
@@ -531,7 +542,8 @@ fn empty_and_unreadable_answers() {
         None,
     )
     .unwrap_err();
-    assert_eq!(e.code, ErrorCode::ServerError);
+    assert_eq!(e.code, ErrorCode::Uncertain);
+    assert_eq!(e.detail.as_deref(), Some("Technical error"));
 }
 
 fn refusal_fields(message: &str, inv: &OutgoingInvoice, module: SilvasoftModule) -> Error {

@@ -17,6 +17,8 @@ pub enum Script {
     /// Stores the invoice, then loses the answer.
     StoreThenDrop,
     ServerError,
+    /// Stores the invoice, then answers a 5xx (a gateway's 502 after the back end stored it).
+    StoreThenServerError,
 }
 
 #[derive(Default)]
@@ -156,6 +158,10 @@ impl Backend for Fake {
             Script::StoreThenDrop => {
                 store(self);
                 Err(Error::new(ErrorCode::Uncertain, "weg", "dropped"))
+            }
+            Script::StoreThenServerError => {
+                store(self);
+                Err(Error::new(ErrorCode::ServerError, "502", "502"))
             }
         }
     }

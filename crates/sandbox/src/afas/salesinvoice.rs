@@ -78,12 +78,23 @@ pub async fn create(State(afas): State<Arc<Afas>>, headers: HeaderMap, body: Byt
         return r;
     }
     let a = afas.clone();
-    tracking::once(&afas, &headers, |tid| async move {
+    let resp = tracking::once(&afas, &headers, |tid| async move {
         a.work_delay().await;
         a.create_invoice(tid, &body)
     })
-    .await
+    .await;
+    // "Store, then fail": the invoice is stored and its success is what the Tracking-Identifier
+    // replays, as behind a gateway that answered 502/504 while AFAS went on; this one request
+    // gets the failure.
+    match resp.extensions().get::<FailAfterStore>() {
+        Some(FailAfterStore(status)) => errors::injected(*status),
+        None => resp,
+    }
 }
+
+/// Marks the first answer to a stored invoice that must be replaced by this failure status.
+#[derive(Debug, Clone, Copy)]
+struct FailAfterStore(StatusCode);
 
 pub async fn delete(State(afas): State<Arc<Afas>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = afas.guard(&headers, "salesinvoice", "2", "2.0") {
@@ -323,6 +334,8 @@ impl Afas {
         let mut resp = errors::result(result, json!({"SalesInvoiceId": id}), &warnings);
         if self.faults.take_drop_after_store() {
             resp.extensions_mut().insert(DropConnection);
+        } else if let Some(status) = self.faults.take_fail_after_store() {
+            resp.extensions_mut().insert(FailAfterStore(status));
         }
         resp
     }

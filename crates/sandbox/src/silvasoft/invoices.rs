@@ -82,6 +82,9 @@ async fn create(s: Arc<Silvasoft>, module: Module, headers: &HeaderMap, body: By
                 let mut resp = errors::json(StatusCode::OK, &Value::Array(vec![v]));
                 if s.faults.take_drop_after_store() {
                     resp.extensions_mut().insert(DropConnection);
+                } else if let Some(status) = s.faults.take_fail_after_store() {
+                    // Stored, then a failure answer (a gateway, or a crash after the commit).
+                    return errors::injected(status);
                 }
                 resp
             }

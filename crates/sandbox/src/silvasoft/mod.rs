@@ -197,7 +197,7 @@
 //! - `GET /__sandbox/silvasoft/attachments/{InvoiceNumber}`: the bytes of a `FileContent`.
 //! - `GET`, `POST`, `DELETE /__sandbox/silvasoft/faults`: see [`crate::faults`], plus
 //!   `"empty_object_next": N` (the next N POSTs that pass authentication, the rate limit and
-//!   the content-type check are answered 200 `{}` and not processed). `drop_after_store` and `work_delay_ms` apply
+//!   the content-type check are answered 200 `{}` and not processed). `drop_after_store`, `fail_after_store` and `work_delay_ms` apply
 //!   to the two POST endpoints. Silvasoft itself never answers 429; the fault exists for
 //!   generic client tests.
 //! - `DELETE /__sandbox/silvasoft/ratelimit`: forgets all counted requests.
