@@ -760,7 +760,7 @@ async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView>
         .map_err(|e| state.ipc(e))?
         .capabilities()
         .max_attachment_bytes;
-    let picked = state.picker.pick().await;
+    let picked = state.picker.pick(state.lang()).await;
     if picked.is_empty() {
         let draft = state
             .store()
