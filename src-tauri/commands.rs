@@ -75,13 +75,20 @@ where
     }
 }
 
+/// The clerk's language, read outside the guarded part without any chance of a panic.
+fn lang_of(app: &AppHandle) -> Lang {
+    app.try_state::<AppState>()
+        .map(|s| s.lang())
+        .unwrap_or_default()
+}
+
 /// [`off_main`] with the app's state.
 async fn blocking<T, F>(app: &AppHandle, command: &'static str, f: F) -> Res<T>
 where
     T: Send + 'static,
     F: FnOnce(&AppState) -> Res<T> + Send + 'static,
 {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(app);
     let app = app.clone();
     off_main(command, lang, move || f(&app.state::<AppState>())).await
 }
@@ -416,7 +423,7 @@ pub fn delete_connection(state: State<'_, AppState>, connection_id: String) -> R
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn start_oauth(app: AppHandle, connection_id: String) -> Res<ConnectionView> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("start_oauth", lang, start_oauth_in(app, connection_id)).await
 }
 
@@ -439,7 +446,7 @@ async fn start_oauth_in(app: AppHandle, connection_id: String) -> Res<Connection
 /// What the connection test reached, in the clerk's language only.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn test_connection(app: AppHandle, connection_id: String) -> Res<String> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("test_connection", lang, async move {
         let state = app.state::<AppState>();
         let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
@@ -454,7 +461,7 @@ pub async fn list_administrations(
     app: AppHandle,
     connection_id: String,
 ) -> Res<Vec<Administration>> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("list_administrations", lang, async move {
         let state = app.state::<AppState>();
         list_administrations_in(&state, connection_id).await
@@ -597,7 +604,7 @@ pub async fn relation_addresses(
     administration_id: String,
     relation: Relation,
 ) -> Res<Vec<Address>> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("relation_addresses", lang, async move {
         let state = app.state::<AppState>();
         let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
@@ -737,7 +744,7 @@ fn save_draft_in(state: &AppState, draft: Draft) -> Res<Evaluation> {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn pick_attachments(app: AppHandle, draft_id: String) -> Res<DraftView> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("pick_attachments", lang, async move {
         let state = app.state::<AppState>();
         pick_attachments_in(&state, &draft_id).await
@@ -853,7 +860,7 @@ pub struct SubmitResult {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn submit_draft(app: AppHandle, draft_id: String) -> Res<SubmitResult> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("submit_draft", lang, submit_draft_in(app, draft_id)).await
 }
 
@@ -1070,7 +1077,7 @@ fn history_of(state: &AppState, connection_id: String) -> Res<Vec<HistoryEntry>>
 /// Tries every waiting invoice again now, instead of at its scheduled time.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn retry_outbox(app: AppHandle, draft_id: Option<String>) -> Res<usize> {
-    let lang = app.state::<AppState>().lang();
+    let lang = lang_of(&app);
     in_task("retry_outbox", lang, retry_outbox_in(app, draft_id)).await
 }
 
