@@ -90,6 +90,47 @@ export function addDays(iso: string, n: number): string | null {
   return isoDay(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
 }
 
+const MONTHS: Record<Lang, string[]> = {
+  nl: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+};
+const WEEKDAYS: Record<Lang, string[]> = {
+  nl: ["ma", "di", "wo", "do", "vr", "za", "zo"],
+  en: ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"],
+};
+
+/** "november 2026" / "November 2026", from fixed names (no system locale). */
+export function monthTitle(year: number, month: number, lang: Lang): string {
+  return `${MONTHS[lang][month - 1] ?? ""} ${year}`;
+}
+
+/** Short weekday names, Monday first. */
+export function weekdayNames(lang: Lang): string[] {
+  return WEEKDAYS[lang];
+}
+
+/**
+ * The days a month's calendar shows: whole weeks from Monday, as "YYYY-MM-DD", with the days
+ * of the months around it to fill the first and last week.
+ */
+export function monthGrid(year: number, month: number): string[] {
+  const first = new Date(Date.UTC(year, month - 1, 1));
+  const offset = (first.getUTCDay() + 6) % 7; // Monday = 0
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const weeks = Math.ceil((offset + days) / 7);
+  const out: string[] = [];
+  for (let i = 0; i < weeks * 7; i++) {
+    const d = new Date(Date.UTC(year, month - 1, 1 - offset + i));
+    out.push(`${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`);
+  }
+  return out;
+}
+
+/** Today as "YYYY-MM-DD", local time. */
+export function todayIso(now: Date = new Date()): string {
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
 /** Time only when the moment is today, otherwise date and time. */
 export function formatMoment(iso: string, lang: Lang, now: Date = new Date()): string {
   const d = parse(iso);

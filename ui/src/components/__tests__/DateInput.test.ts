@@ -53,3 +53,36 @@ describe("DateInput", () => {
     expect(field().value).toBe("01-01-2027");
   });
 });
+
+describe("DateInput calendar", () => {
+  beforeEach(() => setLocale("nl"));
+
+  it("opens on the chosen month with Dutch names and Monday first, and a click picks the day", async () => {
+    const onchange = vi.fn();
+    const user = userEvent.setup();
+    render(DateInput, { id: "d", testid: "date", value: "2026-11-30", onchange });
+    await user.click(screen.getByTestId("date-calendar"));
+    const panel = screen.getByTestId("date-calendar-panel");
+    expect(panel.textContent).toContain("november 2026");
+    expect(panel.querySelector(".weekday")!.textContent).toBe("ma");
+    // 1 November 2026 is a Sunday: the grid starts on Monday 26 October.
+    expect(panel.querySelector<HTMLButtonElement>(".day")!.dataset.day).toBe("2026-10-26");
+    expect(panel.querySelector('[aria-pressed="true"]')!.getAttribute("data-day")).toBe("2026-11-30");
+    await user.click(panel.querySelector<HTMLButtonElement>('[data-day="2026-11-05"]')!);
+    expect(onchange).toHaveBeenLastCalledWith("2026-11-05");
+    expect(field().value).toBe("05-11-2026");
+    expect(screen.queryByTestId("date-calendar-panel")).toBeNull();
+  });
+
+  it("steps through months and closes with Escape", async () => {
+    setLocale("en");
+    const user = userEvent.setup();
+    render(DateInput, { id: "d", testid: "date", value: "2026-12-15", onchange: () => {} });
+    await user.click(screen.getByTestId("date-calendar"));
+    await user.click(screen.getByLabelText("Next month"));
+    expect(screen.getByTestId("date-calendar-panel").textContent).toContain("January 2027");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("date-calendar-panel")).toBeNull();
+    expect(document.activeElement).toBe(field());
+  });
+});

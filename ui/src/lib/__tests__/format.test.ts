@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, datePattern, formatDay, parseDay, showDay } from "../format";
+import { addDays, datePattern, formatDay, monthGrid, monthTitle, parseDay, showDay, weekdayNames } from "../format";
 
 describe("one date format per language", () => {
   it("names the format a clerk types in", () => {
@@ -38,5 +38,17 @@ describe("one date format per language", () => {
   it("steps a day with the arrow keys across months and years", () => {
     expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
     expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
+  });
+});
+
+describe("the calendar's month", () => {
+  it("covers whole weeks from Monday", () => {
+    const g = monthGrid(2026, 2);
+    expect(g.length % 7).toBe(0);
+    expect(g[0]).toBe("2026-01-26");
+    expect(g).toContain("2026-02-28");
+    expect(g[g.length - 1]).toBe("2026-03-01");
+    expect(monthTitle(2026, 2, "nl")).toBe("februari 2026");
+    expect(weekdayNames("en")[0]).toBe("Mo");
   });
 });
