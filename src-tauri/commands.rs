@@ -15,10 +15,83 @@ use invoice_desk_core::store::{ConnectionRecord, SubmissionState};
 use invoice_desk_core::submit::{self, Outcome, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 use uuid::Uuid;
 
 type Res<T> = std::result::Result<T, IpcError>;
+
+// ---- no panic takes the app down -------------------------------------------------------------
+//
+// Tauri runs a plain (sync) command on the main thread, where a panic ends the process; a panic
+// in an async command ends its task and leaves the web view waiting for an answer that never
+// comes. So every command that touches the store, the keyring, a file or a back end runs its
+// body off the main thread, in a task of its own, and a panic there becomes an `internal`
+// error for that call only: logged, answered, and the next call works as before.
+
+fn panicked(command: &'static str, lang: Lang, e: tokio::task::JoinError) -> IpcError {
+    let what = if e.is_panic() {
+        let payload = e.into_panic();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into())
+    } else {
+        "cancelled".into()
+    };
+    tracing::error!(command, error = %what, "a command failed inside the app; the app stays up");
+    Error::new(
+        ErrorCode::Internal,
+        "Er ging binnen de app iets mis bij deze handeling. Er is niets verloren en de app werkt door; probeer het opnieuw. Blijft het misgaan, stuur dan het logbestand naar de leverancier.",
+        "Something went wrong inside the app during this step. Nothing was lost and the app keeps working; try again. If it keeps failing, send the log file to the supplier.",
+    )
+    .with_detail(what)
+    .to_ipc(lang)
+}
+
+/// Runs blocking work (store, keyring, files) on a worker thread; a panic in it becomes an
+/// `internal` error for this call.
+pub(crate) async fn off_main<T, F>(command: &'static str, lang: Lang, f: F) -> Res<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Res<T> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(panicked(command, lang, e)),
+    }
+}
+
+/// Runs async work (a back end, a dialog) in a task of its own; a panic in it becomes an
+/// `internal` error for this call.
+pub(crate) async fn in_task<T, Fut>(command: &'static str, lang: Lang, fut: Fut) -> Res<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = Res<T>> + Send + 'static,
+{
+    match tokio::spawn(fut).await {
+        Ok(r) => r,
+        Err(e) => Err(panicked(command, lang, e)),
+    }
+}
+
+/// The clerk's language, read outside the guarded part without any chance of a panic.
+fn lang_of(app: &AppHandle) -> Lang {
+    app.try_state::<AppState>()
+        .map(|s| s.lang())
+        .unwrap_or_default()
+}
+
+/// [`off_main`] with the app's state.
+async fn blocking<T, F>(app: &AppHandle, command: &'static str, f: F) -> Res<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Res<T> + Send + 'static,
+{
+    let lang = lang_of(app);
+    let app = app.clone();
+    off_main(command, lang, move || f(&app.state::<AppState>())).await
+}
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -46,12 +119,16 @@ fn app_info_of(state: &AppState) -> Res<AppInfo> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
-    app_info_of(&state)
+pub async fn app_info(app: AppHandle) -> Res<AppInfo> {
+    blocking(&app, "app_info", app_info_of).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn set_lang(state: State<'_, AppState>, lang: Lang) -> Res<AppInfo> {
+pub async fn set_lang(app: AppHandle, lang: Lang) -> Res<AppInfo> {
+    blocking(&app, "set_lang", move |s| set_lang_in(s, lang)).await
+}
+
+fn set_lang_in(state: &AppState, lang: Lang) -> Res<AppInfo> {
     state.set_lang(lang);
     let s = match lang {
         Lang::Nl => "nl",
@@ -61,10 +138,10 @@ pub fn set_lang(state: State<'_, AppState>, lang: Lang) -> Res<AppInfo> {
         .store()
         .set_setting("lang", s)
         .map_err(|e| state.ipc(e))?;
-    app_info_of(&state)
+    app_info_of(state)
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct ConnectionView {
     pub id: String,
     pub kind: BackendKind,
@@ -118,9 +195,12 @@ fn view_of(state: &AppState, c: &ConnectionRecord) -> ConnectionView {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn list_connections(state: State<'_, AppState>) -> Res<Vec<ConnectionView>> {
-    let all = state.store().connections().map_err(|e| state.ipc(e))?;
-    Ok(all.iter().map(|c| view_of(&state, c)).collect())
+pub async fn list_connections(app: AppHandle) -> Res<Vec<ConnectionView>> {
+    blocking(&app, "list_connections", |state| {
+        let all = state.store().connections().map_err(|e| state.ipc(e))?;
+        Ok(all.iter().map(|c| view_of(state, c)).collect())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -181,12 +261,27 @@ pub fn check_base_url(raw: &str) -> Result<String, Error> {
     Ok(trimmed.to_string())
 }
 
+/// The origin (scheme, host, port) a connection's secrets are sent to.
+fn origin_of(base_url: &str) -> Option<(String, String, Option<u16>)> {
+    let u = url::Url::parse(base_url).ok()?;
+    Some((
+        u.scheme().to_string(),
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default(),
+    ))
+}
+
 #[tauri::command(rename_all = "snake_case")]
-pub fn save_connection(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: ConnectionInput,
-) -> Res<ConnectionView> {
+pub async fn save_connection(app: AppHandle, input: ConnectionInput) -> Res<ConnectionView> {
+    let view = blocking(&app, "save_connection", move |s| {
+        save_connection_in(s, input)
+    })
+    .await?;
+    workers::spawn_sync(app, view.id.clone());
+    Ok(view)
+}
+
+fn save_connection_in(state: &AppState, input: ConnectionInput) -> Res<ConnectionView> {
     let e = |e: Error| state.ipc(e);
     if input.name.trim().is_empty() {
         return Err(e(config_error(
@@ -218,21 +313,54 @@ pub fn save_connection(
         _ => "app_token",
     };
     crate::state::check_settings(input.kind, &input.settings).map_err(e)?;
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let secret = given(&input.secret);
+    let client_secret = given(&input.oauth_client_secret);
+    // A stored secret is never sent to another address: when the host changes, the clerk
+    // types the secret again, and the old ones leave the keyring.
+    let host_changed = existing
+        .as_ref()
+        .is_some_and(|c| origin_of(&c.base_url) != origin_of(&base_url));
+    if host_changed {
+        let missing = if auth == "oauth" {
+            client_secret.is_none().then_some("oauth_client_secret")
+        } else {
+            secret.is_none().then_some("secret")
+        };
+        if let Some(field) = missing {
+            return Err(e(config_error(
+                "Het adres is veranderd: vul de inloggegevens opnieuw in. De opgeslagen gegevens worden niet naar een ander adres gestuurd.",
+                "The address changed: enter the credentials again. The stored ones are not sent to another address.",
+                field,
+            )));
+        }
+        for k in [
+            SecretKind::AppToken,
+            SecretKind::ApiKey,
+            SecretKind::OAuthClientSecret,
+            SecretKind::RefreshToken,
+        ] {
+            secrets::delete(&id, k).map_err(e)?;
+        }
+        // The client holds the old secret in memory until it is built again.
+        state.forget_backend(&id);
+    }
     // Secrets first: if the keyring refuses, nothing is saved half.
-    if let Some(s) = input.secret.as_deref().filter(|s| !s.trim().is_empty()) {
+    if let Some(s) = &secret {
         let kind = if auth == "api_key" {
             SecretKind::ApiKey
         } else {
             SecretKind::AppToken
         };
-        secrets::store(&id, kind, &Secret::new(s.trim())).map_err(e)?;
+        secrets::store(&id, kind, &Secret::new(s.as_str())).map_err(e)?;
     }
-    if let Some(s) = input
-        .oauth_client_secret
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-    {
-        secrets::store(&id, SecretKind::OAuthClientSecret, &Secret::new(s.trim())).map_err(e)?;
+    if let Some(s) = &client_secret {
+        secrets::store(&id, SecretKind::OAuthClientSecret, &Secret::new(s.as_str())).map_err(e)?;
     }
     let url_changed = existing
         .as_ref()
@@ -260,23 +388,23 @@ pub fn save_connection(
     store.upsert_connection(&rec).map_err(e)?;
     store.set_setting("active_connection", &id).map_err(e)?;
     state.forget_backend(&id);
-    workers::spawn_sync(app, id);
-    Ok(view_of(&state, &rec))
+    Ok(view_of(state, &rec))
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn set_active_connection(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    connection_id: String,
-) -> Res<AppInfo> {
-    state.connection(&connection_id).map_err(|e| state.ipc(e))?;
-    state
-        .store()
-        .set_setting("active_connection", &connection_id)
-        .map_err(|e| state.ipc(e))?;
+pub async fn set_active_connection(app: AppHandle, connection_id: String) -> Res<AppInfo> {
+    let id = connection_id.clone();
+    let info = blocking(&app, "set_active_connection", move |state| {
+        state.connection(&id).map_err(|e| state.ipc(e))?;
+        state
+            .store()
+            .set_setting("active_connection", &id)
+            .map_err(|e| state.ipc(e))?;
+        app_info_of(state)
+    })
+    .await?;
     workers::spawn_sync(app, connection_id);
-    app_info_of(&state)
+    Ok(info)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -294,11 +422,13 @@ pub fn delete_connection(state: State<'_, AppState>, connection_id: String) -> R
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn start_oauth(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    connection_id: String,
-) -> Res<ConnectionView> {
+pub async fn start_oauth(app: AppHandle, connection_id: String) -> Res<ConnectionView> {
+    let lang = lang_of(&app);
+    in_task("start_oauth", lang, start_oauth_in(app, connection_id)).await
+}
+
+async fn start_oauth_in(app: AppHandle, connection_id: String) -> Res<ConnectionView> {
+    let state = app.state::<AppState>();
     let rec = state.connection(&connection_id).map_err(|e| state.ipc(e))?;
     crate::oauth::sign_in(&rec, |url| {
         if let Err(err) = open::that_detached(&url) {
@@ -308,19 +438,39 @@ pub async fn start_oauth(
     .await
     .map_err(|e| state.ipc(e))?;
     state.forget_backend(&connection_id);
-    workers::spawn_sync(app, connection_id);
-    Ok(view_of(&state, &rec))
+    let view = view_of(&state, &rec);
+    workers::spawn_sync(app.clone(), connection_id);
+    Ok(view)
 }
 
+/// What the connection test reached, in the clerk's language only.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn test_connection(state: State<'_, AppState>, connection_id: String) -> Res<String> {
-    let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
-    backend.test_connection().await.map_err(|e| state.ipc(e))
+pub async fn test_connection(app: AppHandle, connection_id: String) -> Res<String> {
+    let lang = lang_of(&app);
+    in_task("test_connection", lang, async move {
+        let state = app.state::<AppState>();
+        let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
+        let reached = backend.test_connection().await.map_err(|e| state.ipc(e))?;
+        Ok(reached.get(state.lang()).to_string())
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn list_administrations(
-    state: State<'_, AppState>,
+    app: AppHandle,
+    connection_id: String,
+) -> Res<Vec<Administration>> {
+    let lang = lang_of(&app);
+    in_task("list_administrations", lang, async move {
+        let state = app.state::<AppState>();
+        list_administrations_in(&state, connection_id).await
+    })
+    .await
+}
+
+async fn list_administrations_in(
+    state: &AppState,
     connection_id: String,
 ) -> Res<Vec<Administration>> {
     let key = format!("administrations:{connection_id}");
@@ -348,24 +498,29 @@ pub async fn list_administrations(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn select_administration(
+pub async fn select_administration(
     app: AppHandle,
-    state: State<'_, AppState>,
     connection_id: String,
     administration_id: String,
 ) -> Res<()> {
-    let store = state.store();
-    store
-        .set_administration(&connection_id, &administration_id)
-        .map_err(|e| state.ipc(e))?;
-    // The open draft follows the choice.
-    if let Ok(Some(mut d)) = store.open_draft(&connection_id) {
-        if d.administration_id.as_deref() != Some(&administration_id) {
-            d.administration_id = Some(administration_id.clone());
-            d.lines.iter_mut().for_each(|l| l.product = None);
-            let _ = store.save_draft(&d);
+    let id = connection_id.clone();
+    blocking(&app, "select_administration", move |state| {
+        let store = state.store();
+        store
+            .set_administration(&id, &administration_id)
+            .map_err(|e| state.ipc(e))?;
+        // The open draft follows the choice.
+        let _guard = state.draft_write();
+        if let Ok(Some(mut d)) = store.open_draft(&id) {
+            if d.administration_id.as_deref() != Some(&administration_id) {
+                d.administration_id = Some(administration_id.clone());
+                d.lines.iter_mut().for_each(|l| l.product = None);
+                let _ = store.save_draft(&d);
+            }
         }
-    }
+        Ok(())
+    })
+    .await?;
     workers::spawn_sync(app, connection_id);
     Ok(())
 }
@@ -377,16 +532,29 @@ pub fn sync_now(app: AppHandle, connection_id: String) -> Res<()> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn sync_status(
-    state: State<'_, AppState>,
-    connection_id: String,
-) -> Res<crate::state::SyncStatus> {
-    Ok(workers::status_with_counts(&state, &connection_id))
+pub async fn sync_status(app: AppHandle, connection_id: String) -> Res<crate::state::SyncStatus> {
+    blocking(&app, "sync_status", move |state| {
+        Ok(workers::status_with_counts(state, &connection_id))
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn search_relations(
-    state: State<'_, AppState>,
+pub async fn search_relations(
+    app: AppHandle,
+    connection_id: String,
+    administration_id: String,
+    query: String,
+    limit: Option<usize>,
+) -> Res<Vec<Relation>> {
+    blocking(&app, "search_relations", move |state| {
+        search_relations_in(state, connection_id, administration_id, query, limit)
+    })
+    .await
+}
+
+fn search_relations_in(
+    state: &AppState,
     connection_id: String,
     administration_id: String,
     query: String,
@@ -408,39 +576,47 @@ pub fn search_relations(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn search_products(
-    state: State<'_, AppState>,
+pub async fn search_products(
+    app: AppHandle,
     connection_id: String,
     administration_id: String,
     query: String,
     limit: Option<usize>,
 ) -> Res<Vec<Product>> {
-    state
-        .store()
-        .search_products(
-            &connection_id,
-            &administration_id,
-            &query,
-            limit.unwrap_or(20),
-        )
-        .map_err(|e| state.ipc(e))
+    blocking(&app, "search_products", move |state| {
+        state
+            .store()
+            .search_products(
+                &connection_id,
+                &administration_id,
+                &query,
+                limit.unwrap_or(20),
+            )
+            .map_err(|e| state.ipc(e))
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn relation_addresses(
-    state: State<'_, AppState>,
+    app: AppHandle,
     connection_id: String,
     administration_id: String,
     relation: Relation,
 ) -> Res<Vec<Address>> {
-    let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
-    backend
-        .addresses(&administration_id, &relation)
-        .await
-        .map_err(|e| state.ipc(e))
+    let lang = lang_of(&app);
+    in_task("relation_addresses", lang, async move {
+        let state = app.state::<AppState>();
+        let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
+        backend
+            .addresses(&administration_id, &relation)
+            .await
+            .map_err(|e| state.ipc(e))
+    })
+    .await
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct DraftView {
     pub draft: Draft,
     pub evaluation: Evaluation,
@@ -506,97 +682,158 @@ fn fresh_draft(state: &AppState, connection_id: &str) -> Res<Draft> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn current_draft(state: State<'_, AppState>, connection_id: String) -> Res<DraftView> {
+pub async fn current_draft(app: AppHandle, connection_id: String) -> Res<DraftView> {
+    blocking(&app, "current_draft", move |state| {
+        current_draft_in(state, &connection_id)
+    })
+    .await
+}
+
+fn current_draft_in(state: &AppState, connection_id: &str) -> Res<DraftView> {
     let store = state.store();
-    let draft = match store.open_draft(&connection_id).map_err(|e| state.ipc(e))? {
+    let draft = match store.open_draft(connection_id).map_err(|e| state.ipc(e))? {
         Some(mut d) => {
             if d.administration_id.is_none() {
                 d.administration_id = state
-                    .connection(&connection_id)
+                    .connection(connection_id)
                     .ok()
                     .and_then(|c| c.administration_id);
             }
             d
         }
-        None => fresh_draft(&state, &connection_id)?,
+        None => fresh_draft(state, connection_id)?,
     };
-    draft_view(&state, draft)
+    draft_view(state, draft)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn new_draft(state: State<'_, AppState>, connection_id: String) -> Res<DraftView> {
-    let d = fresh_draft(&state, &connection_id)?;
-    draft_view(&state, d)
+pub async fn new_draft(app: AppHandle, connection_id: String) -> Res<DraftView> {
+    blocking(&app, "new_draft", move |state| {
+        let d = fresh_draft(state, &connection_id)?;
+        draft_view(state, d)
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn save_draft(state: State<'_, AppState>, draft: Draft) -> Res<Evaluation> {
+pub async fn save_draft(app: AppHandle, draft: Draft) -> Res<Evaluation> {
+    blocking(&app, "save_draft", move |state| save_draft_in(state, draft)).await
+}
+
+/// Saves what the clerk typed. The attachments are not the web view's to say: the stored ones
+/// (recorded by [`pick_attachments`]) are kept, whatever paths or sizes came along.
+fn save_draft_in(state: &AppState, draft: Draft) -> Res<Evaluation> {
     let mut draft = draft;
     draft.updated_at = Utc::now();
-    state.store().save_draft(&draft).map_err(|e| state.ipc(e))?;
+    {
+        let store = state.store();
+        let _guard = state.draft_write();
+        draft.attachments = store
+            .draft(draft.id)
+            .map_err(|e| state.ipc(e))?
+            .map(|d| d.attachments)
+            .unwrap_or_default();
+        store.save_draft(&draft).map_err(|e| state.ipc(e))?;
+    }
     let caps = state
         .backend(&draft.connection_id)
         .map_err(|e| state.ipc(e))?
         .capabilities();
-    Ok(evaluate_with_warnings(&state, &draft, &caps))
+    Ok(evaluate_with_warnings(state, &draft, &caps))
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn pick_attachments(state: State<'_, AppState>, draft_id: String) -> Res<DraftView> {
-    let id = parse_id(&state, &draft_id)?;
-    let store = state.store();
-    let mut draft = store
+pub async fn pick_attachments(app: AppHandle, draft_id: String) -> Res<DraftView> {
+    let lang = lang_of(&app);
+    in_task("pick_attachments", lang, async move {
+        let state = app.state::<AppState>();
+        pick_attachments_in(&state, &draft_id).await
+    })
+    .await
+}
+
+/// The clerk picks files in the native dialog; each is recorded here (path, size, SHA-256)
+/// and kept with the draft in the store. The web view only ever refers to it by its id.
+async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView> {
+    let id = parse_id(state, draft_id)?;
+    let connection_id = state
+        .store()
         .draft(id)
         .map_err(|e| state.ipc(e))?
-        .ok_or_else(|| state.ipc(not_found()))?;
-    let picked = state.picker.pick().await;
-    for path in picked {
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => m,
-            _ => {
-                return Err(state.ipc(
-                    Error::new(
-                        ErrorCode::Io,
-                        format!("{} kan niet worden gelezen.", path.display()),
-                        format!("{} cannot be read.", path.display()),
-                    )
-                    .with_field("attachments"),
-                ))
-            }
-        };
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "bijlage".into());
-        draft.attachments.push(DraftAttachment {
-            id: Uuid::new_v4(),
-            path: path.display().to_string(),
-            content_type: crate::files::content_type(&file_name).to_string(),
-            file_name,
-            size: meta.len(),
-            remote_ref: None,
-        });
+        .ok_or_else(|| state.ipc(not_found()))?
+        .connection_id;
+    let max_bytes = state
+        .backend(&connection_id)
+        .map_err(|e| state.ipc(e))?
+        .capabilities()
+        .max_attachment_bytes;
+    let picked = state.picker.pick(state.lang()).await;
+    if picked.is_empty() {
+        let draft = state
+            .store()
+            .draft(id)
+            .map_err(|e| state.ipc(e))?
+            .ok_or_else(|| state.ipc(not_found()))?;
+        return draft_view(state, draft);
     }
-    store.save_draft(&draft).map_err(|e| state.ipc(e))?;
-    draft_view(&state, draft)
+    // Reading and hashing a large file takes a while: not on an async worker.
+    let lang = state.lang();
+    let records = off_main("pick_attachments", lang, move || {
+        picked
+            .iter()
+            .map(|path| {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                DraftAttachment::from_file(path, crate::files::content_type(&name), max_bytes)
+                    .map_err(|e| e.to_ipc(lang))
+            })
+            .collect::<Res<Vec<_>>>()
+    })
+    .await?;
+    // The draft as it is now (the clerk kept typing while the dialog was open).
+    let store = state.store();
+    let draft = {
+        let _guard = state.draft_write();
+        let mut draft = store
+            .draft(id)
+            .map_err(|e| state.ipc(e))?
+            .ok_or_else(|| state.ipc(not_found()))?;
+        draft.attachments.extend(records);
+        store.save_draft(&draft).map_err(|e| state.ipc(e))?;
+        draft
+    };
+    draft_view(state, draft)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn remove_attachment(
-    state: State<'_, AppState>,
+pub async fn remove_attachment(
+    app: AppHandle,
     draft_id: String,
     attachment_id: String,
 ) -> Res<DraftView> {
-    let id = parse_id(&state, &draft_id)?;
-    let att = parse_id(&state, &attachment_id)?;
+    blocking(&app, "remove_attachment", move |state| {
+        remove_attachment_in(state, &draft_id, &attachment_id)
+    })
+    .await
+}
+
+fn remove_attachment_in(state: &AppState, draft_id: &str, attachment_id: &str) -> Res<DraftView> {
+    let id = parse_id(state, draft_id)?;
+    let att = parse_id(state, attachment_id)?;
     let store = state.store();
-    let mut draft = store
-        .draft(id)
-        .map_err(|e| state.ipc(e))?
-        .ok_or_else(|| state.ipc(not_found()))?;
-    draft.attachments.retain(|a| a.id != att);
-    store.save_draft(&draft).map_err(|e| state.ipc(e))?;
-    draft_view(&state, draft)
+    let draft = {
+        let _guard = state.draft_write();
+        let mut draft = store
+            .draft(id)
+            .map_err(|e| state.ipc(e))?
+            .ok_or_else(|| state.ipc(not_found()))?;
+        draft.attachments.retain(|a| a.id != att);
+        store.save_draft(&draft).map_err(|e| state.ipc(e))?;
+        draft
+    };
+    draft_view(state, draft)
 }
 
 fn not_found() -> Error {
@@ -622,11 +859,59 @@ pub struct SubmitResult {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn submit_draft(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    draft_id: String,
-) -> Res<SubmitResult> {
+pub async fn submit_draft(app: AppHandle, draft_id: String) -> Res<SubmitResult> {
+    let lang = lang_of(&app);
+    in_task("submit_draft", lang, submit_draft_in(app, draft_id)).await
+}
+
+/// "Factuur 2026-0042 verstuurd naar AFAS SB (totaal € 12,10; technisch id 5f3c…)": the number
+/// a clerk can quote first, the back end's technical id as detail where it differs.
+fn sent_message(
+    lang: Lang,
+    system: &str,
+    remote_id: &str,
+    number: Option<&str>,
+    total: Option<rust_decimal::Decimal>,
+) -> String {
+    let number = number.map(str::trim).filter(|n| !n.is_empty());
+    let remote_id = remote_id.trim();
+    let mut details = Vec::new();
+    if number.is_none() && !remote_id.is_empty() {
+        details.push(format!("id {remote_id}"));
+    }
+    if let Some(t) = total {
+        let plain = invoice_desk_core::money::to_plain_2dp(t);
+        details.push(match lang {
+            Lang::Nl => format!("totaal € {}", plain.replace('.', ",")),
+            Lang::En => format!("total €{plain}"),
+        });
+    }
+    if number.is_some_and(|n| n != remote_id) && !remote_id.is_empty() {
+        details.push(lang.pick("technisch id ", "technical id ").to_string() + remote_id);
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join("; "))
+    };
+    match number {
+        Some(n) => lang
+            .pick(
+                &format!("Factuur {n} verstuurd naar {system}{details}."),
+                &format!("Invoice {n} sent to {system}{details}."),
+            )
+            .to_string(),
+        None => lang
+            .pick(
+                &format!("Factuur verstuurd naar {system}{details}."),
+                &format!("Invoice sent to {system}{details}."),
+            )
+            .to_string(),
+    }
+}
+
+async fn submit_draft_in(app: AppHandle, draft_id: String) -> Res<SubmitResult> {
+    let state = app.state::<AppState>();
     let id = parse_id(&state, &draft_id)?;
     let lock = state.submit_lock(id);
     let _guard = lock.lock().await;
@@ -664,33 +949,15 @@ pub async fn submit_draft(
     let result = match outcome {
         Outcome::Sent(r) => {
             let next = fresh_draft(&state, &connection_id)?;
-            let number = r
-                .number
-                .clone()
-                .filter(|n| *n != r.remote_id)
-                .map(|n| format!(", {n}"))
-                .unwrap_or_default();
-            // The first line restates the id; each warning (e.g. a total that differs from the
-            // preview) follows on a line of its own.
-            let total = r
-                .total_gross
-                .map(|t| {
-                    let plain = invoice_desk_core::money::to_plain_2dp(t);
-                    match lang {
-                        Lang::Nl => format!(", totaal € {}", plain.replace('.', ",")),
-                        Lang::En => format!(", total €{plain}"),
-                    }
-                })
-                .unwrap_or_default();
-            let mut message = lang
-                .pick(
-                    &format!(
-                        "Factuur verstuurd naar {system} (id {}{number}{total}).",
-                        r.remote_id
-                    ),
-                    &format!("Invoice sent to {system} (id {}{number}{total}).", r.remote_id),
-                )
-                .to_string();
+            // The first line restates the number (or the id); each warning (e.g. a total that
+            // differs from the preview) follows on a line of its own.
+            let mut message = sent_message(
+                lang,
+                system,
+                &r.remote_id,
+                r.number.as_deref(),
+                r.total_gross,
+            );
             for w in &r.warnings {
                 message.push('\n');
                 message.push_str(w.get(lang));
@@ -765,7 +1032,14 @@ pub struct HistoryEntry {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<HistoryEntry>> {
+pub async fn history(app: AppHandle, connection_id: String) -> Res<Vec<HistoryEntry>> {
+    blocking(&app, "history", move |state| {
+        history_of(state, connection_id)
+    })
+    .await
+}
+
+fn history_of(state: &AppState, connection_id: String) -> Res<Vec<HistoryEntry>> {
     let lang = state.lang();
     let rows = state
         .store()
@@ -802,11 +1076,13 @@ pub fn history(state: State<'_, AppState>, connection_id: String) -> Res<Vec<His
 
 /// Tries every waiting invoice again now, instead of at its scheduled time.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn retry_outbox(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    draft_id: Option<String>,
-) -> Res<usize> {
+pub async fn retry_outbox(app: AppHandle, draft_id: Option<String>) -> Res<usize> {
+    let lang = lang_of(&app);
+    in_task("retry_outbox", lang, retry_outbox_in(app, draft_id)).await
+}
+
+async fn retry_outbox_in(app: AppHandle, draft_id: Option<String>) -> Res<usize> {
+    let state = app.state::<AppState>();
     let store = state.store();
     let n = match draft_id {
         Some(id) => {
@@ -829,11 +1105,15 @@ mod tests {
     use invoice_desk_core::store::Store;
 
     fn state_with_silvasoft() -> (AppState, Capabilities) {
+        state_with(vec![], "bookkeeping")
+    }
+
+    fn state_with(files: Vec<std::path::PathBuf>, module: &str) -> (AppState, Capabilities) {
         let state = AppState::new(
             Store::open_in_memory().unwrap(),
             None,
             Lang::En,
-            Box::new(crate::files::ListPicker(vec![])),
+            Box::new(crate::files::ListPicker(files)),
         );
         state
             .store()
@@ -845,7 +1125,7 @@ mod tests {
                 auth: "api_key".into(),
                 demo: true,
                 administration_id: None,
-                config: json!({"settings": {"username": "demo@invoicedesk.nl", "module": "bookkeeping"}}),
+                config: json!({"settings": {"username": "demo@invoicedesk.nl", "module": module}}),
                 created_at: Utc::now(),
             })
             .unwrap();
@@ -864,6 +1144,262 @@ mod tests {
             vat_number: None,
             archived: false,
         }
+    }
+
+    // ---- no panic takes the app down ----
+
+    #[tokio::test]
+    async fn a_panic_in_a_blocking_command_is_an_internal_error_and_the_next_call_works() {
+        let e = off_main::<u32, _>("test", Lang::Nl, || {
+            let v: Vec<u32> = Vec::new();
+            #[allow(clippy::unnecessary_operation)]
+            Ok(v[3])
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Internal);
+        assert!(e.message.contains("de app werkt door"), "{}", e.message);
+        assert!(e.detail.unwrap_or_default().contains("index out of bounds"));
+        assert_eq!(off_main("test", Lang::Nl, || Ok(7)).await.unwrap(), 7);
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_an_async_command_is_an_internal_error_and_the_next_call_works() {
+        let e = in_task::<u32, _>("test", Lang::En, async {
+            tokio::task::yield_now().await;
+            panic!("Multiplication overflowed")
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Internal);
+        assert!(e.message.contains("the app keeps working"), "{}", e.message);
+        assert_eq!(e.detail.as_deref(), Some("Multiplication overflowed"));
+        assert_eq!(in_task("test", Lang::En, async { Ok(8) }).await.unwrap(), 8);
+    }
+
+    // ---- the web view does not decide which files are read ----
+
+    /// A folder of its own under the system's temp folder, removed afterwards.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("invoice-desk-test-{}", Uuid::new_v4()));
+            std::fs::create_dir_all(&p).unwrap();
+            TempDir(p)
+        }
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Silvasoft's invoicing module: attachments of at most 10 MB.
+    fn state_picking(files: Vec<std::path::PathBuf>) -> AppState {
+        state_with(files, "invoicing").0
+    }
+
+    #[tokio::test]
+    async fn a_picked_file_is_recorded_by_the_rust_side_and_save_draft_keeps_that_record() {
+        let dir = TempDir::new();
+        let file = dir.path().join("werkbon.pdf");
+        std::fs::write(&file, b"%PDF-1.4 werkbon").unwrap();
+        let state = state_picking(vec![file.clone()]);
+        let view = current_draft_in(&state, "s").unwrap();
+        let picked = pick_attachments_in(&state, &view.draft.id.to_string())
+            .await
+            .unwrap();
+        let a = picked.draft.attachments[0].clone();
+        assert_eq!(a.path, file.display().to_string());
+        assert_eq!(a.size, 16);
+        assert_eq!(a.sha256.len(), 64);
+
+        // The web view sends the draft back with another path, another size and a record
+        // of its own making: none of it is kept.
+        let mut forged = picked.draft.clone();
+        forged.reference = "typed".into();
+        forged.attachments[0].path = "/etc/shadow".into();
+        forged.attachments[0].size = 1;
+        forged.attachments[0].sha256 = String::new();
+        forged.attachments.push(DraftAttachment {
+            path: "/etc/passwd".into(),
+            file_name: "passwd".into(),
+            size: 10,
+            ..Default::default()
+        });
+        save_draft_in(&state, forged).unwrap();
+        let stored = state.store().draft(view.draft.id).unwrap().unwrap();
+        assert_eq!(stored.reference, "typed", "what was typed is saved");
+        assert_eq!(
+            stored.attachments,
+            vec![a.clone()],
+            "the files are as picked"
+        );
+
+        // Removing goes by id, and a save after it does not bring the file back.
+        let after =
+            remove_attachment_in(&state, &view.draft.id.to_string(), &a.id.to_string()).unwrap();
+        assert!(after.draft.attachments.is_empty());
+        save_draft_in(&state, picked.draft).unwrap();
+        let stored = state.store().draft(view.draft.id).unwrap().unwrap();
+        assert!(stored.attachments.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_file_larger_than_the_back_end_takes_is_refused_when_picked() {
+        let dir = TempDir::new();
+        let file = dir.path().join("scan.pdf");
+        std::fs::File::create(&file)
+            .unwrap()
+            .set_len(200 * 1024 * 1024)
+            .unwrap();
+        let state = state_picking(vec![file]);
+        let view = current_draft_in(&state, "s").unwrap();
+        let e = pick_attachments_in(&state, &view.draft.id.to_string())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Validation);
+        assert_eq!(e.field.as_deref(), Some("attachments"));
+        let stored = state.store().draft(view.draft.id).unwrap().unwrap();
+        assert!(stored.attachments.is_empty());
+    }
+
+    // ---- secrets follow no new host ----
+
+    fn keyring_usable() -> bool {
+        let probe = format!("probe-{}", Uuid::new_v4());
+        let ok = secrets::store(&probe, SecretKind::AppToken, &Secret::new("x")).is_ok();
+        secrets::delete_all(&probe);
+        ok
+    }
+
+    fn afas_input(id: Option<String>, base_url: &str, secret: Option<&str>) -> ConnectionInput {
+        ConnectionInput {
+            id,
+            kind: BackendKind::Afas,
+            name: "Kantoor".into(),
+            base_url: base_url.into(),
+            auth: "app_token".into(),
+            secret: secret.map(String::from),
+            oauth_client_id: None,
+            oauth_client_secret: None,
+            oauth_redirect_port: None,
+            settings: Default::default(),
+        }
+    }
+
+    #[test]
+    fn changing_the_host_requires_the_secret_again_and_removes_the_old_ones() {
+        if !keyring_usable() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the keyring must work in CI (run through scripts/with-session.sh)"
+            );
+            eprintln!("skipped: no usable keyring here");
+            return;
+        }
+        let (state, _) = state_with_silvasoft();
+        let view = save_connection_in(
+            &state,
+            afas_input(None, "https://12345.afasfocus.nl/omgeving", Some("token-a")),
+        )
+        .unwrap();
+        let id = view.id.clone();
+        secrets::store(&id, SecretKind::RefreshToken, &Secret::new("refresh-a")).unwrap();
+        let token = |id: &str| {
+            secrets::load(id, SecretKind::AppToken)
+                .unwrap()
+                .map(|s| s.expose().to_string())
+        };
+
+        // Another path on the same host keeps the stored token.
+        save_connection_in(
+            &state,
+            afas_input(Some(id.clone()), "https://12345.afasfocus.nl/andere", None),
+        )
+        .unwrap();
+        assert_eq!(token(&id).as_deref(), Some("token-a"));
+
+        // Another host without the token: refused on the token field, nothing changed.
+        let e = save_connection_in(
+            &state,
+            afas_input(
+                Some(id.clone()),
+                "https://elders.example.com/omgeving",
+                None,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Config);
+        assert_eq!(e.field.as_deref(), Some("secret"));
+        assert!(
+            e.message.contains("enter the credentials again"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            state.store().connection(&id).unwrap().unwrap().base_url,
+            "https://12345.afasfocus.nl/andere"
+        );
+        assert_eq!(token(&id).as_deref(), Some("token-a"));
+
+        // Another port is another address too.
+        let e = save_connection_in(
+            &state,
+            afas_input(
+                Some(id.clone()),
+                "https://12345.afasfocus.nl:8443/andere",
+                Some(" "),
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("secret"));
+
+        // With the new token: saved, and only the new secret is left.
+        save_connection_in(
+            &state,
+            afas_input(
+                Some(id.clone()),
+                "https://elders.example.com/omgeving",
+                Some("token-b"),
+            ),
+        )
+        .unwrap();
+        assert_eq!(token(&id).as_deref(), Some("token-b"));
+        assert!(secrets::load(&id, SecretKind::RefreshToken)
+            .unwrap()
+            .is_none());
+        secrets::delete_all(&id);
+    }
+
+    // ---- the number a clerk can quote ----
+
+    #[test]
+    fn the_sent_message_names_the_number_first_and_the_technical_id_as_detail() {
+        let total = Some(rust_decimal::Decimal::new(1210, 2));
+        assert_eq!(
+            sent_message(Lang::Nl, "AFAS SB", "5f3c-77", Some("2026-0042"), total),
+            "Factuur 2026-0042 verstuurd naar AFAS SB (totaal € 12,10; technisch id 5f3c-77)."
+        );
+        assert_eq!(
+            sent_message(Lang::En, "AFAS SB", "5f3c-77", Some("2026-0042"), total),
+            "Invoice 2026-0042 sent to AFAS SB (total €12.10; technical id 5f3c-77)."
+        );
+        // The id is the number: named once.
+        assert_eq!(
+            sent_message(Lang::En, "Silvasoft", "2026001", Some("2026001"), None),
+            "Invoice 2026001 sent to Silvasoft."
+        );
+        // No number known: the id is all there is.
+        assert_eq!(
+            sent_message(Lang::Nl, "AFAS SB", "5f3c-77", None, total),
+            "Factuur verstuurd naar AFAS SB (id 5f3c-77; totaal € 12,10)."
+        );
     }
 
     #[test]

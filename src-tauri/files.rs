@@ -1,11 +1,14 @@
 //! Choosing files to attach: the native dialog, behind a small interface that tests replace.
 
+use invoice_desk_core::i18n::Lang;
 use std::path::PathBuf;
 
-/// Picks files for a draft.
+/// Picks files for a draft. Only paths come back: what a file is (size, SHA-256) is recorded
+/// by the caller, on the Rust side.
 #[async_trait::async_trait]
 pub trait FilePicker: Send + Sync {
-    async fn pick(&self) -> Vec<PathBuf>;
+    /// The dialog speaks the clerk's language.
+    async fn pick(&self, lang: Lang) -> Vec<PathBuf>;
 }
 
 /// The native file dialog (rfd).
@@ -13,16 +16,16 @@ pub struct NativePicker;
 
 #[async_trait::async_trait]
 impl FilePicker for NativePicker {
-    async fn pick(&self) -> Vec<PathBuf> {
+    async fn pick(&self, lang: Lang) -> Vec<PathBuf> {
         rfd::AsyncFileDialog::new()
-            .set_title("Invoice Desk")
+            .set_title(lang.pick("Bijlagen toevoegen", "Attach files"))
             .add_filter(
-                "Documents",
+                lang.pick("Documenten", "Documents"),
                 &[
                     "pdf", "png", "jpg", "jpeg", "gif", "doc", "docx", "xls", "xlsx", "txt",
                 ],
             )
-            .add_filter("*", &["*"])
+            .add_filter(lang.pick("Alle bestanden", "All files"), &["*"])
             .pick_files()
             .await
             .map(|v| v.into_iter().map(|f| f.path().to_path_buf()).collect())
@@ -36,7 +39,7 @@ pub struct ListPicker(pub Vec<PathBuf>);
 
 #[async_trait::async_trait]
 impl FilePicker for ListPicker {
-    async fn pick(&self) -> Vec<PathBuf> {
+    async fn pick(&self, _lang: Lang) -> Vec<PathBuf> {
         self.0.clone()
     }
 }

@@ -230,7 +230,7 @@ mod tests {
         let refresh = secrets::load(&id, SecretKind::RefreshToken).unwrap();
         assert!(refresh.is_some_and(|s| !s.is_empty()));
         let backend = crate::state::build_backend(&rec, None).unwrap();
-        let said = backend.test_connection().await.unwrap();
+        let said = backend.test_connection().await.unwrap().en;
         assert!(said.contains("administ"), "{said}");
         secrets::delete_all(&id);
     }

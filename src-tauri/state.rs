@@ -36,6 +36,9 @@ pub struct AppState {
     backends: Mutex<HashMap<String, Arc<dyn Backend>>>,
     pub sync: Mutex<HashMap<String, SyncStatus>>,
     submit_locks: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    /// Held while a draft is read, changed and written back (a save, a picked or removed
+    /// attachment), so that none of them writes over another's change.
+    draft_writes: Mutex<()>,
     pub picker: Box<dyn FilePicker>,
     pub demo: Mutex<Option<invoice_desk_sandbox::Sandbox>>,
 }
@@ -58,6 +61,7 @@ impl AppState {
             backends: Mutex::new(HashMap::new()),
             sync: Mutex::new(HashMap::new()),
             submit_locks: Mutex::new(HashMap::new()),
+            draft_writes: Mutex::new(()),
             picker,
             demo: Mutex::new(None),
         }
@@ -110,6 +114,11 @@ impl AppState {
             .entry(draft_id)
             .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
             .clone()
+    }
+
+    /// One read-change-write of a draft at a time.
+    pub fn draft_write(&self) -> std::sync::MutexGuard<'_, ()> {
+        guard(&self.draft_writes)
     }
 
     pub fn sync_status(&self, connection_id: &str) -> SyncStatus {

@@ -25,9 +25,17 @@ async fn test_connection_names_the_environment_and_administrations() {
     let admins = client.administrations().await.unwrap();
     assert_eq!(admins.len(), 2);
     assert_eq!(
-        text,
+        text.en,
         format!(
             "Connected to demo: 2 administrations ({}, {})",
+            admins[0].name, admins[1].name
+        )
+    );
+    // The Dutch screen reads it in Dutch only.
+    assert_eq!(
+        text.nl,
+        format!(
+            "Verbonden met demo: 2 administraties ({}, {})",
             admins[0].name, admins[1].name
         )
     );
@@ -191,7 +199,7 @@ async fn oauth_code_exchange_and_refresh_grant() {
         .on_new_refresh_token(move |_| {
             seen2.fetch_add(1, Ordering::SeqCst);
         });
-    let text = client.test_connection().await.unwrap();
+    let text = client.test_connection().await.unwrap().en;
     assert!(
         text.starts_with("Connected to demo: 2 administrations"),
         "{text}"

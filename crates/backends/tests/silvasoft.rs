@@ -223,7 +223,7 @@ async fn test_connection_names_the_user_and_module() {
     let env = start().await;
     let client = env.client(SilvasoftModule::Bookkeeping);
     assert_eq!(
-        client.test_connection().await.unwrap(),
+        client.test_connection().await.unwrap().en,
         "Connected to Silvasoft as demo@invoicedesk.nl (bookkeeping module)"
     );
     assert_eq!(

@@ -208,7 +208,7 @@ impl Backend for Counted {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
-    async fn test_connection(&self) -> Result<String> {
+    async fn test_connection(&self) -> Result<invoice_desk_core::i18n::Text> {
         self.inner.test_connection().await
     }
     async fn administrations(&self) -> Result<Vec<Administration>> {

@@ -320,8 +320,8 @@ pub trait Backend: Send + Sync {
     fn capabilities(&self) -> Capabilities;
 
     /// Checks the connection end to end (token and one cheap read); returns a short
-    /// description of what it reached, e.g. the environment's name.
-    async fn test_connection(&self) -> Result<String>;
+    /// description of what it reached, e.g. the environment's name, in both languages.
+    async fn test_connection(&self) -> Result<Text>;
 
     async fn administrations(&self) -> Result<Vec<Administration>>;
 

@@ -141,6 +141,10 @@ impl DraftLine {
 }
 
 /// A file attached to the draft. The file stays where it is until sending.
+///
+/// The Rust side records it when the clerk picks the file ([`DraftAttachment::from_file`]):
+/// path, size and SHA-256 are kept with the draft in the store, and the web view only refers to
+/// the record by its id. At send time the file is checked against this record again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DraftAttachment {
@@ -148,6 +152,9 @@ pub struct DraftAttachment {
     pub path: String,
     pub file_name: String,
     pub size: u64,
+    /// SHA-256 of the content when it was picked, lower-case hex ("" for records from before
+    /// the hash was kept: then only the size is checked).
+    pub sha256: String,
     pub content_type: String,
     /// Set once the back end accepted the upload.
     pub remote_ref: Option<String>,
@@ -160,9 +167,222 @@ impl Default for DraftAttachment {
             path: String::new(),
             file_name: String::new(),
             size: 0,
+            sha256: String::new(),
             content_type: "application/octet-stream".into(),
             remote_ref: None,
         }
+    }
+}
+
+/// "10 MB", "2.5 MB" / "2,5 MB": a file size for a message, in units of 1024 × 1024 bytes as
+/// the back ends state their limits.
+fn megabytes(bytes: u64, lang_nl: bool) -> String {
+    let tenths = (u128::from(bytes) * 10 + 524_288) / 1_048_576;
+    let (whole, frac) = (tenths / 10, tenths % 10);
+    let s = if frac == 0 {
+        whole.to_string()
+    } else if lang_nl {
+        format!("{whole},{frac}")
+    } else {
+        format!("{whole}.{frac}")
+    };
+    format!("{s} MB")
+}
+
+/// The error for a file larger than the back end takes; `field` is the attachment's field.
+pub fn attachment_too_large(name: &str, size: u64, max: u64, field: &str) -> Error {
+    Error::new(
+        ErrorCode::Validation,
+        format!(
+            "Het bestand '{name}' is {} groot; het boekhoudpakket neemt hoogstens {} aan.",
+            megabytes(size, true),
+            megabytes(max, true)
+        ),
+        format!(
+            "The file '{name}' is {}; the bookkeeping system takes at most {}.",
+            megabytes(size, false),
+            megabytes(max, false)
+        ),
+    )
+    .with_field(field)
+}
+
+/// The error for an attached file that is no longer there.
+pub fn attachment_gone(name: &str, field: &str, detail: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorCode::Validation,
+        format!("De bijlage '{name}' is er niet meer sinds ze werd toegevoegd. Verwijder haar of voeg het bestand opnieuw toe."),
+        format!("The attachment '{name}' is no longer there since it was attached. Remove it or attach the file again."),
+    )
+    .with_field(field)
+    .with_detail(detail.to_string())
+}
+
+/// The error for an attached file whose content changed after it was picked.
+pub fn attachment_changed(name: &str, field: &str) -> Error {
+    Error::new(
+        ErrorCode::Validation,
+        format!("De bijlage '{name}' is veranderd sinds ze werd toegevoegd. Verwijder haar en voeg het bestand opnieuw toe, zodat u zeker weet wat er wordt verstuurd."),
+        format!("The attachment '{name}' changed after it was attached. Remove it and attach the file again, so you know what is sent."),
+    )
+    .with_field(field)
+}
+
+/// Streams a file through SHA-256, reading at most `limit` bytes; returns the hex digest and
+/// the number of bytes read (`limit + 1` when the file is longer than `limit`).
+pub fn sha256_of_reader(mut r: impl std::io::Read, limit: u64) -> std::io::Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total = total.saturating_add(n as u64);
+        if total > limit {
+            return Ok((String::new(), total));
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex(&hasher.finalize()), total))
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl DraftAttachment {
+    /// Records a file the clerk picked: its path, size and SHA-256, read here and not taken
+    /// from the web view. A file larger than `max_bytes` (the back end's limit) is refused
+    /// from its metadata, before anything is read.
+    pub fn from_file(
+        path: &std::path::Path,
+        content_type: &str,
+        max_bytes: Option<u64>,
+    ) -> Result<DraftAttachment> {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "bijlage".into());
+        let unreadable = |detail: String| {
+            Error::new(
+                ErrorCode::Io,
+                format!("Het bestand '{file_name}' kan niet worden gelezen."),
+                format!("The file '{file_name}' cannot be read."),
+            )
+            .with_field("attachments")
+            .with_detail(detail)
+        };
+        let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(unreadable(path.display().to_string()));
+        }
+        let size = meta.len();
+        if let Some(max) = max_bytes {
+            if size > max {
+                return Err(attachment_too_large(&file_name, size, max, "attachments"));
+            }
+        }
+        let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+        let limit = max_bytes.unwrap_or(u64::MAX).min(size);
+        let (sha256, read) =
+            sha256_of_reader(file, limit).map_err(|e| unreadable(e.to_string()))?;
+        if read != size {
+            // The file changed while it was being read: the record would not describe it.
+            return Err(attachment_changed(&file_name, "attachments"));
+        }
+        Ok(DraftAttachment {
+            id: Uuid::new_v4(),
+            path: path.display().to_string(),
+            file_name,
+            size,
+            sha256,
+            content_type: content_type.to_string(),
+            remote_ref: None,
+        })
+    }
+
+    /// Checks the file against the record from its metadata only (cheap, nothing read): it is
+    /// still there, has the recorded size, and is not larger than the back end takes.
+    pub fn check_on_disk(&self, max_bytes: Option<u64>, field: &str) -> Result<u64> {
+        let meta = std::fs::metadata(&self.path)
+            .map_err(|e| attachment_gone(&self.file_name, field, e))?;
+        if !meta.is_file() {
+            return Err(attachment_gone(&self.file_name, field, &self.path));
+        }
+        if let Some(max) = max_bytes {
+            if meta.len() > max {
+                return Err(attachment_too_large(
+                    &self.file_name,
+                    meta.len(),
+                    max,
+                    field,
+                ));
+            }
+        }
+        if meta.len() != self.size {
+            return Err(attachment_changed(&self.file_name, field));
+        }
+        Ok(meta.len())
+    }
+
+    /// Reads the file for sending: the size is checked from the metadata first (nothing larger
+    /// than `max_bytes` is read into memory), at most the recorded size is read, and the
+    /// content must still have the recorded SHA-256.
+    pub fn read_checked(&self, max_bytes: Option<u64>, field: &str) -> Result<Vec<u8>> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        let size = self.check_on_disk(max_bytes, field)?;
+        let file = std::fs::File::open(&self.path)
+            .map_err(|e| attachment_gone(&self.file_name, field, e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        // One byte more than recorded tells a file that grew since the metadata was read.
+        file.take(size.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| attachment_gone(&self.file_name, field, e))?;
+        if bytes.len() as u64 != self.size {
+            return Err(attachment_changed(&self.file_name, field));
+        }
+        if !self.sha256.is_empty() && hex(&Sha256::digest(&bytes)) != self.sha256 {
+            return Err(attachment_changed(&self.file_name, field));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Checks every attachment that still has to be uploaded against its record, from metadata
+/// only: a file gone, changed in size or too large becomes a message on that attachment.
+pub fn check_attachments(draft: &Draft, caps: &Capabilities) -> Result<()> {
+    let mut issues = Vec::new();
+    for (i, a) in draft.attachments.iter().enumerate() {
+        if a.remote_ref.is_some() {
+            continue;
+        }
+        let field = format!("attachments[{i}]");
+        if let Err(e) = a.check_on_disk(caps.max_attachment_bytes, &field) {
+            issues.push(FieldIssue {
+                field,
+                message: e.message,
+            });
+        }
+    }
+    match issues.len() {
+        0 => Ok(()),
+        1 => Err(Error::new(
+            ErrorCode::Validation,
+            issues[0].message.nl.clone(),
+            issues[0].message.en.clone(),
+        )
+        .with_fields(issues)),
+        n => Err(Error::new(
+            ErrorCode::Validation,
+            format!("{n} bijlagen zijn veranderd of weg sinds ze werden toegevoegd."),
+            format!("{n} attachments changed or are gone since they were attached."),
+        )
+        .with_fields(issues)),
     }
 }
 

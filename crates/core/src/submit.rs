@@ -20,7 +20,7 @@
 
 use crate::backend::{Backend, Capabilities, Lookup, Receipt, Upload};
 use crate::error::{Error, ErrorCode, Result};
-use crate::invoice::{to_outgoing, Draft, OutgoingInvoice};
+use crate::invoice::{check_attachments, to_outgoing, Draft, DraftAttachment, OutgoingInvoice};
 use crate::store::{OutboxEntry, Store, SubmissionState};
 use std::time::Duration;
 use uuid::Uuid;
@@ -113,17 +113,11 @@ pub fn background_delay(attempts: u32, retry_after: Option<Duration>) -> chrono:
     chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(60))
 }
 
-/// Reads an attachment from disk.
-fn read_attachment(path: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
-        Error::new(
-            ErrorCode::Io,
-            format!("De bijlage {path} kan niet worden gelezen. Bestaat het bestand nog?"),
-            format!("The attachment {path} cannot be read. Does the file still exist?"),
-        )
-        .with_detail(e.to_string())
-        .with_field("attachments")
-    })
+/// Reads an attachment for sending, checked against what was recorded when it was picked:
+/// still there, the same size (from the metadata, before anything is read), not larger than
+/// the back end takes, and the same SHA-256. Otherwise a message on that attachment.
+fn read_attachment(a: &DraftAttachment, max_bytes: Option<u64>, index: usize) -> Result<Vec<u8>> {
+    a.read_checked(max_bytes, &format!("attachments[{index}]"))
 }
 
 /// Hands a draft to the outbox (if it is not there yet) and sends it.
@@ -146,6 +140,7 @@ pub async fn submit_draft(
         )
     })?;
     let mut invoice = to_outgoing(&draft, caps)?;
+    check_attachments(&draft, caps)?;
     if let Some(start) = caps.app_numbering {
         // No idempotency key at this back end: a unique number, fixed before the first attempt.
         if invoice.extra_str("invoice_number").is_none() {
@@ -355,12 +350,13 @@ async fn upload_attachments(
     progress: UploadProgress<'_>,
 ) -> Result<()> {
     let mut changed = false;
+    let max_bytes = backend.capabilities().max_attachment_bytes;
     for i in 0..draft.attachments.len() {
         if draft.attachments[i].remote_ref.is_some() {
             continue;
         }
         let a = draft.attachments[i].clone();
-        let bytes = read_attachment(&a.path)?;
+        let bytes = read_attachment(&a, max_bytes, i)?;
         let upload = Upload {
             id: a.id,
             file_name: a.file_name.clone(),

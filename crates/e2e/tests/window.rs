@@ -104,6 +104,32 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     );
     app.screenshot("01-demo-opened").await.unwrap();
 
+    // The invoice date is a text field in the screen's language format (dd-mm-jjjj in Dutch,
+    // dd/mm/yyyy in English), not WebKitGTK's date field in the system's format.
+    let date = app
+        .js(
+            "const d=document.querySelector('[data-testid=issue-date]');return [d.type, d.value, document.documentElement.lang]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (kind, value, lang) = (
+        date[0].as_str().unwrap_or_default(),
+        date[1].as_str().unwrap_or_default(),
+        date[2].as_str().unwrap_or_default(),
+    );
+    let sep = if lang == "nl" { '-' } else { '/' };
+    assert_eq!(kind, "text", "{date}");
+    assert!(
+        value.len() == 10
+            && value.char_indices().all(|(i, c)| if i == 2 || i == 5 {
+                c == sep
+            } else {
+                c.is_ascii_digit()
+            }),
+        "the date shows as dd{sep}mm{sep}yyyy in {lang}: {value}"
+    );
+
     // Choose the second administration.
     let admins = probe.afas("/api/administrations", "1").await.unwrap();
     let admin = admins[1].clone();

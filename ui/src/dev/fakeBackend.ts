@@ -787,7 +787,7 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       const d = drafts.get(a.draft_id as string);
       if (!d) throw err("not_found", "draft");
       await wait(300);
-      d.attachments.push({ id: uuid(), path: "/home/user/Documenten/werkbon-2025-118.pdf", file_name: "werkbon-2025-118.pdf", size: 248_312, content_type: "application/pdf", remote_ref: null });
+      d.attachments.push({ id: uuid(), path: "/home/user/Documenten/werkbon-2025-118.pdf", file_name: "werkbon-2025-118.pdf", size: 248_312, sha256: "", content_type: "application/pdf", remote_ref: null });
       return view(d);
     }
     case "remove_attachment": {

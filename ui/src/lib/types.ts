@@ -188,13 +188,21 @@ export interface DraftLine {
   extra: Record<string, string>;
 }
 
+/**
+ * A file recorded by the Rust side when the clerk picked it (pick_attachments). Read-only here:
+ * save_draft keeps the stored records whatever is sent back; the web view refers to one only by
+ * its id (remove_attachment).
+ */
 export interface DraftAttachment {
-  id: string;
-  path: string;
-  file_name: string;
-  size: number;
-  content_type: string;
-  remote_ref: string | null;
+  readonly id: string;
+  /** Where the file is; shown as a hint, never used to choose what is read. */
+  readonly path: string;
+  readonly file_name: string;
+  readonly size: number;
+  /** SHA-256 of the content when picked (hex); "" for files attached before it was kept. */
+  readonly sha256: string;
+  readonly content_type: string;
+  readonly remote_ref: string | null;
 }
 
 export interface Draft {

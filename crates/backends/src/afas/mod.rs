@@ -989,17 +989,29 @@ impl Backend for AfasClient {
     }
 
     /// Fetches a token and the administrations: `Connected to <env>: 2 administrations (A, B)`.
-    async fn test_connection(&self) -> Result<String> {
+    async fn test_connection(&self) -> Result<Text> {
         self.inner.tokens.access_token().await?;
         let admins = self.administrations().await?;
-        let names: Vec<&str> = admins.iter().map(|a| a.name.as_str()).collect();
+        let names = admins
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let env = self.environment();
         Ok(match admins.len() {
-            0 => format!("Connected to {env}, but it has no administrations the app may use"),
-            1 => format!("Connected to {env}: 1 administration ({})", names[0]),
-            n => format!(
-                "Connected to {env}: {n} administrations ({})",
-                names.join(", ")
+            0 => Text::new(
+                format!(
+                    "Verbonden met {env}, maar er is geen administratie die de app mag gebruiken"
+                ),
+                format!("Connected to {env}, but it has no administrations the app may use"),
+            ),
+            1 => Text::new(
+                format!("Verbonden met {env}: 1 administratie ({names})"),
+                format!("Connected to {env}: 1 administration ({names})"),
+            ),
+            n => Text::new(
+                format!("Verbonden met {env}: {n} administraties ({names})"),
+                format!("Connected to {env}: {n} administrations ({names})"),
             ),
         })
     }

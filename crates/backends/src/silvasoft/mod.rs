@@ -1226,7 +1226,7 @@ impl Backend for SilvasoftClient {
     /// `GET /rest/listrelations/?Limit=1`: "Connected to Silvasoft as <user> (<module>)".
     /// Wrong credentials and an ended trial are `AuthFailed` (Silvasoft does not tell them
     /// apart), a rate limit is `RateLimited`.
-    async fn test_connection(&self) -> Result<String> {
+    async fn test_connection(&self) -> Result<Text> {
         self.list(
             "listrelations",
             &[("Limit", "1".to_string())],
@@ -1234,7 +1234,7 @@ impl Backend for SilvasoftClient {
             Priority::Interactive,
         )
         .await?;
-        Ok(self.connected_text().en)
+        Ok(self.connected_text())
     }
 
     /// One administration per API user: an empty list, without a request.

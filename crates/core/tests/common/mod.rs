@@ -109,8 +109,8 @@ impl Backend for Fake {
     fn capabilities(&self) -> Capabilities {
         caps()
     }
-    async fn test_connection(&self) -> Result<String> {
-        Ok("fake".into())
+    async fn test_connection(&self) -> Result<invoice_desk_core::i18n::Text> {
+        Ok(invoice_desk_core::i18n::Text::new("nep", "fake"))
     }
     async fn administrations(&self) -> Result<Vec<Administration>> {
         Ok(vec![])

@@ -58,7 +58,7 @@ describe("ConnectionForm", () => {
 
     await user.click(screen.getByTestId("conn-test"));
     const result = await screen.findByTestId("conn-test-result");
-    expect(result.textContent).toContain("The connection works: Environment 12345 (production)");
+    expect(result.textContent).toContain("The connection works. Environment 12345 (production)");
     expect(result.getAttribute("data-ok")).toBe("true");
     expect(mocked.saveConnection).not.toHaveBeenCalled();
 
@@ -69,6 +69,34 @@ describe("ConnectionForm", () => {
     await user.click(screen.getByTestId("conn-save"));
     await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalled());
     expect(mocked.saveConnection.mock.calls[0][0].secret).toBe("new-token");
+  });
+
+  it("asks for the token again when the address moves to another host", async () => {
+    mocked.saveConnection.mockResolvedValue({ ...connection, base_url: "https://67890.afasfocus.nl/production" });
+    const user = userEvent.setup();
+    render(ConnectionForm, { editing: connection, onsaved: () => {}, onclose: () => {} });
+    const url = screen.getByTestId("conn-url") as HTMLInputElement;
+    // Another path on the same host: the stored token stays.
+    await user.clear(url);
+    await user.type(url, "https://12345.afasfocus.nl/test");
+    expect(screen.getByTestId("conn-app-token-stored")).toBeTruthy();
+    // Another host: the token must be typed again.
+    await user.clear(url);
+    await user.type(url, "https://67890.afasfocus.nl/production");
+    expect(screen.queryByTestId("conn-app-token-stored")).toBeNull();
+    expect(screen.getByTestId("conn-app-token-new-host").textContent).toContain("The address changed");
+    await user.click(screen.getByTestId("conn-save"));
+    expect((await screen.findByTestId("field-error-conn-app-token")).textContent).toContain("enter this again");
+    expect(mocked.saveConnection).not.toHaveBeenCalled();
+    await user.type(screen.getByTestId("conn-app-token"), "token-for-67890");
+    await user.click(screen.getByTestId("conn-save"));
+    await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalled());
+    expect(mocked.saveConnection.mock.calls[0][0]).toMatchObject({
+      base_url: "https://67890.afasfocus.nl/production",
+      secret: "token-for-67890",
+    });
+    // Saved: the new address is the one the stored token belongs to.
+    await waitFor(() => expect(screen.getByTestId("conn-app-token-stored")).toBeTruthy());
   });
 
   it("reports a failed test in plain words", async () => {

@@ -412,7 +412,10 @@ describe("InvoiceForm", () => {
         next: draftView(draft({ id: "draft-2", reference: "" })),
       });
       const result = await screen.findByTestId("submit-result");
-      expect(result.textContent).toContain("Invoice sent — id 58231, number 2025-0042");
+      // The number a clerk can quote comes first; the technical id is a detail below it.
+      expect(screen.getByTestId("submit-sent-title").textContent?.trim()).toBe("Invoice sent — number 2025-0042");
+      expect(screen.getByTestId("submit-sent-id").textContent).toBe("technical id in AFAS SB: 58231");
+      expect(result.textContent!.indexOf("2025-0042")).toBeLessThan(result.textContent!.indexOf("58231"));
       await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe(""));
       expect(button.disabled).toBe(false);
       await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("relation-input")));
@@ -568,7 +571,7 @@ describe("InvoiceForm", () => {
     });
 
     it("adds picked files and shows upload progress while sending", async () => {
-      const att = { id: "att-1", path: "/tmp/werkbon.pdf", file_name: "werkbon.pdf", size: 248_312, content_type: "application/pdf", remote_ref: null };
+      const att = { id: "att-1", path: "/tmp/werkbon.pdf", file_name: "werkbon.pdf", size: 248_312, sha256: "", content_type: "application/pdf", remote_ref: null };
       mocked.pickAttachments.mockResolvedValue(draftView(draft({ attachments: [att] })));
       const user = userEvent.setup();
       await renderForm();

@@ -52,7 +52,7 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
   });
 
   it("still lists attachments a draft already has, with an explanation and its message", async () => {
-    const att = { id: "att-1", path: "/tmp/bon.pdf", file_name: "bon.pdf", size: 1000, content_type: "application/pdf", remote_ref: null };
+    const att = { id: "att-1", path: "/tmp/bon.pdf", file_name: "bon.pdf", size: 1000, sha256: "", content_type: "application/pdf", remote_ref: null };
     mocked.currentDraft.mockResolvedValue(draftView(silvasoftDraft({ attachments: [att] })));
     mocked.submitDraft.mockRejectedValue({
       code: "validation",

@@ -246,7 +246,7 @@ describe("outbox", () => {
       emitStatus({ draft_id: "draft-1", state: "sent", message: "" });
       await waitFor(() => expect(screen.getByTestId("submit-result").getAttribute("data-state")).toBe("sent"));
       await waitFor(() =>
-        expect(screen.getByTestId("submit-sent-title").textContent?.trim()).toBe("Invoice sent — id 58124, number V2026000124"),
+        expect(screen.getByTestId("submit-sent-title").textContent?.trim()).toBe("Invoice sent — number V2026000124"),
       );
       expect(screen.queryByTestId("toast")).toBeNull();
     });
@@ -293,6 +293,9 @@ describe("outbox", () => {
       );
       expect(nbsp(within(sent).getByTestId("history-state").textContent)).toContain("Sent");
       expect(within(sent).getByTestId("history-number").textContent).toBe("V2026000100");
+      // The number a clerk can quote first; the technical id after it, as a detail.
+      expect(within(sent).getByTestId("history-remote-id").textContent).toBe("technical id 58100");
+      expect(sent.textContent!.indexOf("V2026000100")).toBeLessThan(sent.textContent!.indexOf("58100"));
       expect(within(sent).queryByTestId("history-next-try")).toBeNull();
     });
 
