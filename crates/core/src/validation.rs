@@ -5,7 +5,7 @@ use crate::backend::{Capabilities, FieldKind, FieldSpec};
 use crate::error::FieldIssue;
 use crate::i18n::Text;
 use crate::invoice::Draft;
-use crate::money::{parse_decimal, ParseError};
+use crate::money::{parse_decimal, ParseError, MAX_INT_DIGITS};
 use chrono::NaiveDate;
 
 fn issue(field: impl Into<String>, nl: impl Into<String>, en: impl Into<String>) -> FieldIssue {
@@ -35,8 +35,12 @@ fn number_issue(
         ),
         ParseError::TooLarge => issue(
             field,
-            format!("Dat is te groot voor {what_nl}."),
-            format!("That is too large for {what_en}."),
+            format!(
+                "Dat is te groot voor {what_nl}: hoogstens {MAX_INT_DIGITS} cijfers voor de komma."
+            ),
+            format!(
+                "That is too large for {what_en}: at most {MAX_INT_DIGITS} digits before the decimal point."
+            ),
         ),
         ParseError::NotANumber => issue(
             field,
