@@ -328,16 +328,16 @@ pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
 }
 
 /// A number of an outgoing line beyond what the back ends hold.
-fn number_too_large(field: String, what_nl: &str, what_en: &str) -> FieldIssue {
+fn number_too_large(field: String) -> FieldIssue {
     FieldIssue {
         field,
         message: crate::i18n::Text::new(
             format!(
-                "Dat is te groot voor {what_nl}: hoogstens {} cijfers voor de komma.",
+                "Te groot: hoogstens {} cijfers voor de komma.",
                 crate::money::MAX_INT_DIGITS
             ),
             format!(
-                "That is too large for {what_en}: at most {} digits before the decimal point.",
+                "Too large: at most {} digits before the decimal point.",
                 crate::money::MAX_INT_DIGITS
             ),
         ),
@@ -356,18 +356,10 @@ pub fn amount_issues(inv: &OutgoingInvoice) -> Vec<FieldIssue> {
         let q_ok = crate::money::within_int_digits(l.quantity);
         let p_ok = crate::money::within_int_digits(l.unit_price);
         if !q_ok {
-            out.push(number_too_large(
-                format!("lines[{i}].quantity"),
-                "het aantal",
-                "the quantity",
-            ));
+            out.push(number_too_large(format!("lines[{i}].quantity")));
         }
         if !p_ok {
-            out.push(number_too_large(
-                format!("lines[{i}].unit_price"),
-                "de prijs",
-                "the price",
-            ));
+            out.push(number_too_large(format!("lines[{i}].unit_price")));
         }
         if !(q_ok && p_ok) {
             continue;

@@ -33,14 +33,11 @@ fn number_issue(
             format!("Gebruik hoogstens {dp} decimalen voor {what_nl}."),
             format!("Use at most {dp} decimals for {what_en}."),
         ),
+        // Short: it stands under a narrow field, often next to the same message on the price.
         ParseError::TooLarge => issue(
             field,
-            format!(
-                "Dat is te groot voor {what_nl}: hoogstens {MAX_INT_DIGITS} cijfers voor de komma."
-            ),
-            format!(
-                "That is too large for {what_en}: at most {MAX_INT_DIGITS} digits before the decimal point."
-            ),
+            format!("Te groot: hoogstens {MAX_INT_DIGITS} cijfers voor de komma."),
+            format!("Too large: at most {MAX_INT_DIGITS} digits before the decimal point."),
         ),
         ParseError::NotANumber => issue(
             field,

@@ -33,7 +33,7 @@ fn message(e: &Evaluation, field: &str, lang: Lang) -> Option<String> {
     e.issues
         .iter()
         .find(|i| i.field == field)
-        .map(|i| i.message.get(lang).to_string())
+        .map(|i| i.message.get(lang).to_lowercase())
 }
 
 #[test]
@@ -132,4 +132,20 @@ fn a_saved_draft_whose_numbers_overflow_opens_and_evaluates_on_the_next_start() 
     assert!(to_outgoing(&back, &caps()).is_err());
     // Saving it again (what the form does on the next keystroke) works as well.
     s.save_draft(&back).unwrap();
+}
+
+#[test]
+fn an_invoice_from_the_outbox_with_amounts_beyond_the_limits_is_refused_before_sending() {
+    // An invoice queued before the limits existed: the back ends check it again.
+    let d = draft_with(&[("2", "10"), ("1", "5")]);
+    let mut inv = to_outgoing(&d, &caps()).unwrap();
+    assert!(invoice_desk_core::invoice::amount_issues(&inv).is_empty());
+    inv.lines[0].quantity = "999999999999999".parse().unwrap();
+    inv.lines[1].unit_price = "9999999999999".parse().unwrap();
+    inv.lines[1].quantity = "9999999999999".parse().unwrap();
+    let issues = invoice_desk_core::invoice::amount_issues(&inv);
+    let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
+    assert_eq!(fields, ["lines[0].quantity", "lines[1].unit_price"]);
+    assert!(issues[0].message.en.to_lowercase().contains("too large"));
+    assert!(issues[1].message.nl.contains("te groot"));
 }

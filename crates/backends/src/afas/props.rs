@@ -97,10 +97,20 @@ fn afas_token_answers_and_stored_cursors_never_panic() {
     run_seeded(
         "afas token answers and sync cursors",
         |g| {
-            let cursor = if g.chance(2) {
-                Value::Object(g.object(2)).to_string()
-            } else {
-                g.text()
+            let cursor = match g.below(3) {
+                0 => Value::Object(g.object(2)).to_string(),
+                1 => g.text(),
+                // A stored cursor of our own shape with any numbers in it.
+                _ => serde_json::json!({
+                    "v": 1,
+                    "scope": "1",
+                    "pos": g.next() % 4,
+                    "skip": if g.chance(2) { u64::MAX - g.next() % 1_000 } else { g.next() },
+                    "incremental": g.chance(2),
+                    "since": { "persons": g.text() },
+                    "next": {},
+                })
+                .to_string(),
             };
             (g.reply(), cursor, g.below(1_000), 1 + g.next() % 1_000)
         },
@@ -132,4 +142,55 @@ fn afas_request_body_never_panics_on_any_stored_invoice() {
             Ok(())
         },
     );
+}
+
+/// An invoice of one line, as a stored invoice might hold it.
+fn one_line(
+    quantity: &str,
+    price: &str,
+    percent: &str,
+    incl: bool,
+) -> invoice_desk_core::invoice::OutgoingInvoice {
+    let mut inv = Gen::new(7).invoice();
+    let mut line = Gen::new(7)
+        .invoice()
+        .lines
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("seed 7 gives a line"));
+    line.quantity = quantity.parse().unwrap();
+    line.unit_price = price.parse().unwrap();
+    line.vat_percent = percent.parse().unwrap();
+    line.vat_code = "high".into();
+    inv.lines = vec![line];
+    inv.extra.clear();
+    inv.totals = Default::default();
+    inv.price_basis = if incl {
+        invoice_desk_core::totals::PriceBasis::InclVat
+    } else {
+        invoice_desk_core::totals::PriceBasis::ExclVat
+    };
+    inv
+}
+
+#[test]
+fn a_stored_invoice_with_a_fifteen_digit_quantity_is_refused_on_its_field_before_sending() {
+    let inv = one_line("999999999999999", "9999999999999", "21", false);
+    let e = precheck(&inv).unwrap_err();
+    assert_eq!(e.code, invoice_desk_core::error::ErrorCode::Validation);
+    assert!(
+        e.fields.iter().any(|f| f.field == "lines[0].quantity"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_net_price_that_cannot_be_computed_is_an_error_on_the_price_not_a_panic() {
+    // Incl. VAT at −100 %: the old conversion divided by zero.
+    let inv = one_line("1", "10", "-100", true);
+    let e = salesinvoice_body(&inv).unwrap_err();
+    assert_eq!(e.fields[0].field, "lines[0].unit_price");
+    // And a price so large that × 100 overflows.
+    let inv = one_line("1", "792281625142643375935439504", "21", true);
+    assert!(salesinvoice_body(&inv).is_err());
 }

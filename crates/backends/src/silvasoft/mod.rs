@@ -1222,7 +1222,7 @@ impl Backend for SilvasoftClient {
             cursor: if done {
                 "r1:complete".into()
             } else {
-                format!("r1:{}", offset + n)
+                format!("r1:{}", offset.saturating_add(n))
             },
             done,
             full_reload: offset == 0,
@@ -1294,11 +1294,11 @@ impl Backend for SilvasoftClient {
             .filter_map(|w| map_product(w, &self.inner.vat_rates))
             .collect();
         let page_done = n < limit;
-        let next_since = c.run_start - CHANGED_SINCE_MARGIN_SECS;
+        let next_since = c.run_start.saturating_sub(CHANGED_SINCE_MARGIN_SECS);
         let (next, done) = if !page_done {
             (
                 ProductCursor {
-                    offset: c.offset + n,
+                    offset: c.offset.saturating_add(n),
                     ..c
                 },
                 false,

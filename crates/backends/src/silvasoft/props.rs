@@ -182,3 +182,53 @@ fn silvasoft_stored_cursors_never_panic() {
         },
     );
 }
+
+#[test]
+fn a_listed_total_far_from_ours_does_not_match_and_does_not_overflow() {
+    use rust_decimal::Decimal;
+    let mut inv = Gen::new(3).invoice();
+    inv.extra.clear();
+    inv.totals.gross = Decimal::MIN;
+    // Decimal::MAX − Decimal::MIN overflowed in the old check.
+    for m in [SilvasoftModule::Bookkeeping, SilvasoftModule::Invoicing] {
+        assert!(!total_matches(m, Some(Decimal::MAX), &inv));
+    }
+    inv.totals.gross = Decimal::new(12_50, 2);
+    inv.extra.insert("invoice_discount_pc".into(), "10".into());
+    assert!(total_matches(
+        SilvasoftModule::Invoicing,
+        Some(Decimal::new(11_25, 2)),
+        &inv
+    ));
+    assert!(!total_matches(
+        SilvasoftModule::Invoicing,
+        Some(Decimal::MAX),
+        &inv
+    ));
+}
+
+#[test]
+fn a_line_amount_that_cannot_be_computed_is_refused_on_its_field_before_sending() {
+    use rust_decimal::Decimal;
+    let mut inv = Gen::new(5).invoice();
+    let mut g = Gen::new(5);
+    let mut line = loop {
+        if let Some(l) = g.invoice().lines.into_iter().next() {
+            break l;
+        }
+    };
+    line.quantity = Decimal::MAX;
+    line.unit_price = Decimal::MAX;
+    line.vat_percent = Decimal::from(21);
+    inv.lines = vec![line];
+    inv.totals = Default::default();
+    let rates = vat_rates(&[]).unwrap_or_default();
+    let e = body::precheck(&inv, SilvasoftModule::Bookkeeping, &rates).unwrap_err();
+    assert!(
+        e.fields.iter().any(|f| f.field == "lines[0].quantity"),
+        "{e:?}"
+    );
+    assert_eq!(body::line_gross(&inv, 0), None);
+    let e = body::body(&inv, SilvasoftModule::Bookkeeping, &[]).unwrap_err();
+    assert_eq!(e.fields[0].field, "lines[0].unit_price");
+}
