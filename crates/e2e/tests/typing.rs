@@ -164,8 +164,8 @@ async fn fifteen_nines_in_quantity_and_price_keep_the_app_up_and_the_fields_say_
 /// button or out of its cell, and whether a VAT row in the footer is cut.
 const LAYOUT: &str = r#"
 const out = { lines: [], rates: [] };
-document.querySelectorAll('[data-testid$="-total"]').forEach((cell) => {
-  const row = cell.closest('[data-testid^="line-"]');
+document.querySelectorAll('[data-testid^="line-"][data-testid$="-total"]').forEach((cell) => {
+  const row = cell.parentElement.closest('[data-testid^="line-"]');
   const remove = row && row.querySelector('[data-testid$="-remove"]');
   const range = document.createRange();
   range.selectNodeContents(cell);
@@ -270,8 +270,17 @@ async fn amounts_of_the_largest_allowed_size_fit_the_line_and_the_footer() {
         let layout = app.js(LAYOUT, vec![]).await.expect("layout");
         eprintln!("{w}x{h}: {layout} ({})", shot.display());
         let line = &layout["lines"][0];
+        assert!(
+            line["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("9.999.999.999.999,99"),
+            "{w}x{h}: {layout}"
+        );
         assert_eq!(line["overlaps"], json!(false), "{w}x{h}: {layout}");
         assert_eq!(line["outside"], json!(false), "{w}x{h}: {layout}");
+        assert_eq!(layout["rates"][0]["cut"], json!(false), "{w}x{h}: {layout}");
+        assert_eq!(layout["listScrolls"], json!(false), "{w}x{h}: {layout}");
         assert_eq!(layout["sumsCut"], json!(false), "{w}x{h}: {layout}");
     }
 
