@@ -37,6 +37,7 @@ pub(crate) fn run<S: Strategy>(
         ..Config::with_cases(CASES)
     };
     let mut runner = TestRunner::new(config);
+    let started = std::time::Instant::now();
     let count = AtomicU64::new(0);
     let result = runner.run(&strategy, |v| {
         count.fetch_add(1, Ordering::Relaxed);
@@ -45,8 +46,9 @@ pub(crate) fn run<S: Strategy>(
     let n = count.load(Ordering::Relaxed);
     let _ = writeln!(
         std::io::stderr(),
-        "property {name}: {n} cases, {}",
-        if result.is_ok() { "0 panics" } else { "FAILED" }
+        "property {name}: {n} cases, {}, {:.1} s",
+        if result.is_ok() { "0 panics" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {
         panic!("{name}: {e}");
@@ -270,7 +272,7 @@ impl Gen {
     }
 
     pub(crate) fn object(&mut self, depth: usize) -> Map<String, Value> {
-        let n = self.below(7);
+        let n = self.below(6);
         (0..n)
             .map(|_| (self.pick(KEYS).to_string(), self.json(depth)))
             .collect()
@@ -279,9 +281,9 @@ impl Gen {
     /// A body: vendor-shaped JSON, the same cut off anywhere, or any bytes.
     pub(crate) fn body(&mut self) -> Vec<u8> {
         match self.below(10) {
-            0..=5 => serde_json::to_vec(&self.json(4)).unwrap_or_default(),
+            0..=5 => serde_json::to_vec(&self.json(3)).unwrap_or_default(),
             6 | 7 => {
-                let bytes = serde_json::to_vec(&self.json(4)).unwrap_or_default();
+                let bytes = serde_json::to_vec(&self.json(3)).unwrap_or_default();
                 let n = self.below(bytes.len() + 1);
                 bytes[..n].to_vec()
             }

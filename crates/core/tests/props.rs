@@ -28,6 +28,7 @@ where
         ..Config::with_cases(CASES)
     };
     let mut runner = TestRunner::new(config);
+    let started = std::time::Instant::now();
     let count = std::sync::atomic::AtomicU64::new(0);
     let result = runner.run(&strategy, |v| {
         count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -36,8 +37,9 @@ where
     let n = count.load(std::sync::atomic::Ordering::Relaxed);
     let _ = writeln!(
         std::io::stderr(),
-        "property {name}: {n} cases, {}",
-        if result.is_ok() { "0 panics" } else { "FAILED" }
+        "property {name}: {n} cases, {}, {:.1} s",
+        if result.is_ok() { "0 panics" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {
         panic!("{name}: {e}");

@@ -71,7 +71,7 @@ fn afas_lists_and_rows_never_panic() {
     let endpoints = super::RELATION_FEED;
     run_seeded(
         "afas::wire (parse_list, relations, products, addresses, administrations)",
-        |g| (g.body(), Value::Object(g.object(3)), g.below(8)),
+        |g| (g.body(), Value::Object(g.object(2)), g.below(8)),
         |(bytes, row, which)| {
             if let Some(page) = wire::parse_list(&bytes) {
                 for r in page.rows.into_iter().take(4) {
@@ -112,11 +112,21 @@ fn afas_token_answers_and_stored_cursors_never_panic() {
                 })
                 .to_string(),
             };
-            (g.reply(), cursor, g.below(1_000), 1 + g.next() % 1_000)
+            let kind = if g.chance(2) {
+                auth::Kind::AppToken
+            } else {
+                auth::Kind::OAuth
+            };
+            (
+                g.reply(),
+                kind,
+                cursor,
+                g.below(1_000),
+                1 + g.next() % 1_000,
+            )
         },
-        |(r, cursor, rows, take)| {
-            let _ = auth::read_token_reply(&http, &r, auth::Kind::AppToken);
-            let _ = auth::read_token_reply(&http, &r, auth::Kind::OAuth);
+        |(r, kind, cursor, rows, take)| {
+            let _ = auth::read_token_reply(&http, &r, kind);
             let eps = ["persons", "organisations"];
             let mut c = Cursor::resume(Some(&cursor), &eps, Some("1"));
             let _ = c.tracking_token(&eps);

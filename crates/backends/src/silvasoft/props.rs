@@ -84,7 +84,7 @@ fn silvasoft_lists_and_rows_never_panic() {
     let rates = vat_rates(&[]).unwrap_or_default();
     run_seeded(
         "silvasoft::wire (rows, invoices, relations, products, errors)",
-        |g| (g.body(), g.object(3), g.reply()),
+        |g| (g.body(), g.object(2), g.reply()),
         |(bytes, row, r)| {
             if let Some(rows) = wire::rows(&bytes) {
                 for o in rows.iter().take(4) {
