@@ -212,6 +212,18 @@ async fn show_line(app: &App, line: usize) {
     .expect("scroll");
 }
 
+/// Resizes the window and waits until the page has the new width.
+async fn resize(app: &App, width: u32, height: u32) {
+    app.set_window_size(width, height).await.expect("resize");
+    app.wait_until(
+        "the new window width",
+        &format!("return Math.abs(window.innerWidth - {width}) <= 40"),
+        LONG,
+    )
+    .await
+    .expect("the window has its new width");
+}
+
 async fn add_line(app: &App) {
     app.find("[data-testid=add-line]")
         .await
@@ -261,7 +273,7 @@ async fn amounts_of_the_largest_allowed_size_fit_the_line_and_the_footer() {
     .await
     .expect("the line amount is shown");
     for (w, h) in [(1280, 800), (1024, 700)] {
-        app.set_window_size(w, h).await.expect("resize");
+        resize(&app, w, h).await;
         show_line(&app, 0).await;
         let shot = app
             .screenshot(&format!("typing-03-largest-line-{w}"))
@@ -302,7 +314,7 @@ async fn amounts_of_the_largest_allowed_size_fit_the_line_and_the_footer() {
     .await
     .expect("three VAT rows");
     for (w, h) in [(1280, 800), (1024, 700)] {
-        app.set_window_size(w, h).await.expect("resize");
+        resize(&app, w, h).await;
         show_line(&app, 1).await;
         let shot = app
             .screenshot(&format!("typing-04-three-rates-{w}"))
