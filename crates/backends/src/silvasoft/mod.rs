@@ -1066,8 +1066,7 @@ impl SilvasoftClient {
         Ok((out, false))
     }
 
-    /// The total including VAT Silvasoft should show: the preview's, less the invoice
-    /// discount.
+    /// Whether a listed total is ours (see the free function of the same name).
     fn total_matches(&self, found: Option<Decimal>, inv: &OutgoingInvoice) -> bool {
         total_matches(self.inner.module, found, inv)
     }
