@@ -18,6 +18,9 @@ pub mod ratelimit;
 pub mod secret;
 pub mod silvasoft;
 
+#[cfg(test)]
+mod props;
+
 pub use afas::{AfasAuth, AfasClient, AfasConfig};
 pub use secret::Secret;
 pub use silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};

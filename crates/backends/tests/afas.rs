@@ -676,7 +676,7 @@ async fn submit_sends_the_identity_and_stores_one_invoice() {
     assert_eq!(stored[0]["tracking_identifier"], inv.identity.to_string());
     assert_eq!(
         stored[0]["body"],
-        invoice_desk_backends::afas::salesinvoice_body(&inv)
+        invoice_desk_backends::afas::salesinvoice_body(&inv).unwrap()
     );
     // The sandbox's totals agree with ours.
     assert_eq!(

@@ -327,7 +327,7 @@ async fn every_sales_invoice_body_validates() {
 
     let mut sent = Vec::new();
     for inv in &invoices {
-        let body = salesinvoice_body(inv);
+        let body = salesinvoice_body(inv).unwrap();
         let errs = errors(&validator, &body);
         assert!(errs.is_empty(), "{body:#}\n{errs:#?}");
         let receipt = client

@@ -464,11 +464,47 @@ pub struct Evaluation {
     pub warnings: Vec<FieldIssue>,
 }
 
-/// Parses the draft, computes totals and lists what is wrong.
+/// The message on a line whose amount is beyond what the back ends hold.
+fn line_too_large(i: usize) -> FieldIssue {
+    FieldIssue {
+        field: format!("lines[{i}].unit_price"),
+        message: crate::i18n::Text::new(
+            format!(
+                "Het regelbedrag is te groot (hoogstens {}); verlaag het aantal of de prijs.",
+                crate::money::MAX_AMOUNT_NL
+            ),
+            format!(
+                "The line amount is too large (at most {}); lower the quantity or the price.",
+                crate::money::MAX_AMOUNT_EN
+            ),
+        ),
+    }
+}
+
+/// The message when the lines fit one by one but their total does not.
+fn total_too_large() -> FieldIssue {
+    FieldIssue {
+        field: "lines".into(),
+        message: crate::i18n::Text::new(
+            format!(
+                "Het totaal van de factuur is te groot (hoogstens {}); verdeel de regels over meer facturen.",
+                crate::money::MAX_AMOUNT_NL
+            ),
+            format!(
+                "The invoice total is too large (at most {}); spread the lines over more invoices.",
+                crate::money::MAX_AMOUNT_EN
+            ),
+        ),
+    }
+}
+
+/// Parses the draft, computes totals and lists what is wrong. Never panics: a number too
+/// large to compute with, or an amount beyond [`MAX_AMOUNT`](crate::money::MAX_AMOUNT), is an
+/// issue on its field, and the line counts as one that cannot be computed yet.
 pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
-    let issues = crate::validation::validate(draft, caps);
+    let mut issues = crate::validation::validate(draft, caps);
     let mut inputs = Vec::new();
-    let mut index = Vec::new();
+    let mut line_amounts = vec![None; draft.lines.len()];
     for (i, l) in draft.lines.iter().enumerate() {
         if l.is_blank() {
             continue;
@@ -479,25 +515,94 @@ pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
         let Some(rate) = crate::vat::find(&caps.vat_rates, &l.vat_code) else {
             continue;
         };
-        inputs.push(LineInput {
+        let input = LineInput {
             quantity: q,
             unit_price: p,
             vat_percent: rate.percent,
             vat_code: rate.code.clone(),
-        });
-        index.push(i);
+        };
+        match totals::line_amounts(&input, draft.price_basis) {
+            Some(a) => {
+                line_amounts[i] = Some(a);
+                inputs.push(input);
+            }
+            None => issues.push(line_too_large(i)),
+        }
     }
-    let totals = totals::compute(&inputs, draft.price_basis, caps.rounding);
-    let mut line_amounts = vec![None; draft.lines.len()];
-    for (k, i) in index.into_iter().enumerate() {
-        line_amounts[i] = Some(totals.lines[k].clone());
-    }
+    let totals = match totals::compute(&inputs, draft.price_basis, caps.rounding) {
+        Ok(t) => t,
+        Err(_) => {
+            issues.push(total_too_large());
+            Totals {
+                lines: line_amounts.iter().flatten().cloned().collect(),
+                ..Totals::default()
+            }
+        }
+    };
     Evaluation {
         totals,
         line_amounts,
         issues,
         warnings: Vec::new(),
     }
+}
+
+/// A number of an outgoing line beyond what the back ends hold.
+fn number_too_large(field: String) -> FieldIssue {
+    FieldIssue {
+        field,
+        message: crate::i18n::Text::new(
+            format!(
+                "Te groot: hoogstens {} cijfers voor de komma.",
+                crate::money::MAX_INT_DIGITS
+            ),
+            format!(
+                "Too large: at most {} digits before the decimal point.",
+                crate::money::MAX_INT_DIGITS
+            ),
+        ),
+    }
+}
+
+/// The amounts of an outgoing invoice checked again before a back end builds its request (an
+/// invoice may have waited in the outbox since before the limits existed): every quantity and
+/// price within [`MAX_INT_DIGITS`](crate::money::MAX_INT_DIGITS) digits before the decimal
+/// point, every line amount and total within [`MAX_AMOUNT`](crate::money::MAX_AMOUNT). Field
+/// names use the invoice's own line indices.
+pub fn amount_issues(inv: &OutgoingInvoice) -> Vec<FieldIssue> {
+    let mut out = Vec::new();
+    for (i, l) in inv.lines.iter().enumerate() {
+        let q_ok = crate::money::within_int_digits(l.quantity);
+        let p_ok = crate::money::within_int_digits(l.unit_price);
+        if !q_ok {
+            out.push(number_too_large(format!("lines[{i}].quantity")));
+        }
+        if !p_ok {
+            out.push(number_too_large(format!("lines[{i}].unit_price")));
+        }
+        if !(q_ok && p_ok) {
+            continue;
+        }
+        let input = LineInput {
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            vat_percent: l.vat_percent,
+            vat_code: l.vat_code.clone(),
+        };
+        if totals::line_amounts(&input, inv.price_basis).is_none() {
+            out.push(line_too_large(i));
+        }
+    }
+    // The totals were computed with the back end's rounding when the invoice was queued.
+    let stored = &inv.totals;
+    let stored_ok = [stored.net, stored.vat, stored.gross]
+        .into_iter()
+        .chain(stored.lines.iter().flat_map(|l| [l.net, l.vat, l.gross]))
+        .all(crate::money::within_max_amount);
+    if out.is_empty() && !stored_ok {
+        out.push(total_too_large());
+    }
+    out
 }
 
 /// Turns a valid draft into the invoice to send. Fails with `Validation` and the per-field

@@ -6,6 +6,39 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+/// Most digits before the decimal point in a number a clerk types (a quantity, a price, a
+/// number field).
+///
+/// One limit for every back end: AFAS SB reads amounts as .NET `decimal` (28 digits), but
+/// Silvasoft documents its numbers as `Float`, and a binary float holds 15 significant digits
+/// exactly: 13 before the decimal point and cents after it. No back end documents a larger
+/// maximum, so the app stays within what all of them can hold. The web view caps its inputs at
+/// the same number (`ui/src/lib/money.ts`, `MAX_INT_DIGITS`).
+pub const MAX_INT_DIGITS: usize = 13;
+
+/// Most decimals a typed number may have before the back end's own limit is even looked at.
+pub const MAX_FRAC_DIGITS: usize = 10;
+
+/// The largest amount, in euros, of a line, a VAT amount or an invoice total (either sign):
+/// 9 999 999 999 999.99, the largest amount with cents that has [`MAX_INT_DIGITS`] digits
+/// before the decimal point.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_319, 232_830, 0, false, 2);
+
+/// Whether an amount fits within [`MAX_AMOUNT`] (either sign).
+pub fn within_max_amount(d: Decimal) -> bool {
+    d.abs() <= MAX_AMOUNT
+}
+
+/// Whether a number has at most [`MAX_INT_DIGITS`] digits before the decimal point.
+pub fn within_int_digits(d: Decimal) -> bool {
+    d.abs().trunc() < Decimal::from(10_i64.pow(MAX_INT_DIGITS as u32))
+}
+
+/// [`MAX_AMOUNT`] as a clerk reads it in Dutch.
+pub const MAX_AMOUNT_NL: &str = "€ 9.999.999.999.999,99";
+/// [`MAX_AMOUNT`] as a clerk reads it in English.
+pub const MAX_AMOUNT_EN: &str = "€9,999,999,999,999.99";
+
 /// Rounds to cents, half away from zero (the commercial rounding the back ends use).
 pub fn round_cents(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
@@ -109,10 +142,10 @@ pub fn parse_decimal(input: &str) -> Result<Decimal, ParseError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(ParseError::NotANumber);
     }
-    if int_part.len() > 15 {
+    if int_part.trim_start_matches('0').len() > MAX_INT_DIGITS {
         return Err(ParseError::TooLarge);
     }
-    if frac_part.len() > 10 {
+    if frac_part.len() > MAX_FRAC_DIGITS {
         return Err(ParseError::TooManyDecimals);
     }
     let text = if frac_part.is_empty() {
@@ -174,6 +207,38 @@ mod tests {
         assert_eq!(
             parse_decimal("9999999999999999999"),
             Err(ParseError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn max_amount_is_thirteen_nines_and_cents() {
+        assert_eq!(MAX_AMOUNT, dec!(9999999999999.99));
+        assert!(within_max_amount(dec!(-9999999999999.99)));
+        assert!(!within_max_amount(dec!(10000000000000.00)));
+    }
+
+    #[test]
+    fn a_typed_number_has_at_most_thirteen_digits_before_the_decimal_point() {
+        assert_eq!(
+            parse_decimal("9999999999999,99").unwrap(),
+            dec!(9999999999999.99)
+        );
+        assert_eq!(
+            parse_decimal("9.999.999.999.999,99").unwrap(),
+            dec!(9999999999999.99)
+        );
+        assert_eq!(parse_decimal("10000000000000"), Err(ParseError::TooLarge));
+        assert_eq!(parse_decimal("999999999999999"), Err(ParseError::TooLarge));
+        // Leading zeros are not digits of the amount.
+        assert_eq!(parse_decimal("00000000000000001").unwrap(), dec!(1));
+    }
+
+    #[test]
+    fn the_web_view_caps_inputs_at_the_same_number_of_digits() {
+        let ts = include_str!("../../../ui/src/lib/money.ts");
+        assert!(
+            ts.contains(&format!("export const MAX_INT_DIGITS = {MAX_INT_DIGITS};")),
+            "ui/src/lib/money.ts must declare MAX_INT_DIGITS = {MAX_INT_DIGITS}"
         );
     }
 

@@ -7,7 +7,7 @@
 //! - [`Rounding`]: whether VAT is rounded on each line and then added up, or computed once
 //!   per rate on the sum of the lines.
 
-use crate::money::round_cents;
+use crate::money::{round_cents, within_max_amount};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -80,84 +80,133 @@ pub struct Totals {
     pub gross: Decimal,
 }
 
+/// Why totals could not be computed. Nothing here is a panic: every sum and product is
+/// checked, and an amount beyond [`MAX_AMOUNT`](crate::money::MAX_AMOUNT) counts as too large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TotalsError {
+    /// The amount of this line (index into the input) is too large, or cannot be computed
+    /// (e.g. a VAT percentage of −100 with prices including VAT).
+    #[error("the amount of line {0} is too large")]
+    Line(usize),
+    /// A total per rate or of the invoice is too large.
+    #[error("the invoice total is too large")]
+    Total,
+}
+
 /// VAT contained in a gross amount: gross × p / (100 + p).
-fn vat_in_gross(gross: Decimal, percent: Decimal) -> Decimal {
-    gross * percent / (Decimal::ONE_HUNDRED + percent)
+fn vat_in_gross(gross: Decimal, percent: Decimal) -> Option<Decimal> {
+    gross
+        .checked_mul(percent)?
+        .checked_div(Decimal::ONE_HUNDRED.checked_add(percent)?)
 }
 
 /// VAT on a net amount: net × p / 100.
-fn vat_on_net(net: Decimal, percent: Decimal) -> Decimal {
-    net * percent / Decimal::ONE_HUNDRED
+fn vat_on_net(net: Decimal, percent: Decimal) -> Option<Decimal> {
+    net.checked_mul(percent)?.checked_div(Decimal::ONE_HUNDRED)
 }
 
-/// Computes the totals of `lines`.
-pub fn compute(lines: &[LineInput], basis: PriceBasis, rounding: Rounding) -> Totals {
+fn vat_of(entered: Decimal, percent: Decimal, basis: PriceBasis) -> Option<Decimal> {
+    let vat = match basis {
+        PriceBasis::ExclVat => vat_on_net(entered, percent)?,
+        PriceBasis::InclVat => vat_in_gross(entered, percent)?,
+    };
+    Some(round_cents(vat))
+}
+
+/// `Some(d)` when `d` is within [`MAX_AMOUNT`](crate::money::MAX_AMOUNT).
+fn capped(d: Decimal) -> Option<Decimal> {
+    within_max_amount(d).then_some(d)
+}
+
+/// The amount as entered (quantity × price, in cents) and the amounts of one line, or `None`
+/// when any of them is beyond [`MAX_AMOUNT`](crate::money::MAX_AMOUNT) or cannot be computed.
+fn line(l: &LineInput, basis: PriceBasis) -> Option<(Decimal, LineAmounts)> {
+    let entered = capped(round_cents(l.quantity.checked_mul(l.unit_price)?))?;
+    let vat = capped(vat_of(entered, l.vat_percent, basis)?)?;
+    let amounts = match basis {
+        PriceBasis::ExclVat => LineAmounts {
+            net: entered,
+            vat,
+            gross: capped(entered.checked_add(vat)?)?,
+        },
+        PriceBasis::InclVat => LineAmounts {
+            net: capped(entered.checked_sub(vat)?)?,
+            vat,
+            gross: entered,
+        },
+    };
+    Some((entered, amounts))
+}
+
+/// The amounts of one line, or `None` when they are too large (see [`compute`]).
+pub fn line_amounts(l: &LineInput, basis: PriceBasis) -> Option<LineAmounts> {
+    line(l, basis).map(|(_, a)| a)
+}
+
+/// Computes the totals of `lines`. Every amount of the result (per line, per rate and of the
+/// invoice) is within [`MAX_AMOUNT`](crate::money::MAX_AMOUNT); anything larger, or anything
+/// that cannot be computed, is an error that names the line or the total.
+pub fn compute(
+    lines: &[LineInput],
+    basis: PriceBasis,
+    rounding: Rounding,
+) -> Result<Totals, TotalsError> {
     // The line amount as entered: quantity × price, rounded to cents.
     let mut out_lines = Vec::with_capacity(lines.len());
     // Per rate: (code, percent, sum of entered amounts, sum of per-line VAT).
     let mut groups: Vec<(String, Decimal, Decimal, Decimal)> = Vec::new();
-    for l in lines {
-        let entered = round_cents(l.quantity * l.unit_price);
-        let line_vat = match basis {
-            PriceBasis::ExclVat => round_cents(vat_on_net(entered, l.vat_percent)),
-            PriceBasis::InclVat => round_cents(vat_in_gross(entered, l.vat_percent)),
-        };
-        let amounts = match basis {
-            PriceBasis::ExclVat => LineAmounts {
-                net: entered,
-                vat: line_vat,
-                gross: entered + line_vat,
-            },
-            PriceBasis::InclVat => LineAmounts {
-                net: entered - line_vat,
-                vat: line_vat,
-                gross: entered,
-            },
-        };
+    for (i, l) in lines.iter().enumerate() {
+        let (entered, amounts) = line(l, basis).ok_or(TotalsError::Line(i))?;
+        let line_vat = amounts.vat;
         out_lines.push(amounts);
         match groups
             .iter_mut()
             .find(|g| g.0 == l.vat_code && g.1 == l.vat_percent)
         {
             Some(g) => {
-                g.2 += entered;
-                g.3 += line_vat;
+                g.2 = g.2.checked_add(entered).ok_or(TotalsError::Total)?;
+                g.3 = g.3.checked_add(line_vat).ok_or(TotalsError::Total)?;
             }
             None => groups.push((l.vat_code.clone(), l.vat_percent, entered, line_vat)),
         }
     }
     groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut rates = Vec::with_capacity(groups.len());
+    let (mut net, mut vat, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for (code, percent, entered, per_line_vat) in groups {
-        let vat = match rounding {
-            Rounding::PerLine => per_line_vat,
-            Rounding::PerTotal => match basis {
-                PriceBasis::ExclVat => round_cents(vat_on_net(entered, percent)),
-                PriceBasis::InclVat => round_cents(vat_in_gross(entered, percent)),
-            },
-        };
-        let (net, gross) = match basis {
-            PriceBasis::ExclVat => (entered, entered + vat),
-            PriceBasis::InclVat => (entered - vat, entered),
-        };
-        rates.push(RateTotal {
-            vat_code: code,
-            percent,
-            net,
-            vat,
-            gross,
-        });
+        let rate = (|| {
+            let entered = capped(entered)?;
+            let vat = capped(match rounding {
+                Rounding::PerLine => per_line_vat,
+                Rounding::PerTotal => vat_of(entered, percent, basis)?,
+            })?;
+            let (net, gross) = match basis {
+                PriceBasis::ExclVat => (entered, capped(entered.checked_add(vat)?)?),
+                PriceBasis::InclVat => (capped(entered.checked_sub(vat)?)?, entered),
+            };
+            Some(RateTotal {
+                vat_code: code,
+                percent,
+                net,
+                vat,
+                gross,
+            })
+        })()
+        .ok_or(TotalsError::Total)?;
+        let sum =
+            |a: Decimal, b: Decimal| a.checked_add(b).and_then(capped).ok_or(TotalsError::Total);
+        net = sum(net, rate.net)?;
+        vat = sum(vat, rate.vat)?;
+        gross = sum(gross, rate.gross)?;
+        rates.push(rate);
     }
-    let net = rates.iter().map(|r| r.net).sum();
-    let vat = rates.iter().map(|r| r.vat).sum();
-    let gross = rates.iter().map(|r| r.gross).sum();
-    Totals {
+    Ok(Totals {
         lines: out_lines,
         rates,
         net,
         vat,
         gross,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -184,7 +233,8 @@ mod tests {
             ],
             PriceBasis::ExclVat,
             Rounding::PerTotal,
-        );
+        )
+        .unwrap();
         assert_eq!(t.lines[0].net, dec!(37.50));
         assert_eq!(t.lines[0].vat, dec!(7.88)); // 7.875 → 7.88
         assert_eq!(t.lines[1].net, dec!(9.98));
@@ -205,7 +255,8 @@ mod tests {
             &[line(dec!(100), dec!(0.65), dec!(21))],
             PriceBasis::InclVat,
             Rounding::PerLine,
-        );
+        )
+        .unwrap();
         assert_eq!(t.gross, dec!(65.00));
         assert_eq!(t.vat, dec!(11.28)); // 65 × 21 / 121 = 11.2810 → 11.28
         assert_eq!(t.net, dec!(53.72));
@@ -221,8 +272,8 @@ mod tests {
             line(dec!(1), dec!(0.05), dec!(9)),
             line(dec!(1), dec!(0.05), dec!(9)),
         ];
-        let per_line = compute(&lines, PriceBasis::ExclVat, Rounding::PerLine);
-        let per_total = compute(&lines, PriceBasis::ExclVat, Rounding::PerTotal);
+        let per_line = compute(&lines, PriceBasis::ExclVat, Rounding::PerLine).unwrap();
+        let per_total = compute(&lines, PriceBasis::ExclVat, Rounding::PerTotal).unwrap();
         assert_eq!(per_line.vat, dec!(0.00));
         assert_eq!(per_total.vat, dec!(0.01));
         assert_eq!(per_line.gross, dec!(0.15));
@@ -236,8 +287,8 @@ mod tests {
             line(dec!(1), dec!(10), dec!(21)),
             line(dec!(1), dec!(10), dec!(21)),
         ];
-        let per_line = compute(&lines, PriceBasis::InclVat, Rounding::PerLine);
-        let per_total = compute(&lines, PriceBasis::InclVat, Rounding::PerTotal);
+        let per_line = compute(&lines, PriceBasis::InclVat, Rounding::PerLine).unwrap();
+        let per_total = compute(&lines, PriceBasis::InclVat, Rounding::PerTotal).unwrap();
         assert_eq!(per_line.vat, dec!(3.48));
         assert_eq!(per_total.vat, dec!(3.47));
         assert_eq!(per_line.gross, dec!(20.00));
@@ -255,7 +306,8 @@ mod tests {
             ],
             PriceBasis::ExclVat,
             Rounding::PerLine,
-        );
+        )
+        .unwrap();
         assert_eq!(t.lines[0].net, dec!(-39.98));
         assert_eq!(t.lines[0].vat, dec!(-8.40)); // −8.3958 → −8.40 (half away from zero)
         assert_eq!(t.lines[1].vat, dec!(2.10));
@@ -271,12 +323,14 @@ mod tests {
             &[line(dec!(1), dec!(0.50), dec!(21))],
             PriceBasis::ExclVat,
             Rounding::PerLine,
-        );
+        )
+        .unwrap();
         let neg = compute(
             &[line(dec!(-1), dec!(0.50), dec!(21))],
             PriceBasis::ExclVat,
             Rounding::PerLine,
-        );
+        )
+        .unwrap();
         assert_eq!(pos.vat, dec!(0.11));
         assert_eq!(neg.vat, dec!(-0.11));
     }
@@ -288,7 +342,8 @@ mod tests {
             &[line(dec!(2.5), dec!(67.73), dec!(21))],
             PriceBasis::ExclVat,
             Rounding::PerTotal,
-        );
+        )
+        .unwrap();
         assert_eq!(t.net, dec!(169.33));
         assert_eq!(t.vat, dec!(35.56));
         assert_eq!(t.gross, dec!(204.89));
@@ -300,11 +355,109 @@ mod tests {
             &[line(dec!(4), dec!(2.5), dec!(0))],
             PriceBasis::ExclVat,
             Rounding::PerTotal,
-        );
+        )
+        .unwrap();
         assert_eq!(t.vat, dec!(0));
         assert_eq!(t.gross, dec!(10.00));
-        let e = compute(&[], PriceBasis::ExclVat, Rounding::PerTotal);
+        let e = compute(&[], PriceBasis::ExclVat, Rounding::PerTotal).unwrap();
         assert_eq!(e.gross, dec!(0));
         assert!(e.rates.is_empty());
+    }
+
+    #[test]
+    fn thirteen_digit_quantity_times_thirteen_digit_price_is_a_line_error_not_a_panic() {
+        // 9 999 999 999 999 × 9 999 999 999 999 = 10^26: far beyond what a back end holds.
+        let big = dec!(9999999999999);
+        for basis in [PriceBasis::ExclVat, PriceBasis::InclVat] {
+            for rounding in [Rounding::PerLine, Rounding::PerTotal] {
+                let r = compute(
+                    &[line(dec!(1), dec!(1), dec!(21)), line(big, big, dec!(21))],
+                    basis,
+                    rounding,
+                );
+                assert_eq!(r, Err(TotalsError::Line(1)));
+            }
+        }
+    }
+
+    #[test]
+    fn fifteen_digit_quantity_and_price_overflow_the_decimal_type_without_a_panic() {
+        // The product of the two has 30 digits: more than a Decimal holds (the old panic).
+        let big = dec!(999999999999999);
+        let r = compute(
+            &[line(big, big, dec!(21))],
+            PriceBasis::ExclVat,
+            Rounding::PerTotal,
+        );
+        assert_eq!(r, Err(TotalsError::Line(0)));
+        assert_eq!(
+            line_amounts(&line(big, big, dec!(21)), PriceBasis::ExclVat),
+            None
+        );
+    }
+
+    #[test]
+    fn the_largest_line_amount_is_allowed_but_not_with_vat_on_top() {
+        let max = crate::money::MAX_AMOUNT;
+        let ok = compute(
+            &[line(dec!(1), max, dec!(0))],
+            PriceBasis::ExclVat,
+            Rounding::PerTotal,
+        )
+        .unwrap();
+        assert_eq!(ok.gross, max);
+        assert_eq!(
+            compute(
+                &[line(dec!(1), max, dec!(21))],
+                PriceBasis::ExclVat,
+                Rounding::PerTotal
+            ),
+            Err(TotalsError::Line(0))
+        );
+        // Incl. VAT the gross is the amount typed, so the largest amount fits.
+        let incl = compute(
+            &[line(dec!(1), max, dec!(21))],
+            PriceBasis::InclVat,
+            Rounding::PerTotal,
+        )
+        .unwrap();
+        assert_eq!(incl.net + incl.vat, incl.gross);
+    }
+
+    #[test]
+    fn lines_that_fit_but_add_up_beyond_the_maximum_are_a_total_error() {
+        let half = dec!(6000000000000);
+        assert_eq!(
+            compute(
+                &[line(dec!(1), half, dec!(0)), line(dec!(1), half, dec!(0))],
+                PriceBasis::ExclVat,
+                Rounding::PerLine,
+            ),
+            Err(TotalsError::Total)
+        );
+        // A credit line brings the total back within the maximum.
+        let t = compute(
+            &[
+                line(dec!(1), half, dec!(0)),
+                line(dec!(1), half, dec!(0)),
+                line(dec!(-1), half, dec!(0)),
+            ],
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        )
+        .unwrap();
+        assert_eq!(t.gross, half);
+    }
+
+    #[test]
+    fn a_vat_percentage_of_minus_one_hundred_incl_vat_is_a_line_error_not_a_division_by_zero() {
+        assert_eq!(
+            compute(
+                &[line(dec!(1), dec!(10), dec!(-100))],
+                PriceBasis::InclVat,
+                Rounding::PerLine,
+            ),
+            Err(TotalsError::Line(0))
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::backend::{Capabilities, FieldKind, FieldSpec};
 use crate::error::FieldIssue;
 use crate::i18n::Text;
 use crate::invoice::Draft;
-use crate::money::{parse_decimal, ParseError};
+use crate::money::{parse_decimal, ParseError, MAX_INT_DIGITS};
 use chrono::NaiveDate;
 
 fn issue(field: impl Into<String>, nl: impl Into<String>, en: impl Into<String>) -> FieldIssue {
@@ -33,10 +33,11 @@ fn number_issue(
             format!("Gebruik hoogstens {dp} decimalen voor {what_nl}."),
             format!("Use at most {dp} decimals for {what_en}."),
         ),
+        // Short: it stands under a narrow field, often next to the same message on the price.
         ParseError::TooLarge => issue(
             field,
-            format!("Dat is te groot voor {what_nl}."),
-            format!("That is too large for {what_en}."),
+            format!("Te groot: hoogstens {MAX_INT_DIGITS} cijfers voor de komma."),
+            format!("Too large: at most {MAX_INT_DIGITS} digits before the decimal point."),
         ),
         ParseError::NotANumber => issue(
             field,

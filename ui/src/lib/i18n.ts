@@ -116,6 +116,7 @@ const en = {
   "line.total.excl": "Amount excl.",
   "line.total.incl": "Amount incl.",
   "line.total.unknown": "Not computed yet: check quantity, price and VAT",
+  "line.number.limit": "At most {digits} digits before the decimal point and {dp} after it",
   "line.remove": "Remove line {n}",
 
   "attachments.heading": "Attachments",
@@ -414,6 +415,7 @@ const nl: Record<MessageKey, string> = {
   "line.total.excl": "Bedrag excl.",
   "line.total.incl": "Bedrag incl.",
   "line.total.unknown": "Nog niet berekend: controleer aantal, prijs en btw",
+  "line.number.limit": "Hoogstens {digits} cijfers voor de komma en {dp} erna",
   "line.remove": "Regel {n} verwijderen",
 
   "attachments.heading": "Bijlagen",

@@ -3,6 +3,24 @@
 
 import type { Lang } from "./types";
 
+/**
+ * Most digits before the decimal point in a typed quantity or price. The Rust side checks the
+ * same limit (core::money::MAX_INT_DIGITS, with a test that reads this line): 13 digits and
+ * cents are what every supported bookkeeping system can hold.
+ */
+export const MAX_INT_DIGITS = 13;
+
+/**
+ * The most characters an amount input takes: a sign, "€ ", MAX_INT_DIGITS digits with
+ * thousands separators, a decimal separator and `dp` decimals. Anything longer cannot be a
+ * number the back end accepts; what fits but is too large gets the field's own message.
+ */
+export function amountMaxLength(dp: number): number {
+  const groups = Math.floor((MAX_INT_DIGITS - 1) / 3);
+  const decimals = dp > 0 ? 1 + dp : 0;
+  return 1 + 2 + MAX_INT_DIGITS + groups + decimals;
+}
+
 interface Parts {
   negative: boolean;
   int: string;

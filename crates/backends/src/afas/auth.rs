@@ -154,7 +154,7 @@ pub(super) fn wrong_address() -> Error {
 }
 
 /// Reads a token endpoint's answer. Never logs or returns its body.
-fn read_token_reply(http: &Http, reply: &Reply, kind: Kind) -> Result<TokenResponse> {
+pub(super) fn read_token_reply(http: &Http, reply: &Reply, kind: Kind) -> Result<TokenResponse> {
     let status = reply.status.as_u16();
     match status {
         200..=299 => {

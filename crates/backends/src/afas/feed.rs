@@ -121,7 +121,7 @@ impl Cursor {
             self.pos += 1;
             self.skip = 0;
         } else {
-            self.skip += rows as u64;
+            self.skip = self.skip.saturating_add(rows as u64);
         }
     }
 

@@ -321,7 +321,7 @@ impl AfasClient {
     }
 
     /// The JSON body of `POST /api/salesinvoice` (schema salesinvoice 2.0) for an invoice.
-    pub fn salesinvoice_body(invoice: &OutgoingInvoice) -> Value {
+    pub fn salesinvoice_body(invoice: &OutgoingInvoice) -> Result<Value> {
         salesinvoice_body(invoice)
     }
 
@@ -463,7 +463,7 @@ impl AfasClient {
 
     async fn post_salesinvoice(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
         precheck(invoice)?;
-        let body = salesinvoice_body(invoice);
+        let body = salesinvoice_body(invoice)?;
         let identity = invoice.identity.to_string();
         let url = self.url("api/salesinvoice");
         let _write = self.inner.write_lock.lock().await;
@@ -669,19 +669,23 @@ fn json_number(d: Decimal) -> Value {
     Value::Number(serde_json::Number::from_string_unchecked(text))
 }
 
-/// The unit price excluding VAT that AFAS wants for a line.
-fn net_unit_price(price: Decimal, vat_percent: Decimal, basis: PriceBasis) -> Decimal {
+/// The unit price excluding VAT that AFAS wants for a line; `None` when it cannot be computed
+/// (checked arithmetic: a price or percentage from a stored invoice is never trusted).
+fn net_unit_price(price: Decimal, vat_percent: Decimal, basis: PriceBasis) -> Option<Decimal> {
     match basis {
-        PriceBasis::ExclVat => price,
-        PriceBasis::InclVat => round_dp(
-            price * Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED + vat_percent),
+        PriceBasis::ExclVat => Some(price),
+        PriceBasis::InclVat => Some(round_dp(
+            price
+                .checked_mul(Decimal::ONE_HUNDRED)?
+                .checked_div(Decimal::ONE_HUNDRED.checked_add(vat_percent)?)?,
             NET_PRICE_DP,
-        ),
+        )),
     }
 }
 
 /// The JSON body of `POST /api/salesinvoice` (schema `updateconnector-salesinvoice-2.0-create_request`).
-pub fn salesinvoice_body(inv: &OutgoingInvoice) -> Value {
+/// A line whose net price cannot be computed is a `Validation` error on its price.
+pub fn salesinvoice_body(inv: &OutgoingInvoice) -> Result<Value> {
     let mut m = Map::new();
     m.insert("AdministrationId".into(), json!(inv.administration_id));
     m.insert(
@@ -722,31 +726,44 @@ pub fn salesinvoice_body(inv: &OutgoingInvoice) -> Value {
             .collect();
         m.insert("Attachments".into(), Value::Array(list));
     }
-    let lines: Vec<Value> = inv
-        .lines
-        .iter()
-        .map(|l| {
-            let mut lm = Map::new();
-            lm.insert(
-                "ItemId".into(),
-                json!(l.product.as_ref().map(|p| p.id.as_str()).unwrap_or("")),
-            );
-            lm.insert("Quantity".into(), json_number(round_dp(l.quantity, 2)));
-            lm.insert(
-                "Price".into(),
-                json_number(net_unit_price(l.unit_price, l.vat_percent, inv.price_basis)),
-            );
-            if !l.vat_code.trim().is_empty() {
-                lm.insert("VatType".into(), json!(l.vat_code.trim()));
-            }
-            if !l.extra_description.trim().is_empty() {
-                lm.insert("ExtraDescription".into(), json!(l.extra_description.trim()));
-            }
-            Value::Object(lm)
-        })
-        .collect();
+    let mut lines: Vec<Value> = Vec::with_capacity(inv.lines.len());
+    for (i, l) in inv.lines.iter().enumerate() {
+        let mut lm = Map::new();
+        lm.insert(
+            "ItemId".into(),
+            json!(l.product.as_ref().map(|p| p.id.as_str()).unwrap_or("")),
+        );
+        lm.insert("Quantity".into(), json_number(round_dp(l.quantity, 2)));
+        let Some(price) = net_unit_price(l.unit_price, l.vat_percent, inv.price_basis) else {
+            return Err(amounts_refused(vec![FieldIssue {
+                field: format!("lines[{i}].unit_price"),
+                message: Text::new(
+                    "De prijs exclusief btw kan voor deze regel niet worden berekend.",
+                    "The price excluding VAT cannot be computed for this line.",
+                ),
+            }]));
+        };
+        lm.insert("Price".into(), json_number(price));
+        if !l.vat_code.trim().is_empty() {
+            lm.insert("VatType".into(), json!(l.vat_code.trim()));
+        }
+        if !l.extra_description.trim().is_empty() {
+            lm.insert("ExtraDescription".into(), json!(l.extra_description.trim()));
+        }
+        lines.push(Value::Object(lm));
+    }
     m.insert("InvoiceLine".into(), Value::Array(lines));
-    Value::Object(m)
+    Ok(Value::Object(m))
+}
+
+/// `Validation` for amounts AFAS SB cannot take: nothing was sent.
+fn amounts_refused(issues: Vec<FieldIssue>) -> Error {
+    Error::new(
+        ErrorCode::Validation,
+        "Een bedrag is te groot voor AFAS SB; er is niets verstuurd.",
+        "An amount is too large for AFAS SB; nothing was sent.",
+    )
+    .with_fields(issues)
 }
 
 /// What the form's validation already guarantees, checked again before anything is sent.
@@ -795,6 +812,7 @@ fn precheck(inv: &OutgoingInvoice) -> Result<()> {
             );
         }
     }
+    issues.extend(invoice_desk_core::invoice::amount_issues(inv));
     if issues.is_empty() {
         return Ok(());
     }
@@ -1202,5 +1220,7 @@ impl Backend for AfasClient {
     }
 }
 
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;

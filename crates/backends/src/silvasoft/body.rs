@@ -10,7 +10,7 @@ use super::{CustomerIdentification, SilvasoftModule};
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
 use invoice_desk_core::invoice::OutgoingInvoice;
-use invoice_desk_core::money::{parse_decimal, round_cents};
+use invoice_desk_core::money::{parse_decimal, round_cents, within_max_amount};
 use invoice_desk_core::totals::PriceBasis;
 use invoice_desk_core::vat::VatRate;
 use rust_decimal::Decimal;
@@ -59,18 +59,24 @@ pub(super) fn date(d: chrono::NaiveDate) -> String {
 
 /// The amount including VAT of line `i`: the preview's line gross, which is what the clerk
 /// saw, or the same computed again from quantity, price and basis.
-pub(super) fn line_gross(inv: &OutgoingInvoice, i: usize) -> Decimal {
-    if inv.totals.lines.len() == inv.lines.len() {
-        return inv.totals.lines[i].gross;
-    }
-    let l = &inv.lines[i];
-    let entered = round_cents(l.quantity * l.unit_price);
-    match inv.price_basis {
-        PriceBasis::InclVat => entered,
-        PriceBasis::ExclVat => {
-            entered + round_cents(entered * l.vat_percent / Decimal::ONE_HUNDRED)
+/// `None` when it cannot be computed or is beyond
+/// [`MAX_AMOUNT`](invoice_desk_core::money::MAX_AMOUNT) (checked arithmetic throughout).
+pub(super) fn line_gross(inv: &OutgoingInvoice, i: usize) -> Option<Decimal> {
+    let gross = if inv.totals.lines.len() == inv.lines.len() {
+        inv.totals.lines.get(i)?.gross
+    } else {
+        let l = inv.lines.get(i)?;
+        let entered = round_cents(l.quantity.checked_mul(l.unit_price)?);
+        match inv.price_basis {
+            PriceBasis::InclVat => entered,
+            PriceBasis::ExclVat => entered.checked_add(round_cents(
+                entered
+                    .checked_mul(l.vat_percent)?
+                    .checked_div(Decimal::ONE_HUNDRED)?,
+            ))?,
         }
-    }
+    };
+    within_max_amount(gross).then_some(gross)
 }
 
 /// The invoice number to send: `extra["invoice_number"]` (typed, or assigned by the app).
@@ -181,6 +187,7 @@ pub(super) fn precheck(
     if let Err(e) = invoice_number(inv) {
         out.extend(e.fields);
     }
+    out.extend(invoice_desk_core::invoice::amount_issues(inv));
     for (i, l) in inv.lines.iter().enumerate() {
         let p = format!("lines[{i}].");
         let known = rates
@@ -363,7 +370,14 @@ pub(super) fn body(
             }
             for (i, l) in inv.lines.iter().enumerate() {
                 let mut lm = Map::new();
-                lm.insert("SubTotalInclTax".into(), money(line_gross(inv, i)));
+                let Some(gross) = line_gross(inv, i) else {
+                    return Err(refuse_before_sending(vec![issue(
+                        format!("lines[{i}].unit_price"),
+                        "Het regelbedrag is te groot voor Silvasoft.",
+                        "The line amount is too large for Silvasoft.",
+                    )]));
+                };
+                lm.insert("SubTotalInclTax".into(), money(gross));
                 lm.insert("TaxPc".into(), plain(l.vat_percent));
                 if let Some(d) = line_description(&l.description, &l.extra_description) {
                     lm.insert("Description".into(), json!(d));

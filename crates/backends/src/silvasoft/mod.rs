@@ -491,6 +491,41 @@ pub fn capabilities(
     }
 }
 
+/// The total including VAT Silvasoft should show: the preview's, less the invoice discount.
+/// `None` when it cannot be computed (checked arithmetic: the discount comes from the stored
+/// invoice, the total from the store).
+fn expected_total(module: SilvasoftModule, inv: &OutgoingInvoice) -> Option<Decimal> {
+    let gross = inv.totals.gross;
+    match inv
+        .extra_str("invoice_discount_pc")
+        .and_then(|v| parse_decimal(v).ok())
+    {
+        Some(d) if module == SilvasoftModule::Invoicing && !d.is_zero() => {
+            Some(invoice_desk_core::money::round_cents(
+                gross
+                    .checked_mul(Decimal::ONE_HUNDRED.checked_sub(d)?)?
+                    .checked_div(Decimal::ONE_HUNDRED)?,
+            ))
+        }
+        _ => Some(gross),
+    }
+}
+
+/// Whether a listed total is ours: equal, or off by at most a cent per line (VAT rounding
+/// Silvasoft may do differently). A total that cannot be compared (a listed amount so large
+/// that the difference overflows) is not ours.
+fn total_matches(module: SilvasoftModule, found: Option<Decimal>, inv: &OutgoingInvoice) -> bool {
+    let Some(t) = found else {
+        return true;
+    };
+    let lines = i64::try_from(inv.lines.len().max(1)).unwrap_or(i64::MAX);
+    let tolerance = Decimal::new(lines, 2);
+    expected_total(module, inv)
+        .and_then(|e| t.checked_sub(e))
+        .map(|diff| diff.abs() <= tolerance)
+        .unwrap_or(false)
+}
+
 fn rate_limited(detail: Option<String>) -> Error {
     Error::new(
         ErrorCode::RateLimited,
@@ -1062,31 +1097,9 @@ impl SilvasoftClient {
         Ok((out, false))
     }
 
-    /// The total including VAT Silvasoft should show: the preview's, less the invoice
-    /// discount.
-    fn expected_total(&self, inv: &OutgoingInvoice) -> Decimal {
-        let gross = inv.totals.gross;
-        match inv
-            .extra_str("invoice_discount_pc")
-            .and_then(|v| parse_decimal(v).ok())
-        {
-            Some(d) if self.inner.module == SilvasoftModule::Invoicing && !d.is_zero() => {
-                invoice_desk_core::money::round_cents(
-                    gross * (Decimal::ONE_HUNDRED - d) / Decimal::ONE_HUNDRED,
-                )
-            }
-            _ => gross,
-        }
-    }
-
-    /// Whether a listed total is ours: equal, or off by at most a cent per line (VAT rounding
-    /// Silvasoft may do differently).
+    /// Whether a listed total is ours (see the free function of the same name).
     fn total_matches(&self, found: Option<Decimal>, inv: &OutgoingInvoice) -> bool {
-        let Some(t) = found else {
-            return true;
-        };
-        let tolerance = Decimal::new(inv.lines.len().max(1) as i64, 2);
-        (t - self.expected_total(inv)).abs() <= tolerance
+        total_matches(self.inner.module, found, inv)
     }
 
     /// The invoice Silvasoft holds under `number`, compared with ours: the same customer, the
@@ -1284,7 +1297,7 @@ impl Backend for SilvasoftClient {
             cursor: if done {
                 "r1:complete".into()
             } else {
-                format!("r1:{}", offset + n)
+                format!("r1:{}", offset.saturating_add(n))
             },
             done,
             full_reload: offset == 0,
@@ -1356,11 +1369,11 @@ impl Backend for SilvasoftClient {
             .filter_map(|w| map_product(w, &self.inner.vat_rates))
             .collect();
         let page_done = n < limit;
-        let next_since = c.run_start - CHANGED_SINCE_MARGIN_SECS;
+        let next_since = c.run_start.saturating_sub(CHANGED_SINCE_MARGIN_SECS);
         let (next, done) = if !page_done {
             (
                 ProductCursor {
-                    offset: c.offset + n,
+                    offset: c.offset.saturating_add(n),
                     ..c
                 },
                 false,
@@ -1519,5 +1532,7 @@ impl Backend for SilvasoftClient {
     }
 }
 
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;

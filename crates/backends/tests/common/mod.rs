@@ -305,6 +305,6 @@ pub fn invoice(
         lines,
         attachments: Vec::new(),
         extra: BTreeMap::new(),
-        totals: totals::compute(&inputs, basis, Rounding::PerTotal),
+        totals: totals::compute(&inputs, basis, Rounding::PerTotal).unwrap(),
     }
 }

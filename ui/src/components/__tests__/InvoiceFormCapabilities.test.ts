@@ -35,6 +35,18 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
     mocked.currentDraft.mockResolvedValue(draftView(silvasoftDraft({ lines: [line({ id: "l-1" })] })));
   });
 
+  it("caps quantity and price at 13 digits before the decimal point and says so on the field", async () => {
+    await renderForm();
+    const quantity = screen.getByTestId("line-0-quantity");
+    const price = screen.getByTestId("line-0-price");
+    for (const input of [quantity, price]) {
+      expect(input.getAttribute("inputmode")).toBe("decimal");
+      expect(input.getAttribute("title")).toBe("At most 13 digits before the decimal point and 2 after it");
+      // Sign, "€ ", 13 digits with 4 separators, a decimal separator and 2 decimals.
+      expect(input.getAttribute("maxlength")).toBe("23");
+    }
+  });
+
   it("has no administration, invoice address or attachments, and looks up with administration \"\"", async () => {
     mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen Bouw")]);
     const user = userEvent.setup();

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatDecimal, formatForInput, formatMoney, formatPercent, parseAmount } from "../money";
+import {
+  amountMaxLength,
+  formatCount,
+  formatDecimal,
+  formatForInput,
+  formatMoney,
+  formatPercent,
+  MAX_INT_DIGITS,
+  parseAmount,
+} from "../money";
 
 describe("formatMoney", () => {
   it("formats Dutch amounts", () => {
@@ -91,5 +100,30 @@ describe("parseAmount", () => {
         expect(norm(parseAmount(formatDecimal(v, lang, { group: true, minDp: 2 })))).toBe(norm(v));
       }
     }
+  });
+});
+
+describe("the limit on typed amounts", () => {
+  it("is thirteen digits before the decimal point, as on the Rust side", () => {
+    expect(MAX_INT_DIGITS).toBe(13);
+  });
+
+  it("lets the largest amount be typed with separators, a sign and a euro sign", () => {
+    for (const [text, dp] of [
+      ["-€ 9.999.999.999.999,99", 2],
+      ["-€ 9.999.999.999.999,9999", 4],
+      ["9999999999999.99", 2],
+    ] as const) {
+      expect(text.length).toBeLessThanOrEqual(amountMaxLength(dp));
+    }
+  });
+
+  it("still takes fifteen nines, so the field can say they are too large", () => {
+    expect("999999999999999".length).toBeLessThanOrEqual(amountMaxLength(0));
+  });
+
+  it("keeps every digit of the largest amount when formatting it", () => {
+    expect(formatMoney("9999999999999.99", "nl")).toBe("€\u00a09.999.999.999.999,99");
+    expect(formatMoney("9999999999999.99", "en")).toBe("€9,999,999,999,999.99");
   });
 });
