@@ -15,7 +15,7 @@
 //!   name, a 404 on a known endpoint, something that is not the API answering): the first is
 //!   `Offline`/`ServerError` (try again later), the second `Config` (check the settings).
 //! - Transport failures become core errors that say what is known about the request:
-//!   a failure to connect (refused, DNS, TLS, connect timeout) is [`ErrorCode::Offline`]:
+//!   a failure to connect is [`ErrorCode::Offline`] or [`ErrorCode::Config`] (as above):
 //!   nothing was sent. A failure after the request was written (the connection reset or closed
 //!   before the answer, a timeout while waiting) is [`ErrorCode::Uncertain`] for a request that
 //!   is not idempotent (it may have been processed), and `Offline` for one that is.

@@ -147,6 +147,21 @@ async fn the_office_ca_in_the_os_store_is_trusted_and_certificate_problems_say_w
     );
     assert_eq!(e.field.as_deref(), Some("base_url"));
 
+    // An OS store with nothing usable in it (one broken certificate): the app still starts
+    // its connections, on the bundled roots.
+    let broken = dir.path().join("broken.pem");
+    std::fs::write(
+        &broken,
+        "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::env::set_var("SSL_CERT_FILE", &broken);
+    let e = get(&format!("https://localhost:{port}/env"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config, "not trusted, but asked: {e:?}");
+    std::env::set_var("SSL_CERT_FILE", OFFICE_CA);
+
     // https:// to something that does not speak TLS: not the system at this address.
     let plain = plain_server().await;
     let e = get(&format!("https://{plain}/env")).await.unwrap_err();
