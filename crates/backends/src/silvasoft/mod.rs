@@ -1065,8 +1065,8 @@ impl SilvasoftClient {
                 .after_page(&rows, n >= INVOICE_PAGE, u32::MAX, subject("invoices"))
                 .is_err()
             {
-                // Silvasoft ignores the offset: what was read is all there is to read, and
-                // not necessarily all of them.
+                // Silvasoft ignores the offset: the rest of the day's invoices cannot be
+                // read, so what was read is not known to be all of them.
                 tracing::warn!(system = SYSTEM, offset, "the same page of invoices again");
                 return Ok((out, false));
             }
