@@ -3,6 +3,7 @@
 
 use crate::secrets::{self, SecretKind};
 use axum::extract::{Query, State as AxState};
+use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -14,24 +15,96 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-type Callback = Arc<Mutex<Option<oneshot::Sender<HashMap<String, String>>>>>;
+/// Where the query of the awaited redirect goes (once).
+type Waiter = Arc<Mutex<Option<oneshot::Sender<HashMap<String, String>>>>>;
 
-async fn callback(
-    AxState(tx): AxState<Callback>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Html<&'static str> {
-    if let Some(tx) = tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        let _ = tx.send(q);
-    }
-    Html(
-        "<!doctype html><meta charset=utf-8><title>Invoice Desk</title>\
-         <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
-         <p>De aanmelding is afgerond. U kunt dit venster sluiten.</p>\
-         <p>Sign-in is complete. You can close this window.</p></body>",
-    )
+/// The loopback redirect's state: the `state` this sign-in sent, and where the redirect that
+/// carries it goes.
+#[derive(Clone)]
+struct Callback {
+    expected_state: Arc<str>,
+    tx: Waiter,
 }
 
-fn oauth_error(nl: &str, en: &str) -> Error {
+const SIGNED_IN_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Invoice Desk</title>\
+     <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
+     <p>De aanmelding is afgerond. U kunt dit venster sluiten.</p>\
+     <p>Sign-in is complete. You can close this window.</p></body>";
+
+const NOT_OURS_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Invoice Desk</title>\
+     <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
+     <p>Deze aanmelding hoort niet bij de aanmelding waar Invoice Desk op wacht en is \
+     genegeerd.</p>\
+     <p>This sign-in does not belong to the one Invoice Desk is waiting for and was \
+     ignored.</p></body>";
+
+/// Compares without stopping at the first difference, so the time taken says nothing about
+/// how much of a guess was right.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A request to the redirect address ends the wait only when it carries this sign-in's
+/// `state`. Anything else on this computer can reach the port; a request without the state,
+/// or with another one, gets an error page and the wait goes on.
+async fn callback(
+    AxState(cb): AxState<Callback>,
+    Query(q): Query<HashMap<String, String>>,
+) -> (StatusCode, Html<&'static str>) {
+    let ours = q
+        .get("state")
+        .is_some_and(|s| same_secret(s, &cb.expected_state));
+    if !ours {
+        tracing::warn!("a request to the sign-in redirect without this sign-in's state; ignored");
+        return (StatusCode::BAD_REQUEST, Html(NOT_OURS_PAGE));
+    }
+    if let Some(tx) = cb.tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let _ = tx.send(q);
+    }
+    (StatusCode::OK, Html(SIGNED_IN_PAGE))
+}
+
+/// Serves `/callback` on `listener` until a redirect with `expected_state` arrives (its query
+/// is returned) or `within` has passed.
+async fn wait_for_redirect(
+    listener: tokio::net::TcpListener,
+    expected_state: &str,
+    within: Duration,
+) -> Result<HashMap<String, String>> {
+    let (tx, rx) = oneshot::channel();
+    let app = Router::new()
+        .route("/callback", get(callback))
+        .with_state(Callback {
+            expected_state: Arc::from(expected_state),
+            tx: Arc::new(Mutex::new(Some(tx))),
+        });
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let answer = tokio::time::timeout(within, rx).await;
+    server.abort();
+    let minutes = within.as_secs().div_ceil(60).max(1);
+    let (nl, en) = if minutes == 1 {
+        ("1 minuut".to_string(), "1 minute".to_string())
+    } else {
+        (format!("{minutes} minuten"), format!("{minutes} minutes"))
+    };
+    match answer {
+        Ok(Ok(q)) => Ok(q),
+        _ => Err(oauth_error(
+            format!(
+                "Er kwam binnen {nl} geen aanmelding terug uit de browser. Probeer het opnieuw."
+            ),
+            format!("No sign-in came back from the browser within {en}. Please try again."),
+        )),
+    }
+}
+
+fn oauth_error(nl: impl Into<String>, en: impl Into<String>) -> Error {
     Error::new(ErrorCode::AuthFailed, nl, en)
 }
 
@@ -78,13 +151,6 @@ pub async fn sign_in(rec: &ConnectionRecord, open_browser: impl FnOnce(String)) 
     let port = listener.local_addr().map_err(Error::internal)?.port();
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     let pkce = Pkce::generate();
-    let (tx, rx) = oneshot::channel();
-    let app = Router::new()
-        .route("/callback", get(callback))
-        .with_state(Arc::new(Mutex::new(Some(tx))));
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
     let url = afas::authorize_url(
         &rec.base_url,
         &client_id,
@@ -94,15 +160,7 @@ pub async fn sign_in(rec: &ConnectionRecord, open_browser: impl FnOnce(String)) 
     );
     tracing::info!("opening the AFAS SB sign-in page in the system browser");
     open_browser(url);
-    let answer = tokio::time::timeout(Duration::from_secs(300), rx).await;
-    server.abort();
-    let q = match answer {
-        Ok(Ok(q)) => q,
-        _ => return Err(oauth_error(
-            "Er kwam binnen 5 minuten geen aanmelding terug uit de browser. Probeer het opnieuw.",
-            "No sign-in came back from the browser within 5 minutes. Please try again.",
-        )),
-    };
+    let q = wait_for_redirect(listener, &pkce.state, Duration::from_secs(300)).await?;
     if q.get("state") != Some(&pkce.state) {
         return Err(oauth_error(
             "De aanmelding hoorde niet bij dit verzoek en is genegeerd. Probeer het opnieuw.",
@@ -233,6 +291,67 @@ mod tests {
         let said = backend.test_connection().await.unwrap().en;
         assert!(said.contains("administ"), "{said}");
         secrets::delete_all(&id);
+    }
+
+    /// Another process on this computer calls the redirect address before the browser does:
+    /// without the state, with another state, with an "error" but no state. Each gets an
+    /// error page, and the sign-in keeps waiting for the browser's redirect.
+    #[tokio::test]
+    async fn a_redirect_without_this_sign_ins_state_gets_an_error_page_and_the_wait_goes_on() {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let wait = tokio::spawn(async move {
+            wait_for_redirect(listener, "the-right-state", Duration::from_secs(120)).await
+        });
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}/callback");
+        for query in [
+            "?code=stolen",
+            "?code=stolen&state=a-wrong-state",
+            "?code=stolen&state=the-right-stat",
+            "?code=stolen&state=",
+            "?error=access_denied",
+            "",
+        ] {
+            let r = http.get(format!("{base}{query}")).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 400, "{query}");
+            let page = r.text().await.unwrap();
+            assert!(page.contains("does not belong"), "{query}: {page}");
+        }
+        let r = http
+            .get(format!("{base}?code=the-code&state=the-right-state"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.text().await.unwrap().contains("close this window"));
+        let q = wait.await.unwrap().unwrap();
+        assert_eq!(q.get("code").map(String::as_str), Some("the-code"));
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_that_never_comes_back_ends_with_a_message() {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let e = wait_for_redirect(listener, "s", Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::AuthFailed);
+        assert_eq!(
+            e.message.en,
+            "No sign-in came back from the browser within 1 minute. Please try again."
+        );
+    }
+
+    #[test]
+    fn states_are_compared_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", "a"));
     }
 
     #[tokio::test]

@@ -3,8 +3,19 @@
 //! - One `reqwest` client per connection with sane timeouts (connect 10 s, whole request 60 s),
 //!   the User-Agent `InvoiceDesk/<version>`, and no automatic redirects (an API that redirects
 //!   means a wrong address, which the user should see instead of a login page parsed as JSON).
+//! - Certificates are checked against the bundled roots (webpki) *and* the operating system's
+//!   store, so an office that inspects TLS with its own CA (installed on the computer) works.
+//! - Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`, but this computer
+//!   (`localhost`, `127.0.0.0/8`, `::1`) is never reached through a proxy.
+//! - An answer is read as a stream and never more than [`MAX_BODY_BYTES`] of it: past that the
+//!   request fails (`Uncertain` for a request that is not idempotent, `BadResponse` otherwise),
+//!   so a server cannot fill the memory with an endless answer.
+//! - "The system does not answer" (refused, no answer in time, 502/503/504 on a read) is told
+//!   apart from "this address is wrong" (a name that does not exist, a certificate for another
+//!   name, a 404 on a known endpoint, something that is not the API answering): the first is
+//!   `Offline`/`ServerError` (try again later), the second `Config` (check the settings).
 //! - Transport failures become core errors that say what is known about the request:
-//!   a failure to connect (refused, DNS, TLS, connect timeout) is [`ErrorCode::Offline`]:
+//!   a failure to connect is [`ErrorCode::Offline`] or [`ErrorCode::Config`] (as above):
 //!   nothing was sent. A failure after the request was written (the connection reset or closed
 //!   before the answer, a timeout while waiting) is [`ErrorCode::Uncertain`] for a request that
 //!   is not idempotent (it may have been processed), and `Offline` for one that is.
@@ -25,6 +36,11 @@ use url::Url;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed for a whole request, answer included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest answer read into memory. The JSON answers of the APIs are far smaller (a page
+/// of 500 AFAS relations is well under 1 MiB); nothing the app reads is a file download.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Hosts that are never reached through a proxy: this computer.
+pub const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.0/8,::1";
 
 /// `InvoiceDesk/<version>`.
 pub fn user_agent() -> String {
@@ -198,11 +214,379 @@ fn chain(e: reqwest::Error) -> String {
     s
 }
 
+/// The reqwest client: rustls with both root sets, our timeouts, no redirects, and proxies
+/// from the environment that never apply to this computer.
+fn build_client(
+    connect: Duration,
+    request: Duration,
+    native_roots: bool,
+) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_webpki_certs(true)
+        .tls_built_in_native_certs(native_roots)
+        .connect_timeout(connect)
+        .timeout(request)
+        .user_agent(user_agent())
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(50))
+        .tcp_keepalive(Duration::from_secs(30))
+        // No proxy from the environment as reqwest reads it: ours below excludes loopback.
+        .no_proxy();
+    for proxy in env_proxies(|name| std::env::var(name).ok()) {
+        builder = builder.proxy(proxy);
+    }
+    builder.build()
+}
+
+/// The proxies the environment asks for (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, upper case
+/// first, as curl and reqwest read them), each with `NO_PROXY` plus [`LOOPBACK_NO_PROXY`] as
+/// its exceptions. A value without a scheme is `http://`; one that is not an HTTP proxy is
+/// skipped with a warning.
+fn env_proxies(var: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
+    let first = |names: [&str; 2]| {
+        names
+            .iter()
+            .find_map(|n| var(n))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let no_proxy = match first(["NO_PROXY", "no_proxy"]) {
+        Some(list) => format!("{list},{LOOPBACK_NO_PROXY}"),
+        None => LOOPBACK_NO_PROXY.to_string(),
+    };
+    let mut out = Vec::new();
+    let wanted: [(&str, [&str; 2]); 3] = [
+        ("https", ["HTTPS_PROXY", "https_proxy"]),
+        ("http", ["HTTP_PROXY", "http_proxy"]),
+        ("all", ["ALL_PROXY", "all_proxy"]),
+    ];
+    for (scope, names) in wanted {
+        let Some(value) = first(names) else { continue };
+        let url = if value.contains("://") {
+            value
+        } else {
+            format!("http://{value}")
+        };
+        let usable = Url::parse(&url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        let proxy = usable.and_then(|u| {
+            match scope {
+                "https" => reqwest::Proxy::https(u.as_str()),
+                "http" => reqwest::Proxy::http(u.as_str()),
+                _ => reqwest::Proxy::all(u.as_str()),
+            }
+            .ok()
+        });
+        match proxy {
+            Some(p) => out.push(p.no_proxy(reqwest::NoProxy::from_string(&no_proxy))),
+            None => tracing::warn!(variable = names[0], "proxy setting not usable; ignored"),
+        }
+    }
+    out
+}
+
+/// Why a connection could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConnectFailure {
+    /// The name does not exist.
+    NoSuchName,
+    /// The name could not be looked up now (no name server reachable).
+    LookupUnavailable,
+    /// The certificate is for another name.
+    CertificateName,
+    /// The certificate is not signed by a root this computer trusts (or expired, revoked…).
+    CertificateUntrusted,
+    /// Another TLS failure: often not a TLS server at all.
+    Tls,
+    /// Refused, unreachable, no answer in time: the system does not answer.
+    NoAnswer,
+}
+
+fn connect_failure(e: &reqwest::Error) -> ConnectFailure {
+    let mut texts = Vec::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = src {
+        texts.push(x.to_string());
+        src = x.source();
+    }
+    classify_connect(&texts.join(" | "))
+}
+
+/// Classifies the text of a connect error's chain (the error types of the resolver and of
+/// rustls are not ours to match on; their texts are stable and tested below).
+fn classify_connect(chain: &str) -> ConnectFailure {
+    let all = chain.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| all.contains(n));
+    if has(&["dns error", "failed to lookup address", "no such host"]) {
+        // EAI_AGAIN (Unix) and WSATRY_AGAIN (Windows): no name server answered.
+        if has(&["temporar", "try again", "os error 11002"]) {
+            return ConnectFailure::LookupUnavailable;
+        }
+        return ConnectFailure::NoSuchName;
+    }
+    if has(&["notvalidforname", "not valid for name"]) {
+        return ConnectFailure::CertificateName;
+    }
+    if has(&["invalid peer certificate", "certificate"]) {
+        return ConnectFailure::CertificateUntrusted;
+    }
+    if has(&["tls", "handshake", "corrupt message", "invalidcontenttype"]) {
+        return ConnectFailure::Tls;
+    }
+    ConnectFailure::NoAnswer
+}
+
+#[cfg(test)]
+mod connect_tests {
+    use super::*;
+
+    #[test]
+    fn connect_errors_of_each_platform_are_told_apart() {
+        use ConnectFailure::*;
+        let cases = [
+            // Linux, macOS, Windows: the name does not exist.
+            ("client error (Connect): dns error: failed to lookup address information: Name or service not known", NoSuchName),
+            ("client error (Connect): dns error: failed to lookup address information: nodename nor servname provided, or not known", NoSuchName),
+            ("client error (Connect): dns error: No such host is known. (os error 11001)", NoSuchName),
+            // No name server answered: the network, not the address.
+            ("client error (Connect): dns error: failed to lookup address information: Temporary failure in name resolution", LookupUnavailable),
+            ("client error (Connect): dns error: This is usually a temporary error during hostname resolution and means that the local server did not receive a response from an authoritative server. (os error 11002)", LookupUnavailable),
+            // TLS.
+            ("client error (Connect): invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate is only valid for DnsName(\"localhost\")", CertificateName),
+            ("client error (Connect): invalid peer certificate: NotValidForName", CertificateName),
+            ("client error (Connect): invalid peer certificate: UnknownIssuer", CertificateUntrusted),
+            ("client error (Connect): received corrupt message of type InvalidContentType", Tls),
+            // Nobody answers.
+            ("client error (Connect): tcp connect error: Connection refused (os error 111)", NoAnswer),
+            ("client error (Connect): tcp connect error: No connection could be made because the target machine actively refused it. (os error 10061)", NoAnswer),
+            ("client error (Connect): tcp connect error: Network is unreachable (os error 101)", NoAnswer),
+            ("client error (Connect): operation timed out", NoAnswer),
+        ];
+        for (text, want) in cases {
+            assert_eq!(classify_connect(text), want, "{text}");
+        }
+    }
+}
+
+/// Why an answer was not read to its end.
+enum BodyError {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+impl Http {
+    /// What a failure to connect means: nothing was sent. "Does not answer" (`Offline`: try
+    /// again later) or "this address is wrong" (`Config`: check the settings).
+    fn connect_error(&self, e: reqwest::Error, host: &str) -> Error {
+        let sys = self.system;
+        let (code, nl, en) = match connect_failure(&e) {
+            ConnectFailure::NoSuchName => (
+                ErrorCode::Config,
+                format!(
+                    "Het adres {host} bestaat niet: die naam is op internet niet te vinden. \
+                     Controleer het adres van {sys} bij Instellingen; er is niets verstuurd."
+                ),
+                format!(
+                    "The address {host} does not exist: that name cannot be found on the \
+                     internet. Check the address of {sys} in Settings; nothing was sent."
+                ),
+            ),
+            ConnectFailure::LookupUnavailable => (
+                ErrorCode::Offline,
+                format!(
+                    "Deze computer kan {host} nu niet opzoeken. Controleer de \
+                     internetverbinding en probeer het later opnieuw; er is niets verstuurd."
+                ),
+                format!(
+                    "This computer cannot look up {host} right now. Check the internet \
+                     connection and try again later; nothing was sent."
+                ),
+            ),
+            ConnectFailure::CertificateName => (
+                ErrorCode::Config,
+                format!(
+                    "Het certificaat van {host} hoort bij een ander adres: dit is niet het \
+                     adres van {sys}. Controleer het adres bij Instellingen; er is niets \
+                     verstuurd."
+                ),
+                format!(
+                    "The certificate of {host} belongs to another address: this is not the \
+                     address of {sys}. Check the address in Settings; nothing was sent."
+                ),
+            ),
+            ConnectFailure::CertificateUntrusted => (
+                ErrorCode::Config,
+                format!(
+                    "Deze computer vertrouwt het certificaat van {host} niet. Controleer het \
+                     adres van {sys}; controleert uw kantoor het internetverkeer, dan moet het \
+                     certificaat daarvan op deze computer staan. Er is niets verstuurd."
+                ),
+                format!(
+                    "This computer does not trust the certificate of {host}. Check the \
+                     address of {sys}; if your office inspects internet traffic, its \
+                     certificate must be installed on this computer. Nothing was sent."
+                ),
+            ),
+            ConnectFailure::Tls => (
+                ErrorCode::Config,
+                format!(
+                    "Met {host} kon geen beveiligde verbinding worden gemaakt: op dit adres \
+                     antwoordt niet {sys}. Controleer het adres bij Instellingen; er is niets \
+                     verstuurd."
+                ),
+                format!(
+                    "No secure connection could be made with {host}: what answers at this \
+                     address is not {sys}. Check the address in Settings; nothing was sent."
+                ),
+            ),
+            ConnectFailure::NoAnswer => (
+                ErrorCode::Offline,
+                format!(
+                    "{sys} antwoordt niet op {host}: het systeem is onbereikbaar of deze \
+                     computer is offline. Probeer het later opnieuw; er is niets verstuurd."
+                ),
+                format!(
+                    "{sys} does not answer at {host}: the system is down or this computer is \
+                     offline. Try again later; nothing was sent."
+                ),
+            ),
+        };
+        let err = Error::new(code, nl, en).with_detail(chain(e));
+        if code == ErrorCode::Config {
+            err.with_field("base_url")
+        } else {
+            err
+        }
+    }
+
+    /// Reads an answer as a stream, at most `body_limit` bytes. Past the limit: `TooLarge`,
+    /// except for a failure status of an idempotent request, whose first `body_limit` bytes
+    /// are kept (the status says what happened; the body only adds the vendor's words).
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        safety: Safety,
+    ) -> std::result::Result<Vec<u8>, BodyError> {
+        let limit = self.body_limit;
+        let keep_head = safety == Safety::Idempotent && !resp.status().is_success();
+        let announced = resp.content_length().unwrap_or(0);
+        if announced > limit as u64 && !keep_head {
+            return Err(BodyError::TooLarge);
+        }
+        let mut body = Vec::with_capacity((announced as usize).min(limit));
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = limit - body.len();
+                    if chunk.len() > room {
+                        if keep_head {
+                            body.extend_from_slice(&chunk[..room]);
+                            return Ok(body);
+                        }
+                        return Err(BodyError::TooLarge);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(BodyError::Transport(e)),
+            }
+        }
+    }
+
+    /// An answer larger than the app reads.
+    fn too_large(&self, safety: Safety, status: StatusCode) -> Error {
+        let sys = self.system;
+        let mib = self.body_limit.div_ceil(1024 * 1024);
+        let detail = format!(
+            "HTTP {}: more than {} bytes",
+            status.as_u16(),
+            self.body_limit
+        );
+        match safety {
+            Safety::NotIdempotent => Error::new(
+                ErrorCode::Uncertain,
+                format!(
+                    "Het antwoord van {sys} was groter dan de app leest ({mib} MiB) en is niet \
+                     gelezen. Het verzoek kan zijn verwerkt; de app controleert dat voordat ze \
+                     opnieuw verstuurt."
+                ),
+                format!(
+                    "The answer from {sys} was larger than the app reads ({mib} MiB) and was \
+                     not read. The request may have been processed; the app checks before it \
+                     sends again."
+                ),
+            ),
+            Safety::Idempotent => Error::new(
+                ErrorCode::BadResponse,
+                format!(
+                    "{sys} stuurde een antwoord dat groter is dan de app leest ({mib} MiB); \
+                     het is niet gelezen."
+                ),
+                format!(
+                    "{sys} sent an answer larger than the app reads ({mib} MiB); it was not \
+                     read."
+                ),
+            ),
+        }
+        .with_detail(detail)
+    }
+
+    /// The meaning of a failure status on a read (a list, a token): 502, 503 and 504 say that
+    /// the system does not answer (a gateway in front of it does); others as
+    /// [`Http::status_error`].
+    pub fn read_status_error(&self, reply: &Reply) -> Error {
+        let sys = self.system;
+        let code = reply.status.as_u16();
+        match code {
+            502..=504 => Error::new(
+                ErrorCode::ServerError,
+                format!(
+                    "{sys} antwoordt op dit moment niet (HTTP {code}): het systeem is \
+                     onbereikbaar of in onderhoud. Probeer het later opnieuw."
+                ),
+                format!(
+                    "{sys} does not answer at the moment (HTTP {code}): the system is down or \
+                     in maintenance. Try again later."
+                ),
+            )
+            .with_retry_after(reply.retry_after())
+            .with_detail(reply.vendor_message().unwrap_or_default()),
+            _ => self.status_error(reply),
+        }
+    }
+
+    /// A successful answer to a read that is not what the API answers (not JSON at all, e.g.
+    /// a web page): something else lives at this address.
+    pub fn not_the_api(&self, reply: &Reply) -> Error {
+        let sys = self.system;
+        Error::new(
+            ErrorCode::Config,
+            format!(
+                "Op dit adres antwoordt iets anders dan {sys} (bijvoorbeeld een webpagina). \
+                 Controleer het adres bij Instellingen."
+            ),
+            format!(
+                "Something other than {sys} answers at this address (a web page, for \
+                 example). Check the address in Settings."
+            ),
+        )
+        .with_field("base_url")
+        .with_detail(format!(
+            "HTTP {}: {}",
+            reply.status.as_u16(),
+            reply.snippet()
+        ))
+    }
+}
+
 /// One HTTP client for one connection to one system.
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
     system: &'static str,
+    body_limit: usize,
 }
 
 impl std::fmt::Debug for Http {
@@ -226,16 +610,27 @@ impl Http {
         connect: Duration,
         request: Duration,
     ) -> Result<Http> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(connect)
-            .timeout(request)
-            .user_agent(user_agent())
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_keepalive(Duration::from_secs(30))
-            .build()
-            .map_err(|e| Error::internal(format!("HTTP client: {}", chain(e))))?;
-        Ok(Http { client, system })
+        let client = match build_client(connect, request, true) {
+            Ok(c) => c,
+            Err(e) => {
+                // The operating system's store could not be used (it holds no certificate the
+                // TLS library accepts): go on with the bundled roots rather than not at all.
+                tracing::warn!(error = %chain(e), "OS certificate store unusable; bundled roots only");
+                build_client(connect, request, false)
+                    .map_err(|e| Error::internal(format!("HTTP client: {}", chain(e))))?
+            }
+        };
+        Ok(Http {
+            client,
+            system,
+            body_limit: MAX_BODY_BYTES,
+        })
+    }
+
+    /// The same client with another cap on the answers it reads (tests use small ones).
+    pub fn with_body_limit(mut self, bytes: usize) -> Http {
+        self.body_limit = bytes;
+        self
     }
 
     pub fn system(&self) -> &'static str {
@@ -280,12 +675,18 @@ impl Http {
         };
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
+        let body = match self.read_body(resp, safety).await {
+            Ok(b) => b,
+            Err(BodyError::Transport(e)) => {
                 let err = self.transport_error(e, safety, &host);
                 tracing::warn!(system = self.system, %method, url = %url, status = status.as_u16(),
                     code = ?err.code, "answer cut off");
+                return Err(err);
+            }
+            Err(BodyError::TooLarge) => {
+                let err = self.too_large(safety, status);
+                tracing::warn!(system = self.system, %method, url = %url, status = status.as_u16(),
+                    limit = self.body_limit, code = ?err.code, "answer too large; not read");
                 return Err(err);
             }
         };
@@ -310,18 +711,7 @@ impl Http {
             .with_detail(chain(e));
         }
         if e.is_connect() {
-            return Error::new(
-                ErrorCode::Offline,
-                format!(
-                    "{sys} is niet bereikbaar op {host}. Controleer het omgevingsadres en de \
-                     internetverbinding; er is niets verstuurd."
-                ),
-                format!(
-                    "Could not reach {sys} at {host}. Check the environment URL and the \
-                     internet connection; nothing was sent."
-                ),
-            )
-            .with_detail(chain(e));
+            return self.connect_error(e, host);
         }
         let timeout = e.is_timeout();
         match safety {

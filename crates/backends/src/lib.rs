@@ -3,6 +3,7 @@
 //!
 //! - [`http`]: the shared HTTP client, transport and status errors, safe logging.
 //! - [`secret`]: [`Secret`], a string that is never shown or logged.
+//! - [`paging`]: bounds on paging loops (a repeated page, a cap on pages).
 //! - [`pkce`]: verifier, challenge and state for the OAuth loopback flow.
 //! - [`ratelimit`]: sliding-window request limiters, shared per account.
 //! - [`afas`]: AFAS SB.
@@ -13,6 +14,7 @@
 
 pub mod afas;
 pub mod http;
+pub mod paging;
 pub mod pkce;
 pub mod ratelimit;
 pub mod secret;

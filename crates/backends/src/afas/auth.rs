@@ -158,6 +158,13 @@ pub(super) fn read_token_reply(http: &Http, reply: &Reply, kind: Kind) -> Result
     let status = reply.status.as_u16();
     match status {
         200..=299 => {
+            if reply.json_opt().is_none() {
+                // Not JSON at all (a web page): not AFAS SB at this address. The body is not
+                // shown: a token endpoint's answer may hold a secret.
+                let mut e = http.not_the_api(reply);
+                e.detail = Some(format!("HTTP {status}"));
+                return Err(e);
+            }
             let tr: TokenResponse = serde_json::from_slice(&reply.body).map_err(|_| {
                 Error::new(
                     ErrorCode::BadResponse,
@@ -181,7 +188,7 @@ pub(super) fn read_token_reply(http: &Http, reply: &Reply, kind: Kind) -> Result
             Ok(tr)
         }
         300..=399 | 404 | 405 => Err(wrong_address()),
-        429 | 500..=599 => Err(http.status_error(reply)),
+        429 | 500..=599 => Err(http.read_status_error(reply)),
         _ => {
             let detail = serde_json::from_slice::<OAuthError>(&reply.body)
                 .ok()

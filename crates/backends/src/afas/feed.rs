@@ -13,6 +13,9 @@
 //! - `scope`: what the feed is filtered on (the administration of a product feed); a cursor for
 //!   another scope starts a full load.
 //!
+//! - `pages`/`last`: the page count of this pass and the fingerprint of the previous page, so
+//!   that a server ignoring `skip` or never ending stops the pass ([`crate::paging`]).
+//!
 //! A done cursor with a token for every endpoint starts an incremental pass; one without (an
 //! endpoint that answered without a token, or an unreadable cursor) starts a full load.
 
@@ -36,6 +39,12 @@ pub(super) struct Cursor {
     pub since: BTreeMap<String, String>,
     #[serde(default)]
     pub next: BTreeMap<String, String>,
+    /// Pages fetched in this pass (see [`crate::paging`]).
+    #[serde(default)]
+    pub pages: u32,
+    /// Fingerprint of the previous page when another page of its endpoint followed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
 }
 
 impl Cursor {
@@ -49,6 +58,8 @@ impl Cursor {
             incremental: false,
             since: BTreeMap::new(),
             next: BTreeMap::new(),
+            pages: 0,
+            last: None,
         }
     }
 
@@ -76,6 +87,8 @@ impl Cursor {
                 incremental: true,
                 since: parsed.next,
                 next: BTreeMap::new(),
+                pages: 0,
+                last: None,
             }
         } else {
             Cursor::full(scope)

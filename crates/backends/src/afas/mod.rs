@@ -38,6 +38,7 @@ mod wire;
 pub use auth::{authorize_url, exchange_code, RefreshTokenHook, TokenSet};
 
 use crate::http::{Http, Reply, Safety};
+use crate::paging::{self, Subject};
 use crate::secret::Secret;
 use auth::TokenSource;
 use feed::Cursor;
@@ -53,7 +54,7 @@ use invoice_desk_core::totals::{PriceBasis, Rounding};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use url::{Host, Url};
 
@@ -216,6 +217,9 @@ struct Inner {
     tokens: TokenSource,
     /// Rows per page ([`TAKE`] unless a test asks for less).
     take: AtomicU64,
+    /// Most pages in one pass over a list ([`paging::MAX_PAGES_PER_PASS`] unless a test asks
+    /// for less).
+    max_pages: AtomicU32,
     /// Writes to one environment go one at a time (a double click waits for the first answer
     /// and then gets AFAS's replay of it).
     write_lock: tokio::sync::Mutex<()>,
@@ -236,6 +240,24 @@ fn forbidden(what_nl: &str, what_en: &str, detail: Option<String>) -> Error {
         format!("The app lacks rights to {what_en} in AFAS SB. Ask the administrator to grant them."),
     )
     .with_detail(detail.unwrap_or_default())
+}
+
+/// The rows of a list endpoint, for the paging messages.
+fn subject(ep: &Endpoint) -> Subject<'static> {
+    let (nl, en) = match ep.path {
+        "administrations" => ("administraties", "administrations"),
+        "persons" => ("personen", "persons"),
+        "organisations" => ("organisaties", "organisations"),
+        "unknownrelation" => ("onbekende relaties", "unknown relations"),
+        "products" => ("producten", "products"),
+        "addresses" => ("adressen", "addresses"),
+        _ => ("regels", "rows"),
+    };
+    Subject {
+        system: SYSTEM,
+        nl,
+        en,
+    }
 }
 
 fn bad_list(what_en: &str) -> Error {
@@ -280,6 +302,7 @@ impl AfasClient {
                 http,
                 base,
                 take: AtomicU64::new(TAKE),
+                max_pages: AtomicU32::new(paging::MAX_PAGES_PER_PASS),
                 write_lock: tokio::sync::Mutex::new(()),
             }),
         })
@@ -301,6 +324,17 @@ impl AfasClient {
 
     fn take(&self) -> u64 {
         self.inner.take.load(Ordering::Relaxed)
+    }
+
+    /// Most pages in one pass over a list (default [`paging::MAX_PAGES_PER_PASS`]); a server
+    /// that has not said "last page" by then stops the pass with an error.
+    pub fn with_page_limit(self, pages: u32) -> Self {
+        self.inner.max_pages.store(pages.max(1), Ordering::Relaxed);
+        self
+    }
+
+    fn max_pages(&self) -> u32 {
+        self.inner.max_pages.load(Ordering::Relaxed)
     }
 
     /// The normalised environment URL.
@@ -354,7 +388,7 @@ impl AfasClient {
         match reply.status.as_u16() {
             403 => forbidden(ep.what_nl, ep.what_en, reply.vendor_message()),
             404 | 405 | 300..=399 => auth::wrong_address(),
-            _ => self.inner.http.status_error(reply),
+            _ => self.inner.http.read_status_error(reply),
         }
     }
 
@@ -393,7 +427,14 @@ impl AfasClient {
         if !reply.is_success() {
             return Err(self.list_error(ep, &reply));
         }
-        wire::parse_list(&reply.body).ok_or_else(|| bad_list(ep.what_en))
+        wire::parse_list(&reply.body).ok_or_else(|| {
+            if reply.json_opt().is_none() {
+                // Not JSON at all (a web page): not the AFAS SB API at this address.
+                self.inner.http.not_the_api(&reply)
+            } else {
+                bad_list(ep.what_en)
+            }
+        })
     }
 
     /// One page of a feed over `endpoints` (see [`feed`]).
@@ -430,6 +471,18 @@ impl AfasClient {
         let ep = endpoints[cur.pos];
         let full_reload = cur.starts_full_reload();
         let rows = page.rows.len();
+        let mut guard = paging::Guard {
+            pages: cur.pages,
+            last: cur.last.take(),
+        };
+        guard.after_page(
+            &page.rows,
+            rows as u64 >= take,
+            self.max_pages(),
+            subject(&ep),
+        )?;
+        cur.pages = guard.pages;
+        cur.last = guard.last;
         let items: Vec<T> = page
             .rows
             .into_iter()
@@ -1037,11 +1090,18 @@ impl Backend for AfasClient {
     async fn administrations(&self) -> Result<Vec<Administration>> {
         let mut out = Vec::new();
         let mut skip = 0;
+        let mut guard = paging::Guard::default();
         loop {
             let page = self
                 .list_page(&ADMINISTRATIONS, skip, self.take(), None, None)
                 .await?;
             let n = page.rows.len() as u64;
+            guard.after_page(
+                &page.rows,
+                n >= self.take(),
+                self.max_pages(),
+                subject(&ADMINISTRATIONS),
+            )?;
             for row in page.rows {
                 if let Ok(a) = serde_json::from_value::<wire::WireAdministration>(row) {
                     if let Some(id) = a.id {
@@ -1098,11 +1158,18 @@ impl Backend for AfasClient {
         let filter = format!("RelationId eq {}", relation.id.trim());
         let mut out = Vec::new();
         let mut skip = 0;
+        let mut guard = paging::Guard::default();
         loop {
             let page = self
                 .list_page(&ADDRESSES, skip, self.take(), None, Some(&filter))
                 .await?;
             let n = page.rows.len() as u64;
+            guard.after_page(
+                &page.rows,
+                n >= self.take(),
+                self.max_pages(),
+                subject(&ADDRESSES),
+            )?;
             out.extend(
                 page.rows
                     .into_iter()

@@ -71,6 +71,7 @@ pub mod body;
 mod wire;
 
 use crate::http::{Http, Reply, Safety};
+use crate::paging::{self, Guard, Subject};
 use crate::ratelimit::{self, Priority, RateLimiter, RateLimits};
 use crate::secret::Secret;
 use attach::{FileStore, ResolvedFile};
@@ -89,7 +90,7 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::{Host, Url};
@@ -580,6 +581,21 @@ fn forbidden(module: SilvasoftModule, detail: Option<String>) -> Error {
     .with_detail(detail.unwrap_or_default())
 }
 
+/// The rows of a list, for the paging messages.
+fn subject(list: &str) -> Subject<'static> {
+    let (nl, en) = match list {
+        "relations" => ("relaties", "relations"),
+        "products" => ("producten", "products"),
+        "invoices" => ("facturen", "invoices"),
+        _ => ("regels", "rows"),
+    };
+    Subject {
+        system: SYSTEM,
+        nl,
+        en,
+    }
+}
+
 fn bad_list(what_en: &str) -> Error {
     Error::new(
         ErrorCode::BadResponse,
@@ -607,6 +623,9 @@ struct Inner {
     limiter: Mutex<Arc<RateLimiter>>,
     relation_page: AtomicU64,
     product_page: AtomicU64,
+    /// Most pages in one pass over a list ([`paging::MAX_PAGES_PER_PASS`] unless a test asks
+    /// for less).
+    max_pages: AtomicU32,
     files: FileStore,
     /// Invoice numbers this app already knows as sent; a look-up never claims one of these.
     known: Mutex<HashSet<u64>>,
@@ -907,6 +926,7 @@ impl SilvasoftClient {
                 limiter: Mutex::new(limiter),
                 relation_page: AtomicU64::new(RELATION_PAGE),
                 product_page: AtomicU64::new(PRODUCT_PAGE),
+                max_pages: AtomicU32::new(paging::MAX_PAGES_PER_PASS),
                 files: FileStore::default(),
                 known: Mutex::new(HashSet::new()),
                 write_lock: tokio::sync::Mutex::new(()),
@@ -925,6 +945,17 @@ impl SilvasoftClient {
             .product_page
             .store(rows.min(PRODUCT_PAGE), Ordering::Relaxed);
         self
+    }
+
+    /// Most pages in one pass over a list (default [`paging::MAX_PAGES_PER_PASS`]); a server
+    /// that has not said "last page" by then stops the pass with an error.
+    pub fn with_page_limit(self, pages: u32) -> Self {
+        self.inner.max_pages.store(pages.max(1), Ordering::Relaxed);
+        self
+    }
+
+    fn max_pages(&self) -> u32 {
+        self.inner.max_pages.load(Ordering::Relaxed)
     }
 
     /// Gives this client (and its clones) a limiter of its own with these limits, no longer
@@ -1056,9 +1087,16 @@ impl SilvasoftClient {
             )
             .await?;
         if !reply.is_success() {
-            return Err(self.inner.http.status_error(&reply));
+            return Err(self.inner.http.read_status_error(&reply));
         }
-        let rows = wire::rows(&reply.body).ok_or_else(|| bad_list(what_en))?;
+        let rows = wire::rows(&reply.body).ok_or_else(|| {
+            if reply.json_opt().is_none() {
+                // Not JSON at all (a web page): not the Silvasoft API at this address.
+                self.inner.http.not_the_api(&reply)
+            } else {
+                bad_list(what_en)
+            }
+        })?;
         Ok((rows, server_time(&reply)))
     }
 
@@ -1075,6 +1113,7 @@ impl SilvasoftClient {
     async fn invoices(&self, query: Vec<(&str, String)>) -> Result<(Vec<wire::WireInvoice>, bool)> {
         let mut out = Vec::new();
         let mut offset = 0u64;
+        let mut guard = Guard::default();
         for _ in 0..MAX_LOOKUP_PAGES {
             let mut q = query.clone();
             q.push(("Limit", INVOICE_PAGE.to_string()));
@@ -1088,6 +1127,15 @@ impl SilvasoftClient {
                 )
                 .await?;
             let n = rows.len() as u64;
+            if guard
+                .after_page(&rows, n >= INVOICE_PAGE, u32::MAX, subject("invoices"))
+                .is_err()
+            {
+                // Silvasoft ignores the offset: the rest of the day's invoices cannot be
+                // read, so what was read is not known to be all of them.
+                tracing::warn!(system = SYSTEM, offset, "the same page of invoices again");
+                return Ok((out, false));
+            }
             out.extend(rows.iter().map(wire::invoice));
             if n < INVOICE_PAGE {
                 return Ok((out, true));
@@ -1261,7 +1309,18 @@ impl Backend for SilvasoftClient {
         _administration: &str,
         cursor: Option<&str>,
     ) -> Result<SyncPage<Relation>> {
+        let (cursor, mut guard) = match cursor {
+            Some(c) => {
+                let (inner, guard) = Guard::split(c);
+                (Some(inner), guard)
+            }
+            None => (None, Guard::default()),
+        };
         let offset = relation_offset(cursor);
+        if offset == 0 {
+            // A new pass.
+            guard = Guard::default();
+        }
         let limit = self.relation_page();
         let mut query = vec![
             ("RelationType", "Customer".to_string()),
@@ -1278,6 +1337,7 @@ impl Backend for SilvasoftClient {
             )
             .await?;
         let n = rows.len() as u64;
+        guard.after_page(&rows, n >= limit, self.max_pages(), subject("relations"))?;
         let items: Vec<Relation> = rows
             .iter()
             .filter_map(wire::relation)
@@ -1297,7 +1357,7 @@ impl Backend for SilvasoftClient {
             cursor: if done {
                 "r1:complete".into()
             } else {
-                format!("r1:{}", offset.saturating_add(n))
+                format!("r1:{}{}", offset.saturating_add(n), guard.encode_suffix())
             },
             done,
             full_reload: offset == 0,
@@ -1311,6 +1371,13 @@ impl Backend for SilvasoftClient {
         cursor: Option<&str>,
     ) -> Result<SyncPage<Product>> {
         let limit = self.product_page();
+        let (cursor, mut guard) = match cursor {
+            Some(c) => {
+                let (inner, guard) = Guard::split(c);
+                (Some(inner), guard)
+            }
+            None => (None, Guard::default()),
+        };
         let mut cur = cursor.and_then(ProductCursor::decode);
         let starting = match cur {
             None => true,
@@ -1356,6 +1423,7 @@ impl Backend for SilvasoftClient {
             )
             .await?;
         if starting {
+            guard = Guard::default();
             c.run_start = server_now;
             if c.phase == ProductPhase::Full {
                 c.full_at = server_now;
@@ -1369,6 +1437,7 @@ impl Backend for SilvasoftClient {
             .filter_map(|w| map_product(w, &self.inner.vat_rates))
             .collect();
         let page_done = n < limit;
+        guard.after_page(&rows, !page_done, self.max_pages(), subject("products"))?;
         let next_since = c.run_start.saturating_sub(CHANGED_SINCE_MARGIN_SECS);
         let (next, done) = if !page_done {
             (
@@ -1401,10 +1470,15 @@ impl Backend for SilvasoftClient {
             }
         };
         tracing::debug!(system = SYSTEM, rows = n, phase = ?c.phase, done, "product page");
+        let cursor = if done {
+            next.encode()
+        } else {
+            format!("{}{}", next.encode(), guard.encode_suffix())
+        };
         Ok(SyncPage {
             items,
             removed: Vec::new(),
-            cursor: next.encode(),
+            cursor,
             done,
             full_reload,
         })
