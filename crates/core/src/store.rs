@@ -7,9 +7,12 @@
 
 use crate::backend::{BackendKind, Product, Relation, RelationKind, SyncPage};
 use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Text;
 use crate::invoice::{Draft, OutgoingInvoice};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -154,6 +157,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE products ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sync_state ADD COLUMN reload_gen INTEGER;
     "#,
+    // 4: a lease on an outbox row: which process works on it, and until when (ms since the
+    // epoch). Another process takes a row only when it has no lease or the lease ran out.
+    r#"
+    ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+    ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+    "#,
 ];
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
@@ -182,6 +191,8 @@ pub enum SubmissionState {
     Sent,
     Refused,
     Uncertain,
+    /// The stored invoice cannot be read: it is not sent (again) and waits for the clerk.
+    NeedsAttention,
 }
 
 impl SubmissionState {
@@ -193,6 +204,7 @@ impl SubmissionState {
             SubmissionState::Sent => "sent",
             SubmissionState::Refused => "refused",
             SubmissionState::Uncertain => "uncertain",
+            SubmissionState::NeedsAttention => "needs_attention",
         }
     }
     pub fn parse(s: &str) -> SubmissionState {
@@ -202,6 +214,7 @@ impl SubmissionState {
             "sent" => SubmissionState::Sent,
             "refused" => SubmissionState::Refused,
             "uncertain" => SubmissionState::Uncertain,
+            "needs_attention" => SubmissionState::NeedsAttention,
             _ => SubmissionState::Draft,
         }
     }
@@ -225,6 +238,20 @@ pub struct OutboxEntry {
     pub updated_at: DateTime<Utc>,
     /// When a waiting submission is tried again; `None`: at the next round.
     pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// What [`Store::recover_from`] brought back from a damaged store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Invoices that were waiting or uncertain: they are in the outbox again and will be sent
+    /// (or looked up first) with their own identity.
+    pub waiting: Vec<OutboxEntry>,
+    /// Sent and refused invoices brought back into History.
+    pub history: usize,
+    /// The outbox (or part of it) could not be read: invoices may still be waiting in the copy.
+    pub outbox_unreadable: bool,
+    /// Connections, settings or drafts could not all be read.
+    pub other_unreadable: bool,
 }
 
 /// Which look-up list.
@@ -256,6 +283,59 @@ pub struct Store {
     write: Mutex<Connection>,
     read: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// Who holds the leases this store takes: one id per opened store (per process).
+    owner: String,
+}
+
+/// How long a lease on an outbox row lasts unless it is renewed. A process that stops while
+/// sending leaves its row to others after this time (they ask the back end before sending).
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// What [`Store::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The row is this store's to send until the lease runs out (renew it while sending).
+    Claimed(OutboxEntry),
+    /// Another process holds a lease on it that has not run out.
+    Busy,
+    /// Not waiting (any more): sent, refused, needing attention, or gone.
+    NotWaiting,
+    /// The stored invoice cannot be read; the row now waits for the clerk.
+    NeedsAttention(OutboxEntry),
+}
+
+/// Outbox states that still need work.
+const WAITING: &str = "('queued','sending','uncertain')";
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn lease_until() -> i64 {
+    now_ms().saturating_add(LEASE.as_millis() as i64)
+}
+
+/// A write transaction that takes the write lock at its start (`BEGIN IMMEDIATE`), so two
+/// processes never both read and then fail to upgrade; the busy timeout applies to the start.
+fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+/// The error for a row another process (or window) is working on.
+pub fn busy_elsewhere() -> Error {
+    Error::new(
+        ErrorCode::StoreLocked,
+        "Deze factuur wordt op dit moment door een ander venster van Invoice Desk verstuurd. Het resultaat verschijnt bij Geschiedenis.",
+        "This invoice is being sent right now by another Invoice Desk window. The result will show in History.",
+    )
+}
+
+/// The message of an outbox row whose stored invoice cannot be read.
+pub fn unreadable_payload() -> Text {
+    Text::new(
+        "De opgeslagen factuur kan niet worden gelezen en wordt daarom niet (opnieuw) verstuurd. Kijk in het boekhoudpakket of de factuur er staat; staat hij er niet, typ hem dan opnieuw in.",
+        "The stored invoice cannot be read, so it is not sent (again). Check in the bookkeeping system whether the invoice is there; if it is not, type it in again.",
+    )
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -372,6 +452,171 @@ impl Store {
         Ok(copy)
     }
 
+    /// Brings what can still be read from a damaged store that was set aside (see
+    /// [`Store::set_aside_damaged`]) into this one: the outbox rows (the waiting and uncertain
+    /// invoices with what will be sent, and the history), their drafts and the open drafts,
+    /// the connections (their secrets are in the keyring under the same id) and the settings
+    /// (invoice number sequences included). Rows already here are kept. The damaged copy is
+    /// not touched: it is read through a scratch copy, which is removed afterwards.
+    pub fn recover_from(&self, damaged: &Path) -> Recovery {
+        let mut rec = Recovery::default();
+        let scratch_dir = match self.path.as_deref().and_then(Path::parent) {
+            Some(d) => d.to_path_buf(),
+            None => std::env::temp_dir(),
+        };
+        let scratch = scratch_dir.join(format!(".recover-{}", Uuid::new_v4()));
+        let copied = std::fs::copy(damaged, &scratch).is_ok();
+        if copied {
+            let wal = PathBuf::from(format!("{}-wal", damaged.display()));
+            if wal.exists() {
+                let _ = std::fs::copy(&wal, format!("{}-wal", scratch.display()));
+            }
+            if let Err(e) = self.recover_rows(&scratch, &mut rec) {
+                tracing::warn!(error = %e, "the damaged store could not be read");
+                rec.outbox_unreadable = true;
+            }
+        } else {
+            rec.outbox_unreadable = true;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+        }
+        rec
+    }
+
+    fn recover_rows(&self, scratch: &Path, rec: &mut Recovery) -> rusqlite::Result<()> {
+        let old = Connection::open_with_flags(
+            scratch,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        old.busy_timeout(std::time::Duration::from_millis(1000))?;
+        // The outbox first: it is what must not vanish.
+        let columns = "draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at";
+        let outbox: Vec<Vec<rusqlite::types::Value>> = {
+            let mut read = || -> rusqlite::Result<Vec<Vec<rusqlite::types::Value>>> {
+                let mut st = old.prepare(&format!("SELECT {columns} FROM outbox"))?;
+                let mut rows = st.query([])?;
+                let mut out = Vec::new();
+                loop {
+                    match rows.next() {
+                        Ok(Some(r)) => {
+                            let mut v = Vec::with_capacity(13);
+                            for i in 0..13 {
+                                v.push(r.get::<_, rusqlite::types::Value>(i)?);
+                            }
+                            out.push(v);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            // Part of the table is damaged: keep what was read.
+                            tracing::warn!(error = %e, "part of the damaged outbox cannot be read");
+                            rec.outbox_unreadable = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(out)
+            };
+            match read() {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the damaged outbox cannot be read");
+                    rec.outbox_unreadable = true;
+                    Vec::new()
+                }
+            }
+        };
+        let mut draft_ids = Vec::new();
+        {
+            let mut w = lock(&self.write);
+            let tx = immediate(&mut w)?;
+            for row in &outbox {
+                let n = tx.execute(
+                    &format!(
+                        "INSERT INTO outbox({columns}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)
+                         ON CONFLICT DO NOTHING"
+                    ),
+                    rusqlite::params_from_iter(row.iter()),
+                )?;
+                if let rusqlite::types::Value::Text(id) = &row[0] {
+                    draft_ids.push(id.clone());
+                    if n == 1 {
+                        let entry = tx.query_row(
+                            &format!("{OUTBOX_SELECT} WHERE draft_id=?1"),
+                            [id],
+                            outbox_row,
+                        )?;
+                        if matches!(
+                            entry.state,
+                            SubmissionState::Queued
+                                | SubmissionState::Sending
+                                | SubmissionState::Uncertain
+                        ) {
+                            rec.waiting.push(entry);
+                        } else {
+                            rec.history += 1;
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+        }
+        // The rest is best effort, one table at a time.
+        let copy = |sql_read: &str, sql_write: &str, width: usize, rec: &mut Recovery| {
+            let rows: rusqlite::Result<Vec<Vec<rusqlite::types::Value>>> = (|| {
+                let mut st = old.prepare(sql_read)?;
+                let rows = st.query_map([], |r| {
+                    (0..width)
+                        .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })?;
+                Ok(rows.filter_map(|r| r.ok()).collect())
+            })();
+            let Ok(rows) = rows else {
+                rec.other_unreadable = true;
+                return;
+            };
+            let mut w = lock(&self.write);
+            let done = (|| -> rusqlite::Result<()> {
+                let tx = immediate(&mut w)?;
+                for row in &rows {
+                    tx.execute(sql_write, rusqlite::params_from_iter(row.iter()))?;
+                }
+                tx.commit()
+            })();
+            if done.is_err() {
+                rec.other_unreadable = true;
+            }
+        };
+        copy(
+            "SELECT key,value FROM settings",
+            "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT DO NOTHING",
+            2,
+            rec,
+        );
+        copy(
+            "SELECT id,kind,name,base_url,auth,demo,administration_id,config,created_at FROM connections",
+            "INSERT INTO connections(id,kind,name,base_url,auth,demo,administration_id,config,created_at)
+             VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT DO NOTHING",
+            9,
+            rec,
+        );
+        let ids: Vec<String> = draft_ids
+            .iter()
+            .map(|id| format!("'{}'", id.replace('\'', "")))
+            .collect();
+        copy(
+            &format!(
+                "SELECT id,connection_id,open,body,updated_at FROM drafts WHERE open=1 OR id IN ({})",
+                ids.join(",")
+            ),
+            "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
+            5,
+            rec,
+        );
+        Ok(())
+    }
+
     fn open_file(path: &Path) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -403,6 +648,7 @@ impl Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
             path: Some(path.to_path_buf()),
+            owner: Uuid::new_v4().to_string(),
         })
     }
 
@@ -422,6 +668,7 @@ impl Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
             path: None,
+            owner: Uuid::new_v4().to_string(),
         })
     }
 
@@ -438,21 +685,26 @@ impl Store {
     }
 
     fn migrate(conn: &Connection) -> Result<()> {
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(Error::new(
-                ErrorCode::Store,
-                "Deze opslag is gemaakt door een nieuwere versie van Invoice Desk. Werk de app bij.",
-                "This store was made by a newer version of Invoice Desk. Update the app.",
-            ));
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.unchecked_transaction()?;
+        // Each step reads the version inside its own IMMEDIATE transaction: two processes that
+        // start at once take turns, and the second sees what the first did.
+        loop {
+            let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let version = usize::try_from(version).unwrap_or(usize::MAX);
+            if version > MIGRATIONS.len() {
+                return Err(Error::new(
+                    ErrorCode::Store,
+                    "Deze opslag is gemaakt door een nieuwere versie van Invoice Desk. Werk de app bij.",
+                    "This store was made by a newer version of Invoice Desk. Update the app.",
+                ));
+            }
+            let Some(sql) = MIGRATIONS.get(version) else {
+                return Ok(());
+            };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.pragma_update(None, "user_version", (version + 1) as i64)?;
             tx.commit()?;
         }
-        Ok(())
     }
 
     // ---- settings ----
@@ -553,10 +805,32 @@ impl Store {
         Ok(())
     }
 
+    /// How many invoices of a connection still wait to be sent or to be confirmed (queued,
+    /// sending, uncertain).
+    pub fn waiting_count(&self, connection_id: &str) -> Result<usize> {
+        let c = lock(&self.read);
+        let n: i64 = c.query_row(
+            &format!("SELECT COUNT(*) FROM outbox WHERE connection_id=?1 AND state IN {WAITING}"),
+            [connection_id],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// Removes a connection and its cache. Drafts and the outbox stay: history is not lost.
+    /// A connection with invoices that still wait or are uncertain is not removed: they would
+    /// drop out of sight, and nothing could send or check them any more.
     pub fn delete_connection(&self, id: &str) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
+        let waiting: i64 = tx.query_row(
+            &format!("SELECT COUNT(*) FROM outbox WHERE connection_id=?1 AND state IN {WAITING}"),
+            [id],
+            |r| r.get(0),
+        )?;
+        if waiting > 0 {
+            return Err(still_waiting(waiting));
+        }
         tx.execute("DELETE FROM connections WHERE id=?1", [id])?;
         tx.execute(
             "DELETE FROM relations_fts WHERE rowid IN (SELECT rid FROM relations WHERE connection_id=?1)",
@@ -634,7 +908,7 @@ impl Store {
         let body = serde_json::to_string(draft).map_err(Error::internal)?;
         {
             let mut w = lock(&self.write);
-            let tx = w.transaction()?;
+            let tx = immediate(&mut w)?;
             let t = now();
             tx.execute(
                 "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,0,?3,?4)
@@ -693,18 +967,155 @@ impl Store {
         Ok(Some(draft))
     }
 
+    /// Moves a waiting row to another state. `sending` takes (or renews) this store's lease
+    /// and counts an attempt; the other states end the lease. A row that another process holds
+    /// a lease on, or that is no longer waiting (sent, refused, needs attention), is left as it
+    /// is and the answer is [`busy_elsewhere`]: nothing is sent twice, and a late answer of a
+    /// process that lost its lease does not overwrite what the other one found.
     pub fn set_outbox_state(
         &self,
         draft_id: Uuid,
         state: SubmissionState,
         message: Option<&str>,
     ) -> Result<()> {
+        let mut w = lock(&self.write);
+        let tx = immediate(&mut w)?;
+        let sending = state == SubmissionState::Sending;
+        let n = tx.execute(
+            &format!(
+                "UPDATE outbox SET state=?2, message=?3, updated_at=?4,
+                   attempts = attempts + CASE WHEN ?5 THEN 1 ELSE 0 END,
+                   lease_owner = CASE WHEN ?5 THEN ?6 ELSE NULL END,
+                   lease_until = CASE WHEN ?5 THEN ?7 ELSE NULL END
+                 WHERE draft_id=?1 AND state IN {WAITING}
+                   AND (lease_owner IS NULL OR lease_owner=?6 OR lease_until IS NULL OR lease_until < ?8)"
+            ),
+            params![
+                draft_id.to_string(),
+                state.as_str(),
+                message,
+                now(),
+                sending,
+                self.owner,
+                lease_until(),
+                now_ms()
+            ],
+        )?;
+        if n == 0 {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM outbox WHERE draft_id=?1)",
+                [draft_id.to_string()],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(busy_elsewhere());
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes a waiting row for sending: a conditional update that succeeds only while the row
+    /// waits and nobody else holds an unexpired lease on it. The lease lasts [`LEASE`]; renew
+    /// it while sending ([`Store::renew_lease`]). A stored invoice that cannot be read moves
+    /// the row to `needs_attention` instead: it is shown to the clerk, not retried.
+    pub fn claim(&self, draft_id: Uuid) -> Result<Claim> {
+        let mut w = lock(&self.write);
+        let tx = immediate(&mut w)?;
+        let id = draft_id.to_string();
+        let taken = tx.execute(
+            &format!(
+                "UPDATE outbox SET lease_owner=?2, lease_until=?3
+                 WHERE draft_id=?1 AND state IN {WAITING}
+                   AND (lease_owner IS NULL OR lease_owner=?2 OR lease_until IS NULL OR lease_until < ?4)"
+            ),
+            params![id, self.owner, lease_until(), now_ms()],
+        )?;
+        if taken != 1 {
+            let waiting: Option<bool> = tx
+                .query_row(
+                    &format!("SELECT state IN {WAITING} FROM outbox WHERE draft_id=?1"),
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            tx.commit()?;
+            return Ok(match waiting {
+                Some(true) => Claim::Busy,
+                _ => Claim::NotWaiting,
+            });
+        }
+        let raw: Option<String> =
+            tx.query_row("SELECT payload FROM outbox WHERE draft_id=?1", [&id], |r| {
+                r.get(0)
+            })?;
+        let readable = raw
+            .as_deref()
+            .is_some_and(|p| serde_json::from_str::<OutgoingInvoice>(p).is_ok());
+        if !readable {
+            let msg = serde_json::to_string(&unreadable_payload()).map_err(Error::internal)?;
+            tx.execute(
+                "UPDATE outbox SET state='needs_attention', message=?2, updated_at=?3,
+                   next_attempt_at=NULL, lease_owner=NULL, lease_until=NULL WHERE draft_id=?1",
+                params![id, msg, now()],
+            )?;
+            tracing::warn!(%draft_id, "an outbox row's invoice cannot be read; it needs attention");
+        }
+        let entry = tx.query_row(
+            &format!("{OUTBOX_SELECT} WHERE draft_id=?1"),
+            [&id],
+            outbox_row,
+        )?;
+        tx.commit()?;
+        Ok(if readable {
+            Claim::Claimed(entry)
+        } else {
+            Claim::NeedsAttention(entry)
+        })
+    }
+
+    /// Extends this store's lease on a row; false when the lease is no longer ours.
+    pub fn renew_lease(&self, draft_id: Uuid) -> Result<bool> {
+        let w = lock(&self.write);
+        let n = w.execute(
+            "UPDATE outbox SET lease_until=?3 WHERE draft_id=?1 AND lease_owner=?2",
+            params![draft_id.to_string(), self.owner, lease_until()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Extends every lease this store holds on a waiting row (a send in progress).
+    pub fn renew_leases(&self) -> Result<usize> {
+        let w = lock(&self.write);
+        Ok(w.execute(
+            &format!(
+                "UPDATE outbox SET lease_until=?2 WHERE lease_owner=?1 AND state IN {WAITING}"
+            ),
+            params![self.owner, lease_until()],
+        )?)
+    }
+
+    /// Gives up this store's lease on a row (the send is over for now).
+    pub fn release(&self, draft_id: Uuid) -> Result<()> {
         let w = lock(&self.write);
         w.execute(
-            "UPDATE outbox SET state=?2, message=?3, updated_at=?4,
-               attempts = attempts + CASE WHEN ?2='sending' THEN 1 ELSE 0 END
-             WHERE draft_id=?1",
-            params![draft_id.to_string(), state.as_str(), message, now()],
+            "UPDATE outbox SET lease_owner=NULL, lease_until=NULL WHERE draft_id=?1 AND lease_owner=?2",
+            params![draft_id.to_string(), self.owner],
+        )?;
+        Ok(())
+    }
+
+    /// Stops retrying a row whose stored invoice cannot be read: it needs the clerk.
+    pub fn mark_needs_attention(&self, draft_id: Uuid) -> Result<()> {
+        let msg = serde_json::to_string(&unreadable_payload()).map_err(Error::internal)?;
+        let w = lock(&self.write);
+        w.execute(
+            &format!(
+                "UPDATE outbox SET state='needs_attention', message=?2, updated_at=?3,
+                   next_attempt_at=NULL, lease_owner=NULL, lease_until=NULL
+                 WHERE draft_id=?1 AND state IN {WAITING}"
+            ),
+            params![draft_id.to_string(), msg, now()],
         )?;
         Ok(())
     }
@@ -712,7 +1123,8 @@ impl Store {
     pub fn mark_sent(&self, draft_id: Uuid, remote_id: &str, number: Option<&str>) -> Result<()> {
         let w = lock(&self.write);
         w.execute(
-            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4 WHERE draft_id=?1",
+            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4,
+               lease_owner=NULL, lease_until=NULL WHERE draft_id=?1",
             params![draft_id.to_string(), remote_id, number, now()],
         )?;
         Ok(())
@@ -761,11 +1173,14 @@ impl Store {
     /// Waiting submissions whose time has come, oldest first.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<OutboxEntry>> {
         let c = lock(&self.read);
+        // Rows another process is sending (an unexpired lease) are left to it.
         let mut st = c.prepare(&format!(
-            "{OUTBOX_SELECT} WHERE state IN ('queued','sending','uncertain')
-               AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY created_at"
+            "{OUTBOX_SELECT} WHERE state IN {WAITING}
+               AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+               AND (lease_owner IS NULL OR lease_owner=?2 OR lease_until IS NULL OR lease_until < ?3)
+             ORDER BY created_at"
         ))?;
-        let rows = st.query_map([now.to_rfc3339()], outbox_row)?;
+        let rows = st.query_map(params![now.to_rfc3339(), self.owner, now_ms()], outbox_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -791,7 +1206,7 @@ impl Store {
     /// The next number of a named sequence, starting at `start`; never hands out a number twice.
     pub fn next_in_sequence(&self, name: &str, start: u64) -> Result<u64> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
         let key = format!("seq:{name}");
         let current: Option<String> = tx
             .query_row("SELECT value FROM settings WHERE key=?1", [&key], |r| {
@@ -821,7 +1236,7 @@ impl Store {
         page: &SyncPage<Relation>,
     ) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
         let generation = reload_generation(
             &tx,
             "relations",
@@ -901,7 +1316,7 @@ impl Store {
         page: &SyncPage<Product>,
     ) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
         let generation = reload_generation(
             &tx,
             "products",
@@ -1167,6 +1582,22 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// The refusal to delete a connection with `n` invoices still waiting or uncertain.
+fn still_waiting(n: i64) -> Error {
+    let (nl, en) = if n == 1 {
+        (
+            "Deze koppeling kan niet worden verwijderd: er is nog 1 factuur die wacht op verzending of waarvan niet zeker is of hij is aangekomen. Bekijk hem bij Geschiedenis en verwijder de koppeling als hij verstuurd is.".to_string(),
+            "This connection cannot be deleted: 1 invoice is still waiting to be sent or not certain to have arrived. See it in History and delete the connection once it has been sent.".to_string(),
+        )
+    } else {
+        (
+            format!("Deze koppeling kan niet worden verwijderd: er zijn nog {n} facturen die wachten op verzending of waarvan niet zeker is of ze zijn aangekomen. Bekijk ze bij Geschiedenis en verwijder de koppeling als ze verstuurd zijn."),
+            format!("This connection cannot be deleted: {n} invoices are still waiting to be sent or not certain to have arrived. See them in History and delete the connection once they have been sent."),
+        )
+    };
+    Error::new(ErrorCode::Validation, nl, en).with_detail(n.to_string())
 }
 
 /// Starts or continues a full reload's generation for a list; `None` outside a reload.
