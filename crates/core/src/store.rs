@@ -1597,7 +1597,7 @@ fn still_waiting(n: i64) -> Error {
             format!("This connection cannot be deleted: {n} invoices are still waiting to be sent or not certain to have arrived. See them in History and delete the connection once they have been sent."),
         )
     };
-    Error::new(ErrorCode::Validation, nl, en).with_detail(n.to_string())
+    Error::new(ErrorCode::Validation, nl, en)
 }
 
 /// Starts or continues a full reload's generation for a list; `None` outside a reload.
