@@ -285,11 +285,50 @@ pub struct Store {
     path: Option<PathBuf>,
     /// Who holds the leases this store takes: one id per opened store (per process).
     owner: String,
+    /// A file locked for as long as this store is open: another process that finds it
+    /// unlocked knows this store's owner is gone and may take its leases at once.
+    _owner_lock: Option<OwnerLock>,
+}
+
+/// The lock file that shows an owner is alive. Removed when the store closes.
+struct OwnerLock {
+    file: Option<std::fs::File>,
+    path: PathBuf,
+}
+
+impl Drop for OwnerLock {
+    fn drop(&mut self) {
+        drop(self.file.take()); // closed first: an open file cannot be removed everywhere
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Where the owners' lock files of the store at `path` live.
+fn owners_dir(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.owners", path.display()))
+}
+
+fn owner_lock(path: &Path, owner: &str) -> Option<OwnerLock> {
+    let dir = owners_dir(path);
+    std::fs::create_dir_all(&dir).ok()?;
+    let lock_path = dir.join(format!("{owner}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .ok()?;
+    file.try_lock().ok()?;
+    Some(OwnerLock {
+        file: Some(file),
+        path: lock_path,
+    })
 }
 
 /// How long a lease on an outbox row lasts unless it is renewed. A process that stops while
 /// sending leaves its row to others after this time (they ask the back end before sending).
-pub const LEASE: std::time::Duration = std::time::Duration::from_secs(120);
+/// A process that is known to be gone (its lock file is not held) loses its leases at once.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What [`Store::claim`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,11 +683,13 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&read)?;
+        let owner = Uuid::new_v4().to_string();
         Ok(Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
             path: Some(path.to_path_buf()),
-            owner: Uuid::new_v4().to_string(),
+            _owner_lock: owner_lock(path, &owner),
+            owner,
         })
     }
 
@@ -669,6 +710,7 @@ impl Store {
             read: Mutex::new(read),
             path: None,
             owner: Uuid::new_v4().to_string(),
+            _owner_lock: None,
         })
     }
 
@@ -981,7 +1023,9 @@ impl Store {
         let mut w = lock(&self.write);
         let tx = immediate(&mut w)?;
         let sending = state == SubmissionState::Sending;
-        let n = tx.execute(
+        let id = draft_id.to_string();
+        let update = |tx: &Transaction<'_>| {
+            tx.execute(
             &format!(
                 "UPDATE outbox SET state=?2, message=?3, updated_at=?4,
                    attempts = attempts + CASE WHEN ?5 THEN 1 ELSE 0 END,
@@ -991,7 +1035,7 @@ impl Store {
                    AND (lease_owner IS NULL OR lease_owner=?6 OR lease_until IS NULL OR lease_until < ?8)"
             ),
             params![
-                draft_id.to_string(),
+                id,
                 state.as_str(),
                 message,
                 now(),
@@ -1000,7 +1044,12 @@ impl Store {
                 lease_until(),
                 now_ms()
             ],
-        )?;
+        )
+        };
+        let mut n = update(&tx)?;
+        if n == 0 && self.free_lease_of_gone_owner(&tx, &id)? {
+            n = update(&tx)?;
+        }
         if n == 0 {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM outbox WHERE draft_id=?1)",
@@ -1015,6 +1064,60 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the owner of a lease is gone: its lock file exists no more, or nobody holds
+    /// it. When that cannot be told (a store in memory, an odd owner id, a file system
+    /// without locks), the owner counts as alive and its lease runs out by time.
+    fn owner_gone(&self, owner: &str) -> bool {
+        let Some(path) = self.path.as_deref() else {
+            return false;
+        };
+        if owner == self.owner || Uuid::parse_str(owner).is_err() {
+            return false;
+        }
+        let lock_path = owners_dir(path).join(format!("{owner}.lock"));
+        let file = match std::fs::OpenOptions::new().write(true).open(&lock_path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+            Err(_) => return false,
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                drop(file);
+                let _ = std::fs::remove_file(&lock_path);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Ends the lease on a waiting row when its owner is gone (a process that stopped); true
+    /// when it did. Runs inside the caller's IMMEDIATE transaction.
+    fn free_lease_of_gone_owner(
+        &self,
+        tx: &Transaction<'_>,
+        draft_id: &str,
+    ) -> rusqlite::Result<bool> {
+        let holder: Option<Option<String>> = tx
+            .query_row(
+                &format!("SELECT lease_owner FROM outbox WHERE draft_id=?1 AND state IN {WAITING}"),
+                [draft_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(Some(holder)) = holder else {
+            return Ok(false);
+        };
+        if !self.owner_gone(&holder) {
+            return Ok(false);
+        }
+        tracing::info!(%draft_id, "the process that held an invoice is gone; its lease ends");
+        let n = tx.execute(
+            "UPDATE outbox SET lease_owner=NULL, lease_until=NULL WHERE draft_id=?1 AND lease_owner=?2",
+            params![draft_id, holder],
+        )?;
+        Ok(n == 1)
+    }
+
     /// Takes a waiting row for sending: a conditional update that succeeds only while the row
     /// waits and nobody else holds an unexpired lease on it. The lease lasts [`LEASE`]; renew
     /// it while sending ([`Store::renew_lease`]). A stored invoice that cannot be read moves
@@ -1023,14 +1126,20 @@ impl Store {
         let mut w = lock(&self.write);
         let tx = immediate(&mut w)?;
         let id = draft_id.to_string();
-        let taken = tx.execute(
-            &format!(
-                "UPDATE outbox SET lease_owner=?2, lease_until=?3
-                 WHERE draft_id=?1 AND state IN {WAITING}
-                   AND (lease_owner IS NULL OR lease_owner=?2 OR lease_until IS NULL OR lease_until < ?4)"
-            ),
-            params![id, self.owner, lease_until(), now_ms()],
-        )?;
+        let take = |tx: &Transaction<'_>| {
+            tx.execute(
+                &format!(
+                    "UPDATE outbox SET lease_owner=?2, lease_until=?3
+                     WHERE draft_id=?1 AND state IN {WAITING}
+                       AND (lease_owner IS NULL OR lease_owner=?2 OR lease_until IS NULL OR lease_until < ?4)"
+                ),
+                params![id, self.owner, lease_until(), now_ms()],
+            )
+        };
+        let mut taken = take(&tx)?;
+        if taken == 0 && self.free_lease_of_gone_owner(&tx, &id)? {
+            taken = take(&tx)?;
+        }
         if taken != 1 {
             let waiting: Option<bool> = tx
                 .query_row(
@@ -1173,14 +1282,13 @@ impl Store {
     /// Waiting submissions whose time has come, oldest first.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<OutboxEntry>> {
         let c = lock(&self.read);
-        // Rows another process is sending (an unexpired lease) are left to it.
+        // Leases are not looked at here: a row is taken with `claim`, which also knows
+        // whether the process that holds one is gone.
         let mut st = c.prepare(&format!(
             "{OUTBOX_SELECT} WHERE state IN {WAITING}
-               AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
-               AND (lease_owner IS NULL OR lease_owner=?2 OR lease_until IS NULL OR lease_until < ?3)
-             ORDER BY created_at"
+               AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY created_at"
         ))?;
-        let rows = st.query_map(params![now.to_rfc3339(), self.owner, now_ms()], outbox_row)?;
+        let rows = st.query_map([now.to_rfc3339()], outbox_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

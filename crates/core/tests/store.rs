@@ -302,10 +302,6 @@ fn a_waiting_invoice_is_claimed_by_one_store_until_its_lease_is_given_up() {
     };
     assert_eq!(entry.identity, d.identity);
     assert_eq!(b.claim(d.id).unwrap(), Claim::Busy, "the lease holds");
-    assert!(
-        b.due(chrono::Utc::now()).unwrap().is_empty(),
-        "a row another store holds is not due for this one"
-    );
     // The other store cannot start sending it either, nor change its state.
     let err = b
         .set_outbox_state(d.id, SubmissionState::Sending, None)
@@ -368,6 +364,49 @@ fn a_lease_that_ran_out_lets_another_store_take_the_row() {
 }
 
 #[test]
+fn the_lease_of_a_process_that_is_gone_ends_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Store::open(dir.path()).unwrap();
+    let d = queued(&b, "c1", "Bakkerij de Vries B.V.");
+    let e = queued(&b, "c1", "Café Het Hoekje");
+    {
+        // A store that closed: its lock file went with it.
+        let a = Store::open(dir.path()).unwrap();
+        a.set_outbox_state(d.id, SubmissionState::Sending, None)
+            .unwrap();
+        assert_eq!(b.claim(d.id).unwrap(), Claim::Busy, "while it is open");
+    }
+    let Claim::Claimed(entry) = b.claim(d.id).unwrap() else {
+        panic!("a closed store's lease is not waited for")
+    };
+    assert_eq!(
+        entry.state,
+        SubmissionState::Sending,
+        "it asks before sending"
+    );
+    // A process killed mid-send: its lock file is left behind, but nobody holds it.
+    let dead = uuid::Uuid::new_v4().to_string();
+    let owners = dir.path().join(format!("{FILE_NAME}.owners"));
+    std::fs::write(owners.join(format!("{dead}.lock")), b"").unwrap();
+    let c = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    c.execute(
+        "UPDATE outbox SET state='sending', lease_owner=?1, lease_until=?2 WHERE draft_id=?3",
+        rusqlite::params![
+            dead,
+            chrono::Utc::now().timestamp_millis() + 60_000,
+            e.id.to_string()
+        ],
+    )
+    .unwrap();
+    b.set_outbox_state(e.id, SubmissionState::Sending, None)
+        .expect("a dead process's lease does not block");
+    assert!(
+        !owners.join(format!("{dead}.lock")).exists(),
+        "its lock file is cleared away"
+    );
+}
+
+#[test]
 fn claims_from_many_threads_on_two_stores_give_each_row_to_exactly_one() {
     let dir = tempfile::tempdir().unwrap();
     let a = std::sync::Arc::new(Store::open(dir.path()).unwrap());
@@ -376,7 +415,8 @@ fn claims_from_many_threads_on_two_stores_give_each_row_to_exactly_one() {
         .map(|i| queued(&a, "c1", &format!("Klant {i}")).id)
         .collect();
     let won = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let threads: Vec<_> = [a, b]
+    // Both stay open until both are done (a closed store's leases are free for others).
+    let threads: Vec<_> = [a.clone(), b.clone()]
         .into_iter()
         .map(|s| {
             let ids = ids.clone();
