@@ -2,7 +2,10 @@
 //! the outbox of submissions, and the look-up cache of relations and products with FTS5.
 //!
 //! One writer connection and one reader connection in WAL mode, so a search never waits for
-//! a sync that is writing. Drafts are committed with `synchronous=FULL`: a commit that
+//! a sync that is writing. Every write is a transaction begun IMMEDIATE: it takes the write
+//! lock at its start (waiting up to the busy timeout), so a second process on the same file
+//! waits its turn instead of failing halfway. Outbox rows are sent under a lease (see
+//! [`Store::claim`]), so two processes never send the same invoice. Drafts are committed with `synchronous=FULL`: a commit that
 //! returned survives a power cut.
 
 use crate::backend::{BackendKind, Product, Relation, RelationKind, SyncPage};
@@ -714,6 +717,15 @@ impl Store {
         })
     }
 
+    /// One write in its own IMMEDIATE transaction (see [`immediate`]).
+    fn write_one<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut w = lock(&self.write);
+        let tx = immediate(&mut w)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Caps the store's size in pages, to let tests run into a full disk.
     #[doc(hidden)]
     pub fn limit_pages_for_tests(&self, pages: u64) -> Result<()> {
@@ -762,11 +774,12 @@ impl Store {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        let c = lock(&self.write);
-        c.execute(
-            "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            params![key, value],
-        )?;
+        self.write_one(|c| {
+            c.execute(
+                "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                params![key, value],
+            )
+        })?;
         Ok(())
     }
 
@@ -817,8 +830,7 @@ impl Store {
     }
 
     pub fn upsert_connection(&self, c: &ConnectionRecord) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "INSERT INTO connections(id,kind,name,base_url,auth,demo,administration_id,config,created_at)
              VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)
              ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, name=excluded.name, base_url=excluded.base_url,
@@ -834,16 +846,17 @@ impl Store {
                 c.config.to_string(),
                 c.created_at.to_rfc3339()
             ],
-        )?;
+        ))?;
         Ok(())
     }
 
     pub fn set_administration(&self, connection_id: &str, administration_id: &str) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE connections SET administration_id=?2 WHERE id=?1",
-            params![connection_id, administration_id],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE connections SET administration_id=?2 WHERE id=?1",
+                params![connection_id, administration_id],
+            )
+        })?;
         Ok(())
     }
 
@@ -894,13 +907,12 @@ impl Store {
     /// Saves the draft as it is. Called on every change.
     pub fn save_draft(&self, draft: &Draft) -> Result<()> {
         let body = serde_json::to_string(draft).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)
              ON CONFLICT(id) DO UPDATE SET connection_id=excluded.connection_id, body=excluded.body, updated_at=excluded.updated_at
              WHERE drafts.open=1",
             params![draft.id.to_string(), draft.connection_id, body, now()],
-        )?;
+        ))?;
         Ok(())
     }
 
@@ -981,11 +993,12 @@ impl Store {
     /// uploaded attachment references).
     pub fn replace_draft_body(&self, draft: &Draft) -> Result<()> {
         let body = serde_json::to_string(draft).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE drafts SET body=?2 WHERE id=?1",
-            params![draft.id.to_string(), body],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE drafts SET body=?2 WHERE id=?1",
+                params![draft.id.to_string(), body],
+            )
+        })?;
         Ok(())
     }
 
@@ -1000,11 +1013,12 @@ impl Store {
         draft.identity = Uuid::new_v4();
         draft.updated_at = Utc::now();
         let body = serde_json::to_string(&draft).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)",
-            params![draft.id.to_string(), draft.connection_id, body, now()],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)",
+                params![draft.id.to_string(), draft.connection_id, body, now()],
+            )
+        })?;
         tracing::debug!(%old, new = %draft.id, "refused draft reopened");
         Ok(Some(draft))
     }
@@ -1185,57 +1199,60 @@ impl Store {
 
     /// Extends this store's lease on a row; false when the lease is no longer ours.
     pub fn renew_lease(&self, draft_id: Uuid) -> Result<bool> {
-        let w = lock(&self.write);
-        let n = w.execute(
-            "UPDATE outbox SET lease_until=?3 WHERE draft_id=?1 AND lease_owner=?2",
-            params![draft_id.to_string(), self.owner, lease_until()],
-        )?;
+        let n = self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET lease_until=?3 WHERE draft_id=?1 AND lease_owner=?2",
+                params![draft_id.to_string(), self.owner, lease_until()],
+            )
+        })?;
         Ok(n == 1)
     }
 
     /// Extends every lease this store holds on a waiting row (a send in progress).
     pub fn renew_leases(&self) -> Result<usize> {
-        let w = lock(&self.write);
-        Ok(w.execute(
-            &format!(
-                "UPDATE outbox SET lease_until=?2 WHERE lease_owner=?1 AND state IN {WAITING}"
-            ),
-            params![self.owner, lease_until()],
-        )?)
+        self.write_one(|w| {
+            w.execute(
+                &format!(
+                    "UPDATE outbox SET lease_until=?2 WHERE lease_owner=?1 AND state IN {WAITING}"
+                ),
+                params![self.owner, lease_until()],
+            )
+        })
     }
 
     /// Gives up this store's lease on a row (the send is over for now).
     pub fn release(&self, draft_id: Uuid) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "UPDATE outbox SET lease_owner=NULL, lease_until=NULL WHERE draft_id=?1 AND lease_owner=?2",
             params![draft_id.to_string(), self.owner],
-        )?;
+        ))?;
         Ok(())
     }
 
     /// Stops retrying a row whose stored invoice cannot be read: it needs the clerk.
     pub fn mark_needs_attention(&self, draft_id: Uuid) -> Result<()> {
         let msg = serde_json::to_string(&unreadable_payload()).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            &format!(
-                "UPDATE outbox SET state='needs_attention', message=?2, updated_at=?3,
+        self.write_one(|w| {
+            w.execute(
+                &format!(
+                    "UPDATE outbox SET state='needs_attention', message=?2, updated_at=?3,
                    next_attempt_at=NULL, lease_owner=NULL, lease_until=NULL
                  WHERE draft_id=?1 AND state IN {WAITING}"
-            ),
-            params![draft_id.to_string(), msg, now()],
-        )?;
+                ),
+                params![draft_id.to_string(), msg, now()],
+            )
+        })?;
         Ok(())
     }
 
     pub fn mark_sent(&self, draft_id: Uuid, remote_id: &str, number: Option<&str>) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| {
+            w.execute(
             "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4,
                lease_owner=NULL, lease_until=NULL WHERE draft_id=?1",
             params![draft_id.to_string(), remote_id, number, now()],
-        )?;
+        )
+        })?;
         Ok(())
     }
 
@@ -1243,11 +1260,12 @@ impl Store {
     /// upload again.
     pub fn update_payload(&self, draft_id: Uuid, invoice: &OutgoingInvoice) -> Result<()> {
         let payload = serde_json::to_string(invoice).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE outbox SET payload=?2, updated_at=?3 WHERE draft_id=?1",
-            params![draft_id.to_string(), payload, now()],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET payload=?2, updated_at=?3 WHERE draft_id=?1",
+                params![draft_id.to_string(), payload, now()],
+            )
+        })?;
         Ok(())
     }
 
@@ -1271,11 +1289,12 @@ impl Store {
 
     /// Sets when a waiting submission is due again.
     pub fn schedule_retry(&self, draft_id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE outbox SET next_attempt_at=?2 WHERE draft_id=?1",
-            params![draft_id.to_string(), at.to_rfc3339()],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET next_attempt_at=?2 WHERE draft_id=?1",
+                params![draft_id.to_string(), at.to_rfc3339()],
+            )
+        })?;
         Ok(())
     }
 
@@ -1294,11 +1313,10 @@ impl Store {
 
     /// Makes every waiting submission due now (the clerk asked to try again).
     pub fn retry_all_now(&self) -> Result<usize> {
-        let w = lock(&self.write);
-        Ok(w.execute(
+        self.write_one(|w| w.execute(
             "UPDATE outbox SET next_attempt_at=NULL WHERE state IN ('queued','sending','uncertain')",
             [],
-        )?)
+        ))
     }
 
     /// Submissions that still need work (queued, sending, uncertain), oldest first.
@@ -1665,11 +1683,12 @@ impl Store {
     /// Forgets where the syncs of a connection stood; the next sync is a full reload. The
     /// cached rows stay until that reload replaces them, so typing keeps working.
     pub fn reset_sync(&self, connection_id: &str) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "DELETE FROM sync_state WHERE connection_id=?1",
-            [connection_id],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "DELETE FROM sync_state WHERE connection_id=?1",
+                [connection_id],
+            )
+        })?;
         Ok(())
     }
 
@@ -1681,13 +1700,12 @@ impl Store {
         cursor: &str,
         done: bool,
     ) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "INSERT INTO sync_state(connection_id,scope,entity,cursor,done,synced_at) VALUES(?1,?2,?3,?4,?5,CASE WHEN ?5 THEN ?6 END)
              ON CONFLICT(connection_id,scope,entity) DO UPDATE SET cursor=excluded.cursor, done=excluded.done,
                synced_at=COALESCE(excluded.synced_at, sync_state.synced_at)",
             params![connection_id, scope, entity.as_str(), cursor, done, now()],
-        )?;
+        ))?;
         Ok(())
     }
 }

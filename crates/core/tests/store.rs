@@ -653,3 +653,32 @@ fn two_stores_opening_a_new_file_at_once_both_migrate_it_once() {
         t.join().unwrap().expect("every store opens");
     }
 }
+
+#[test]
+fn two_stores_taking_invoice_numbers_at_once_wait_their_turn_and_never_share_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    let b = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    let threads: Vec<_> = [a.clone(), b.clone(), a, b]
+        .into_iter()
+        .map(|s| {
+            std::thread::spawn(move || {
+                (0..150)
+                    .map(|_| s.next_in_sequence("invoice_number:c1", 2026001))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for t in threads {
+        for n in t.join().unwrap() {
+            numbers.push(n.expect("a write waits for the other store instead of failing"));
+        }
+    }
+    numbers.sort();
+    let before = numbers.len();
+    numbers.dedup();
+    assert_eq!(numbers.len(), before, "no number handed out twice");
+    assert_eq!(numbers.first(), Some(&2026001));
+    assert_eq!(numbers.last(), Some(&(2026001 + 599)));
+}
