@@ -106,30 +106,37 @@ fn damaged_warning(kept: &str, recovery: &invoice_desk_core::store::Recovery) ->
     let mut en = format!("The local store was damaged. A copy was kept as {kept}. Your bookkeeping system was not affected.");
     let n = recovery.waiting.len();
     if n > 0 {
-        let list: Vec<String> = recovery
-            .waiting
-            .iter()
-            .map(|e| {
-                let number = e
-                    .number
-                    .clone()
-                    .or_else(|| {
-                        e.payload
-                            .as_ref()
-                            .and_then(|p| p.extra_str("invoice_number").map(String::from))
-                    })
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default();
-                format!("{}{number}, € {}", e.relation_name, e.total_gross)
-            })
-            .collect();
-        let list = list.join("; ");
+        let list = |lang: Lang| -> String {
+            recovery
+                .waiting
+                .iter()
+                .map(|e| {
+                    let number = e
+                        .number
+                        .clone()
+                        .or_else(|| {
+                            e.payload
+                                .as_ref()
+                                .and_then(|p| p.extra_str("invoice_number").map(String::from))
+                        })
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default();
+                    let amount = match lang {
+                        Lang::Nl => e.total_gross.replace('.', ","),
+                        Lang::En => e.total_gross.clone(),
+                    };
+                    format!("{}{number}, € {amount}", e.relation_name)
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let (list_nl, list_en) = (list(Lang::Nl), list(Lang::En));
         if n == 1 {
-            nl.push_str(&format!(" 1 factuur die nog wachtte is teruggehaald en wordt verstuurd (eerst wordt gecontroleerd of hij al is aangekomen): {list}."));
-            en.push_str(&format!(" 1 invoice that was still waiting was recovered and will be sent (the app first checks whether it already arrived): {list}."));
+            nl.push_str(&format!(" 1 factuur die nog wachtte is teruggehaald en wordt verstuurd (eerst wordt gecontroleerd of hij al is aangekomen): {list_nl}."));
+            en.push_str(&format!(" 1 invoice that was still waiting was recovered and will be sent (the app first checks whether it already arrived): {list_en}."));
         } else {
-            nl.push_str(&format!(" {n} facturen die nog wachtten zijn teruggehaald en worden verstuurd (eerst wordt gecontroleerd of ze al zijn aangekomen): {list}."));
-            en.push_str(&format!(" {n} invoices that were still waiting were recovered and will be sent (the app first checks whether they already arrived): {list}."));
+            nl.push_str(&format!(" {n} facturen die nog wachtten zijn teruggehaald en worden verstuurd (eerst wordt gecontroleerd of ze al zijn aangekomen): {list_nl}."));
+            en.push_str(&format!(" {n} invoices that were still waiting were recovered and will be sent (the app first checks whether they already arrived): {list_en}."));
         }
     }
     if recovery.outbox_unreadable {
@@ -385,7 +392,7 @@ mod tests {
         };
         let w = damaged_warning("/data/x.damaged-1", &two);
         assert!(w.nl.contains("2 facturen die nog wachtten"), "{}", w.nl);
-        assert!(w.nl.contains("Café Het Hoekje, € 10.90"), "{}", w.nl);
+        assert!(w.nl.contains("Café Het Hoekje, € 10,90"), "{}", w.nl);
     }
 
     #[test]

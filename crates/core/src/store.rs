@@ -583,6 +583,13 @@ impl Store {
                 if let rusqlite::types::Value::Text(id) = &row[0] {
                     draft_ids.push(id.clone());
                     if n == 1 {
+                        // The copy may be older than what happened last (a damaged log): an
+                        // invoice it shows as queued may have gone out since. It is asked
+                        // about before it is sent, as after a stop mid-send.
+                        tx.execute(
+                            "UPDATE outbox SET state='sending' WHERE draft_id=?1 AND state='queued'",
+                            [id],
+                        )?;
                         let entry = tx.query_row(
                             &format!("{OUTBOX_SELECT} WHERE draft_id=?1"),
                             [id],
