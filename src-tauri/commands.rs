@@ -100,6 +100,8 @@ pub struct AppInfo {
     pub demo: bool,
     pub active_connection_id: Option<String>,
     pub store_warning: Option<String>,
+    /// The store could not be opened: why and what to do. The UI shows only this.
+    pub store_error: Option<String>,
 }
 
 fn app_info_of(state: &AppState) -> Res<AppInfo> {
@@ -111,6 +113,12 @@ fn app_info_of(state: &AppState) -> Res<AppInfo> {
         active_connection_id: active.map(|c| c.id),
         store_warning: state
             .store_warning
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|t| t.get(state.lang()).to_string()),
+        store_error: state
+            .store_error
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
@@ -410,6 +418,8 @@ pub async fn set_active_connection(app: AppHandle, connection_id: String) -> Res
 #[tauri::command(rename_all = "snake_case")]
 pub fn delete_connection(state: State<'_, AppState>, connection_id: String) -> Res<()> {
     let rec = state.connection(&connection_id).map_err(|e| state.ipc(e))?;
+    // Refused (with the count) while invoices of this connection still wait or are
+    // uncertain: without the connection nothing could send or check them.
     state
         .store()
         .delete_connection(&connection_id)
@@ -1045,33 +1055,58 @@ fn history_of(state: &AppState, connection_id: String) -> Res<Vec<HistoryEntry>>
         .store()
         .outbox(&connection_id, 200)
         .map_err(|e| state.ipc(e))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| HistoryEntry {
-            draft_id: r.draft_id,
-            identity: r.identity,
-            state: r.state,
-            relation_name: r.relation_name,
-            total_gross: r.total_gross,
-            remote_id: r.remote_id,
-            // With app numbering the number is fixed before sending: known while still waiting.
-            number: r.number.or_else(|| {
-                r.payload
-                    .as_ref()
-                    .and_then(|p| p.extra_str("invoice_number").map(String::from))
-            }),
-            updated_at: r.updated_at.to_rfc3339(),
-            message: r.message.map(|m| {
-                // Stored in both languages; older rows hold plain text.
-                serde_json::from_str::<invoice_desk_core::i18n::Text>(&m)
-                    .map(|t| t.get(lang).to_string())
-                    .unwrap_or(m)
-            }),
-            issue_date: r.payload.as_ref().map(|p| p.issue_date.to_string()),
-            attempts: r.attempts,
-            next_attempt_at: r.next_attempt_at.map(|t| t.to_rfc3339()),
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| history_entry(r, lang)).collect())
+}
+
+/// One outbox row as History shows it. A waiting row whose stored invoice cannot be read is
+/// shown as needing attention at once (the worker moves it there when it comes by).
+fn history_entry(r: invoice_desk_core::store::OutboxEntry, lang: Lang) -> HistoryEntry {
+    let waiting = matches!(
+        r.state,
+        SubmissionState::Queued | SubmissionState::Sending | SubmissionState::Uncertain
+    );
+    let attention = r.state == SubmissionState::NeedsAttention || (waiting && r.payload.is_none());
+    let message = r.message.map(|m| {
+        // Stored in both languages; older rows hold plain text.
+        serde_json::from_str::<invoice_desk_core::i18n::Text>(&m)
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or(m)
+    });
+    HistoryEntry {
+        draft_id: r.draft_id,
+        identity: r.identity,
+        state: if attention {
+            SubmissionState::NeedsAttention
+        } else {
+            r.state
+        },
+        relation_name: r.relation_name,
+        total_gross: r.total_gross,
+        remote_id: r.remote_id,
+        // With app numbering the number is fixed before sending: known while still waiting.
+        number: r.number.or_else(|| {
+            r.payload
+                .as_ref()
+                .and_then(|p| p.extra_str("invoice_number").map(String::from))
+        }),
+        updated_at: r.updated_at.to_rfc3339(),
+        message: if attention {
+            Some(
+                invoice_desk_core::store::unreadable_payload()
+                    .get(lang)
+                    .to_string(),
+            )
+        } else {
+            message
+        },
+        issue_date: r.payload.as_ref().map(|p| p.issue_date.to_string()),
+        attempts: r.attempts,
+        next_attempt_at: if attention {
+            None
+        } else {
+            r.next_attempt_at.map(|t| t.to_rfc3339())
+        },
+    }
 }
 
 /// Tries every waiting invoice again now, instead of at its scheduled time.
@@ -1400,6 +1435,41 @@ mod tests {
             sent_message(Lang::Nl, "AFAS SB", "5f3c-77", None, total),
             "Factuur verstuurd naar AFAS SB (id 5f3c-77; totaal € 12,10)."
         );
+    }
+
+    #[test]
+    fn a_waiting_row_whose_invoice_cannot_be_read_shows_as_needing_attention() {
+        let now = Utc::now();
+        let row = invoice_desk_core::store::OutboxEntry {
+            draft_id: Uuid::new_v4(),
+            connection_id: "c".into(),
+            identity: Uuid::new_v4(),
+            state: SubmissionState::Queued,
+            payload: None,
+            attempts: 4,
+            remote_id: None,
+            number: None,
+            message: None,
+            relation_name: "Bakkerij de Vries B.V.".into(),
+            total_gross: "10.90".into(),
+            created_at: now,
+            updated_at: now,
+            next_attempt_at: Some(now),
+        };
+        let e = history_entry(row.clone(), Lang::En);
+        assert_eq!(e.state, SubmissionState::NeedsAttention);
+        assert!(e.message.unwrap().contains("cannot be read"));
+        assert!(e.next_attempt_at.is_none(), "not announced as retried");
+        let mut stored = row;
+        stored.state = SubmissionState::NeedsAttention;
+        stored.message =
+            Some(serde_json::to_string(&invoice_desk_core::store::unreadable_payload()).unwrap());
+        let e = history_entry(stored, Lang::Nl);
+        assert_eq!(
+            serde_json::to_value(e.state).unwrap(),
+            json!("needs_attention")
+        );
+        assert!(e.message.unwrap().contains("kan niet worden gelezen"));
     }
 
     #[test]

@@ -53,44 +53,166 @@ fn init_logging(dir: &std::path::Path) {
     let _ = result;
 }
 
-/// Opens the store. A damaged file is kept as a copy and set aside, and the clerk is told; a
-/// store that cannot be opened at all leaves the app running on a temporary store, with a
-/// warning that nothing will be kept.
-fn open_store(dir: &std::path::Path) -> (Store, Option<Text>) {
+/// How the store was opened.
+struct Opened {
+    store: Store,
+    /// Something the clerk must know, shown in a banner (a damaged store set aside).
+    warning: Option<Text>,
+    /// The store could not be opened: the app shows only this (why, and what to do).
+    error: Option<Text>,
+}
+
+/// Opens the store. A damaged file is kept as a copy and set aside, what can be read of it is
+/// brought into the fresh store (the waiting invoices first) and the clerk is told what came
+/// back, or that invoices may still be waiting in the copy. A store that cannot be opened at
+/// all is never replaced by one in memory that the clerk would type into and lose: the app
+/// says why and what to do, and does nothing else.
+fn open_store(dir: &std::path::Path) -> Opened {
     match Store::open(dir) {
-        Ok(s) => (s, None),
+        Ok(store) => Opened {
+            store,
+            warning: None,
+            error: None,
+        },
         Err(e) if e.code == ErrorCode::StoreCorrupt => {
             let kept = e.detail.clone().unwrap_or_default();
             let fresh = Store::set_aside_damaged(dir).and_then(|_| Store::open(dir));
             match fresh {
-                Ok(s) => (
-                    s,
-                    Some(Text::new(
-                        format!("De lokale opslag was beschadigd. Een kopie is bewaard als {kept}; de app is met een lege opslag begonnen. Uw boekhoudpakket is niet geraakt."),
-                        format!("The local store was damaged. A copy was kept as {kept}; the app started with an empty store. Your bookkeeping system was not affected."),
-                    )),
-                ),
-                Err(e2) => temporary(e2),
+                Ok(store) => {
+                    let recovery = store.recover_from(std::path::Path::new(&kept));
+                    tracing::warn!(
+                        waiting = recovery.waiting.len(),
+                        history = recovery.history,
+                        unreadable = recovery.outbox_unreadable,
+                        "a damaged store was set aside"
+                    );
+                    let warning = damaged_warning(&kept, &recovery);
+                    Opened {
+                        store,
+                        warning: Some(warning),
+                        error: None,
+                    }
+                }
+                Err(e2) => not_opened(dir, e2),
             }
         }
-        Err(e) => temporary(e),
+        Err(e) => not_opened(dir, e),
     }
 }
 
-fn temporary(e: invoice_desk_core::error::Error) -> (Store, Option<Text>) {
-    tracing::error!(code = ?e.code, "the store could not be opened");
-    let store = Store::open_in_memory().expect("an in-memory store always opens");
-    let warning = Text::new(
+/// What the clerk reads after a damaged store was set aside.
+fn damaged_warning(kept: &str, recovery: &invoice_desk_core::store::Recovery) -> Text {
+    let mut nl = format!("De lokale opslag was beschadigd. Een kopie is bewaard als {kept}. Uw boekhoudpakket is niet geraakt.");
+    let mut en = format!("The local store was damaged. A copy was kept as {kept}. Your bookkeeping system was not affected.");
+    let n = recovery.waiting.len();
+    if n > 0 {
+        let list = |lang: Lang| -> String {
+            recovery
+                .waiting
+                .iter()
+                .map(|e| {
+                    let number = e
+                        .number
+                        .clone()
+                        .or_else(|| {
+                            e.payload
+                                .as_ref()
+                                .and_then(|p| p.extra_str("invoice_number").map(String::from))
+                        })
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default();
+                    let amount = match lang {
+                        Lang::Nl => e.total_gross.replace('.', ","),
+                        Lang::En => e.total_gross.clone(),
+                    };
+                    format!("{}{number}, € {amount}", e.relation_name)
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let (list_nl, list_en) = (list(Lang::Nl), list(Lang::En));
+        if n == 1 {
+            nl.push_str(&format!(" 1 factuur die nog wachtte is teruggehaald en wordt verstuurd (eerst wordt gecontroleerd of hij al is aangekomen): {list_nl}."));
+            en.push_str(&format!(" 1 invoice that was still waiting was recovered and will be sent (the app first checks whether it already arrived): {list_en}."));
+        } else {
+            nl.push_str(&format!(" {n} facturen die nog wachtten zijn teruggehaald en worden verstuurd (eerst wordt gecontroleerd of ze al zijn aangekomen): {list_nl}."));
+            en.push_str(&format!(" {n} invoices that were still waiting were recovered and will be sent (the app first checks whether they already arrived): {list_en}."));
+        }
+    }
+    if recovery.outbox_unreadable {
+        nl.push_str(&format!(" Niet alles in de kopie kon worden gelezen: er kunnen nog facturen in {kept} staan die niet zijn verstuurd. Controleer in uw boekhoudpakket welke facturen er staan en typ ontbrekende opnieuw in, of vraag uw leverancier de kopie te bekijken."));
+        en.push_str(&format!(" Not everything in the copy could be read: invoices that were not sent may still be in {kept}. Check in your bookkeeping system which invoices are there and type missing ones in again, or ask your supplier to look at the copy."));
+    } else if n == 0 {
+        nl.push_str(" Er wachtten geen facturen in de beschadigde opslag; wat kon worden gelezen is teruggezet.");
+        en.push_str(
+            " No invoices were waiting in the damaged store; what could be read was brought back.",
+        );
+    }
+    Text::new(nl, en)
+}
+
+/// The store cannot be opened: the app runs on a temporary store only to show why, and the
+/// clerk cannot type into it (the UI shows a blocking screen; no worker sends anything).
+fn not_opened(dir: &std::path::Path, e: invoice_desk_core::error::Error) -> Opened {
+    tracing::error!(code = ?e.code, detail = ?e.detail, "the store could not be opened");
+    let path = dir.join(invoice_desk_core::store::FILE_NAME);
+    let (nl_do, en_do) = match e.code {
+        ErrorCode::StoreLocked => (
+            "Sluit andere vensters van Invoice Desk (en programma's die dit bestand openen) en start Invoice Desk opnieuw.",
+            "Close other Invoice Desk windows (and programs that open this file) and start Invoice Desk again.",
+        ),
+        ErrorCode::DiskFull => (
+            "Maak ruimte vrij op de schijf en start Invoice Desk opnieuw.",
+            "Free some disk space and start Invoice Desk again.",
+        ),
+        _ => (
+            "Controleer of de map bestaat en of u er mag schrijven (of vraag uw beheerder), en start Invoice Desk opnieuw.",
+            "Check that the folder exists and that you may write to it (or ask your administrator), then start Invoice Desk again.",
+        ),
+    };
+    let error = Text::new(
         format!(
-            "{} Wat u nu typt wordt NIET bewaard na afsluiten.",
-            e.message.nl
+            "{} Bestand: {}. Om te voorkomen dat u werk typt dat verloren gaat, kunt u nu niets invoeren. {nl_do}",
+            e.message.nl,
+            path.display()
         ),
         format!(
-            "{} What you type now will NOT be kept after closing.",
-            e.message.en
+            "{} File: {}. So that you do not type work that would be lost, nothing can be entered now. {en_do}",
+            e.message.en,
+            path.display()
         ),
     );
-    (store, Some(warning))
+    match Store::open_in_memory() {
+        Ok(store) => Opened {
+            store,
+            warning: None,
+            error: Some(error),
+        },
+        Err(e2) => {
+            // Not even memory: nothing can be shown through the store; end with the reason.
+            tracing::error!(code = ?e2.code, "no store at all");
+            eprintln!("{}", error.en);
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The identity of the running app for the single-instance check: the app's identifier and,
+/// when the data folder is chosen with `INVOICE_DESK_DATA_DIR`, that folder, so apps on
+/// different folders (tests) run side by side while a second start on the same folder
+/// focuses the first window. (Linux; on Windows and macOS the identifier alone counts.)
+fn instance_id(identifier: &str) -> String {
+    use sha2::{Digest, Sha256};
+    match std::env::var_os("INVOICE_DESK_DATA_DIR") {
+        Some(d) => {
+            let path = PathBuf::from(&d);
+            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            let hash = Sha256::digest(path.as_os_str().as_encoded_bytes());
+            let hex: String = hash.iter().take(12).map(|b| format!("{b:02x}")).collect();
+            format!("{identifier}.d{hex}")
+        }
+        None => identifier.to_string(),
+    }
 }
 
 fn system_lang() -> Lang {
@@ -108,19 +230,55 @@ fn file_picker() -> Box<dyn files::FilePicker> {
     }
 }
 
+/// Keeps this process's leases on the invoices it is sending from running out while a send
+/// takes long (a large upload, a slow back end).
+fn spawn_lease_renewal(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(invoice_desk_core::store::LEASE / 4);
+        loop {
+            tick.tick().await;
+            let store = app.state::<AppState>().store();
+            if let Err(e) = store.renew_leases() {
+                tracing::warn!(code = ?e.code, "leases could not be renewed");
+            }
+        }
+    });
+}
+
 pub fn run() {
+    let context = tauri::generate_context!();
+    let single = tauri_plugin_single_instance::Builder::new()
+        .dbus_id(instance_id(&context.config().identifier))
+        .callback(|app, _args, _cwd| {
+            // A second start on the same data folder: show this window instead.
+            tracing::info!("a second start was sent to this window");
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        })
+        .build();
     tauri::Builder::default()
+        .plugin(single)
         .setup(|app| {
             let dir = data_dir(app);
             init_logging(&dir);
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Invoice Desk starting");
-            let (store, warning) = open_store(&dir);
-            let lang = match store.setting("lang").ok().flatten().as_deref() {
+            let opened = open_store(&dir);
+            let lang = match opened.store.setting("lang").ok().flatten().as_deref() {
                 Some("nl") => Lang::Nl,
                 Some("en") => Lang::En,
                 _ => system_lang(),
             };
-            let state = AppState::new(store, warning, lang, file_picker());
+            let failed = opened.error.is_some();
+            let state = AppState::new(opened.store, opened.warning, lang, file_picker());
+            *state.store_error.lock().unwrap_or_else(|p| p.into_inner()) = opened.error;
+            if failed {
+                // Nothing runs on a store that will be lost: no demo, no sync, no sending.
+                app.manage(state);
+                return Ok(());
+            }
             if let Err(e) = tauri::async_runtime::block_on(demo::ensure(&state)) {
                 tracing::error!(code = ?e.code, "the demo environment could not start");
             }
@@ -130,6 +288,7 @@ pub fn run() {
                 workers::spawn_sync(app.handle().clone(), c.id);
             }
             workers::spawn_background(app.handle().clone());
+            spawn_lease_renewal(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -157,6 +316,109 @@ pub fn run() {
             commands::history,
             commands::retry_outbox,
         ])
-        .run(tauri::generate_context!())
+        .run(context)
         .expect("error while running Invoice Desk");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use invoice_desk_core::store::FILE_NAME;
+
+    #[test]
+    fn a_store_that_cannot_be_opened_is_an_error_not_a_temporary_store_to_type_into() {
+        let dir = std::env::temp_dir().join(format!("id-open-{}", uuid::Uuid::new_v4()));
+        // The store's file name is taken by a folder: SQLite cannot open it.
+        std::fs::create_dir_all(dir.join(FILE_NAME)).unwrap();
+        let opened = open_store(&dir);
+        let error = opened.error.expect("the clerk is told");
+        assert!(opened.warning.is_none());
+        assert!(error.en.contains("cannot be opened"), "{}", error.en);
+        assert!(error.en.contains("nothing can be entered"), "{}", error.en);
+        assert!(error.en.contains(FILE_NAME), "{}", error.en);
+        assert!(error.nl.contains("niets invoeren"), "{}", error.nl);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_store_that_cannot_be_read_tells_the_clerk_invoices_may_be_in_the_copy() {
+        let dir = std::env::temp_dir().join(format!("id-damaged-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE_NAME), b"not a database at all".repeat(300)).unwrap();
+        let opened = open_store(&dir);
+        assert!(opened.error.is_none());
+        let w = opened.warning.expect("the clerk is told");
+        assert!(w.en.contains("may still be in"), "{}", w.en);
+        assert!(w.en.contains(".damaged-"), "{}", w.en);
+        assert!(w.nl.contains("kunnen nog facturen"), "{}", w.nl);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn recovered_waiting_invoices_are_listed_by_customer_and_amount() {
+        let mut entry = invoice_desk_core::store::OutboxEntry {
+            draft_id: uuid::Uuid::new_v4(),
+            connection_id: "c".into(),
+            identity: uuid::Uuid::new_v4(),
+            state: invoice_desk_core::store::SubmissionState::Queued,
+            payload: None,
+            attempts: 0,
+            remote_id: None,
+            number: Some("2026041".into()),
+            message: None,
+            relation_name: "Bakkerij de Vries B.V.".into(),
+            total_gross: "10.90".into(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            next_attempt_at: None,
+        };
+        let one = invoice_desk_core::store::Recovery {
+            waiting: vec![entry.clone()],
+            ..Default::default()
+        };
+        let w = damaged_warning("/data/x.damaged-1", &one);
+        assert!(
+            w.en.contains("1 invoice that was still waiting was recovered"),
+            "{}",
+            w.en
+        );
+        assert!(w.en.contains("Bakkerij de Vries B.V. (2026041), € 10.90"));
+        assert!(!w.en.contains("may still be in"));
+        entry.relation_name = "Café Het Hoekje".into();
+        entry.number = None;
+        let two = invoice_desk_core::store::Recovery {
+            waiting: vec![one.waiting[0].clone(), entry],
+            ..Default::default()
+        };
+        let w = damaged_warning("/data/x.damaged-1", &two);
+        assert!(w.nl.contains("2 facturen die nog wachtten"), "{}", w.nl);
+        assert!(w.nl.contains("Café Het Hoekje, € 10,90"), "{}", w.nl);
+    }
+
+    #[test]
+    fn apps_on_different_data_folders_are_different_instances() {
+        std::env::set_var("INVOICE_DESK_DATA_DIR", "/tmp/invoice-desk-a");
+        let a = instance_id("nl.invoicedesk.desktop");
+        std::env::set_var("INVOICE_DESK_DATA_DIR", "/tmp/invoice-desk-b");
+        let b = instance_id("nl.invoicedesk.desktop");
+        std::env::set_var("INVOICE_DESK_DATA_DIR", "/tmp/invoice-desk-a");
+        let a_again = instance_id("nl.invoicedesk.desktop");
+        std::env::remove_var("INVOICE_DESK_DATA_DIR");
+        let default = instance_id("nl.invoicedesk.desktop");
+        assert_ne!(a, b);
+        assert_eq!(a, a_again);
+        assert_eq!(default, "nl.invoicedesk.desktop");
+        // A valid D-Bus name: elements of letters, digits, '_' and '-', none starting with a
+        // digit, at most 255 characters with the plugin's ".SingleInstance".
+        for id in [&a, &b] {
+            assert!(id.len() + ".SingleInstance".len() <= 255);
+            for element in id.split('.') {
+                assert!(!element.is_empty());
+                assert!(!element.starts_with(|c: char| c.is_ascii_digit()), "{id}");
+                assert!(element
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+            }
+        }
+    }
 }

@@ -32,6 +32,9 @@ pub struct SyncStatus {
 pub struct AppState {
     store: RwLock<Arc<Store>>,
     pub store_warning: Mutex<Option<Text>>,
+    /// The store could not be opened: why, and what to do. The app then runs on a temporary
+    /// store only to show this; the clerk cannot type and nothing is sent.
+    pub store_error: Mutex<Option<Text>>,
     pub lang: RwLock<Lang>,
     backends: Mutex<HashMap<String, Arc<dyn Backend>>>,
     pub sync: Mutex<HashMap<String, SyncStatus>>,
@@ -57,6 +60,7 @@ impl AppState {
         AppState {
             store: RwLock::new(Arc::new(store)),
             store_warning: Mutex::new(warning),
+            store_error: Mutex::new(None),
             lang: RwLock::new(lang),
             backends: Mutex::new(HashMap::new()),
             sync: Mutex::new(HashMap::new()),
@@ -69,6 +73,11 @@ impl AppState {
 
     pub fn store(&self) -> Arc<Store> {
         self.store.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether the app runs without its store (see `store_error`).
+    pub fn store_failed(&self) -> bool {
+        guard(&self.store_error).is_some()
     }
 
     pub fn lang(&self) -> Lang {

@@ -1,7 +1,10 @@
 //! Work in the background: refreshing the look-up cache, and sending what waits in the outbox.
 
 use crate::state::AppState;
-use invoice_desk_core::store::{Entity, SubmissionState};
+use invoice_desk_core::error::ErrorCode;
+use invoice_desk_core::i18n::Text;
+use invoice_desk_core::outbox;
+use invoice_desk_core::store::{Claim, Entity, SubmissionState};
 use invoice_desk_core::submit::{self, RetryPolicy};
 use invoice_desk_core::sync::sync_list;
 use std::time::Duration;
@@ -156,9 +159,15 @@ pub fn spawn_background(app: AppHandle) {
     });
 }
 
-/// Sends queued and uncertain submissions again, each with its own identity.
+/// Sends queued and uncertain submissions again, each with its own identity. Each row is
+/// claimed first (a lease in the store), so another process on the same store never sends it
+/// at the same time; a row whose stored invoice cannot be read is shown as needing attention
+/// instead of being retried.
 pub async fn send_pending(app: &AppHandle) {
     let state = app.state::<AppState>();
+    if state.store_failed() {
+        return; // a temporary store: nothing of it is the clerk's to send
+    }
     let store = state.store();
     let Ok(pending) = store.due(chrono::Utc::now()) else {
         return;
@@ -168,13 +177,37 @@ pub async fn send_pending(app: &AppHandle) {
         let Ok(_guard) = lock.try_lock() else {
             continue; // being sent right now
         };
-        let Ok(backend) = state.backend(&entry.connection_id) else {
-            continue;
-        };
         let draft_id = entry.draft_id;
         let connection_id = entry.connection_id.clone();
+        let lang = state.lang();
+        let entry = match store.claim(draft_id) {
+            Ok(Claim::Claimed(e)) => e,
+            Ok(Claim::NeedsAttention(e)) => {
+                let message = e
+                    .message
+                    .as_deref()
+                    .and_then(|m| serde_json::from_str::<Text>(m).ok())
+                    .map(|t| t.get(lang).to_string())
+                    .unwrap_or_default();
+                tracing::warn!(%draft_id, "outbox row needs attention");
+                let _ = app.emit(
+                    "submit-status",
+                    serde_json::json!({"draft_id": draft_id, "connection_id": connection_id, "state": SubmissionState::NeedsAttention, "message": message}),
+                );
+                continue;
+            }
+            Ok(Claim::Busy | Claim::NotWaiting) => continue, // another process has it, or it is done
+            Err(e) => {
+                tracing::warn!(%draft_id, code = ?e.code, "an outbox row could not be claimed");
+                continue;
+            }
+        };
+        let Ok(backend) = state.backend(&connection_id) else {
+            let _ = store.release(draft_id);
+            continue;
+        };
         let noop = |_: uuid::Uuid, _: u64, _: u64| {};
-        let outcome = submit::resume(
+        let outcome = outbox::send_claimed(
             &store,
             backend.as_ref(),
             entry,
@@ -182,7 +215,6 @@ pub async fn send_pending(app: &AppHandle) {
             &noop,
         )
         .await;
-        let lang = state.lang();
         let (st, message) = match &outcome {
             Ok(submit::Outcome::Sent(_)) => (SubmissionState::Sent, String::new()),
             Ok(
@@ -196,6 +228,8 @@ pub async fn send_pending(app: &AppHandle) {
                     .unwrap_or(SubmissionState::Queued),
                 e.message.get(lang).to_string(),
             ),
+            // Another process took the row over while this one was stalled: its result counts.
+            Err(e) if e.code == ErrorCode::StoreLocked => continue,
             Err(e) => (SubmissionState::Queued, e.message.get(lang).to_string()),
         };
         tracing::info!(%draft_id, state = ?st, "outbox retry");

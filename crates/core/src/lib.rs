@@ -9,12 +9,14 @@
 //! - [`i18n`]: Dutch and English messages.
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
 //! - [`sync`] and [`submit`]: background cache refresh and sending an invoice exactly once.
+//! - [`outbox`]: sending a waiting invoice under a lease, so one process sends it.
 
 pub mod backend;
 pub mod error;
 pub mod i18n;
 pub mod invoice;
 pub mod money;
+pub mod outbox;
 pub mod store;
 pub mod submit;
 pub mod sync;

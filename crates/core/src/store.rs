@@ -2,14 +2,20 @@
 //! the outbox of submissions, and the look-up cache of relations and products with FTS5.
 //!
 //! One writer connection and one reader connection in WAL mode, so a search never waits for
-//! a sync that is writing. Drafts are committed with `synchronous=FULL`: a commit that
+//! a sync that is writing. Every write is a transaction begun IMMEDIATE: it takes the write
+//! lock at its start (waiting up to the busy timeout), so a second process on the same file
+//! waits its turn instead of failing halfway. Outbox rows are sent under a lease (see
+//! [`Store::claim`]), so two processes never send the same invoice. Drafts are committed with `synchronous=FULL`: a commit that
 //! returned survives a power cut.
 
 use crate::backend::{BackendKind, Product, Relation, RelationKind, SyncPage};
 use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Text;
 use crate::invoice::{Draft, OutgoingInvoice};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -159,6 +165,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN maybe_created INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: a lease on an outbox row: which process works on it, and until when (ms since the
+    // epoch). Another process takes a row only when it has no lease or the lease ran out.
+    r#"
+    ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+    ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+    "#,
 ];
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
@@ -187,6 +199,8 @@ pub enum SubmissionState {
     Sent,
     Refused,
     Uncertain,
+    /// The stored invoice cannot be read: it is not sent (again) and waits for the clerk.
+    NeedsAttention,
 }
 
 impl SubmissionState {
@@ -198,6 +212,7 @@ impl SubmissionState {
             SubmissionState::Sent => "sent",
             SubmissionState::Refused => "refused",
             SubmissionState::Uncertain => "uncertain",
+            SubmissionState::NeedsAttention => "needs_attention",
         }
     }
     pub fn parse(s: &str) -> SubmissionState {
@@ -207,6 +222,7 @@ impl SubmissionState {
             "sent" => SubmissionState::Sent,
             "refused" => SubmissionState::Refused,
             "uncertain" => SubmissionState::Uncertain,
+            "needs_attention" => SubmissionState::NeedsAttention,
             _ => SubmissionState::Draft,
         }
     }
@@ -230,6 +246,20 @@ pub struct OutboxEntry {
     pub updated_at: DateTime<Utc>,
     /// When a waiting submission is tried again; `None`: at the next round.
     pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// What [`Store::recover_from`] brought back from a damaged store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Invoices that were waiting or uncertain: they are in the outbox again and will be sent
+    /// (or looked up first) with their own identity.
+    pub waiting: Vec<OutboxEntry>,
+    /// Sent and refused invoices brought back into History.
+    pub history: usize,
+    /// The outbox (or part of it) could not be read: invoices may still be waiting in the copy.
+    pub outbox_unreadable: bool,
+    /// Connections, settings or drafts could not all be read.
+    pub other_unreadable: bool,
 }
 
 /// Which look-up list.
@@ -261,6 +291,98 @@ pub struct Store {
     write: Mutex<Connection>,
     read: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// Who holds the leases this store takes: one id per opened store (per process).
+    owner: String,
+    /// A file locked for as long as this store is open: another process that finds it
+    /// unlocked knows this store's owner is gone and may take its leases at once.
+    _owner_lock: Option<OwnerLock>,
+}
+
+/// The lock file that shows an owner is alive. Removed when the store closes.
+struct OwnerLock {
+    file: Option<std::fs::File>,
+    path: PathBuf,
+}
+
+impl Drop for OwnerLock {
+    fn drop(&mut self) {
+        drop(self.file.take()); // closed first: an open file cannot be removed everywhere
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Where the owners' lock files of the store at `path` live.
+fn owners_dir(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.owners", path.display()))
+}
+
+fn owner_lock(path: &Path, owner: &str) -> Option<OwnerLock> {
+    let dir = owners_dir(path);
+    std::fs::create_dir_all(&dir).ok()?;
+    let lock_path = dir.join(format!("{owner}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .ok()?;
+    file.try_lock().ok()?;
+    Some(OwnerLock {
+        file: Some(file),
+        path: lock_path,
+    })
+}
+
+/// How long a lease on an outbox row lasts unless it is renewed. A process that stops while
+/// sending leaves its row to others after this time (they ask the back end before sending).
+/// A process that is known to be gone (its lock file is not held) loses its leases at once.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What [`Store::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The row is this store's to send until the lease runs out (renew it while sending).
+    Claimed(OutboxEntry),
+    /// Another process holds a lease on it that has not run out.
+    Busy,
+    /// Not waiting (any more): sent, refused, needing attention, or gone.
+    NotWaiting,
+    /// The stored invoice cannot be read; the row now waits for the clerk.
+    NeedsAttention(OutboxEntry),
+}
+
+/// Outbox states that still need work.
+const WAITING: &str = "('queued','sending','uncertain')";
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn lease_until() -> i64 {
+    now_ms().saturating_add(LEASE.as_millis() as i64)
+}
+
+/// A write transaction that takes the write lock at its start (`BEGIN IMMEDIATE`), so two
+/// processes never both read and then fail to upgrade; the busy timeout applies to the start.
+fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+/// The error for a row another process (or window) is working on.
+pub fn busy_elsewhere() -> Error {
+    Error::new(
+        ErrorCode::StoreLocked,
+        "Deze factuur wordt op dit moment door een ander venster van Invoice Desk verstuurd. Het resultaat verschijnt bij Geschiedenis.",
+        "This invoice is being sent right now by another Invoice Desk window. The result will show in History.",
+    )
+}
+
+/// The message of an outbox row whose stored invoice cannot be read.
+pub fn unreadable_payload() -> Text {
+    Text::new(
+        "De opgeslagen factuur kan niet worden gelezen en wordt daarom niet (opnieuw) verstuurd. Kijk in het boekhoudpakket of de factuur er staat; staat hij er niet, typ hem dan opnieuw in.",
+        "The stored invoice cannot be read, so it is not sent (again). Check in the bookkeeping system whether the invoice is there; if it is not, type it in again.",
+    )
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -377,6 +499,178 @@ impl Store {
         Ok(copy)
     }
 
+    /// Brings what can still be read from a damaged store that was set aside (see
+    /// [`Store::set_aside_damaged`]) into this one: the outbox rows (the waiting and uncertain
+    /// invoices with what will be sent, and the history), their drafts and the open drafts,
+    /// the connections (their secrets are in the keyring under the same id) and the settings
+    /// (invoice number sequences included). Rows already here are kept. The damaged copy is
+    /// not touched: it is read through a scratch copy, which is removed afterwards.
+    pub fn recover_from(&self, damaged: &Path) -> Recovery {
+        let mut rec = Recovery::default();
+        let scratch_dir = match self.path.as_deref().and_then(Path::parent) {
+            Some(d) => d.to_path_buf(),
+            None => std::env::temp_dir(),
+        };
+        let scratch = scratch_dir.join(format!(".recover-{}", Uuid::new_v4()));
+        let copied = std::fs::copy(damaged, &scratch).is_ok();
+        if copied {
+            let wal = PathBuf::from(format!("{}-wal", damaged.display()));
+            if wal.exists() {
+                let _ = std::fs::copy(&wal, format!("{}-wal", scratch.display()));
+            }
+            if let Err(e) = self.recover_rows(&scratch, &mut rec) {
+                tracing::warn!(error = %e, "the damaged store could not be read");
+                rec.outbox_unreadable = true;
+            }
+        } else {
+            rec.outbox_unreadable = true;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+        }
+        rec
+    }
+
+    fn recover_rows(&self, scratch: &Path, rec: &mut Recovery) -> rusqlite::Result<()> {
+        let old = Connection::open_with_flags(
+            scratch,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        old.busy_timeout(std::time::Duration::from_millis(1000))?;
+        // The outbox first: it is what must not vanish.
+        let columns = "draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at";
+        let outbox: Vec<Vec<rusqlite::types::Value>> = {
+            let mut read = || -> rusqlite::Result<Vec<Vec<rusqlite::types::Value>>> {
+                let mut st = old.prepare(&format!("SELECT {columns} FROM outbox"))?;
+                let mut rows = st.query([])?;
+                let mut out = Vec::new();
+                loop {
+                    match rows.next() {
+                        Ok(Some(r)) => {
+                            let mut v = Vec::with_capacity(13);
+                            for i in 0..13 {
+                                v.push(r.get::<_, rusqlite::types::Value>(i)?);
+                            }
+                            out.push(v);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            // Part of the table is damaged: keep what was read.
+                            tracing::warn!(error = %e, "part of the damaged outbox cannot be read");
+                            rec.outbox_unreadable = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(out)
+            };
+            match read() {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the damaged outbox cannot be read");
+                    rec.outbox_unreadable = true;
+                    Vec::new()
+                }
+            }
+        };
+        let mut draft_ids = Vec::new();
+        {
+            let mut w = lock(&self.write);
+            let tx = immediate(&mut w)?;
+            for row in &outbox {
+                let n = tx.execute(
+                    &format!(
+                        "INSERT INTO outbox({columns}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)
+                         ON CONFLICT DO NOTHING"
+                    ),
+                    rusqlite::params_from_iter(row.iter()),
+                )?;
+                if let rusqlite::types::Value::Text(id) = &row[0] {
+                    draft_ids.push(id.clone());
+                    if n == 1 {
+                        // The copy may be older than what happened last (a damaged log): an
+                        // invoice it shows as queued may have gone out since. It is asked
+                        // about before it is sent, as after a stop mid-send.
+                        tx.execute(
+                            "UPDATE outbox SET state='sending' WHERE draft_id=?1 AND state='queued'",
+                            [id],
+                        )?;
+                        let entry = tx.query_row(
+                            &format!("{OUTBOX_SELECT} WHERE draft_id=?1"),
+                            [id],
+                            outbox_row,
+                        )?;
+                        if matches!(
+                            entry.state,
+                            SubmissionState::Queued
+                                | SubmissionState::Sending
+                                | SubmissionState::Uncertain
+                        ) {
+                            rec.waiting.push(entry);
+                        } else {
+                            rec.history += 1;
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+        }
+        // The rest is best effort, one table at a time.
+        let copy = |sql_read: &str, sql_write: &str, width: usize, rec: &mut Recovery| {
+            let rows: rusqlite::Result<Vec<Vec<rusqlite::types::Value>>> = (|| {
+                let mut st = old.prepare(sql_read)?;
+                let rows = st.query_map([], |r| {
+                    (0..width)
+                        .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })?;
+                Ok(rows.filter_map(|r| r.ok()).collect())
+            })();
+            let Ok(rows) = rows else {
+                rec.other_unreadable = true;
+                return;
+            };
+            let mut w = lock(&self.write);
+            let done = (|| -> rusqlite::Result<()> {
+                let tx = immediate(&mut w)?;
+                for row in &rows {
+                    tx.execute(sql_write, rusqlite::params_from_iter(row.iter()))?;
+                }
+                tx.commit()
+            })();
+            if done.is_err() {
+                rec.other_unreadable = true;
+            }
+        };
+        copy(
+            "SELECT key,value FROM settings",
+            "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT DO NOTHING",
+            2,
+            rec,
+        );
+        copy(
+            "SELECT id,kind,name,base_url,auth,demo,administration_id,config,created_at FROM connections",
+            "INSERT INTO connections(id,kind,name,base_url,auth,demo,administration_id,config,created_at)
+             VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT DO NOTHING",
+            9,
+            rec,
+        );
+        let ids: Vec<String> = draft_ids
+            .iter()
+            .map(|id| format!("'{}'", id.replace('\'', "")))
+            .collect();
+        copy(
+            &format!(
+                "SELECT id,connection_id,open,body,updated_at FROM drafts WHERE open=1 OR id IN ({})",
+                ids.join(",")
+            ),
+            "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
+            5,
+            rec,
+        );
+        Ok(())
+    }
+
     fn open_file(path: &Path) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -404,10 +698,13 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&read)?;
+        let owner = Uuid::new_v4().to_string();
         Ok(Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
             path: Some(path.to_path_buf()),
+            _owner_lock: owner_lock(path, &owner),
+            owner,
         })
     }
 
@@ -427,7 +724,18 @@ impl Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
             path: None,
+            owner: Uuid::new_v4().to_string(),
+            _owner_lock: None,
         })
+    }
+
+    /// One write in its own IMMEDIATE transaction (see [`immediate`]).
+    fn write_one<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut w = lock(&self.write);
+        let tx = immediate(&mut w)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Caps the store's size in pages, to let tests run into a full disk.
@@ -443,21 +751,26 @@ impl Store {
     }
 
     fn migrate(conn: &Connection) -> Result<()> {
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(Error::new(
-                ErrorCode::Store,
-                "Deze opslag is gemaakt door een nieuwere versie van Invoice Desk. Werk de app bij.",
-                "This store was made by a newer version of Invoice Desk. Update the app.",
-            ));
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.unchecked_transaction()?;
+        // Each step reads the version inside its own IMMEDIATE transaction: two processes that
+        // start at once take turns, and the second sees what the first did.
+        loop {
+            let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let version = usize::try_from(version).unwrap_or(usize::MAX);
+            if version > MIGRATIONS.len() {
+                return Err(Error::new(
+                    ErrorCode::Store,
+                    "Deze opslag is gemaakt door een nieuwere versie van Invoice Desk. Werk de app bij.",
+                    "This store was made by a newer version of Invoice Desk. Update the app.",
+                ));
+            }
+            let Some(sql) = MIGRATIONS.get(version) else {
+                return Ok(());
+            };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.pragma_update(None, "user_version", (version + 1) as i64)?;
             tx.commit()?;
         }
-        Ok(())
     }
 
     // ---- settings ----
@@ -473,11 +786,12 @@ impl Store {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        let c = lock(&self.write);
-        c.execute(
-            "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            params![key, value],
-        )?;
+        self.write_one(|c| {
+            c.execute(
+                "INSERT INTO settings(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                params![key, value],
+            )
+        })?;
         Ok(())
     }
 
@@ -528,8 +842,7 @@ impl Store {
     }
 
     pub fn upsert_connection(&self, c: &ConnectionRecord) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "INSERT INTO connections(id,kind,name,base_url,auth,demo,administration_id,config,created_at)
              VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)
              ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, name=excluded.name, base_url=excluded.base_url,
@@ -545,23 +858,46 @@ impl Store {
                 c.config.to_string(),
                 c.created_at.to_rfc3339()
             ],
-        )?;
+        ))?;
         Ok(())
     }
 
     pub fn set_administration(&self, connection_id: &str, administration_id: &str) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE connections SET administration_id=?2 WHERE id=?1",
-            params![connection_id, administration_id],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE connections SET administration_id=?2 WHERE id=?1",
+                params![connection_id, administration_id],
+            )
+        })?;
         Ok(())
     }
 
+    /// How many invoices of a connection still wait to be sent or to be confirmed (queued,
+    /// sending, uncertain).
+    pub fn waiting_count(&self, connection_id: &str) -> Result<usize> {
+        let c = lock(&self.read);
+        let n: i64 = c.query_row(
+            &format!("SELECT COUNT(*) FROM outbox WHERE connection_id=?1 AND state IN {WAITING}"),
+            [connection_id],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// Removes a connection and its cache. Drafts and the outbox stay: history is not lost.
+    /// A connection with invoices that still wait or are uncertain is not removed: they would
+    /// drop out of sight, and nothing could send or check them any more.
     pub fn delete_connection(&self, id: &str) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
+        let waiting: i64 = tx.query_row(
+            &format!("SELECT COUNT(*) FROM outbox WHERE connection_id=?1 AND state IN {WAITING}"),
+            [id],
+            |r| r.get(0),
+        )?;
+        if waiting > 0 {
+            return Err(still_waiting(waiting));
+        }
         tx.execute("DELETE FROM connections WHERE id=?1", [id])?;
         tx.execute(
             "DELETE FROM relations_fts WHERE rowid IN (SELECT rid FROM relations WHERE connection_id=?1)",
@@ -583,13 +919,12 @@ impl Store {
     /// Saves the draft as it is. Called on every change.
     pub fn save_draft(&self, draft: &Draft) -> Result<()> {
         let body = serde_json::to_string(draft).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)
              ON CONFLICT(id) DO UPDATE SET connection_id=excluded.connection_id, body=excluded.body, updated_at=excluded.updated_at
              WHERE drafts.open=1",
             params![draft.id.to_string(), draft.connection_id, body, now()],
-        )?;
+        ))?;
         Ok(())
     }
 
@@ -639,7 +974,7 @@ impl Store {
         let body = serde_json::to_string(draft).map_err(Error::internal)?;
         {
             let mut w = lock(&self.write);
-            let tx = w.transaction()?;
+            let tx = immediate(&mut w)?;
             let t = now();
             tx.execute(
                 "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,0,?3,?4)
@@ -670,11 +1005,12 @@ impl Store {
     /// uploaded attachment references).
     pub fn replace_draft_body(&self, draft: &Draft) -> Result<()> {
         let body = serde_json::to_string(draft).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE drafts SET body=?2 WHERE id=?1",
-            params![draft.id.to_string(), body],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE drafts SET body=?2 WHERE id=?1",
+                params![draft.id.to_string(), body],
+            )
+        })?;
         Ok(())
     }
 
@@ -689,37 +1025,246 @@ impl Store {
         draft.identity = Uuid::new_v4();
         draft.updated_at = Utc::now();
         let body = serde_json::to_string(&draft).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)",
-            params![draft.id.to_string(), draft.connection_id, body, now()],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "INSERT INTO drafts(id,connection_id,open,body,updated_at) VALUES(?1,?2,1,?3,?4)",
+                params![draft.id.to_string(), draft.connection_id, body, now()],
+            )
+        })?;
         tracing::debug!(%old, new = %draft.id, "refused draft reopened");
         Ok(Some(draft))
     }
 
+    /// Moves a waiting row to another state. `sending` takes (or renews) this store's lease
+    /// and counts an attempt; the other states end the lease. A row that another process holds
+    /// a lease on, or that is no longer waiting (sent, refused, needs attention), is left as it
+    /// is and the answer is [`busy_elsewhere`]: nothing is sent twice, and a late answer of a
+    /// process that lost its lease does not overwrite what the other one found.
     pub fn set_outbox_state(
         &self,
         draft_id: Uuid,
         state: SubmissionState,
         message: Option<&str>,
     ) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE outbox SET state=?2, message=?3, updated_at=?4,
-               attempts = attempts + CASE WHEN ?2='sending' THEN 1 ELSE 0 END
-             WHERE draft_id=?1",
-            params![draft_id.to_string(), state.as_str(), message, now()],
+        let mut w = lock(&self.write);
+        let tx = immediate(&mut w)?;
+        let sending = state == SubmissionState::Sending;
+        let id = draft_id.to_string();
+        let update = |tx: &Transaction<'_>| {
+            tx.execute(
+            &format!(
+                "UPDATE outbox SET state=?2, message=?3, updated_at=?4,
+                   attempts = attempts + CASE WHEN ?5 THEN 1 ELSE 0 END,
+                   lease_owner = CASE WHEN ?5 THEN ?6 ELSE NULL END,
+                   lease_until = CASE WHEN ?5 THEN ?7 ELSE NULL END
+                 WHERE draft_id=?1 AND state IN {WAITING}
+                   AND (lease_owner IS NULL OR lease_owner=?6 OR lease_until IS NULL OR lease_until < ?8)"
+            ),
+            params![
+                id,
+                state.as_str(),
+                message,
+                now(),
+                sending,
+                self.owner,
+                lease_until(),
+                now_ms()
+            ],
+        )
+        };
+        let mut n = update(&tx)?;
+        if n == 0 && self.free_lease_of_gone_owner(&tx, &id)? {
+            n = update(&tx)?;
+        }
+        if n == 0 {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM outbox WHERE draft_id=?1)",
+                [draft_id.to_string()],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(busy_elsewhere());
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether the owner of a lease is gone: its lock file exists no more, or nobody holds
+    /// it. When that cannot be told (a store in memory, an odd owner id, a file system
+    /// without locks), the owner counts as alive and its lease runs out by time.
+    fn owner_gone(&self, owner: &str) -> bool {
+        let Some(path) = self.path.as_deref() else {
+            return false;
+        };
+        if owner == self.owner || Uuid::parse_str(owner).is_err() {
+            return false;
+        }
+        let lock_path = owners_dir(path).join(format!("{owner}.lock"));
+        let file = match std::fs::OpenOptions::new().write(true).open(&lock_path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+            Err(_) => return false,
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                drop(file);
+                let _ = std::fs::remove_file(&lock_path);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Ends the lease on a waiting row when its owner is gone (a process that stopped); true
+    /// when it did. Runs inside the caller's IMMEDIATE transaction.
+    fn free_lease_of_gone_owner(
+        &self,
+        tx: &Transaction<'_>,
+        draft_id: &str,
+    ) -> rusqlite::Result<bool> {
+        let holder: Option<Option<String>> = tx
+            .query_row(
+                &format!("SELECT lease_owner FROM outbox WHERE draft_id=?1 AND state IN {WAITING}"),
+                [draft_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(Some(holder)) = holder else {
+            return Ok(false);
+        };
+        if !self.owner_gone(&holder) {
+            return Ok(false);
+        }
+        tracing::info!(%draft_id, "the process that held an invoice is gone; its lease ends");
+        let n = tx.execute(
+            "UPDATE outbox SET lease_owner=NULL, lease_until=NULL WHERE draft_id=?1 AND lease_owner=?2",
+            params![draft_id, holder],
         )?;
+        Ok(n == 1)
+    }
+
+    /// Takes a waiting row for sending: a conditional update that succeeds only while the row
+    /// waits and nobody else holds an unexpired lease on it. The lease lasts [`LEASE`]; renew
+    /// it while sending ([`Store::renew_lease`]). A stored invoice that cannot be read moves
+    /// the row to `needs_attention` instead: it is shown to the clerk, not retried.
+    pub fn claim(&self, draft_id: Uuid) -> Result<Claim> {
+        let mut w = lock(&self.write);
+        let tx = immediate(&mut w)?;
+        let id = draft_id.to_string();
+        let take = |tx: &Transaction<'_>| {
+            tx.execute(
+                &format!(
+                    "UPDATE outbox SET lease_owner=?2, lease_until=?3
+                     WHERE draft_id=?1 AND state IN {WAITING}
+                       AND (lease_owner IS NULL OR lease_owner=?2 OR lease_until IS NULL OR lease_until < ?4)"
+                ),
+                params![id, self.owner, lease_until(), now_ms()],
+            )
+        };
+        let mut taken = take(&tx)?;
+        if taken == 0 && self.free_lease_of_gone_owner(&tx, &id)? {
+            taken = take(&tx)?;
+        }
+        if taken != 1 {
+            let waiting: Option<bool> = tx
+                .query_row(
+                    &format!("SELECT state IN {WAITING} FROM outbox WHERE draft_id=?1"),
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            tx.commit()?;
+            return Ok(match waiting {
+                Some(true) => Claim::Busy,
+                _ => Claim::NotWaiting,
+            });
+        }
+        let raw: Option<String> =
+            tx.query_row("SELECT payload FROM outbox WHERE draft_id=?1", [&id], |r| {
+                r.get(0)
+            })?;
+        let readable = raw
+            .as_deref()
+            .is_some_and(|p| serde_json::from_str::<OutgoingInvoice>(p).is_ok());
+        if !readable {
+            let msg = serde_json::to_string(&unreadable_payload()).map_err(Error::internal)?;
+            tx.execute(
+                "UPDATE outbox SET state='needs_attention', message=?2, updated_at=?3,
+                   next_attempt_at=NULL, lease_owner=NULL, lease_until=NULL WHERE draft_id=?1",
+                params![id, msg, now()],
+            )?;
+            tracing::warn!(%draft_id, "an outbox row's invoice cannot be read; it needs attention");
+        }
+        let entry = tx.query_row(
+            &format!("{OUTBOX_SELECT} WHERE draft_id=?1"),
+            [&id],
+            outbox_row,
+        )?;
+        tx.commit()?;
+        Ok(if readable {
+            Claim::Claimed(entry)
+        } else {
+            Claim::NeedsAttention(entry)
+        })
+    }
+
+    /// Extends this store's lease on a row; false when the lease is no longer ours.
+    pub fn renew_lease(&self, draft_id: Uuid) -> Result<bool> {
+        let n = self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET lease_until=?3 WHERE draft_id=?1 AND lease_owner=?2",
+                params![draft_id.to_string(), self.owner, lease_until()],
+            )
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Extends every lease this store holds on a waiting row (a send in progress).
+    pub fn renew_leases(&self) -> Result<usize> {
+        self.write_one(|w| {
+            w.execute(
+                &format!(
+                    "UPDATE outbox SET lease_until=?2 WHERE lease_owner=?1 AND state IN {WAITING}"
+                ),
+                params![self.owner, lease_until()],
+            )
+        })
+    }
+
+    /// Gives up this store's lease on a row (the send is over for now).
+    pub fn release(&self, draft_id: Uuid) -> Result<()> {
+        self.write_one(|w| w.execute(
+            "UPDATE outbox SET lease_owner=NULL, lease_until=NULL WHERE draft_id=?1 AND lease_owner=?2",
+            params![draft_id.to_string(), self.owner],
+        ))?;
+        Ok(())
+    }
+
+    /// Stops retrying a row whose stored invoice cannot be read: it needs the clerk.
+    pub fn mark_needs_attention(&self, draft_id: Uuid) -> Result<()> {
+        let msg = serde_json::to_string(&unreadable_payload()).map_err(Error::internal)?;
+        self.write_one(|w| {
+            w.execute(
+                &format!(
+                    "UPDATE outbox SET state='needs_attention', message=?2, updated_at=?3,
+                   next_attempt_at=NULL, lease_owner=NULL, lease_until=NULL
+                 WHERE draft_id=?1 AND state IN {WAITING}"
+                ),
+                params![draft_id.to_string(), msg, now()],
+            )
+        })?;
         Ok(())
     }
 
     pub fn mark_sent(&self, draft_id: Uuid, remote_id: &str, number: Option<&str>) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4 WHERE draft_id=?1",
+        self.write_one(|w| {
+            w.execute(
+            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4,
+               lease_owner=NULL, lease_until=NULL WHERE draft_id=?1",
             params![draft_id.to_string(), remote_id, number, now()],
-        )?;
+        )
+        })?;
         Ok(())
     }
 
@@ -727,11 +1272,12 @@ impl Store {
     /// upload again.
     pub fn update_payload(&self, draft_id: Uuid, invoice: &OutgoingInvoice) -> Result<()> {
         let payload = serde_json::to_string(invoice).map_err(Error::internal)?;
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE outbox SET payload=?2, updated_at=?3 WHERE draft_id=?1",
-            params![draft_id.to_string(), payload, now()],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET payload=?2, updated_at=?3 WHERE draft_id=?1",
+                params![draft_id.to_string(), payload, now()],
+            )
+        })?;
         Ok(())
     }
 
@@ -781,19 +1327,22 @@ impl Store {
 
     /// Sets when a waiting submission is due again.
     pub fn schedule_retry(&self, draft_id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "UPDATE outbox SET next_attempt_at=?2 WHERE draft_id=?1",
-            params![draft_id.to_string(), at.to_rfc3339()],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET next_attempt_at=?2 WHERE draft_id=?1",
+                params![draft_id.to_string(), at.to_rfc3339()],
+            )
+        })?;
         Ok(())
     }
 
     /// Waiting submissions whose time has come, oldest first.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<OutboxEntry>> {
         let c = lock(&self.read);
+        // Leases are not looked at here: a row is taken with `claim`, which also knows
+        // whether the process that holds one is gone.
         let mut st = c.prepare(&format!(
-            "{OUTBOX_SELECT} WHERE state IN ('queued','sending','uncertain')
+            "{OUTBOX_SELECT} WHERE state IN {WAITING}
                AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY created_at"
         ))?;
         let rows = st.query_map([now.to_rfc3339()], outbox_row)?;
@@ -802,11 +1351,10 @@ impl Store {
 
     /// Makes every waiting submission due now (the clerk asked to try again).
     pub fn retry_all_now(&self) -> Result<usize> {
-        let w = lock(&self.write);
-        Ok(w.execute(
+        self.write_one(|w| w.execute(
             "UPDATE outbox SET next_attempt_at=NULL WHERE state IN ('queued','sending','uncertain')",
             [],
-        )?)
+        ))
     }
 
     /// Submissions that still need work (queued, sending, uncertain), oldest first.
@@ -822,7 +1370,7 @@ impl Store {
     /// The next number of a named sequence, starting at `start`; never hands out a number twice.
     pub fn next_in_sequence(&self, name: &str, start: u64) -> Result<u64> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
         let key = format!("seq:{name}");
         let current: Option<String> = tx
             .query_row("SELECT value FROM settings WHERE key=?1", [&key], |r| {
@@ -852,7 +1400,7 @@ impl Store {
         page: &SyncPage<Relation>,
     ) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
         let generation = reload_generation(
             &tx,
             "relations",
@@ -932,7 +1480,7 @@ impl Store {
         page: &SyncPage<Product>,
     ) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = w.transaction()?;
+        let tx = immediate(&mut w)?;
         let generation = reload_generation(
             &tx,
             "products",
@@ -1173,11 +1721,12 @@ impl Store {
     /// Forgets where the syncs of a connection stood; the next sync is a full reload. The
     /// cached rows stay until that reload replaces them, so typing keeps working.
     pub fn reset_sync(&self, connection_id: &str) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
-            "DELETE FROM sync_state WHERE connection_id=?1",
-            [connection_id],
-        )?;
+        self.write_one(|w| {
+            w.execute(
+                "DELETE FROM sync_state WHERE connection_id=?1",
+                [connection_id],
+            )
+        })?;
         Ok(())
     }
 
@@ -1189,15 +1738,30 @@ impl Store {
         cursor: &str,
         done: bool,
     ) -> Result<()> {
-        let w = lock(&self.write);
-        w.execute(
+        self.write_one(|w| w.execute(
             "INSERT INTO sync_state(connection_id,scope,entity,cursor,done,synced_at) VALUES(?1,?2,?3,?4,?5,CASE WHEN ?5 THEN ?6 END)
              ON CONFLICT(connection_id,scope,entity) DO UPDATE SET cursor=excluded.cursor, done=excluded.done,
                synced_at=COALESCE(excluded.synced_at, sync_state.synced_at)",
             params![connection_id, scope, entity.as_str(), cursor, done, now()],
-        )?;
+        ))?;
         Ok(())
     }
+}
+
+/// The refusal to delete a connection with `n` invoices still waiting or uncertain.
+fn still_waiting(n: i64) -> Error {
+    let (nl, en) = if n == 1 {
+        (
+            "Deze koppeling kan niet worden verwijderd: er is nog 1 factuur die wacht op verzending of waarvan niet zeker is of hij is aangekomen. Bekijk hem bij Geschiedenis en verwijder de koppeling als hij verstuurd is.".to_string(),
+            "This connection cannot be deleted: 1 invoice is still waiting to be sent or not certain to have arrived. See it in History and delete the connection once it has been sent.".to_string(),
+        )
+    } else {
+        (
+            format!("Deze koppeling kan niet worden verwijderd: er zijn nog {n} facturen die wachten op verzending of waarvan niet zeker is of ze zijn aangekomen. Bekijk ze bij Geschiedenis en verwijder de koppeling als ze verstuurd zijn."),
+            format!("This connection cannot be deleted: {n} invoices are still waiting to be sent or not certain to have arrived. See them in History and delete the connection once they have been sent."),
+        )
+    };
+    Error::new(ErrorCode::Validation, nl, en)
 }
 
 /// Starts or continues a full reload's generation for a list; `None` outside a reload.

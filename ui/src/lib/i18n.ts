@@ -298,6 +298,9 @@ const en = {
   "state.sent": "Sent",
   "state.refused": "Refused",
   "state.uncertain": "To check",
+  "state.needs_attention": "Needs attention",
+  "store.error.heading": "Invoice Desk cannot open its local storage",
+  "store.error.body": "Nothing can be typed or sent now, so that no work is lost. Your bookkeeping system was not affected.",
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
@@ -597,6 +600,9 @@ const nl: Record<MessageKey, string> = {
   "state.sent": "Verstuurd",
   "state.refused": "Geweigerd",
   "state.uncertain": "Te controleren",
+  "state.needs_attention": "Vraagt aandacht",
+  "store.error.heading": "Invoice Desk kan de lokale opslag niet openen",
+  "store.error.body": "Er kan nu niets worden ingevoerd of verstuurd, zodat er geen werk verloren gaat. Uw boekhoudpakket is niet geraakt.",
 };
 
 export const messages: Record<Lang, Record<MessageKey, string>> = { en, nl };

@@ -71,9 +71,12 @@ export function waitingCount(entries: HistoryEntry[] = outbox.entries): number {
   return entries.filter((e) => e.state === "queued" || e.state === "sending").length;
 }
 
-/** Invoices of the active connection whose arrival is uncertain. */
+/**
+ * Invoices of the active connection the clerk should check: arrival uncertain, or the stored
+ * invoice cannot be read (needs attention).
+ */
 export function checkCount(entries: HistoryEntry[] = outbox.entries): number {
-  return entries.filter((e) => e.state === "uncertain").length;
+  return entries.filter((e) => e.state === "uncertain" || e.state === "needs_attention").length;
 }
 
 // ---- loading -------------------------------------------------------------------------------

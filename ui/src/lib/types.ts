@@ -270,7 +270,8 @@ export interface SyncStatus {
   error: IpcError | null;
 }
 
-export type SubmissionState = "draft" | "queued" | "sending" | "sent" | "refused" | "uncertain";
+/** `needs_attention`: the stored invoice cannot be read; it is not sent and waits for the clerk. */
+export type SubmissionState = "draft" | "queued" | "sending" | "sent" | "refused" | "uncertain" | "needs_attention";
 
 export interface SubmitResult {
   state: SubmissionState;
@@ -288,6 +289,8 @@ export interface AppInfo {
   demo: boolean;
   active_connection_id: string | null;
   store_warning: string | null;
+  /** The store could not be opened: why and what to do. The app shows only this. */
+  store_error?: string | null;
 }
 
 export interface HistoryEntry {

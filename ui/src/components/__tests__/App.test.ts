@@ -68,6 +68,53 @@ describe("App", () => {
     expect(hist.textContent).toContain("€1,234.50");
   });
 
+  it("shows only why the store cannot be opened, with nothing to type into", async () => {
+    mocked.appInfo.mockResolvedValue({
+      version: "1",
+      lang: "en",
+      demo: false,
+      active_connection_id: null,
+      store_warning: null,
+      store_error: "The local store cannot be opened or written. File: /data/invoice-desk.sqlite3.",
+    });
+    render(App);
+    const screenEl = await screen.findByTestId("store-error");
+    expect(screenEl.textContent).toContain("cannot open its local storage");
+    expect(screen.getByTestId("store-error-reason").textContent).toContain("/data/invoice-desk.sqlite3");
+    expect(screenEl.textContent).toContain("Nothing can be typed or sent now");
+    await waitFor(() => expect(mocked.listConnections).toHaveBeenCalled());
+    expect(screen.queryByTestId("relation-input")).toBeNull();
+    expect(screen.queryByTestId("open-settings")).toBeNull();
+    expect(screen.queryByTestId("open-history")).toBeNull();
+  });
+
+  it("shows an invoice whose stored copy cannot be read as needing attention, in words", async () => {
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null });
+    mocked.history.mockResolvedValue([
+      historyEntry({
+        draft_id: "d3",
+        identity: "i3",
+        state: "needs_attention",
+        relation_name: "Visser",
+        total_gross: "10",
+        message: "The stored invoice cannot be read, so it is not sent (again).",
+        next_attempt_at: null,
+      }),
+    ]);
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId("relation-input");
+    await user.click(screen.getByTestId("open-history"));
+    const hist = await screen.findByTestId("history-view");
+    const row = await within(hist).findByTestId("history-row");
+    expect(row.getAttribute("data-state")).toBe("needs_attention");
+    expect(within(row).getByTestId("history-state").textContent).toContain("Needs attention");
+    expect(within(row).getByTestId("history-message").textContent).toContain("cannot be read");
+    expect(within(row).getByTestId("history-attention").textContent).toContain("Visser");
+    expect(within(row).queryByTestId("history-next-try")).toBeNull();
+    expect(within(hist).queryByTestId("history-retry")).toBeNull();
+  });
+
   it("opens the settings when there is no connection at all", async () => {
     mocked.listConnections.mockResolvedValue([]);
     render(App);

@@ -96,6 +96,14 @@ describe("outbox", () => {
       await waitFor(() => expect(screen.queryByTestId("outbox-indicator")).toBeNull());
     });
 
+    it("counts an invoice that needs attention among those to check", async () => {
+      rows = [{ ...uncertainRow, draft_id: "d-attention", state: "needs_attention", next_attempt_at: null }, sentRow];
+      await start();
+      const indicator = await screen.findByTestId("outbox-indicator");
+      expect(within(indicator).getByTestId("outbox-check").textContent?.trim()).toBe("1 to check");
+      expect(within(indicator).queryByTestId("outbox-waiting")).toBeNull();
+    });
+
     it("speaks Dutch and shows only the part that applies", async () => {
       rows = [waitingRow, sentRow];
       await start("nl");

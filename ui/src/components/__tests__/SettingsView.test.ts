@@ -37,6 +37,20 @@ describe("SettingsView", () => {
     expect(screen.queryByTestId("conn-api-key")).toBeNull();
   });
 
+  it("says on the connection's row why it was not deleted while invoices still wait", async () => {
+    const message =
+      "This connection cannot be deleted: 2 invoices are still waiting to be sent or not certain to have arrived. See them in History and delete the connection once they have been sent.";
+    mocked.deleteConnection.mockRejectedValue({ code: "validation", message });
+    const user = userEvent.setup();
+    render(SettingsView);
+    const row = screen.getAllByTestId("connection-row").find((r) => r.textContent?.includes("Test AFAS"))!;
+    await user.click(within(row).getByTestId("conn-delete"));
+    await user.click(within(row).getByTestId("conn-delete-confirm"));
+    expect((await within(row).findByTestId("conn-delete-refused")).textContent).toContain("2 invoices are still waiting");
+    expect(mocked.deleteConnection).toHaveBeenCalledWith(connection.id);
+    expect(screen.getAllByTestId("connection-row")).toHaveLength(2);
+  });
+
   it("lists each connection with its system and the settings its descriptor names", () => {
     render(SettingsView);
     const rows = screen.getAllByTestId("connection-row");
