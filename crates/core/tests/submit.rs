@@ -490,8 +490,8 @@ impl invoice_desk_core::backend::Backend for Probe<'_> {
     fn capabilities(&self) -> invoice_desk_core::backend::Capabilities {
         caps()
     }
-    async fn test_connection(&self) -> invoice_desk_core::error::Result<String> {
-        Ok("probe".into())
+    async fn test_connection(&self) -> invoice_desk_core::error::Result<invoice_desk_core::i18n::Text> {
+        Ok(invoice_desk_core::i18n::Text::new("proef", "probe"))
     }
     async fn administrations(
         &self,
