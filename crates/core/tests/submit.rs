@@ -490,7 +490,9 @@ impl invoice_desk_core::backend::Backend for Probe<'_> {
     fn capabilities(&self) -> invoice_desk_core::backend::Capabilities {
         caps()
     }
-    async fn test_connection(&self) -> invoice_desk_core::error::Result<invoice_desk_core::i18n::Text> {
+    async fn test_connection(
+        &self,
+    ) -> invoice_desk_core::error::Result<invoice_desk_core::i18n::Text> {
         Ok(invoice_desk_core::i18n::Text::new("proef", "probe"))
     }
     async fn administrations(
