@@ -416,18 +416,25 @@ pub async fn set_active_connection(app: AppHandle, connection_id: String) -> Res
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn delete_connection(state: State<'_, AppState>, connection_id: String) -> Res<()> {
-    let rec = state.connection(&connection_id).map_err(|e| state.ipc(e))?;
+pub async fn delete_connection(app: AppHandle, connection_id: String) -> Res<()> {
+    blocking(&app, "delete_connection", move |state| {
+        delete_connection_in(state, &connection_id)
+    })
+    .await
+}
+
+fn delete_connection_in(state: &AppState, connection_id: &str) -> Res<()> {
+    let rec = state.connection(connection_id).map_err(|e| state.ipc(e))?;
     // Refused (with the count) while invoices of this connection still wait or are
     // uncertain: without the connection nothing could send or check them.
     state
         .store()
-        .delete_connection(&connection_id)
+        .delete_connection(connection_id)
         .map_err(|e| state.ipc(e))?;
     if !rec.demo {
-        secrets::delete_all(&connection_id);
+        secrets::delete_all(connection_id);
     }
-    state.forget_backend(&connection_id);
+    state.forget_backend(connection_id);
     Ok(())
 }
 
@@ -440,7 +447,7 @@ pub async fn start_oauth(app: AppHandle, connection_id: String) -> Res<Connectio
 async fn start_oauth_in(app: AppHandle, connection_id: String) -> Res<ConnectionView> {
     let state = app.state::<AppState>();
     let rec = state.connection(&connection_id).map_err(|e| state.ipc(e))?;
-    crate::oauth::sign_in(&rec, |url| {
+    crate::oauth::sign_in(&rec, state.lang(), |url| {
         if let Err(err) = open::that_detached(&url) {
             tracing::warn!(error = %err, "the system browser could not be opened");
         }

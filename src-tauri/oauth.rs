@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use invoice_desk_backends::{afas, pkce::Pkce};
 use invoice_desk_core::error::{Error, ErrorCode, Result};
+use invoice_desk_core::i18n::Lang;
 use invoice_desk_core::store::ConnectionRecord;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,19 +25,42 @@ type Waiter = Arc<Mutex<Option<oneshot::Sender<HashMap<String, String>>>>>;
 struct Callback {
     expected_state: Arc<str>,
     tx: Waiter,
+    lang: Lang,
 }
 
-const SIGNED_IN_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Invoice Desk</title>\
+/// The page the browser shows once the sign-in came back, in the clerk's language.
+fn signed_in_page(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Nl => {
+            "<!doctype html><html lang=nl><meta charset=utf-8><title>Invoice Desk</title>\
      <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
-     <p>De aanmelding is afgerond. U kunt dit venster sluiten.</p>\
-     <p>Sign-in is complete. You can close this window.</p></body>";
+     <p>De aanmelding is afgerond. U kunt dit venster sluiten.</p></body></html>"
+        }
+        Lang::En => {
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Invoice Desk</title>\
+     <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
+     <p>Sign-in is complete. You can close this window.</p></body></html>"
+        }
+    }
+}
 
-const NOT_OURS_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Invoice Desk</title>\
+/// The page for a request to the redirect address that is not this sign-in's.
+fn not_ours_page(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Nl => {
+            "<!doctype html><html lang=nl><meta charset=utf-8><title>Invoice Desk</title>\
      <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
      <p>Deze aanmelding hoort niet bij de aanmelding waar Invoice Desk op wacht en is \
-     genegeerd.</p>\
+     genegeerd.</p></body></html>"
+        }
+        Lang::En => {
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Invoice Desk</title>\
+     <body style=\"font-family:sans-serif;margin:3em\"><h1>Invoice Desk</h1>\
      <p>This sign-in does not belong to the one Invoice Desk is waiting for and was \
-     ignored.</p></body>";
+     ignored.</p></body></html>"
+        }
+    }
+}
 
 /// Compares without stopping at the first difference, so the time taken says nothing about
 /// how much of a guess was right.
@@ -60,12 +84,12 @@ async fn callback(
         .is_some_and(|s| same_secret(s, &cb.expected_state));
     if !ours {
         tracing::warn!("a request to the sign-in redirect without this sign-in's state; ignored");
-        return (StatusCode::BAD_REQUEST, Html(NOT_OURS_PAGE));
+        return (StatusCode::BAD_REQUEST, Html(not_ours_page(cb.lang)));
     }
     if let Some(tx) = cb.tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
         let _ = tx.send(q);
     }
-    (StatusCode::OK, Html(SIGNED_IN_PAGE))
+    (StatusCode::OK, Html(signed_in_page(cb.lang)))
 }
 
 /// Serves `/callback` on `listener` until a redirect with `expected_state` arrives (its query
@@ -74,6 +98,7 @@ async fn wait_for_redirect(
     listener: tokio::net::TcpListener,
     expected_state: &str,
     within: Duration,
+    lang: Lang,
 ) -> Result<HashMap<String, String>> {
     let (tx, rx) = oneshot::channel();
     let app = Router::new()
@@ -81,6 +106,7 @@ async fn wait_for_redirect(
         .with_state(Callback {
             expected_state: Arc::from(expected_state),
             tx: Arc::new(Mutex::new(Some(tx))),
+            lang,
         });
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -109,7 +135,12 @@ fn oauth_error(nl: impl Into<String>, en: impl Into<String>) -> Error {
 }
 
 /// Runs the whole sign-in: listener, browser (through `open_browser`), code exchange, keyring.
-pub async fn sign_in(rec: &ConnectionRecord, open_browser: impl FnOnce(String)) -> Result<()> {
+/// The pages the browser shows are in `lang`, the clerk's language.
+pub async fn sign_in(
+    rec: &ConnectionRecord,
+    lang: Lang,
+    open_browser: impl FnOnce(String),
+) -> Result<()> {
     let client_id = rec
         .config
         .get("oauth_client_id")
@@ -160,7 +191,7 @@ pub async fn sign_in(rec: &ConnectionRecord, open_browser: impl FnOnce(String)) 
     );
     tracing::info!("opening the AFAS SB sign-in page in the system browser");
     open_browser(url);
-    let q = wait_for_redirect(listener, &pkce.state, Duration::from_secs(300)).await?;
+    let q = wait_for_redirect(listener, &pkce.state, Duration::from_secs(300), lang).await?;
     if q.get("state") != Some(&pkce.state) {
         return Err(oauth_error(
             "De aanmelding hoorde niet bij dit verzoek en is genegeerd. Probeer het opnieuw.",
@@ -284,7 +315,7 @@ mod tests {
                 assert!(done.text().await.unwrap().contains("close this window"));
             });
         };
-        sign_in(&rec, browser).await.unwrap();
+        sign_in(&rec, Lang::En, browser).await.unwrap();
         let refresh = secrets::load(&id, SecretKind::RefreshToken).unwrap();
         assert!(refresh.is_some_and(|s| !s.is_empty()));
         let backend = crate::state::build_backend(&rec, None).unwrap();
@@ -303,7 +334,13 @@ mod tests {
             .unwrap();
         let port = listener.local_addr().unwrap().port();
         let wait = tokio::spawn(async move {
-            wait_for_redirect(listener, "the-right-state", Duration::from_secs(120)).await
+            wait_for_redirect(
+                listener,
+                "the-right-state",
+                Duration::from_secs(120),
+                Lang::En,
+            )
+            .await
         });
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}/callback");
@@ -331,12 +368,39 @@ mod tests {
         assert_eq!(q.get("code").map(String::as_str), Some("the-code"));
     }
 
+    /// The browser pages speak the clerk's language only.
+    #[tokio::test]
+    async fn the_browser_pages_are_in_the_clerks_language_only() {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let wait = tokio::spawn(async move {
+            wait_for_redirect(listener, "s-nl", Duration::from_secs(120), Lang::Nl).await
+        });
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}/callback");
+        let wrong = http.get(format!("{base}?code=x")).send().await.unwrap();
+        let page = wrong.text().await.unwrap();
+        assert!(page.contains("hoort niet bij"), "{page}");
+        assert!(!page.contains("does not belong"), "{page}");
+        let ok = http
+            .get(format!("{base}?code=c&state=s-nl"))
+            .send()
+            .await
+            .unwrap();
+        let page = ok.text().await.unwrap();
+        assert!(page.contains("venster sluiten"), "{page}");
+        assert!(!page.contains("close this window"), "{page}");
+        wait.await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn a_sign_in_that_never_comes_back_ends_with_a_message() {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .unwrap();
-        let e = wait_for_redirect(listener, "s", Duration::from_millis(50))
+        let e = wait_for_redirect(listener, "s", Duration::from_millis(50), Lang::En)
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::AuthFailed);
@@ -368,7 +432,7 @@ mod tests {
             config: serde_json::json!({}),
             created_at: chrono::Utc::now(),
         };
-        let err = sign_in(&rec, |_| {}).await.unwrap_err();
+        let err = sign_in(&rec, Lang::En, |_| {}).await.unwrap_err();
         assert_eq!(
             err.code,
             ErrorCode::Config,

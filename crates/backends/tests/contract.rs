@@ -334,7 +334,16 @@ async fn every_sales_invoice_body_validates() {
             .submit(inv)
             .await
             .unwrap_or_else(|e| panic!("{e:?}\n{body:#}"));
-        assert!(receipt.warnings.is_empty(), "{:?}", receipt.warnings);
+        // The one warning an accepted invoice may carry: AFAS numbers an invoice that waits
+        // as "to be invoiced" only later.
+        assert!(
+            receipt
+                .warnings
+                .iter()
+                .all(|w| w.en.contains("to be invoiced")),
+            "{:?}",
+            receipt.warnings
+        );
         sent.push((receipt.remote_id, body));
     }
 

@@ -159,6 +159,19 @@ impl FileStore {
             let parts: Vec<&str> = rest.splitn(4, ':').collect();
             if parts.len() == 4 {
                 let (hash, name, path) = (parts[1], decode_name(parts[2]), parts[3]);
+                // The size from the file system first: nothing larger than Silvasoft takes is
+                // read into memory.
+                let too_large = std::fs::metadata(path)
+                    .map(|m| m.len() > MAX_ATTACHMENT_BYTES)
+                    .unwrap_or(false);
+                if too_large {
+                    return Err(Error::new(
+                        ErrorCode::Validation,
+                        format!("De bijlage '{name}' is groter geworden dan Silvasoft aanneemt (10 MB); voeg haar opnieuw toe."),
+                        format!("The attachment '{name}' has grown beyond what Silvasoft accepts (10 MB); attach it again."),
+                    )
+                    .with_field("attachments"));
+                }
                 let bytes = std::fs::read(path).map_err(|e| {
                     Error::new(
                         ErrorCode::Io,

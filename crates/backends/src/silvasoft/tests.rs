@@ -823,6 +823,15 @@ fn attachment_references_find_the_bytes_again() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Validation);
     assert_eq!(e.field.as_deref(), Some("attachments"));
+    // A file grown past Silvasoft's limit is refused from its size, without reading it.
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(10 * 1024 * 1024 + 1).unwrap();
+    drop(f);
+    let e = attach::FileStore::default()
+        .resolve(&reference)
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(e.message.en.contains("grown beyond"), "{}", e.message.en);
     // A file gone is an I/O error.
     std::fs::remove_file(&path).unwrap();
     let e = attach::FileStore::default()
