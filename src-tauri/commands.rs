@@ -381,7 +381,9 @@ pub fn sync_status(
     state: State<'_, AppState>,
     connection_id: String,
 ) -> Res<crate::state::SyncStatus> {
-    Ok(workers::status_with_counts(&state, &connection_id))
+    let s = workers::status_with_counts(&state, &connection_id);
+    tracing::debug!(connection = %connection_id, seq = s.seq, running = s.refresh.running, "sync status asked");
+    Ok(s)
 }
 
 #[tauri::command(rename_all = "snake_case")]

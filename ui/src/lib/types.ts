@@ -260,6 +260,8 @@ export interface SyncStatus {
   products: number;
   last_synced_at: string | null;
   error: IpcError | null;
+  /** Numbers the snapshot: higher is newer (per app run); older ones are ignored. */
+  seq: number;
 }
 
 export type SubmissionState = "draft" | "queued" | "sending" | "sent" | "refused" | "uncertain";
