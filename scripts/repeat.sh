@@ -72,8 +72,10 @@ for i in "${failures[@]}"; do
     [ -f "$f" ] && echo "  $(basename "$f"): $f"
   done
   find "$dir/tmp" -name '*.log' 2>/dev/null | sed 's/^/  app log: /'
-  grep -m 3 -E "panicked|timed out|Error" "$dir/test.log" | sed 's/^/  | /'
+  grep -m 1 -A 2 "panicked at" "$dir/test.log" | sed 's/^/  | /'
 done
-retries=$(cat "$out"/run-*/webdriver-retries.log 2>/dev/null | wc -l)
-echo "WebDriver commands sent again after a broken connection: $retries"
+again=$(cat "$out"/run-*/webdriver-retries.log 2>/dev/null | grep -c "sent once more")
+not_again=$(cat "$out"/run-*/webdriver-retries.log 2>/dev/null | grep -c "not sent again")
+dropped=$(cat "$out"/run-*/driver-*.log 2>/dev/null | grep -c "^Error serving connection")
+echo "connections to the driver that broke: $dropped (tauri-driver); commands sent once more: $again; not sent again: $not_again"
 [ "$failed" -eq 0 ]

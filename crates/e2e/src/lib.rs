@@ -87,7 +87,8 @@ fn driver_log(port: u16) -> (Stdio, Stdio) {
     }
 }
 
-/// Notes a WebDriver command that was sent again, on stderr and in `file`.
+/// Notes a broken connection to the driver (and whether the command was sent again), on
+/// stderr and in `file`.
 fn log_retry(file: Option<&Path>, line: &str) {
     eprintln!("{line}");
     use std::io::Write;
@@ -207,6 +208,21 @@ impl App {
             .as_str()
             .ok_or_else(|| format!("no session: {v}"))?
             .to_string();
+        // tauri-driver started the native driver and opened the session (it maps the
+        // capabilities). The session's commands go to the native driver directly, each on a
+        // connection of its own: tauri-driver forwards over kept-alive connections of its own
+        // and, when the native driver has closed one, drops the command with a reset, a click
+        // as readily as a read. `INVOICE_DESK_E2E_VIA_TAURI_DRIVER=1` sends them through it.
+        let (http, base) = if std::env::var_os("INVOICE_DESK_E2E_VIA_TAURI_DRIVER").is_some() {
+            (http, base)
+        } else {
+            let direct = reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .pool_max_idle_per_host(0)
+                .build()
+                .map_err(|e| e.to_string())?;
+            (direct, format!("http://127.0.0.1:{native}"))
+        };
         Ok(App {
             driver,
             http,
@@ -223,8 +239,8 @@ impl App {
         self.cmd_retrying(method, path, body, retry).await
     }
 
-    /// Sends one command. When the connection to the driver breaks (tauri-driver drops one now
-    /// and then, everything alive) and `retry` is set, it is sent once more and logged.
+    /// Sends one command. When the connection to the driver breaks (it happens now and then,
+    /// everything alive) and `retry` is set, it is sent once more and logged.
     async fn cmd_retrying(
         &self,
         method: reqwest::Method,
@@ -245,10 +261,15 @@ impl App {
                     .await
                     .map_err(|e| e.to_string())
             }
-            Err(Sent::Broken(e)) => Err(format!(
-                "webdriver {method} {path}: the connection broke ({e}); not sent again, \
-                 it may have been done"
-            )),
+            Err(Sent::Broken(e)) => {
+                let msg = format!(
+                    "webdriver {} {method} {path}: the connection broke ({e}); not sent again, \
+                     it may have been done",
+                    self.base
+                );
+                log_retry(self.retry_log.as_deref(), &msg);
+                Err(msg)
+            }
             r => r.map_err(|e| e.to_string()),
         }
     }
@@ -260,12 +281,7 @@ impl App {
         body: Option<&Value>,
     ) -> Result<Value, Sent> {
         let url = format!("{}/session/{}{}", self.base, self.session, path);
-        // A fresh connection per command: tauri-driver passes the header on, so neither it nor
-        // the native driver reuses a kept-alive connection the other side may just have closed.
-        let mut rb = self
-            .http
-            .request(method, url)
-            .header(reqwest::header::CONNECTION, "close");
+        let mut rb = self.http.request(method, url);
         if let Some(b) = body {
             rb = rb.json(b);
         }
