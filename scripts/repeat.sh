@@ -77,5 +77,6 @@ done
 again=$(cat "$out"/run-*/webdriver-retries.log 2>/dev/null | grep -c "sent once more")
 not_again=$(cat "$out"/run-*/webdriver-retries.log 2>/dev/null | grep -c "not sent again")
 dropped=$(cat "$out"/run-*/driver-*.log 2>/dev/null | grep -c "^Error serving connection")
-echo "connections to the driver that broke: $dropped (tauri-driver); commands sent once more: $again; not sent again: $not_again"
+echo "commands whose connection to the driver broke: sent once more $again, not sent again $not_again"
+echo "(tauri-driver's own log counts $dropped failed connections, the probes while it starts included)"
 [ "$failed" -eq 0 ]
