@@ -15,7 +15,7 @@ use invoice_desk_core::store::{ConnectionRecord, SubmissionState};
 use invoice_desk_core::submit::{self, Outcome, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, Manager};
 use uuid::Uuid;
 
 type Res<T> = std::result::Result<T, IpcError>;
@@ -551,7 +551,9 @@ pub fn sync_now(app: AppHandle, connection_id: String) -> Res<()> {
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_status(app: AppHandle, connection_id: String) -> Res<crate::state::SyncStatus> {
     blocking(&app, "sync_status", move |state| {
-        Ok(workers::status_with_counts(state, &connection_id))
+        let s = workers::status_with_counts(state, &connection_id);
+        tracing::debug!(connection = %connection_id, seq = s.seq, running = s.refresh.running, "sync status asked");
+        Ok(s)
     })
     .await
 }

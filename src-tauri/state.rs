@@ -22,7 +22,11 @@ pub const DEMO_SILVASOFT_KEY: &str = "demo-silvasoft-key";
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct SyncStatus {
     pub connection_id: String,
-    pub running: bool,
+    /// `running` for the UI; whether another run is queued stays inside.
+    #[serde(flatten)]
+    pub refresh: invoice_desk_core::sync::RefreshFlags,
+    /// Numbers the snapshot (higher is newer, per process): the UI ignores older ones.
+    pub seq: u64,
     pub relations: usize,
     pub products: usize,
     pub last_synced_at: Option<String>,
@@ -130,14 +134,19 @@ impl AppState {
         guard(&self.draft_writes)
     }
 
+    /// A snapshot of the status, numbered while the lock is held, so a later number never
+    /// shows an older state.
     pub fn sync_status(&self, connection_id: &str) -> SyncStatus {
-        guard(&self.sync)
+        let map = guard(&self.sync);
+        let mut s = map
             .get(connection_id)
             .cloned()
             .unwrap_or_else(|| SyncStatus {
                 connection_id: connection_id.to_string(),
                 ..Default::default()
-            })
+            });
+        s.seq = invoice_desk_core::sync::next_status_seq();
+        s
     }
 
     pub fn update_sync(&self, connection_id: &str, f: impl FnOnce(&mut SyncStatus)) -> SyncStatus {

@@ -6,7 +6,7 @@ use invoice_desk_core::i18n::Text;
 use invoice_desk_core::outbox;
 use invoice_desk_core::store::{Claim, Entity, SubmissionState};
 use invoice_desk_core::submit::{self, RetryPolicy};
-use invoice_desk_core::sync::sync_list;
+use invoice_desk_core::sync::{run_refreshes, sync_list, ResetGuard, RunEnd, REFRESH_DEADLINE};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -46,43 +46,81 @@ pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state
 fn emit_status(app: &AppHandle, connection_id: &str) {
     let state = app.state::<AppState>();
     let s = status_with_counts(&state, connection_id);
+    tracing::debug!(
+        connection = connection_id,
+        seq = s.seq,
+        running = s.refresh.running,
+        "sync status"
+    );
     let _ = app.emit("sync-status", s);
 }
 
-/// Starts a refresh of the connection's look-ups unless one is running.
+/// Asks for a refresh of the connection's look-ups. Starts one when none runs; during a run
+/// the request is queued: one more run follows the current one. Either way the UI is told.
 pub fn spawn_sync(app: AppHandle, connection_id: String) {
-    {
-        let state = app.state::<AppState>();
-        let mut started = false;
-        state.update_sync(&connection_id, |s| {
-            if !s.running {
-                s.running = true;
-                s.error = None;
-                started = true;
-            }
-        });
-        if !started {
-            return;
+    let state = app.state::<AppState>();
+    let mut start = false;
+    state.update_sync(&connection_id, |s| {
+        start = s.refresh.request();
+        if start {
+            s.error = None;
         }
+    });
+    emit_status(&app, &connection_id);
+    if !start {
+        tracing::debug!(connection = %connection_id, "look-up refresh queued behind the running one");
+        return;
     }
     tauri::async_runtime::spawn(async move {
-        let result = run_sync(&app, &connection_id).await;
-        let state = app.state::<AppState>();
-        let lang = state.lang();
-        state.update_sync(&connection_id, |s| {
-            s.running = false;
-            match &result {
-                Ok(()) => {
-                    s.error = None;
-                    s.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
-                }
-                Err(e) => s.error = Some(e.to_ipc(lang)),
-            }
+        // Whatever ends this task (a panic, cancellation at shutdown), `running` is cleared.
+        let reset_app = app.clone();
+        let reset_id = connection_id.clone();
+        let reset = ResetGuard::new(move || {
+            let state = reset_app.state::<AppState>();
+            let lang = state.lang();
+            state.update_sync(&reset_id, |s| {
+                s.refresh.abandon();
+                s.error = RunEnd::Panicked.into_result().err().map(|e| e.to_ipc(lang));
+            });
+            tracing::error!(connection = %reset_id, "look-up refresh task ended abnormally");
+            emit_status(&reset_app, &reset_id);
         });
-        if let Err(e) = &result {
-            tracing::warn!(code = ?e.code, "look-up refresh failed");
-        }
-        emit_status(&app, &connection_id);
+        let work_app = app.clone();
+        let work_id = connection_id.clone();
+        run_refreshes(
+            REFRESH_DEADLINE,
+            move || {
+                let (app, id) = (work_app.clone(), work_id.clone());
+                tracing::debug!(connection = %id, "look-up refresh starts");
+                async move { run_sync(&app, &id).await }
+            },
+            |result| {
+                let state = app.state::<AppState>();
+                let lang = state.lang();
+                let mut again = false;
+                state.update_sync(&connection_id, |s| {
+                    match &result {
+                        Ok(()) => {
+                            s.error = None;
+                            s.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
+                        }
+                        Err(e) => s.error = Some(e.to_ipc(lang)),
+                    }
+                    again = s.refresh.finish();
+                    if again {
+                        s.error = None;
+                    }
+                });
+                match &result {
+                    Ok(()) => tracing::info!(connection = %connection_id, again, "look-up refresh finished"),
+                    Err(e) => tracing::warn!(connection = %connection_id, code = ?e.code, again, "look-up refresh failed"),
+                }
+                emit_status(&app, &connection_id);
+                again
+            },
+        )
+        .await;
+        reset.disarm();
     });
 }
 
@@ -135,19 +173,31 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
     Ok(())
 }
 
-/// Refreshes the active connection every few minutes and sends what waits in the outbox.
+/// Starts the background work as two tasks that cannot hold each other up: sending what waits
+/// in the outbox, and refreshing the active connection's look-ups every few minutes.
 pub fn spawn_background(app: AppHandle) {
+    let outbox_app = app.clone();
     tauri::async_runtime::spawn(async move {
         // What waited in the outbox when the app stopped is sent first, then when each is due.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        send_pending(&app).await;
-        // Each invoice has its own due time; checking every 5 s costs one small query.
+        // Each invoice has its own due time; checking every 5 s costs one small query. Each
+        // round runs as a task of its own, so a panic in one round is logged and the next
+        // round still comes.
+        loop {
+            let round_app = outbox_app.clone();
+            let round = tauri::async_runtime::spawn(async move { send_pending(&round_app).await });
+            if let Err(e) = round.await {
+                tracing::error!(error = %e, "an outbox round ended in a panic; the next round follows");
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
+    tauri::async_runtime::spawn(async move {
+        // Look-ups: refreshed every 5 minutes, and after 30 s when the last refresh failed.
         let mut round: u64 = 0;
         loop {
             tokio::time::sleep(Duration::from_secs(5)).await;
             round += 1;
-            send_pending(&app).await;
-            // Look-ups: refreshed every 5 minutes, and after 30 s when the last refresh failed.
             let state = app.state::<AppState>();
             if let Ok(Some(c)) = state.active_connection() {
                 let failed = state.sync_status(&c.id).error.is_some();

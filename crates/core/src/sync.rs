@@ -45,3 +45,345 @@ pub async fn sync_list(
         cursor = Some(next);
     }
 }
+
+// ---- Running refreshes: one at a time per connection, bounded, never stuck on "running" ----
+
+use crate::error::{Error, ErrorCode};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How long a whole refresh of one connection may take before it is stopped. What it stored
+/// so far stays (each page is its own transaction, with its cursor), so the next one resumes.
+pub const REFRESH_DEADLINE: Duration = Duration::from_secs(10 * 60);
+
+static STATUS_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// The next number for a status snapshot: strictly higher than every number handed out before
+/// in this process. A snapshot taken later carries a higher number, so a reader that receives
+/// snapshots out of order (a command's reply overtaken by an event) keeps the newest.
+pub fn next_status_seq() -> u64 {
+    STATUS_SEQ.fetch_add(1, Ordering::SeqCst) + 1
+}
+
+/// Whether a refresh runs, and whether another was asked for while it ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RefreshFlags {
+    /// A refresh runs (or is about to start).
+    pub running: bool,
+    /// Asked for during the current run: one more run follows it.
+    #[serde(skip)]
+    pub again: bool,
+}
+
+impl RefreshFlags {
+    /// A refresh is asked for. `true`: the caller starts one now. `false`: one is running, and
+    /// one more run follows it (any number of requests during one run make one more run).
+    pub fn request(&mut self) -> bool {
+        if self.running {
+            self.again = true;
+            false
+        } else {
+            self.running = true;
+            self.again = false;
+            true
+        }
+    }
+
+    /// The current run ended, whichever way. `true`: a request came in meanwhile, so the caller
+    /// runs once more (`running` stays set). `false`: nothing runs any more.
+    pub fn finish(&mut self) -> bool {
+        if self.running && self.again {
+            self.again = false;
+            true
+        } else {
+            *self = RefreshFlags::default();
+            false
+        }
+    }
+
+    /// The task that ran the refreshes is gone (a panic, or cancelled at shutdown).
+    pub fn abandon(&mut self) {
+        *self = RefreshFlags::default();
+    }
+}
+
+/// Calls its function when dropped, unless disarmed: the one place that clears a refresh's
+/// `running` flag when the task running it ends any other way than through its loop (a panic
+/// unwinding through it, or the task being cancelled).
+pub struct ResetGuard<F: FnOnce()> {
+    reset: Option<F>,
+}
+
+impl<F: FnOnce()> ResetGuard<F> {
+    pub fn new(reset: F) -> Self {
+        ResetGuard { reset: Some(reset) }
+    }
+    /// The loop ended normally and cleared the flag itself.
+    pub fn disarm(mut self) {
+        self.reset = None;
+    }
+}
+
+impl<F: FnOnce()> Drop for ResetGuard<F> {
+    fn drop(&mut self) {
+        if let Some(reset) = self.reset.take() {
+            reset();
+        }
+    }
+}
+
+/// How one bounded run ended.
+#[derive(Debug)]
+pub enum RunEnd {
+    /// It returned by itself.
+    Finished(Result<()>),
+    /// It took longer than the deadline and was stopped.
+    Overran(Duration),
+    /// It panicked (or was cancelled from outside).
+    Panicked,
+}
+
+impl RunEnd {
+    /// The outcome as the clerk reads it.
+    pub fn into_result(self) -> Result<()> {
+        match self {
+            RunEnd::Finished(r) => r,
+            RunEnd::Overran(d) => Err(refresh_overran(d)),
+            RunEnd::Panicked => Err(Error::new(
+                ErrorCode::Internal,
+                "Het bijwerken van de opzoeklijsten is onverwacht gestopt. Probeer het opnieuw met de knop Bijwerken.",
+                "Updating the look-ups stopped unexpectedly. Try again with the Update button.",
+            )),
+        }
+    }
+}
+
+/// The error a refresh that ran past its deadline ends with.
+pub fn refresh_overran(deadline: Duration) -> Error {
+    let minutes = deadline.as_secs().div_ceil(60).max(1);
+    Error::new(
+        ErrorCode::Cancelled,
+        format!(
+            "Het bijwerken van de opzoeklijsten duurde langer dan {minutes} minuten en is gestopt. \
+             Wat al binnen was, blijft bewaard; de volgende keer gaat het verder waar het bleef."
+        ),
+        format!(
+            "Updating the look-ups took longer than {minutes} minutes and was stopped. \
+             What arrived is kept; the next update continues where this one stopped."
+        ),
+    )
+}
+
+/// Runs `work` as a task of its own, bounded by `deadline`: an overrun stops it, and a panic in
+/// it ends it like an error instead of taking the caller along. Must be called inside a Tokio
+/// runtime.
+pub async fn run_bounded<F>(deadline: Duration, work: F) -> RunEnd
+where
+    F: Future<Output = Result<()>> + Send + 'static,
+{
+    let mut task = tokio::spawn(work);
+    match tokio::time::timeout(deadline, &mut task).await {
+        Ok(Ok(r)) => RunEnd::Finished(r),
+        Ok(Err(_)) => RunEnd::Panicked,
+        Err(_) => {
+            task.abort();
+            RunEnd::Overran(deadline)
+        }
+    }
+}
+
+/// Runs refreshes until no more is asked for: each run is bounded by `deadline` (see
+/// [`run_bounded`]); `ended` records its outcome and answers whether another run was asked for
+/// meanwhile (normally [`RefreshFlags::finish`] under the caller's lock).
+pub async fn run_refreshes<W, Fut>(
+    deadline: Duration,
+    mut work: W,
+    mut ended: impl FnMut(Result<()>) -> bool,
+) where
+    W: FnMut() -> Fut,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
+    loop {
+        let outcome = run_bounded(deadline, work()).await.into_result();
+        if !ended(outcome) {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod refresh_tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn a_request_during_a_refresh_is_queued_as_one_more_run_not_dropped() {
+        let mut f = RefreshFlags::default();
+        assert!(f.request(), "the first request starts a run");
+        assert!(
+            !f.request(),
+            "a request while it runs does not start a second one"
+        );
+        assert!(!f.request());
+        assert!(f.running && f.again);
+        assert!(f.finish(), "the queued request makes one more run");
+        assert!(f.running && !f.again);
+        assert!(!f.finish(), "and only one");
+        assert_eq!(f, RefreshFlags::default());
+        assert!(f.request(), "idle again: the next request starts a run");
+    }
+
+    #[test]
+    fn abandoning_clears_running_and_the_queued_request() {
+        let mut f = RefreshFlags::default();
+        f.request();
+        f.request();
+        f.abandon();
+        assert_eq!(f, RefreshFlags::default());
+        assert!(!f.finish());
+    }
+
+    #[test]
+    fn status_numbers_only_go_up_even_from_many_threads() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    let mut seen = Vec::new();
+                    for _ in 0..1000 {
+                        seen.push(next_status_seq());
+                    }
+                    seen
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in threads {
+            let seen = t.join().expect("thread");
+            assert!(
+                seen.windows(2).all(|w| w[0] < w[1]),
+                "increasing per thread"
+            );
+            all.extend(seen);
+        }
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "no number is handed out twice");
+        assert!(next_status_seq() > *all.last().unwrap_or(&0));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_refresh_ends_as_an_error_and_the_caller_goes_on() {
+        let fails = true;
+        let end = run_bounded(Duration::from_secs(600), async move {
+            if fails {
+                panic!("a bug in a back end");
+            }
+            Ok(())
+        })
+        .await;
+        assert!(matches!(end, RunEnd::Panicked), "{end:?}");
+        let e = end.into_result().unwrap_err();
+        assert_eq!(e.code, ErrorCode::Internal);
+    }
+
+    #[tokio::test]
+    async fn a_refresh_that_never_ends_is_stopped_at_its_deadline_with_a_message_in_both_languages()
+    {
+        let stopped = Arc::new(AtomicUsize::new(0));
+        struct Dropped(Arc<AtomicUsize>);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let d = Dropped(stopped.clone());
+        let end = run_bounded(Duration::from_millis(20), async move {
+            let _d = d;
+            std::future::pending::<()>().await;
+            Ok(())
+        })
+        .await;
+        assert!(matches!(end, RunEnd::Overran(_)), "{end:?}");
+        let e = refresh_overran(REFRESH_DEADLINE);
+        assert_eq!(e.code, ErrorCode::Cancelled);
+        assert!(e.message.get(crate::i18n::Lang::Nl).contains("10 minuten"));
+        assert!(e.message.get(crate::i18n::Lang::En).contains("10 minutes"));
+        // The overrun task is stopped, not left running in the background.
+        for _ in 0..1000 {
+            if stopped.load(Ordering::SeqCst) == 1 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(stopped.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_comes_in_during_a_refresh_gets_a_run_of_its_own_after_it() {
+        let flags = Arc::new(Mutex::new(RefreshFlags::default()));
+        assert!(flags.lock().unwrap().request());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (f2, r2) = (flags.clone(), runs.clone());
+        run_refreshes(
+            Duration::from_secs(600),
+            move || {
+                let (f, r) = (f2.clone(), r2.clone());
+                async move {
+                    if r.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // The clerk clicks "Update" twice while the first run is busy.
+                        assert!(!f.lock().unwrap().request());
+                        assert!(!f.lock().unwrap().request());
+                        panic!("and the first run fails badly");
+                    }
+                    Ok(())
+                }
+            },
+            |_| flags.lock().unwrap().finish(),
+        )
+        .await;
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(*flags.lock().unwrap(), RefreshFlags::default());
+    }
+
+    #[tokio::test]
+    async fn the_guard_clears_running_when_the_refresh_task_is_cancelled_or_panics() {
+        for panics in [false, true] {
+            let flags = Arc::new(Mutex::new(RefreshFlags::default()));
+            assert!(flags.lock().unwrap().request());
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let f = flags.clone();
+            let task = tokio::spawn(async move {
+                let reset_flags = f.clone();
+                let guard = ResetGuard::new(move || reset_flags.lock().unwrap().abandon());
+                run_refreshes(
+                    Duration::from_secs(600),
+                    || async { Ok(()) },
+                    |_| {
+                        if panics {
+                            panic!("a bug while recording the outcome");
+                        }
+                        // Stays here until cancelled.
+                        true
+                    },
+                )
+                .await;
+                let _ = tx.send(());
+                guard.disarm();
+            });
+            if !panics {
+                tokio::task::yield_now().await;
+                task.abort();
+            }
+            let _ = task.await;
+            drop(rx);
+            assert_eq!(
+                *flags.lock().unwrap(),
+                RefreshFlags::default(),
+                "running is cleared (panic: {panics})"
+            );
+        }
+    }
+}

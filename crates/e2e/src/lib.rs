@@ -64,16 +64,51 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Where the driver's and the app's own output goes: a file per launch under
-/// `target/e2e-logs/`, so the test output stays readable (the app also keeps its log in its
-/// data directory).
-fn driver_log(port: u16) -> Stdio {
-    let dir = target_dir().join("e2e-logs");
-    let _ = std::fs::create_dir_all(&dir);
-    match std::fs::File::create(dir.join(format!("driver-{port}.log"))) {
-        Ok(f) => Stdio::from(f),
-        Err(_) => Stdio::null(),
+/// Where the driver's and the app's own output goes: `target/e2e-logs/` unless
+/// `INVOICE_DESK_E2E_LOG_DIR` names another folder (scripts/repeat.sh gives each run its own).
+pub fn log_dir() -> PathBuf {
+    let d = std::env::var_os("INVOICE_DESK_E2E_LOG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("e2e-logs"));
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+/// A file per launch under [`log_dir`], so the test output stays readable (the app also keeps
+/// its log in its data directory). The driver's output and the app's (its child) both go there.
+fn driver_log(port: u16) -> (Stdio, Stdio) {
+    let path = log_dir().join(format!("driver-{port}.log"));
+    match std::fs::File::create(&path) {
+        Ok(f) => match f.try_clone() {
+            Ok(g) => (Stdio::from(f), Stdio::from(g)),
+            Err(_) => (Stdio::null(), Stdio::from(f)),
+        },
+        Err(_) => (Stdio::null(), Stdio::null()),
     }
+}
+
+/// Notes a broken connection to the driver (and whether the command was sent again), on
+/// stderr and in `file`.
+fn log_retry(file: Option<&Path>, line: &str) {
+    eprintln!("{line}");
+    use std::io::Write;
+    let Some(path) = file else { return };
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+/// Whether a WebDriver command changes nothing in the page, so that sending it again after the
+/// connection broke is harmless: reading (GET) and finding elements. A click or typing may
+/// already have happened when the answer got lost, so it is never sent again blindly.
+pub fn is_idempotent(method: &reqwest::Method, path: &str) -> bool {
+    *method == reqwest::Method::GET
+        || (*method == reqwest::Method::POST
+            && (path.ends_with("/element") || path.ends_with("/elements")))
 }
 
 /// Whether this machine can run the window tests (a display and the driver).
@@ -90,6 +125,23 @@ pub fn can_run_window() -> Res<()> {
     Ok(())
 }
 
+/// How a WebDriver command failed.
+enum Sent {
+    /// The connection broke: no answer was read (the command may or may not have run).
+    Broken(String),
+    /// The driver answered with an error.
+    Answer(String),
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sent::Broken(e) => write!(f, "the connection broke: {e}"),
+            Sent::Answer(e) => f.write_str(e),
+        }
+    }
+}
+
 /// A running app under tauri-driver with one WebDriver session.
 pub struct App {
     driver: Child,
@@ -98,6 +150,8 @@ pub struct App {
     session: String,
     pub data_dir: PathBuf,
     pub sandbox_port: u16,
+    /// Where commands sent again are noted (`webdriver-retries.log` in [`log_dir`]).
+    retry_log: Option<PathBuf>,
 }
 
 impl App {
@@ -113,9 +167,9 @@ impl App {
             .arg(native.to_string())
             .env("INVOICE_DESK_DATA_DIR", data_dir)
             .env("INVOICE_DESK_SANDBOX_PORT", sandbox_port.to_string())
-            .env("INVOICE_DESK_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(driver_log(port));
+            .env("INVOICE_DESK_LOG", "debug");
+        let (out, err) = driver_log(port);
+        cmd.stdout(out).stderr(err);
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -154,6 +208,21 @@ impl App {
             .as_str()
             .ok_or_else(|| format!("no session: {v}"))?
             .to_string();
+        // tauri-driver started the native driver and opened the session (it maps the
+        // capabilities). The session's commands go to the native driver directly, each on a
+        // connection of its own: tauri-driver forwards over kept-alive connections of its own
+        // and, when the native driver has closed one, drops the command with a reset, a click
+        // as readily as a read. `INVOICE_DESK_E2E_VIA_TAURI_DRIVER=1` sends them through it.
+        let (http, base) = if std::env::var_os("INVOICE_DESK_E2E_VIA_TAURI_DRIVER").is_some() {
+            (http, base)
+        } else {
+            let direct = reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .pool_max_idle_per_host(0)
+                .build()
+                .map_err(|e| e.to_string())?;
+            (direct, format!("http://127.0.0.1:{native}"))
+        };
         Ok(App {
             driver,
             http,
@@ -161,20 +230,78 @@ impl App {
             session,
             data_dir: data_dir.to_path_buf(),
             sandbox_port,
+            retry_log: Some(log_dir().join("webdriver-retries.log")),
         })
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Res<Value> {
+        let retry = is_idempotent(&method, path);
+        self.cmd_retrying(method, path, body, retry).await
+    }
+
+    /// Sends one command. When the connection to the driver breaks (it happens now and then,
+    /// everything alive) and `retry` is set, it is sent once more and logged.
+    async fn cmd_retrying(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        retry: bool,
+    ) -> Res<Value> {
+        match self.send_once(method.clone(), path, body.as_ref()).await {
+            Err(Sent::Broken(e)) if retry => {
+                log_retry(
+                    self.retry_log.as_deref(),
+                    &format!(
+                        "webdriver {} {method} {path}: the connection broke ({e}); sent once more",
+                        self.base
+                    ),
+                );
+                self.send_once(method, path, body.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err(Sent::Broken(e)) => {
+                let msg = format!(
+                    "webdriver {} {method} {path}: the connection broke ({e}); not sent again, \
+                     it may have been done",
+                    self.base
+                );
+                log_retry(self.retry_log.as_deref(), &msg);
+                Err(msg)
+            }
+            r => r.map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Sent> {
         let url = format!("{}/session/{}{}", self.base, self.session, path);
         let mut rb = self.http.request(method, url);
         if let Some(b) = body {
-            rb = rb.json(&b);
+            rb = rb.json(b);
         }
-        let resp = rb.send().await.map_err(|e| e.to_string())?;
+        let resp = rb.send().await.map_err(|e| Sent::Broken(e.to_string()))?;
         let status = resp.status();
-        let v: Value = resp.json().await.map_err(|e| e.to_string())?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| Sent::Broken(e.to_string()))?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Sent::Answer(format!(
+                "webdriver {path}: {status}, unreadable answer ({e}): {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            ))
+        })?;
         if !status.is_success() {
-            return Err(format!("webdriver {path}: {status} {}", v["value"]));
+            return Err(Sent::Answer(format!(
+                "webdriver {path}: {status} {}",
+                v["value"]
+            )));
         }
         Ok(v["value"].clone())
     }
@@ -267,18 +394,21 @@ impl App {
     pub async fn wait_for_sync(&self, connection_id: &str, timeout: Duration) -> Res<Value> {
         let start = Instant::now();
         loop {
+            // Asking for the status changes nothing: a broken connection is asked again.
             let s = self
                 .invoke("sync_status", json!({"connection_id": connection_id}))
-                .await?;
-            if s["running"] == json!(false)
-                && s["relations"].as_u64().unwrap_or(0) > 0
-                && s["error"].is_null()
-            {
-                return Ok(s);
+                .await;
+            if let Ok(s) = &s {
+                if s["running"] == json!(false)
+                    && s["relations"].as_u64().unwrap_or(0) > 0
+                    && s["error"].is_null()
+                {
+                    return Ok(s.clone());
+                }
             }
             if start.elapsed() > timeout {
                 return Err(format!(
-                    "the look-ups of {connection_id} were not refreshed: {s}"
+                    "the look-ups of {connection_id} were not refreshed: {s:?}"
                 ));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -298,10 +428,16 @@ impl App {
 
     /// Text of the first element matching `css`, or "".
     pub async fn text_of(&self, css: &str) -> Res<String> {
+        // The script only reads: sending it again is harmless.
         let v = self
-            .js(
-                "const e=document.querySelector(arguments[0]);return e?e.innerText:'';",
-                vec![json!(css)],
+            .cmd_retrying(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({
+                    "script": "const e=document.querySelector(arguments[0]);return e?e.innerText:'';",
+                    "args": [css]
+                })),
+                true,
             )
             .await?;
         Ok(v.as_str().unwrap_or_default().to_string())
@@ -590,5 +726,117 @@ impl Drop for StandIn {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A stand-in driver: drops the first connection without an answer, answers the others.
+    async fn flaky_driver() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                // Read the whole request (headers, then Content-Length bytes of body).
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(k) = sock.read(&mut chunk).await {
+                    if k == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..k]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text
+                            .lines()
+                            .find_map(|l| {
+                                let l = l.to_ascii_lowercase();
+                                l.strip_prefix("content-length:")
+                                    .and_then(|v| v.trim().parse::<usize>().ok())
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                if n == 0 {
+                    drop(sock); // the connection breaks: no answer
+                    continue;
+                }
+                let body = r#"{"value":"Bakker B.V."}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            }
+        });
+        (base, seen)
+    }
+
+    fn app_at(base: String) -> App {
+        App {
+            driver: Command::new("true").spawn().expect("a child process"),
+            http: reqwest::Client::new(),
+            base,
+            session: "s1".into(),
+            data_dir: PathBuf::new(),
+            sandbox_port: 0,
+            retry_log: None,
+        }
+    }
+
+    #[test]
+    fn reading_and_finding_elements_count_as_idempotent_clicks_and_typing_do_not() {
+        use reqwest::Method;
+        assert!(is_idempotent(&Method::GET, "/element/e1/text"));
+        assert!(is_idempotent(&Method::GET, "/screenshot"));
+        assert!(is_idempotent(&Method::POST, "/element"));
+        assert!(is_idempotent(&Method::POST, "/elements"));
+        assert!(is_idempotent(&Method::POST, "/element/e1/element"));
+        assert!(!is_idempotent(&Method::POST, "/element/e1/click"));
+        assert!(!is_idempotent(&Method::POST, "/element/e1/value"));
+        assert!(!is_idempotent(&Method::POST, "/element/e1/clear"));
+        assert!(!is_idempotent(&Method::POST, "/actions"));
+        assert!(!is_idempotent(&Method::POST, "/execute/sync"));
+    }
+
+    #[tokio::test]
+    async fn a_read_whose_connection_breaks_is_sent_once_more_and_succeeds() {
+        let (base, seen) = flaky_driver().await;
+        let app = app_at(base);
+        let el = Element {
+            app: &app,
+            id: "e1".into(),
+        };
+        assert_eq!(el.text().await.unwrap(), "Bakker B.V.");
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            2,
+            "sent twice: once broken, once answered"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_click_whose_connection_breaks_is_not_sent_again() {
+        let (base, seen) = flaky_driver().await;
+        let app = app_at(base);
+        let el = Element {
+            app: &app,
+            id: "e1".into(),
+        };
+        let err = el.click().await.unwrap_err();
+        assert!(err.contains("not sent again"), "{err}");
+        assert_eq!(seen.load(Ordering::SeqCst), 1, "the click went out once");
     }
 }

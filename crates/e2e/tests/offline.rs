@@ -30,16 +30,31 @@ async fn offline_send_waits_in_the_outbox_and_goes_out_once_when_the_back_end_re
     let port = free_port();
     let stand_in = StandIn::start(port).await;
     let env = [("INVOICE_DESK_DEMO_URL", format!("http://127.0.0.1:{port}"))];
+    eprintln!("app data and log: {}", data_dir.display());
     let app = App::launch(&data_dir, port, &env).await.expect("launch");
     app.wait_for("[data-testid=reference]", LONG).await.unwrap();
-    app.wait_until(
-        "the look-ups",
-        "const t=document.querySelector('[data-testid=sync-status]');return t && /[1-9][0-9.,]* /.test(t.innerText)",
-        LONG,
-    )
-    .await
-    .inspect_err(|_| shoot_on_failure(&app))
-    .unwrap();
+    // The first refresh of the look-ups ends, and the window says so (it used to keep saying
+    // "Updating…" now and then: a late reply overwrote the event that said it had ended).
+    if let Err(e) = app
+        .wait_until(
+            "the look-ups",
+            "const t=document.querySelector('[data-testid=sync-status]');return t && /[1-9][0-9.,]* /.test(t.innerText)",
+            LONG,
+        )
+        .await
+    {
+        shoot_on_failure(&app);
+        let shown = app
+            .js(
+                "const t=document.querySelector('[data-testid=sync-status]');return t?{text:t.innerText,seq:t.dataset.seq}:null",
+                vec![],
+            )
+            .await;
+        let actual = app
+            .invoke("sync_status", serde_json::json!({"connection_id": "demo-afas"}))
+            .await;
+        panic!("{e}: the window shows {shown:?}, the app says {actual:?}");
+    }
 
     // Fill in an invoice, then the back end goes away.
     pick_first(
@@ -58,8 +73,7 @@ async fn offline_send_waits_in_the_outbox_and_goes_out_once_when_the_back_end_re
     .await;
     let r = app.find("[data-testid=reference]").await.unwrap();
     r.send_keys("offline-1").await.unwrap();
-    drop(stand_in);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(stand_in); // killed and waited for: its port is closed now
 
     app.find("[data-testid=submit]")
         .await

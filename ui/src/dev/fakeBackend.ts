@@ -361,11 +361,12 @@ interface OutboxRow extends HistoryEntry {
 }
 const history: OutboxRow[] = [];
 const syncs = new Map<string, SyncStatus>();
+let syncSeq = 0;
 
 function syncOf(connectionId: string): SyncStatus {
   let s = syncs.get(connectionId);
   if (!s) {
-    s = { connection_id: connectionId, running: true, relations: 0, products: 0, last_synced_at: null, error: null };
+    s = { connection_id: connectionId, running: true, relations: 0, products: 0, last_synced_at: null, error: null, seq: ++syncSeq };
     syncs.set(connectionId, s);
   }
   return s;
@@ -378,6 +379,7 @@ function finishSync(connectionId: string): void {
     relations: relations.length,
     products: products.length,
     last_synced_at: new Date().toISOString(),
+    seq: ++syncSeq,
   };
   syncs.set(connectionId, s);
   emit("sync-status", s);
@@ -743,14 +745,14 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
     }
     case "sync_now": {
       const id = a.connection_id as string;
-      const s = { ...syncOf(id), running: true };
+      const s = { ...syncOf(id), running: true, seq: ++syncSeq };
       syncs.set(id, s);
       emit("sync-status", s);
       setTimeout(() => finishSync(id), 1200);
       return null;
     }
     case "sync_status":
-      return syncOf(a.connection_id as string);
+      return { ...syncOf(a.connection_id as string), seq: ++syncSeq };
     case "search_relations": {
       const q = String(a.query).toLowerCase();
       if (syncOf(a.connection_id as string).relations === 0) return [];

@@ -43,6 +43,29 @@ export function showError(e: unknown): void {
 
 let unlistenSync: Promise<api.UnlistenFn> | null = null;
 
+/**
+ * The number of the newest sync status shown per connection. A command's reply and the events
+ * travel separately and can arrive out of order; a snapshot older than the one shown is ignored,
+ * so a late reply saying "running" never hides the event that said the refresh ended.
+ */
+const shownSeq = new Map<string, number>();
+
+/** Shows a sync status snapshot unless it belongs elsewhere or is older than what is shown. */
+export function applySync(s: SyncStatus): boolean {
+  if (s.connection_id !== app.activeId) return false;
+  const last = shownSeq.get(s.connection_id);
+  if (last !== undefined && s.seq <= last) return false;
+  shownSeq.set(s.connection_id, s.seq);
+  app.sync = s;
+  return true;
+}
+
+/** Forgets the snapshots shown and the listener (for tests: a fresh start). */
+export function resetSync(): void {
+  shownSeq.clear();
+  unlistenSync = null;
+}
+
 export async function init(): Promise<void> {
   try {
     const info = await api.appInfo();
@@ -53,15 +76,20 @@ export async function init(): Promise<void> {
   }
   if (!unlistenSync) {
     unlistenSync = api.onSyncStatus((s) => {
-      if (s.connection_id !== app.activeId) return;
-      app.sync = s;
+      if (!applySync(s)) return;
       // A first refresh may choose the administration on the Rust side; pick that up.
       const conn = activeConnection();
       if (!s.running && conn && conn.capabilities?.administrations && !conn.administration_id) {
         void adoptAdministration(conn.id);
       }
     });
-    unlistenSync.catch(() => {});
+    // Listening before the status is asked for: an event sent after the reply was made is not
+    // missed (the reply alone would then be the last word).
+    try {
+      await unlistenSync;
+    } catch {
+      // No events (e.g. outside the app): the replies still show the status.
+    }
   }
   try {
     app.connections = await api.listConnections();
@@ -92,6 +120,7 @@ export async function activate(id: string, tell = true): Promise<void> {
     }
   }
   app.sync = null;
+  shownSeq.delete(id);
   app.administrations = [];
   app.administrationsError = null;
   const conn = activeConnection();
@@ -104,8 +133,7 @@ export async function activate(id: string, tell = true): Promise<void> {
 async function loadSync(conn: ConnectionView): Promise<void> {
   try {
     const s = await api.syncStatus(conn.id);
-    if (app.activeId !== conn.id) return;
-    app.sync = s;
+    if (!applySync(s)) return;
     if (!s.running && s.last_synced_at === null && !s.error) await syncNow();
   } catch (e) {
     showError(e);
@@ -142,7 +170,6 @@ export async function chooseAdministration(id: string): Promise<void> {
   try {
     await api.selectAdministration(conn.id, id);
     conn.administration_id = id;
-    if (app.sync && app.sync.connection_id === conn.id) app.sync.running = true;
   } catch (e) {
     showError(e);
   }
@@ -152,8 +179,8 @@ export async function syncNow(): Promise<void> {
   const conn = activeConnection();
   if (!conn) return;
   try {
+    // The refresh announces itself with a status event; no guess here that could outlive it.
     await api.syncNow(conn.id);
-    if (app.sync && app.sync.connection_id === conn.id) app.sync.running = true;
   } catch (e) {
     showError(e);
   }

@@ -268,6 +268,8 @@ export interface SyncStatus {
   products: number;
   last_synced_at: string | null;
   error: IpcError | null;
+  /** Numbers the snapshot: higher is newer (per app run); older ones are ignored. */
+  seq: number;
 }
 
 /** `needs_attention`: the stored invoice cannot be read; it is not sent and waits for the clerk. */

@@ -86,6 +86,7 @@ export const sync: SyncStatus = {
   products: 500,
   last_synced_at: "2025-11-21T09:42:00Z",
   error: null,
+  seq: 1,
 };
 
 export function relation(id: string, name: string): Relation {
