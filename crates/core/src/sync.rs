@@ -21,6 +21,7 @@ pub async fn sync_list(
     let state = store.sync_cursor(connection_id, scope, entity)?;
     let mut cursor = state.cursor;
     let mut received = 0usize;
+    let mut pages = 0usize;
     loop {
         let (done, next) = match entity {
             Entity::Relations => {
@@ -42,8 +43,29 @@ pub async fn sync_list(
         if done {
             return Ok(received);
         }
+        // Whatever a back end's own guard does: a page that leaves the cursor where it was
+        // without being the last would be asked for again and again, and no list is endless.
+        pages += 1;
+        if cursor.as_deref() == Some(next.as_str()) || pages >= MAX_PAGES_PER_SYNC {
+            return Err(paging_stuck(entity));
+        }
         cursor = Some(next);
     }
+}
+
+/// More pages than any real list has (2,000 pages of 500 or more is a million rows).
+pub const MAX_PAGES_PER_SYNC: usize = 2_000;
+
+fn paging_stuck(entity: Entity) -> Error {
+    let (nl, en) = match entity {
+        Entity::Relations => ("relaties", "relations"),
+        Entity::Products => ("producten", "products"),
+    };
+    Error::new(
+        ErrorCode::BadResponse,
+        format!("Het boekhoudpakket bleef dezelfde of steeds meer pagina's {nl} sturen; het bijwerken is gestopt. Wat al binnen was blijft bewaard."),
+        format!("The bookkeeping system kept sending the same or ever more pages of {en}; the refresh was stopped. What arrived so far is kept."),
+    )
 }
 
 // ---- Running refreshes: one at a time per connection, bounded, never stuck on "running" ----
