@@ -93,7 +93,7 @@ where
     off_main(command, lang, move || f(&app.state::<AppState>())).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct AppInfo {
     pub version: String,
     pub lang: Lang,
@@ -149,18 +149,20 @@ fn set_lang_in(state: &AppState, lang: Lang) -> Res<AppInfo> {
     app_info_of(state)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ConnectionView {
     pub id: String,
     pub kind: BackendKind,
     pub name: String,
     pub base_url: String,
+    #[ts(type = "\"app_token\" | \"oauth\" | \"api_key\" | \"none\"")]
     pub auth: String,
     pub demo: bool,
     pub administration_id: Option<String>,
     pub has_secret: bool,
     pub oauth_client_id: Option<String>,
     pub oauth_redirect_port: Option<u16>,
+    #[ts(type = "Record<string, string>")]
     pub settings: serde_json::Map<String, serde_json::Value>,
     pub capabilities: Option<Capabilities>,
 }
@@ -211,18 +213,20 @@ pub async fn list_connections(app: AppHandle) -> Res<Vec<ConnectionView>> {
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
 pub struct ConnectionInput {
     pub id: Option<String>,
     pub kind: BackendKind,
     pub name: String,
     pub base_url: String,
+    #[ts(type = "\"app_token\" | \"oauth\" | \"api_key\"")]
     pub auth: String,
     pub secret: Option<String>,
     pub oauth_client_id: Option<String>,
     pub oauth_client_secret: Option<String>,
     pub oauth_redirect_port: Option<u16>,
     #[serde(default)]
+    #[ts(type = "Record<string, string>")]
     pub settings: std::collections::BTreeMap<String, String>,
 }
 
@@ -635,7 +639,7 @@ pub async fn relation_addresses(
     .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct DraftView {
     pub draft: Draft,
     pub evaluation: Evaluation,
@@ -867,7 +871,7 @@ fn parse_id(state: &AppState, s: &str) -> Res<Uuid> {
     Uuid::parse_str(s).map_err(|_| state.ipc(Error::internal("bad id")))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct SubmitResult {
     pub state: SubmissionState,
     pub remote_id: Option<String>,
@@ -1034,7 +1038,7 @@ async fn submit_draft_in(app: AppHandle, draft_id: String) -> Res<SubmitResult> 
     Ok(result)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     pub draft_id: Uuid,
     pub identity: Uuid,

@@ -4,6 +4,8 @@
 mod commands;
 mod demo;
 mod files;
+#[cfg(test)]
+mod generated;
 mod oauth;
 mod secrets;
 mod state;

@@ -19,13 +19,14 @@ pub const DEMO_APP_TOKEN: &str = "demo-app-token";
 pub const DEMO_SILVASOFT_KEY: &str = "demo-silvasoft-key";
 
 /// The sync status of one connection, as the UI shows it.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, ts_rs::TS)]
 pub struct SyncStatus {
     pub connection_id: String,
     /// `running` for the UI; whether another run is queued stays inside.
     #[serde(flatten)]
     pub refresh: invoice_desk_core::sync::RefreshFlags,
     /// Numbers the snapshot (higher is newer, per process): the UI ignores older ones.
+    #[ts(type = "number")]
     pub seq: u64,
     pub relations: usize,
     pub products: usize,

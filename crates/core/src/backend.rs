@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// The five systems.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
     Afas,
@@ -55,7 +55,7 @@ impl BackendKind {
 }
 
 /// The kind of a field the back end adds to the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     Text {
@@ -75,7 +75,7 @@ pub enum FieldKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Choice {
     pub value: String,
     pub label: Text,
@@ -91,7 +91,7 @@ impl Choice {
 }
 
 /// A field a back end adds to the invoice header or to each line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldSpec {
     /// Key in `Draft::extra` / `DraftLine::extra`.
     pub key: String,
@@ -104,7 +104,7 @@ pub struct FieldSpec {
 }
 
 /// What a back end can do and how it computes. The form is built from this.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Capabilities {
     pub kind: BackendKind,
     pub vat_rates: Vec<VatRate>,
@@ -123,6 +123,7 @@ pub struct Capabilities {
     /// Whether a relation has addresses to choose an invoice address from.
     pub addresses: bool,
     pub attachments: bool,
+    #[ts(type = "number | null")]
     pub max_attachment_bytes: Option<u64>,
     /// Whether this system can create invoices at all.
     pub creates_invoices: bool,
@@ -132,6 +133,7 @@ pub struct Capabilities {
     /// end has no idempotency key): the first number of the sequence. The number goes into
     /// `extra["invoice_number"]` unless the clerk typed one.
     #[serde(default)]
+    #[ts(type = "number | null")]
     pub app_numbering: Option<u64>,
     /// Whether the back end finds a customer without a number by name (and e-mail), taking the
     /// first of several matches: the app then warns when the name is ambiguous.
@@ -169,13 +171,13 @@ impl Capabilities {
 }
 
 /// An administration (company) in the back end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Administration {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RelationKind {
     Person,
@@ -203,7 +205,7 @@ impl RelationKind {
 }
 
 /// A customer as the cache keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Relation {
     /// The back end's identifier (AFAS: the uuid).
     pub id: String,
@@ -218,16 +220,18 @@ pub struct Relation {
 }
 
 /// A product or service as the cache keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Product {
     pub id: String,
     pub code: Option<String>,
     pub description: String,
     /// Unit price excluding VAT.
     #[serde(with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
     pub price_excl: Option<Decimal>,
     /// Unit price including VAT, when the back end has one.
     #[serde(with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
     pub price_incl: Option<Decimal>,
     /// One of the back end's VAT codes.
     pub vat_code: Option<String>,
@@ -236,7 +240,7 @@ pub struct Product {
 }
 
 /// A postal address of a relation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Address {
     pub id: String,
     pub relation_id: String,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A user-interface language. Follows the system by default; the user can switch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Nl,
@@ -32,7 +32,7 @@ impl Lang {
 }
 
 /// A text in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Text {
     pub nl: String,
     pub en: String,

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// An invoice being typed. Saved as the clerk types.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Draft {
     pub id: Uuid,
@@ -32,6 +32,7 @@ pub struct Draft {
     pub lines: Vec<DraftLine>,
     pub attachments: Vec<DraftAttachment>,
     /// Header fields the back end declared, by key.
+    #[ts(type = "Record<string, string>")]
     pub extra: BTreeMap<String, String>,
     /// The submission identity, fixed before the first attempt and reused on every retry.
     pub identity: Uuid,
@@ -83,7 +84,7 @@ impl Draft {
 }
 
 /// One invoice line as typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct DraftLine {
     pub id: Uuid,
@@ -94,6 +95,7 @@ pub struct DraftLine {
     pub vat_code: String,
     pub extra_description: String,
     /// Line fields the back end declared, by key.
+    #[ts(type = "Record<string, string>")]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -145,12 +147,13 @@ impl DraftLine {
 /// The Rust side records it when the clerk picks the file ([`DraftAttachment::from_file`]):
 /// path, size and SHA-256 are kept with the draft in the store, and the web view only refers to
 /// the record by its id. At send time the file is checked against this record again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct DraftAttachment {
     pub id: Uuid,
     pub path: String,
     pub file_name: String,
+    #[ts(type = "number")]
     pub size: u64,
     /// SHA-256 of the content when it was picked, lower-case hex ("" for records from before
     /// the hash was kept: then only the size is checked).
@@ -453,7 +456,7 @@ pub fn draft_field(draft: &Draft, field: &str) -> String {
 }
 
 /// Totals and per-field problems of a draft, for the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Evaluation {
     pub totals: Totals,
     /// Per draft line (same index): its amounts, or `None` when it cannot be computed yet.

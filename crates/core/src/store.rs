@@ -190,7 +190,7 @@ pub struct ConnectionRecord {
 }
 
 /// Where a submission is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionState {
     Draft,

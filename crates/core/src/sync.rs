@@ -89,7 +89,7 @@ pub fn next_status_seq() -> u64 {
 }
 
 /// Whether a refresh runs, and whether another was asked for while it ran.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct RefreshFlags {
     /// A refresh runs (or is about to start).
     pub running: bool,

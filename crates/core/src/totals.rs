@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Whether typed prices exclude or include VAT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceBasis {
     #[default]
@@ -21,7 +21,7 @@ pub enum PriceBasis {
 }
 
 /// Where VAT is rounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {
     /// VAT rounded to cents on every line, then summed.
@@ -41,42 +41,52 @@ pub struct LineInput {
 }
 
 /// The amounts of one line. `net` + `vat` = `gross`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LineAmounts {
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub net: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub vat: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub gross: Decimal,
 }
 
 /// The totals of one VAT rate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RateTotal {
     pub vat_code: String,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub percent: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub net: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub vat: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub gross: Decimal,
 }
 
 /// The totals of an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct Totals {
     /// Per input line, in order.
     pub lines: Vec<LineAmounts>,
     /// Per VAT rate, highest percentage first.
     pub rates: Vec<RateTotal>,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub net: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub vat: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub gross: Decimal,
 }
 

@@ -5,12 +5,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One VAT rate the chosen back end knows, e.g. AFAS `high` = 21 %.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct VatRate {
     /// The back end's own code for the rate (`high`, `low`, `zero`, or a percentage).
     pub code: String,
     /// The percentage, e.g. `21`.
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub percent: Decimal,
     pub label: Text,
 }
