@@ -34,6 +34,7 @@ import type {
   Relation,
   SyncStatus,
 } from "../lib/types";
+import generatedCapabilities from "../lib/generated/capabilities.json";
 
 type Args = Record<string, unknown>;
 type Callback = (data: unknown) => void;
@@ -72,12 +73,6 @@ function str(v: bigint): string {
   return (neg && cents !== 0n ? "-" : "") + s;
 }
 
-const VAT_RATES: Capabilities["vat_rates"] = [
-  { code: "high", percent: "21", label: { nl: "Hoog (21%)", en: "High (21%)" } },
-  { code: "low", percent: "9", label: { nl: "Laag (9%)", en: "Low (9%)" } },
-  { code: "zero", percent: "0", label: { nl: "Nul (0%)", en: "Zero (0%)" } },
-];
-
 const SYSTEM: Record<BackendKind, string> = {
   afas: "AFAS SB",
   silvasoft: "Silvasoft",
@@ -86,159 +81,16 @@ const SYSTEM: Record<BackendKind, string> = {
   bouwsoft: "Visma Bouwsoft",
 };
 
-const afasCaps: Capabilities = {
-  kind: "afas",
-  vat_rates: VAT_RATES,
-  rounding: "per_total",
-  price_bases: ["excl_vat", "incl_vat"],
-  product_required: true,
-  quantity_dp: 4,
-  price_dp: 2,
-  max_lines: null,
-  administrations: true,
-  addresses: true,
-  attachments: true,
-  max_attachment_bytes: 10_000_000,
-  creates_invoices: true,
-  header_fields: [
-    {
-      key: "payment_method",
-      label: { nl: "Betaalwijze", en: "Payment method" },
-      kind: {
-        type: "choice",
-        options: [
-          { value: "transfer", label: { nl: "Overboeking", en: "Bank transfer" } },
-          { value: "direct_debit", label: { nl: "Automatische incasso", en: "Direct debit" } },
-          { value: "cash", label: { nl: "Contant", en: "Cash" } },
-        ],
-      },
-      required: true,
-      default: "transfer",
-      help: null,
-    },
-    {
-      key: "to_be_invoiced",
-      label: { nl: "Direct factureren", en: "Invoice straight away" },
-      kind: { type: "bool" },
-      required: false,
-      default: "true",
-      help: null,
-    },
-    {
-      key: "send_email",
-      label: { nl: "Factuur mailen naar relatie", en: "E-mail the invoice to the relation" },
-      kind: { type: "bool" },
-      required: false,
-      default: "false",
-      help: null,
-    },
-  ],
-  line_fields: [],
-};
-
-function numberField(help: [string, string]): Capabilities["header_fields"][number] {
-  return {
-    key: "invoice_number",
-    label: { nl: "Factuurnummer", en: "Invoice number" },
-    kind: { type: "number", max_dp: 0 },
-    required: false,
-    default: null,
-    help: { nl: help[0], en: help[1] },
-  };
-}
-
-const notesField: Capabilities["header_fields"][number] = {
-  key: "invoice_notes",
-  label: { nl: "Omschrijving", en: "Description" },
-  kind: { type: "text", max_len: null },
-  required: false,
-  default: null,
-  help: { nl: "De omschrijving van de factuur in Silvasoft (InvoiceNotes).", en: "The invoice's description in Silvasoft (InvoiceNotes)." },
-};
-
-const silvasoftBookkeeping: Capabilities = {
-  kind: "silvasoft",
-  vat_rates: VAT_RATES,
-  rounding: "per_line",
-  price_bases: ["incl_vat", "excl_vat"],
-  product_required: false,
-  quantity_dp: 2,
-  price_dp: 2,
-  max_lines: 75,
-  administrations: false,
-  addresses: false,
-  attachments: false,
-  max_attachment_bytes: null,
-  creates_invoices: true,
-  header_fields: [
-    numberField(["Leeg laten: Invoice Desk nummert de factuur.", "Leave empty: Invoice Desk numbers it."]),
-    notesField,
-    {
-      key: "invoice_file_url",
-      label: { nl: "Bijlage (webadres)", en: "Attachment (web address)" },
-      kind: { type: "url", extensions: [".jpg", ".png", ".pdf", ".doc", ".docx", ".gif"] },
-      required: false,
-      default: null,
-      help: {
-        nl: "Silvasoft haalt het bestand op; lukt dat niet, dan komt de factuur er zonder bijlage.",
-        en: "Silvasoft downloads the file; if it cannot, the invoice is created without it.",
-      },
-    },
-  ],
-  line_fields: [
-    {
-      key: "cost_center",
-      label: { nl: "Kostenplaats", en: "Cost centre" },
-      kind: { type: "text", max_len: null },
-      required: false,
-      default: null,
-      help: null,
-    },
-    {
-      key: "ledger_account_number",
-      label: { nl: "Grootboekrekening", en: "Ledger account" },
-      kind: { type: "text", max_len: null },
-      required: false,
-      default: null,
-      help: null,
-    },
-  ],
-  app_numbering: 90000001,
-};
-
-const silvasoftInvoicing: Capabilities = {
-  ...silvasoftBookkeeping,
-  price_bases: ["excl_vat"],
-  product_required: true,
-  attachments: true,
-  max_attachment_bytes: 10_000_000,
-  header_fields: [
-    numberField(["Leeg laten om Silvasoft te laten nummeren.", "Leave empty to let Silvasoft number it."]),
-    {
-      key: "add_as_draft",
-      label: { nl: "Als concept aanmaken", en: "Create as draft" },
-      kind: { type: "bool" },
-      required: false,
-      default: "false",
-      help: { nl: "De factuur blijft in Silvasoft als concept staan.", en: "The invoice stays in Silvasoft as a draft (concept)." },
-    },
-    notesField,
-    {
-      key: "invoice_due_days",
-      label: { nl: "Betaaltermijn (dagen)", en: "Payment term (days)" },
-      kind: { type: "number", max_dp: 0 },
-      required: false,
-      default: null,
-      help: { nl: "Leeg of 0: de standaardtermijn in Silvasoft.", en: "Empty or 0: Silvasoft's default term." },
-    },
-  ],
-  line_fields: [],
-  app_numbering: null,
-};
+// The capabilities are what the real connectors declare, generated from the Rust side.
+const real = generatedCapabilities as unknown as Record<
+  "afas" | "silvasoft_bookkeeping" | "silvasoft_invoicing",
+  Capabilities
+>;
+const afasCaps = real.afas;
 
 function capsFor(kind: BackendKind, settings: Record<string, string>): Capabilities {
   if (kind !== "silvasoft") return afasCaps;
-  const c = settings.module === "invoicing" ? silvasoftInvoicing : silvasoftBookkeeping;
+  const c = settings.module === "invoicing" ? real.silvasoft_invoicing : real.silvasoft_bookkeeping;
   const first = Number.parseInt(settings.first_invoice_number ?? "", 10);
   return { ...c, app_numbering: settings.numbering === "app" && first > 0 ? first : null };
 }
@@ -344,11 +196,17 @@ const products: Product[] = [
   archived: false,
 }));
 
+/** The connection's own code for one of the sample rates (AFAS: high/low/zero; Silvasoft: 21/9/0). */
+function vatCodeFor(connectionId: string, sample: string | null): string | null {
+  const percent = real.afas.vat_rates.find((r) => r.code === sample)?.percent;
+  return connCaps(connectionId).vat_rates.find((r) => r.percent === percent)?.code ?? sample;
+}
+
 let active = "demo";
 
 function info(): AppInfo {
   const c = connections.find((x) => x.id === active);
-  return { version: "0.1.0-dev", lang, demo: c?.demo ?? false, active_connection_id: active, store_warning: null };
+  return { version: "0.1.0-dev", lang, demo: c?.demo ?? false, active_connection_id: active, store_warning: null, store_error: null };
 }
 
 let lang: Lang = navigator.language.toLowerCase().startsWith("nl") ? "nl" : "en";
@@ -762,7 +620,10 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
     }
     case "search_products": {
       const q = String(a.query).toLowerCase();
-      return products.filter((p) => `${p.code} ${p.description}`.toLowerCase().includes(q)).slice(0, Number(a.limit));
+      return products
+        .filter((p) => `${p.code} ${p.description}`.toLowerCase().includes(q))
+        .slice(0, Number(a.limit))
+        .map((p) => ({ ...p, vat_code: vatCodeFor(String(a.connection_id), p.vat_code) }));
     }
     case "relation_addresses": {
       const r = a.relation as Relation;

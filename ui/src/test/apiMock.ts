@@ -13,7 +13,7 @@ export function apiMock() {
     setLang: vi.fn(),
     listConnections: vi.fn(async () => []),
     saveConnection: vi.fn(),
-    setActiveConnection: vi.fn(async () => ({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null })),
+    setActiveConnection: vi.fn(async () => ({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null, store_error: null })),
     deleteConnection: vi.fn(),
     startOauth: vi.fn(),
     testConnection: vi.fn(),

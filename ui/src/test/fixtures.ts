@@ -10,59 +10,16 @@ import type {
   Relation,
   SyncStatus,
 } from "../lib/types";
+import generatedCapabilities from "../lib/generated/capabilities.json";
 
-export const caps: Capabilities = {
-  kind: "afas",
-  vat_rates: [
-    { code: "high", percent: "21", label: { nl: "Hoog (21%)", en: "High (21%)" } },
-    { code: "low", percent: "9", label: { nl: "Laag (9%)", en: "Low (9%)" } },
-    { code: "zero", percent: "0", label: { nl: "Nul (0%)", en: "Zero (0%)" } },
-  ],
-  rounding: "per_total",
-  price_bases: ["excl_vat", "incl_vat"],
-  product_required: true,
-  quantity_dp: 4,
-  price_dp: 2,
-  max_lines: null,
-  administrations: true,
-  addresses: true,
-  attachments: true,
-  max_attachment_bytes: 10_000_000,
-  creates_invoices: true,
-  header_fields: [
-    {
-      key: "payment_method",
-      label: { nl: "Betaalwijze", en: "Payment method" },
-      kind: {
-        type: "choice",
-        options: [
-          { value: "transfer", label: { nl: "Overboeking", en: "Bank transfer" } },
-          { value: "cash", label: { nl: "Contant", en: "Cash" } },
-        ],
-      },
-      required: true,
-      default: "transfer",
-      help: null,
-    },
-    {
-      key: "to_be_invoiced",
-      label: { nl: "Direct factureren", en: "Invoice straight away" },
-      kind: { type: "bool" },
-      required: false,
-      default: "true",
-      help: null,
-    },
-    {
-      key: "send_email",
-      label: { nl: "Factuur mailen", en: "E-mail the invoice" },
-      kind: { type: "bool" },
-      required: false,
-      default: "false",
-      help: null,
-    },
-  ],
-  line_fields: [],
-};
+/** What the real connectors declare, generated from the Rust side (ui/src/lib/generated/). */
+const real = generatedCapabilities as unknown as Record<
+  "afas" | "silvasoft_bookkeeping" | "silvasoft_invoicing",
+  Capabilities
+>;
+
+/** AFAS SB, exactly as its connector declares it. */
+export const caps: Capabilities = real.afas;
 
 export const connection: ReadyConnection = {
   id: "conn-1",
@@ -142,7 +99,7 @@ export function draft(over: Partial<Draft> = {}): Draft {
     price_basis: "excl_vat",
     lines: [line()],
     attachments: [],
-    extra: { payment_method: "transfer", to_be_invoiced: "true", send_email: "false" },
+    extra: { payment_method: "banktransfer", to_be_invoiced: "true", send_email: "false" },
     identity: "ident-1",
     updated_at: "2025-11-21T09:00:00Z",
     ...over,
@@ -178,50 +135,9 @@ export function deferred<T>(): {
   return { promise, resolve, reject };
 }
 
-/** Silvasoft with its bookkeeping module: no administrations, addresses or attachments. */
-export const silvasoftCaps: Capabilities = {
-  ...caps,
-  kind: "silvasoft",
-  rounding: "per_line",
-  price_bases: ["incl_vat", "excl_vat"],
-  product_required: false,
-  quantity_dp: 2,
-  price_dp: 2,
-  max_lines: 75,
-  administrations: false,
-  addresses: false,
-  attachments: false,
-  max_attachment_bytes: null,
-  header_fields: [
-    {
-      key: "invoice_file_url",
-      label: { nl: "Factuurbestand (webadres)", en: "Invoice file (web address)" },
-      kind: { type: "url", extensions: [".jpg", ".png", ".pdf", ".doc", ".docx", ".gif"] },
-      required: false,
-      default: null,
-      help: null,
-    },
-  ],
-  line_fields: [
-    {
-      key: "cost_center",
-      label: { nl: "Kostenplaats", en: "Cost centre" },
-      kind: { type: "text", max_len: 50 },
-      required: false,
-      default: null,
-      help: null,
-    },
-    {
-      key: "ledger_account_number",
-      label: { nl: "Grootboekrekening", en: "Ledger account" },
-      kind: { type: "text", max_len: null },
-      required: false,
-      default: null,
-      help: null,
-    },
-  ],
-  app_numbering: 2026001,
-};
+/** Silvasoft with its bookkeeping module: no administrations, addresses or attachments. The
+ * app numbers its invoices from 2026001 (the connection's settings below). */
+export const silvasoftCaps: Capabilities = { ...real.silvasoft_bookkeeping, app_numbering: 2026001 };
 
 export const silvasoftConnection: ReadyConnection = {
   id: "silva-1",

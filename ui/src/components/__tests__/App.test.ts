@@ -20,7 +20,7 @@ describe("App", () => {
     localStorage.clear();
     setLocale("en");
     Object.assign(app, { ready: false, connections: [], activeId: null, view: "invoice", error: null, info: null, sync: null });
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "nl", demo: false, active_connection_id: null, store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "nl", demo: false, active_connection_id: null, store_warning: null, store_error: null });
     mocked.listConnections.mockResolvedValue([demo, connection]);
     mocked.syncStatus.mockResolvedValue(sync);
     mocked.listAdministrations.mockResolvedValue([{ id: "1", name: "Bakker B.V." }]);
@@ -41,13 +41,13 @@ describe("App", () => {
   });
 
   it("shows a store warning from AppInfo", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: "The store was damaged; a copy was kept." });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: "The store was damaged; a copy was kept.", store_error: null });
     render(App);
     expect((await screen.findByTestId("store-warning")).textContent).toContain("a copy was kept");
   });
 
   it("lists the demo connection read-only, and the history with state words", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null, store_error: null });
     const user = userEvent.setup();
     render(App);
     await screen.findByTestId("relation-input");
@@ -89,7 +89,7 @@ describe("App", () => {
   });
 
   it("shows an invoice whose stored copy cannot be read as needing attention, in words", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null, store_error: null });
     mocked.history.mockResolvedValue([
       historyEntry({
         draft_id: "d3",
@@ -129,7 +129,7 @@ describe("App", () => {
   });
 
   it("starts with the connection AppInfo names as active and tells Rust about a switch", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: true, active_connection_id: "demo", store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: true, active_connection_id: "demo", store_warning: null, store_error: null });
     const user = userEvent.setup();
     render(App);
     await screen.findByTestId("relation-input");
@@ -151,7 +151,7 @@ describe("App", () => {
   });
 
   it("switches to a Silvasoft connection: its own open draft, no administration or address", async () => {
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
     mocked.listConnections.mockResolvedValue([demo, connection, silvasoftConnection]);
     mocked.currentDraft.mockImplementation(async (id: string) =>
       id === "silva-1" ? draftView(silvasoftDraft({ id: "draft-s", reference: "S-1" })) : draftView(),

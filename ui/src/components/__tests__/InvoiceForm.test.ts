@@ -539,7 +539,7 @@ describe("InvoiceForm", () => {
       await renderForm();
       const pay = screen.getByTestId("extra-payment_method") as HTMLSelectElement;
       expect(pay.tagName).toBe("SELECT");
-      expect(pay.value).toBe("transfer");
+      expect(pay.value).toBe("banktransfer");
       const inv = screen.getByTestId("extra-to_be_invoiced") as HTMLInputElement;
       expect(inv.type).toBe("checkbox");
       expect(inv.checked).toBe(true);
@@ -604,9 +604,9 @@ describe("InvoiceForm", () => {
       const result = await screen.findByTestId("submit-result");
       expect(result.getAttribute("data-state")).toBe("queued");
       const onStatus = mocked.onSubmitStatus.mock.calls[0][0];
-      onStatus({ draft_id: "someone-else", state: "refused", message: "no" });
+      onStatus({ draft_id: "someone-else", connection_id: "conn-1", state: "refused", message: "no" });
       expect(result.getAttribute("data-state")).toBe("queued");
-      onStatus({ draft_id: "draft-1", state: "sent", message: "Sent after all." });
+      onStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "sent", message: "Sent after all." });
       await waitFor(() => expect(screen.getByTestId("submit-result").getAttribute("data-state")).toBe("sent"));
       expect(screen.getByTestId("submit-result").textContent).toContain("Sent after all.");
     });

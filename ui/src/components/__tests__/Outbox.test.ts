@@ -57,7 +57,7 @@ const uncertainRow = historyEntry({
 const sentRow = historyEntry({ draft_id: "d-old", state: "sent", number: "V2026000100", remote_id: "58100" });
 
 async function start(lang: "en" | "nl" = "en") {
-  mocked.appInfo.mockResolvedValue({ version: "1", lang, demo: false, active_connection_id: "conn-1", store_warning: null });
+  mocked.appInfo.mockResolvedValue({ version: "1", lang, demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
   render(App);
   await screen.findByTestId("relation-input");
 }
@@ -92,7 +92,7 @@ describe("outbox", () => {
       expect(await screen.findByTestId("history-view")).toBeTruthy();
 
       rows = [sentRow];
-      emitStatus({ draft_id: "d-waiting", state: "sent", message: "" });
+      emitStatus({ draft_id: "d-waiting", connection_id: "conn-1", state: "sent", message: "" });
       await waitFor(() => expect(screen.queryByTestId("outbox-indicator")).toBeNull());
     });
 
@@ -112,7 +112,7 @@ describe("outbox", () => {
       expect(within(indicator).queryByTestId("outbox-check")).toBeNull();
 
       rows = [waitingRow, { ...waitingRow, draft_id: "d-2" }, uncertainRow];
-      emitStatus({ draft_id: "d-2", state: "queued", message: "" });
+      emitStatus({ draft_id: "d-2", connection_id: "conn-1", state: "queued", message: "" });
       await waitFor(() => expect(nbsp(screen.getByTestId("outbox-indicator").textContent)).toBe("2 wachten op verzending 1 te controleren"));
     });
 
@@ -158,7 +158,7 @@ describe("outbox", () => {
       await start();
       await screen.findByTestId("outbox-indicator");
       rows = [{ ...waitingRow, state: "sent", number: "V2026000123", remote_id: "58123", next_attempt_at: null }, uncertainRow, sentRow];
-      emitStatus({ draft_id: "d-waiting", state: "sent", message: "" });
+      emitStatus({ draft_id: "d-waiting", connection_id: "conn-1", state: "sent", message: "" });
       const toast = await screen.findByTestId("toast");
       expect(toast.getAttribute("role")).toBe("status");
       expect(toast.getAttribute("data-kind")).toBe("sent");
@@ -173,8 +173,8 @@ describe("outbox", () => {
       await start();
       await screen.findByTestId("outbox-indicator");
       rows = [{ ...waitingRow, state: "sent", number: "V2026000123" }, uncertainRow, sentRow];
-      emitStatus({ draft_id: "d-waiting", state: "sent", message: "" });
-      emitStatus({ draft_id: "d-unsure", state: "uncertain", message: "" });
+      emitStatus({ draft_id: "d-waiting", connection_id: "conn-1", state: "sent", message: "" });
+      emitStatus({ draft_id: "d-unsure", connection_id: "conn-1", state: "uncertain", message: "" });
       await waitFor(() => expect(screen.getAllByTestId("toast")).toHaveLength(2));
       const unsure = screen.getAllByTestId("toast").find((x) => x.getAttribute("data-kind") === "uncertain")!;
       expect(unsure.getAttribute("data-sticky")).toBe("true");
@@ -191,7 +191,7 @@ describe("outbox", () => {
       await user.click(within(screen.getByTestId("toast")).getByTestId("toast-dismiss"));
       expect(screen.queryByTestId("toast")).toBeNull();
       // The same news about the same invoice is not told again.
-      emitStatus({ draft_id: "d-unsure", state: "uncertain", message: "" });
+      emitStatus({ draft_id: "d-unsure", connection_id: "conn-1", state: "uncertain", message: "" });
       await vi.advanceTimersByTimeAsync(50);
       await waitFor(() => expect(mocked.history.mock.calls.length).toBeGreaterThan(3));
       expect(screen.queryByTestId("toast")).toBeNull();
@@ -200,7 +200,7 @@ describe("outbox", () => {
     it("tells when a retry failed and when the next try is", async () => {
       await start();
       await screen.findByTestId("outbox-indicator");
-      emitStatus({ draft_id: "d-waiting", state: "queued", message: "AFAS SB cannot be reached." });
+      emitStatus({ draft_id: "d-waiting", connection_id: "conn-1", state: "queued", message: "AFAS SB cannot be reached." });
       const toast = await screen.findByTestId("toast");
       expect(toast.getAttribute("data-kind")).toBe("waiting");
       expect(nbsp(within(toast).getByTestId("toast-text").textContent)).toBe(
@@ -217,7 +217,7 @@ describe("outbox", () => {
       );
       await start();
       await screen.findByTestId("outbox-indicator");
-      emitStatus({ draft_id: "d-silva", state: "sent", message: "" });
+      emitStatus({ draft_id: "d-silva", connection_id: "conn-1", state: "sent", message: "" });
       const toast = await screen.findByTestId("toast");
       expect(nbsp(toast.textContent)).toContain("Invoice for Peeters B.V. (€363.00) has been sent — number 2026017");
       expect(toast.textContent).toContain("Connection: Demo – Silvasoft (boekhouding)");
@@ -229,14 +229,14 @@ describe("outbox", () => {
       mocked.currentDraft.mockResolvedValue(
         draftView(draft({ relation: relation("r1", "Jansen Bouw B.V.") }), evaluation({ totals: { lines: [], rates: [], net: "10", vat: "2.10", gross: "12.10" } })),
       );
-      mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null });
+      mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
       const user = userEvent.setup();
       render(App);
       await screen.findByTestId("relation-selected");
       await user.click(screen.getByTestId("submit"));
       await waitFor(() => expect(mocked.submitDraft).toHaveBeenCalled());
-      emitStatus({ draft_id: "draft-1", state: "sending", message: "" });
-      emitStatus({ draft_id: "draft-1", state: "queued", message: "AFAS SB cannot be reached right now." });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "sending", message: "" });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: "AFAS SB cannot be reached right now." });
       rows = [{ ...waitingRow, draft_id: "draft-1", relation_name: "Jansen Bouw B.V." }, sentRow];
       answer.resolve({
         state: "queued",
@@ -251,7 +251,7 @@ describe("outbox", () => {
 
       // Later the background sends it: the panel turns to "sent" with the number.
       rows = [{ ...waitingRow, draft_id: "draft-1", state: "sent", number: "V2026000124", remote_id: "58124" }, sentRow];
-      emitStatus({ draft_id: "draft-1", state: "sent", message: "" });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "sent", message: "" });
       await waitFor(() => expect(screen.getByTestId("submit-result").getAttribute("data-state")).toBe("sent"));
       await waitFor(() =>
         expect(screen.getByTestId("submit-sent-title").textContent?.trim()).toBe("Invoice sent — number V2026000124"),
@@ -266,14 +266,14 @@ describe("outbox", () => {
       await user.click(screen.getByTestId("submit"));
       await waitFor(() => expect(mocked.submitDraft).toHaveBeenCalled());
       // Rust reports the result before the command returns.
-      emitStatus({ draft_id: "draft-1", state: "queued", message: "" });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: "" });
       rows = [{ ...waitingRow, draft_id: "draft-1", relation_name: "Jansen Bouw B.V." }, sentRow];
       answer.resolve({ state: "queued", remote_id: null, number: null, message: "", error: null, next: draftView(draft({ id: "draft-2" })) });
       await screen.findByTestId("submit-result");
       await user.click(screen.getByTestId("open-history"));
       await screen.findByTestId("history-view");
       // The first background retry fails: that is news, even shortly after the submit.
-      emitStatus({ draft_id: "draft-1", state: "queued", message: "AFAS SB cannot be reached." });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: "AFAS SB cannot be reached." });
       const toast = await screen.findByTestId("toast");
       expect(nbsp(within(toast).getByTestId("toast-text").textContent)).toContain("Jansen Bouw B.V. (€81.95): still waiting — next try at");
       // Already in History: no link to it.

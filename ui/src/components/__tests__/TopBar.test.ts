@@ -40,7 +40,7 @@ describe("TopBar", () => {
   });
 
   it("switches the language through set_lang", async () => {
-    mocked.setLang.mockResolvedValue({ version: "1", lang: "nl", demo: true, active_connection_id: null, store_warning: null });
+    mocked.setLang.mockResolvedValue({ version: "1", lang: "nl", demo: true, active_connection_id: null, store_warning: null, store_error: null });
     const user = userEvent.setup();
     render(TopBar);
     await user.click(screen.getByTestId("lang-switch"));

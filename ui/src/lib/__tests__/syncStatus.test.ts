@@ -16,7 +16,7 @@ describe("sync status", () => {
     vi.clearAllMocks();
     resetSync();
     Object.assign(app, { ready: false, connections: [], activeId: null, sync: null, error: null, info: null });
-    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null });
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
     mocked.listConnections.mockResolvedValue([connection]);
     mocked.onSyncStatus.mockImplementation(async (handler) => {
       emit = handler;
