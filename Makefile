@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test setup setup-test ui lint test-rust test-ui bench bundle screenshot clean
+.PHONY: run test setup setup-test ui lint check-generated test-rust test-ui bench bundle screenshot clean
 
 setup:
 	scripts/setup.sh run
@@ -25,6 +25,13 @@ lint:
 	@echo "==> supply chain (cargo deny) $$(date +%T)"
 	.tools/bin/cargo-deny --offline check bans licenses sources
 
+# The UI's IPC types and the connectors' capabilities in ui/src/lib/generated/ come from the
+# Rust types; this fails when the committed files differ from what the Rust code generates.
+# Regenerate them with INVOICE_DESK_WRITE_GENERATED=1 cargo test -p invoice-desk --lib generated
+check-generated:
+	@echo "==> generated UI types and capabilities $$(date +%T)"
+	$(CARGO) test -p invoice-desk --lib generated
+
 test-ui:
 	@echo "==> UI checks start $$(date +%T)"
 	cd ui && npm run check && npm test
@@ -36,7 +43,7 @@ test-rust:
 	scripts/with-session.sh $(CARGO) test --workspace -- --show-output
 	@echo "==> tests end $$(date +%T)"
 
-test: setup-test test-ui ui lint test-rust
+test: setup-test ui check-generated test-ui lint test-rust
 
 bench: setup ui
 	$(CARGO) bench -p invoice-desk-core
