@@ -2,9 +2,10 @@
 //! relies on it: sign-in failures, token renewal, server errors, rate limits, answers lost
 //! after the invoice was stored, and paging to the end of the look-up lists.
 //!
-//! Every case below runs for every subject in the list at the bottom of this comment's
-//! `subjects!` call, as a test of its own: `cargo test -p invoice-desk-backends --test
-//! conformance -- afas_sb::` runs one system, `-- paging_` one case for all.
+//! Every case below runs for every subject in the `subjects!` list, as a test of its own named
+//! `<subject>::<case>`: `cargo test -p invoice-desk-backends --test conformance -- afas_sb::`
+//! runs one system, `-- paging_` one case for all. A system without tokens passes the
+//! renewal case by declaring so; it prints `skipped by declaration: <why>`.
 //!
 //! # Adding a system
 //! One line in the `subjects!` list: `module_name: <expression giving a Subject>;`. What that
