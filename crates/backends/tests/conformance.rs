@@ -153,7 +153,7 @@ async fn an_expired_token_is_renewed_once_and_the_request_succeeds(s: &dyn Subje
     let before = env.log().await;
     assert_eq!(tokens(&before), 1, "one token serves both requests");
 
-    env.post_faults(expire).await;
+    env.post_faults(expire.clone()).await;
     client
         .sync_relations(&scope, None)
         .await
@@ -167,6 +167,29 @@ async fn an_expired_token_is_renewed_once_and_the_request_succeeds(s: &dyn Subje
         "one refusal of the old token: {after:?}"
     );
     assert_eq!(after.last().map(|e| e["status"].clone()), Some(200.into()));
+
+    // The same when the invoice is sent: the refused create was not processed, so it is sent
+    // again under the new token, and stored once.
+    let caps = client.capabilities();
+    let catalogue = Catalogue::load(client.as_ref()).await;
+    let draft = s.draft(&caps, &catalogue, 1);
+    let desk = Desk::open();
+    let before = env.log().await;
+    env.post_faults(expire).await;
+    let out = desk.send(client.as_ref(), &draft).await;
+    let Outcome::Sent(receipt) = out else {
+        panic!("not sent after the token expired: {out:?}");
+    };
+    assert_eq!(env.stored(s).await, vec![receipt.remote_id]);
+    let log = env.log().await;
+    let after = &log[before.len()..];
+    assert_eq!(tokens(after), 1, "renewed exactly once: {after:?}");
+    let creates: Vec<_> = after
+        .iter()
+        .filter(|e| kit::is_request(e, "POST", s.create_path()))
+        .map(|e| e["status"].as_u64())
+        .collect();
+    assert_eq!(creates.first(), Some(&Some(401)), "{after:?}");
 }
 
 // ---- server errors ----------------------------------------------------------------------------
