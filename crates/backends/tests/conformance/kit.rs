@@ -448,6 +448,19 @@ impl Desk {
     }
 }
 
+/// Whether the cases that send invoices apply to this system: its capabilities declare it. A
+/// read-only system skips them and says so.
+pub fn creates_invoices(client: &dyn Backend) -> bool {
+    let caps = client.capabilities();
+    if !caps.creates_invoices {
+        eprintln!(
+            "skipped by declaration: {} creates no invoices (capabilities.creates_invoices)",
+            caps.kind.display_name()
+        );
+    }
+    caps.creates_invoices
+}
+
 // ---- what errors must look like -------------------------------------------------------------
 
 /// A message the clerk can read in either language: both present, and not the same text.
