@@ -1432,6 +1432,65 @@ async fn empty_object_fault_means_not_created() {
 }
 
 #[tokio::test]
+async fn the_rate_limit_fault_gives_silvasofts_own_answer_to_signed_in_requests_only() {
+    // The pace is not enforced: only the fault refuses.
+    let env = start(config(|_| {})).await;
+    let settings = env
+        .hook_post("/silvasoft/faults", json!({"rate_limit_next": 1}))
+        .await;
+    assert_eq!(settings["rate_limit_next"], 1);
+    // Wrong credentials are answered as such and do not use the fault up.
+    let r = env
+        .http
+        .get(env.url("/rest/listrelations/"))
+        .header("Username", USER)
+        .header("ApiKey", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer(r).await,
+        (
+            401,
+            json!({"errorCode": "UNAUTHORIZED", "errorMessage": "Invalid authentication credentials"})
+        )
+    );
+    let (status, v) = env.transaction(&transaction_body(4343)).await;
+    assert_eq!(
+        (status, v),
+        (
+            401,
+            json!({"errorCode": "UNAUTHORIZED", "errorMessage": "Ratelimit exceeded"})
+        )
+    );
+    assert!(env.received().await.is_empty(), "not processed");
+    let log = env.hook("/log").await;
+    let posts: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["system"] == "silvasoft" && e["method"] == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["rate_limited"], true);
+    // Used up: the next one is processed; DELETE resets an armed one.
+    let (status, v) = env.transaction(&transaction_body(4343)).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(env.hook("/silvasoft/faults").await["rate_limit_next"], 0);
+    env.hook_post("/silvasoft/faults", json!({"rate_limit_next": 3}))
+        .await;
+    let reset = env
+        .http
+        .delete(env.hook_url("/silvasoft/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer(reset).await.1["rate_limit_next"], 0);
+    assert_eq!(env.list("/rest/listrelations/?Limit=1").await.0, 200);
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn drop_after_store_then_look_up_by_invoice_number() {
     let env = start(config(|_| {})).await;
     env.hook_post("/silvasoft/faults", json!({"drop_after_store": 1}))

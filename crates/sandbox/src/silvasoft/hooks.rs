@@ -66,6 +66,10 @@ fn fault_settings(s: &Silvasoft) -> Value {
             "empty_object_next".into(),
             json!(s.empty_object_next.load(Ordering::SeqCst)),
         );
+        m.insert(
+            "rate_limit_next".into(),
+            json!(s.rate_limit_next.load(Ordering::SeqCst)),
+        );
     }
     v
 }
@@ -77,6 +81,7 @@ async fn faults_get(State(s): State<Arc<Silvasoft>>) -> Response {
 async fn faults_delete(State(s): State<Arc<Silvasoft>>) -> Response {
     s.faults.reset();
     s.empty_object_next.store(0, Ordering::SeqCst);
+    s.rate_limit_next.store(0, Ordering::SeqCst);
     Json(fault_settings(&s)).into_response()
 }
 
@@ -85,17 +90,23 @@ async fn faults_post(State(s): State<Arc<Silvasoft>>, body: Bytes) -> Response {
         Ok(Value::Object(m)) => m,
         _ => return hook_error(StatusCode::BAD_REQUEST, "expected a JSON object"),
     };
-    let empty = match obj.remove("empty_object_next") {
-        None => None,
+    let counter = |obj: &mut Map<String, Value>, name: &str| match obj.remove(name) {
+        None => Ok(None),
         Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) => Some(n),
-            None => {
-                return hook_error(
-                    StatusCode::BAD_REQUEST,
-                    "empty_object_next must be a non-negative integer",
-                )
-            }
+            Some(n) => Ok(Some(n)),
+            None => Err(hook_error(
+                StatusCode::BAD_REQUEST,
+                format!("{name} must be a non-negative integer"),
+            )),
         },
+    };
+    let empty = match counter(&mut obj, "empty_object_next") {
+        Ok(n) => n,
+        Err(resp) => return resp,
+    };
+    let rate_limit = match counter(&mut obj, "rate_limit_next") {
+        Ok(n) => n,
+        Err(resp) => return resp,
     };
     let patch: FaultPatch = match serde_json::from_value(Value::Object(obj)) {
         Ok(p) => p,
@@ -106,6 +117,9 @@ async fn faults_post(State(s): State<Arc<Silvasoft>>, body: Bytes) -> Response {
     }
     if let Some(n) = empty {
         s.empty_object_next.store(n, Ordering::SeqCst);
+    }
+    if let Some(n) = rate_limit {
+        s.rate_limit_next.store(n, Ordering::SeqCst);
     }
     Json(fault_settings(&s)).into_response()
 }

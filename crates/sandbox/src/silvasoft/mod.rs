@@ -197,7 +197,9 @@
 //! - `GET /__sandbox/silvasoft/attachments/{InvoiceNumber}`: the bytes of a `FileContent`.
 //! - `GET`, `POST`, `DELETE /__sandbox/silvasoft/faults`: see [`crate::faults`], plus
 //!   `"empty_object_next": N` (the next N POSTs that pass authentication, the rate limit and
-//!   the content-type check are answered 200 `{}` and not processed). `drop_after_store`, `fail_after_store` and `work_delay_ms` apply
+//!   the content-type check are answered 200 `{}` and not processed) and `"rate_limit_next": N`
+//!   (the next N requests that pass authentication get the rate-limit answer, unprocessed, as
+//!   when a window is full, whether or not the limit is enforced). `drop_after_store`, `fail_after_store` and `work_delay_ms` apply
 //!   to the two POST endpoints. Silvasoft itself never answers 429; the fault exists for
 //!   generic client tests.
 //! - `DELETE /__sandbox/silvasoft/ratelimit`: forgets all counted requests.
@@ -293,6 +295,8 @@ pub struct Silvasoft {
     attachments: Mutex<HashMap<i64, Bytes>>,
     pub faults: Arc<Faults>,
     empty_object_next: AtomicU32,
+    /// The next N authenticated requests get the rate-limit answer (the `rate_limit_next` fault).
+    rate_limit_next: AtomicU32,
     shutdown: Shutdown,
     generation_ms: u64,
 }
@@ -318,6 +322,7 @@ impl Silvasoft {
             attachments: Mutex::new(HashMap::new()),
             faults: Arc::new(Faults::new(seed ^ 0x5117_A50F)),
             empty_object_next: AtomicU32::new(0),
+            rate_limit_next: AtomicU32::new(0),
             shutdown,
             generation_ms,
         })
@@ -342,6 +347,13 @@ impl Silvasoft {
     /// Takes one "answer `{}`" token, if any is left.
     fn take_empty_object(&self) -> bool {
         self.empty_object_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Takes one "answer as if the rate limit were reached" token, if any is left.
+    fn take_rate_limit(&self) -> bool {
+        self.rate_limit_next
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
     }
@@ -382,10 +394,11 @@ async fn guard(State(s): State<Arc<Silvasoft>>, req: Request, next: Next) -> Res
     let Some(user) = user else {
         return errors::unauthorized();
     };
-    let admitted = !s.cfg.enforce_rate_limit || {
-        let mut limiter = s.limiter();
-        limiter.admit(&user, Instant::now(), s.limits()).is_ok()
-    };
+    let admitted = !s.take_rate_limit()
+        && (!s.cfg.enforce_rate_limit || {
+            let mut limiter = s.limiter();
+            limiter.admit(&user, Instant::now(), s.limits()).is_ok()
+        });
     if !admitted {
         let mut resp = errors::rate_limited();
         resp.extensions_mut().insert(RateLimited);

@@ -1,0 +1,213 @@
+//! The systems under test: one [`Subject`] per connector (and per mode that behaves
+//! differently). Listed, one line each, at the top of `conformance.rs`.
+
+use super::kit::*;
+use invoice_desk_backends::http::Http;
+use invoice_desk_backends::ratelimit::RateLimits;
+use invoice_desk_backends::{
+    AfasAuth, AfasClient, AfasConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
+};
+use invoice_desk_core::backend::{Backend, Capabilities, RelationKind};
+use invoice_desk_core::invoice::Draft;
+use invoice_desk_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+fn count(stats: &Value, key: &str) -> usize {
+    stats[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("stats without {key}: {stats}")) as usize
+}
+
+// ---- AFAS SB ----------------------------------------------------------------------------------
+
+/// AFAS SB with an app token (the sandbox's default).
+pub struct AfasSb;
+
+const AFAS_APP_TOKEN: &str = "demo-app-token";
+
+impl Subject for AfasSb {
+    fn hooks(&self) -> &'static str {
+        "afas"
+    }
+
+    fn configure(&self, c: &mut SandboxConfig) {
+        // Persons and organisations take two pages each, products two per administration.
+        c.afas.persons = 40;
+        c.afas.organisations = 30;
+        c.afas.products = 30;
+        c.afas.administrations = 2;
+    }
+
+    fn client(&self, sandbox: &Sandbox, credentials: Credentials) -> Arc<dyn Backend> {
+        let token = match credentials {
+            Credentials::Good => AFAS_APP_TOKEN,
+            Credentials::Bad => WRONG_SECRET,
+        };
+        let http = Http::with_timeouts("AFAS SB", CONNECT_TIMEOUT, REQUEST_TIMEOUT).expect("http");
+        let client = AfasClient::with_http(
+            AfasConfig {
+                base_url: sandbox.afas_base_url(),
+                auth: AfasAuth::AppToken(Secret::new(token)),
+            },
+            http,
+        )
+        .expect("client");
+        Arc::new(client.with_page_size(PAGE))
+    }
+
+    fn read_path(&self) -> &'static str {
+        "/api/persons"
+    }
+
+    fn create_path(&self) -> &'static str {
+        // `POST` only: the number is read afterwards from `/api/salesinvoices`.
+        "/api/salesinvoice"
+    }
+
+    fn tokens(&self) -> Tokens {
+        Tokens::Renewable {
+            token_path: "/authentication/getaccesstoken",
+            expire: json!({"expire_tokens": true}),
+        }
+    }
+
+    fn rate_limit_answer(&self) -> Value {
+        // AFAS SB's answer to too many requests is an HTTP 429 with Retry-After.
+        self.fault_body(Fault::ReadTooMany {
+            retry_after_secs: 2,
+        })
+    }
+
+    fn draft(&self, caps: &Capabilities, catalogue: &Catalogue, n: u32) -> Draft {
+        let relation = catalogue.relation(|r| r.kind == RelationKind::Organisation);
+        one_line_draft(caps, catalogue, relation, Some(catalogue.product()), n)
+    }
+
+    fn remote_id(&self, stored: &Value) -> String {
+        stored["id"].as_str().expect("an invoice id").to_string()
+    }
+
+    fn expected_counts(&self, stats: &Value) -> (usize, usize) {
+        // Every person, organisation and unknown relation is listed (archived ones marked so).
+        let relations = count(stats, "persons")
+            + count(stats, "organisations")
+            + count(stats, "unknownrelations");
+        (relations, count(stats, "products_per_admin"))
+    }
+}
+
+// ---- Silvasoft --------------------------------------------------------------------------------
+
+/// Silvasoft in one module, numbered by the app (from `first_invoice_number`) or by Silvasoft.
+pub struct Silvasoft {
+    pub module: SilvasoftModule,
+    pub first_invoice_number: Option<u64>,
+}
+
+const SILVASOFT_USER: &str = "demo@invoicedesk.nl";
+const SILVASOFT_KEY: &str = "demo-silvasoft-key";
+
+impl Silvasoft {
+    pub fn bookkeeping() -> Silvasoft {
+        Silvasoft {
+            module: SilvasoftModule::Bookkeeping,
+            first_invoice_number: None,
+        }
+    }
+
+    pub fn invoicing_app_numbers() -> Silvasoft {
+        Silvasoft {
+            module: SilvasoftModule::Invoicing,
+            first_invoice_number: Some(7_000_001),
+        }
+    }
+
+    pub fn invoicing() -> Silvasoft {
+        Silvasoft {
+            module: SilvasoftModule::Invoicing,
+            first_invoice_number: None,
+        }
+    }
+}
+
+impl Subject for Silvasoft {
+    fn hooks(&self) -> &'static str {
+        "silvasoft"
+    }
+
+    fn configure(&self, c: &mut SandboxConfig) {
+        // Silvasoft's pace (2 per second, 50 per minute) is tested in `silvasoft.rs`; here it
+        // would only make the suite slow.
+        c.silvasoft.enforce_rate_limit = false;
+        c.silvasoft.relations = 120;
+        c.silvasoft.products = 60;
+    }
+
+    fn client(&self, sandbox: &Sandbox, credentials: Credentials) -> Arc<dyn Backend> {
+        let key = match credentials {
+            Credentials::Good => SILVASOFT_KEY,
+            Credentials::Bad => WRONG_SECRET,
+        };
+        let http =
+            Http::with_timeouts("Silvasoft", CONNECT_TIMEOUT, REQUEST_TIMEOUT).expect("http");
+        let client = SilvasoftClient::with_http(
+            SilvasoftConfig {
+                base_url: sandbox.silvasoft_base_url(),
+                username: SILVASOFT_USER.into(),
+                api_key: Secret::new(key),
+                module: self.module,
+                first_invoice_number: self.first_invoice_number,
+                ..SilvasoftConfig::default()
+            },
+            http,
+        )
+        .expect("client");
+        Arc::new(
+            client
+                .with_page_size(PAGE)
+                .with_rate_limits(RateLimits::unlimited()),
+        )
+    }
+
+    fn read_path(&self) -> &'static str {
+        "/rest/listrelations"
+    }
+
+    fn create_path(&self) -> &'static str {
+        match self.module {
+            SilvasoftModule::Bookkeeping => "/rest/addsalestransaction",
+            SilvasoftModule::Invoicing => "/rest/addsalesinvoice",
+        }
+    }
+
+    fn tokens(&self) -> Tokens {
+        Tokens::None {
+            because:
+                "Silvasoft has no tokens: every request carries the Username and ApiKey headers",
+        }
+    }
+
+    fn rate_limit_answer(&self) -> Value {
+        // Silvasoft's own: 401 {"errorCode": "UNAUTHORIZED", "errorMessage": "Ratelimit exceeded"}.
+        json!({"rate_limit_next": 1})
+    }
+
+    fn draft(&self, caps: &Capabilities, catalogue: &Catalogue, n: u32) -> Draft {
+        let relation = catalogue.relation(|r| r.number.is_some());
+        let product = match self.module {
+            SilvasoftModule::Bookkeeping => None,
+            SilvasoftModule::Invoicing => Some(catalogue.product()),
+        };
+        one_line_draft(caps, catalogue, relation, product, n)
+    }
+
+    fn remote_id(&self, stored: &Value) -> String {
+        stored["invoice_number"].to_string()
+    }
+
+    fn expected_counts(&self, stats: &Value) -> (usize, usize) {
+        // The relation list asks for customers; archived relations and products are not listed.
+        (count(stats, "customers"), count(stats, "products"))
+    }
+}
