@@ -221,12 +221,7 @@ fn subject(ep: &Endpoint) -> Subject<'static> {
 }
 
 fn bad_list(what_en: &str) -> Error {
-    Error::new(
-        ErrorCode::BadResponse,
-        "AFAS SB gaf een lijst terug die de app niet begrijpt.",
-        "AFAS SB returned a list the app does not understand.",
-    )
-    .with_detail(format!("while trying to {what_en}"))
+    crate::kit::wire::unreadable_list(SYSTEM, what_en)
 }
 
 impl AfasClient {

@@ -377,10 +377,9 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_401s_on_one_token_lead_to_one_renewal() {
-        let n = AtomicUsize::new(0);
-        let cache = TokenCache::new();
+        let (n, cache) = (AtomicUsize::new(0), TokenCache::new());
+        let first = cache.get(counting(&n, 3600)).await.unwrap().secret;
         let f = counting(&n, 3600);
-        let first = cache.get(&f).await.unwrap().secret;
         let (a, b, c) = tokio::join!(
             cache.renew(&first, &f),
             cache.renew(&first, &f),

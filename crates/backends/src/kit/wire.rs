@@ -1,6 +1,7 @@
 //! Small readers and writers of JSON values that every connector needs: exact decimals in
 //! (a number or a string, never through `f64`) and out (a JSON number with exactly its digits).
 
+use invoice_desk_core::error::{Error, ErrorCode};
 use invoice_desk_core::money::round_cents;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -53,6 +54,16 @@ pub fn json_money(d: Decimal) -> Value {
     number(money_text(d))
 }
 
+/// A list answer the connector cannot read; `what_en` says what it was doing ("read products").
+pub fn unreadable_list(system: &str, what_en: &str) -> Error {
+    Error::new(
+        ErrorCode::BadResponse,
+        format!("{system} gaf een lijst terug die de app niet begrijpt."),
+        format!("{system} returned a list the app does not understand."),
+    )
+    .with_detail(format!("while trying to {what_en}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +98,21 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn an_unreadable_list_names_the_system_in_both_languages() {
+        let e = unreadable_list("AFAS SB", "read products");
+        assert_eq!(e.code, ErrorCode::BadResponse);
+        assert_eq!(
+            e.message.nl,
+            "AFAS SB gaf een lijst terug die de app niet begrijpt."
+        );
+        assert_eq!(
+            e.message.en,
+            "AFAS SB returned a list the app does not understand."
+        );
+        assert_eq!(e.detail.as_deref(), Some("while trying to read products"));
     }
 
     #[test]

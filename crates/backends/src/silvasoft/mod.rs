@@ -569,12 +569,7 @@ fn subject(list: &str) -> Subject<'static> {
 }
 
 fn bad_list(what_en: &str) -> Error {
-    Error::new(
-        ErrorCode::BadResponse,
-        "Silvasoft gaf een lijst terug die de app niet begrijpt.",
-        "Silvasoft returned a list the app does not understand.",
-    )
-    .with_detail(format!("while trying to {what_en}"))
+    crate::kit::wire::unreadable_list(SYSTEM, what_en)
 }
 
 /// The Silvasoft connector. Cheap to clone; clones share everything.
