@@ -10,6 +10,9 @@
 //!   the refused token) and sends once more; a second 401 is the connector's error.
 //!
 //! How a token is fetched is the connector's: it passes a function that returns a [`Token`].
+//! [`read_answer`] reads the sign-in answers of the known vendors (OAuth `access_token` +
+//! `expires_in`, Bloxs `token` + `expiration`, Bouwsoft `AccessToken` + `ValidUntil` +
+//! `ServerName`) into one.
 
 use crate::http::Reply;
 use crate::kit::url::base_for_host;
@@ -86,6 +89,77 @@ pub fn parse_expiry(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     None
+}
+
+/// A sign-in endpoint's answer: the token, how long it lives and where calls go with it, and a
+/// new refresh token if one came along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub token: Token,
+    pub refresh_token: Option<Secret>,
+}
+
+fn key(k: &str) -> String {
+    k.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Reads a sign-in answer in the spellings the vendors use, names compared without case and
+/// `_`: the token `access_token` (OAuth, AFAS SB), `token` (Bloxs) or `AccessToken` (Bouwsoft);
+/// its life as `expires_in` seconds, or an end time `expiration` (Bloxs), `ValidUntil`
+/// (Bouwsoft) or `expires_at`, read at `now`; the host `ServerName` (Bouwsoft); a
+/// `refresh_token`. Without a life it lives `default_lifetime`. The body never reaches the
+/// error: a token answer holds secrets.
+pub fn read_answer(
+    system: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+    default_lifetime: Duration,
+) -> Result<Answer> {
+    let unusable = || {
+        Error::new(
+            ErrorCode::BadResponse,
+            format!("{system} gaf geen bruikbaar token terug."),
+            format!("{system} did not return a usable token."),
+        )
+    };
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| unusable())?;
+    let o = v.as_object().ok_or_else(unusable)?;
+    let find = |names: &[&str]| {
+        o.iter()
+            .find(|(k, v)| names.contains(&key(k).as_str()) && !v.is_null())
+            .map(|(_, v)| v)
+    };
+    let text = |names: &[&str]| match find(names) {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let secret = text(&["accesstoken", "token"]).ok_or_else(unusable)?;
+    let lifetime = match text(&["expiresin"]) {
+        Some(secs) => Some(
+            secs.parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| unusable())?,
+        ),
+        None => match text(&["expiration", "validuntil", "expiresat"]) {
+            Some(at) => {
+                let at = parse_expiry(&at).ok_or_else(unusable)?;
+                Some((at - now).to_std().unwrap_or(Duration::ZERO))
+            }
+            None => None,
+        },
+    };
+    let mut token = Token::new(Secret::new(secret), lifetime.unwrap_or(default_lifetime));
+    if let Some(host) = text(&["servername"]) {
+        token = token.with_host(system, &host)?;
+    }
+    Ok(Answer {
+        token,
+        refresh_token: text(&["refreshtoken"]).map(Secret::new),
+    })
 }
 
 struct Cached {
@@ -340,6 +414,111 @@ mod tests {
             !format!("{t:?}").contains("btff"),
             "the secret stays out of Debug"
         );
+    }
+
+    #[test]
+    fn the_vendors_sign_in_answers_are_read() {
+        let at = |t: &str| parse_expiry(t).unwrap();
+        let ten_min = Duration::from_secs(600);
+        // (system, answer, now, lifetime, base, refresh token)
+        for (system, body, now, lifetime, base, refresh) in [
+            (
+                "AFAS SB",
+                r#"{"access_token":"eyJhbGciOi","token_type":"bearer","expires_in":1800,"refresh_token":"r1"}"#,
+                "2026-11-30T12:00:00Z",
+                1800,
+                None,
+                Some("r1"),
+            ),
+            (
+                "AFAS SB",
+                r#"{"access_token":"eyJ","expires_in":"600"}"#,
+                "2026-11-30T12:00:00Z",
+                600,
+                None,
+                None,
+            ),
+            (
+                "Bloxs",
+                r#"{"token":"bx-token","expiration":"2026-12-01T12:00:00Z"}"#,
+                "2026-11-30T12:00:00Z",
+                86_400,
+                None,
+                None,
+            ),
+            (
+                "Visma Bouwsoft",
+                r#"{"AccessToken":"btffWxfAOOzSfPDVtfzRqkGkfPtPVIfUfPkUzbjjkIAfmlDUrn","ServerIP":"95.138.166.117",
+                   "ServerName":"Osiris.bouwsoft.be","Layout":"B","ValidUntil":"2017-09-05T15:01Z"}"#,
+                "2017-09-05T14:01:00Z",
+                3600,
+                Some("https://osiris.bouwsoft.be"),
+                None,
+            ),
+            (
+                "Visma Bouwsoft",
+                r#"{"ClientNr":1234,"RefreshToken":"rt-5678","AccessToken":"at","ServerName":"ra.bouwsoft.be","ValidUntil":"2017-09-05T15:01Z"}"#,
+                "2017-09-05T15:31:00Z",
+                0,
+                Some("https://ra.bouwsoft.be"),
+                Some("rt-5678"),
+            ),
+            (
+                "Mollie",
+                r#"{"token":"x"}"#,
+                "2026-11-30T12:00:00Z",
+                600,
+                None,
+                None,
+            ),
+        ] {
+            let a = read_answer(system, body.as_bytes(), at(now), ten_min)
+                .unwrap_or_else(|e| panic!("{system}: {e:?}"));
+            assert_eq!(a.token.lifetime, Duration::from_secs(lifetime), "{body}");
+            assert_eq!(a.token.base.as_deref(), base, "{body}");
+            assert_eq!(
+                a.refresh_token.as_ref().map(Secret::expose),
+                refresh,
+                "{body}"
+            );
+            assert!(!a.token.secret.is_empty());
+        }
+    }
+
+    #[test]
+    fn unusable_sign_in_answers_are_bad_responses_without_the_body() {
+        let now = parse_expiry("2026-11-30T12:00:00Z").unwrap();
+        for body in [
+            "",
+            "<html>login</html>",
+            "[]",
+            r#"{"expiration":"2026-12-01T12:00:00Z"}"#,
+            r#"{"token":"  ","expiration":"2026-12-01T12:00:00Z"}"#,
+            r#"{"token":"secret-1","expiration":"morgen"}"#,
+            r#"{"access_token":"secret-2","expires_in":-5}"#,
+            r#"{"AccessToken":"secret-3","ServerName":"evil.nl/x?y"}"#,
+        ] {
+            let e =
+                read_answer("Bloxs", body.as_bytes(), now, Duration::from_secs(60)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadResponse, "{body}");
+            let shown = format!("{e:?}");
+            assert!(!shown.contains("secret-"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn reading_any_sign_in_answer_never_panics() {
+        use proptest::prelude::*;
+        let now = parse_expiry("2026-11-30T12:00:00Z").unwrap();
+        let bodies = prop_oneof![
+            any::<Vec<u8>>(),
+            "\\{\"(token|AccessToken|access_token)\":\"[a-z]{0,4}\",\"(expires_in|expiration|ValidUntil|ServerName)\":(\"[^\"]{0,24}\"|-?[0-9]{1,22}(\\.[0-9])?)\\}"
+                .prop_map(String::into_bytes),
+        ];
+        crate::props::run("kit::token::read_answer", bodies, |body| {
+            let _ = read_answer("Bloxs", &body, now, Duration::from_secs(60));
+            Ok(())
+        });
     }
 
     #[tokio::test]
