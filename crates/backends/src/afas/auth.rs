@@ -227,7 +227,7 @@ impl TokenSource {
             auth,
             refresh_token: Mutex::new(refresh),
             hook: Mutex::new(None),
-            cache: TokenCache::new(),
+            cache: TokenCache::new(SYSTEM),
         }
     }
 

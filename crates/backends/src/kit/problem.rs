@@ -382,6 +382,7 @@ mod tests {
             $.lines[0].amountExclPerItem => lines[0].unit_price
             $.lines[0].x => lines[0]
             request.lines[0].numberOfItems => lines[0].quantity
+            /lines/1/numberOfItems => lines[1].quantity
             lines => lines
             lines[7].description => lines
             OwnerReference => extra.owner
@@ -412,7 +413,7 @@ mod tests {
                 n += 1;
             }
         }
-        assert_eq!(n, 28);
+        assert_eq!(n, 29);
     }
 
     #[test]

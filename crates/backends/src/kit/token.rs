@@ -196,8 +196,9 @@ impl Unauthorized for Reply {
 
 /// The cached token of one connection. Share it (in an `Arc` or inside the client) between all
 /// calls of that connection.
-#[derive(Default)]
 pub struct TokenCache {
+    /// For the log lines.
+    system: &'static str,
     cache: tokio::sync::Mutex<Option<Cached>>,
 }
 
@@ -208,8 +209,12 @@ impl std::fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    pub fn new() -> TokenCache {
-        TokenCache::default()
+    /// An empty cache for a connection to `system` (named in log lines).
+    pub fn new(system: &'static str) -> TokenCache {
+        TokenCache {
+            system,
+            cache: tokio::sync::Mutex::new(None),
+        }
     }
 
     /// A token with at least a minute (or a quarter of its life) left; fetched with `fetch`
@@ -281,7 +286,7 @@ impl TokenCache {
         if !reply.unauthorized() {
             return Ok(reply);
         }
-        tracing::info!("401: renewing the access token once");
+        tracing::info!(system = self.system, "401: renewing the access token once");
         let token = self.renew(&rejected, &fetch).await?;
         let reply = send(token).await?;
         if reply.unauthorized() {
@@ -524,14 +529,14 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_token_is_reused_and_an_expired_one_renewed() {
         let n = AtomicUsize::new(0);
-        let cache = TokenCache::new();
+        let cache = TokenCache::new("test");
         let a = cache.get(counting(&n, 3600)).await.unwrap();
         let b = cache.get(counting(&n, 3600)).await.unwrap();
         assert_eq!((a.secret.expose(), b.secret.expose()), ("t1", "t1"));
         assert_eq!(n.load(Ordering::SeqCst), 1);
 
         let n = AtomicUsize::new(0);
-        let cache = TokenCache::new();
+        let cache = TokenCache::new("test");
         cache.get(counting(&n, 0)).await.unwrap();
         let b = cache.get(counting(&n, 0)).await.unwrap();
         assert_eq!(
@@ -545,7 +550,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_callers_wait_for_one_fetch() {
         let n = AtomicUsize::new(0);
-        let cache = TokenCache::new();
+        let cache = TokenCache::new("test");
         let f = counting(&n, 3600);
         let (a, b, c, d) = tokio::join!(cache.get(&f), cache.get(&f), cache.get(&f), cache.get(&f));
         for t in [a, b, c, d] {
@@ -556,7 +561,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_401s_on_one_token_lead_to_one_renewal() {
-        let (n, cache) = (AtomicUsize::new(0), TokenCache::new());
+        let (n, cache) = (AtomicUsize::new(0), TokenCache::new("test"));
         let first = cache.get(counting(&n, 3600)).await.unwrap().secret;
         let f = counting(&n, 3600);
         let (a, b, c) = tokio::join!(
@@ -582,7 +587,7 @@ mod tests {
             let n = AtomicUsize::new(0);
             let sent = AtomicUsize::new(0);
             let tokens_used = std::sync::Mutex::new(Vec::new());
-            let cache = TokenCache::new();
+            let cache = TokenCache::new("test");
             let got = cache
                 .send(
                     counting(&n, 3600),
@@ -617,7 +622,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_fetch_is_not_cached() {
         let n = AtomicUsize::new(0);
-        let cache = TokenCache::new();
+        let cache = TokenCache::new("test");
         let e = cache
             .get(|| async {
                 n.fetch_add(1, Ordering::SeqCst);
