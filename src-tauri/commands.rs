@@ -245,34 +245,6 @@ fn config_error(nl: &str, en: &str, field: &str) -> Error {
     Error::new(ErrorCode::Config, nl, en).with_field(field)
 }
 
-/// Checks an environment URL the way AFAS hands it out; plain http only for this computer.
-pub fn check_base_url(raw: &str) -> Result<String, Error> {
-    let trimmed = raw.trim().trim_end_matches('/');
-    let url = url::Url::parse(trimmed).map_err(|_| {
-        config_error(
-            "Dat is geen geldig adres. Voorbeeld: https://klant.afasfocus.nl/omgeving",
-            "That is not a valid address. Example: https://customer.afasfocus.nl/environment",
-            "base_url",
-        )
-    })?;
-    let loopback = matches!(
-        url.host_str(),
-        Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-    );
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => {
-            return Err(config_error(
-                "Gebruik een https-adres.",
-                "Use an https address.",
-                "base_url",
-            ))
-        }
-    }
-    Ok(trimmed.to_string())
-}
-
 /// The origin (scheme, host, port) a connection's secrets are sent to.
 fn origin_of(base_url: &str) -> Option<(String, String, Option<u16>)> {
     let u = url::Url::parse(base_url).ok()?;
@@ -302,7 +274,10 @@ fn save_connection_in(state: &AppState, input: ConnectionInput) -> Res<Connectio
             "name",
         )));
     }
-    let base_url = check_base_url(&input.base_url).map_err(e)?;
+    // The connectors' one URL check: https (http only to this computer), no credentials,
+    // query or fragment, no trailing slash.
+    let base_url =
+        invoice_desk_backends::kit::url::normalize_base_url(&input.base_url).map_err(e)?;
     let store = state.store();
     let existing = match &input.id {
         Some(id) => store.connection(id).map_err(e)?,

@@ -2,6 +2,7 @@
 //! [`Backend`](invoice_desk_core::backend::Backend) trait, over one HTTP layer.
 //!
 //! - [`http`]: the shared HTTP client, transport and status errors, safe logging.
+//! - [`kit`]: the connectors' toolkit: token cache, base URL check, problem details, wire helpers.
 //! - [`secret`]: [`Secret`], a string that is never shown or logged.
 //! - [`paging`]: bounds on paging loops (a repeated page, a cap on pages).
 //! - [`pkce`]: verifier, challenge and state for the OAuth loopback flow.
@@ -14,6 +15,7 @@
 
 pub mod afas;
 pub mod http;
+pub mod kit;
 pub mod paging;
 pub mod pkce;
 pub mod ratelimit;

@@ -8,19 +8,20 @@
 //!   tokens live 30 minutes). The docs show no new refresh token in a refresh answer; if one
 //!   ever comes, it replaces the old one and the `on_new_refresh_token` hook gets it.
 //!
-//! The token is cached in memory and renewed when less than a minute of its life is left (a
-//! quarter of its life for tokens that live less than four minutes), and once after a 401.
-//! One lock guards the cache and is held while a token is fetched, so concurrent callers wait
-//! for one fetch instead of each asking for a token (single flight).
+//! The token lives in the connectors' [`TokenCache`]: renewed when less than a minute of its
+//! life is left (a quarter of its life for tokens that live less than four minutes), and once
+//! after a 401; concurrent callers wait for one fetch instead of each asking for a token
+//! (single flight).
 
 use super::wire::{OAuthError, TokenResponse};
 use super::{normalize_base_url, AfasAuth, SYSTEM};
 use crate::http::{Http, Reply, Safety};
+use crate::kit::token::{Token, TokenCache};
 use crate::secret::Secret;
 use invoice_desk_core::error::{Error, ErrorCode, Result};
 use reqwest::Method;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Called with a new refresh token, so the app can store it in the keyring.
 pub type RefreshTokenHook = Arc<dyn Fn(&Secret) + Send + Sync>;
@@ -203,20 +204,6 @@ pub(super) fn read_token_reply(http: &Http, reply: &Reply, kind: Kind) -> Result
     }
 }
 
-struct Cached {
-    token: Secret,
-    fetched: Instant,
-    lifetime: Duration,
-}
-
-impl Cached {
-    /// Renew when less than a minute is left (or a quarter of the lifetime, if shorter).
-    fn fresh(&self) -> bool {
-        let margin = Duration::from_secs(60).min(self.lifetime / 4);
-        self.fetched.elapsed() + margin < self.lifetime
-    }
-}
-
 /// Where access tokens come from, and the cached one.
 pub(super) struct TokenSource {
     http: Http,
@@ -225,7 +212,7 @@ pub(super) struct TokenSource {
     /// The refresh token in use (OAuth); replaced when AFAS hands out a new one.
     refresh_token: Mutex<Option<Secret>>,
     hook: Mutex<Option<RefreshTokenHook>>,
-    cache: tokio::sync::Mutex<Option<Cached>>,
+    cache: TokenCache,
 }
 
 impl TokenSource {
@@ -240,7 +227,7 @@ impl TokenSource {
             auth,
             refresh_token: Mutex::new(refresh),
             hook: Mutex::new(None),
-            cache: tokio::sync::Mutex::new(None),
+            cache: TokenCache::new(SYSTEM),
         }
     }
 
@@ -257,30 +244,28 @@ impl TokenSource {
 
     /// A token that is valid for at least another minute.
     pub(super) async fn access_token(&self) -> Result<Secret> {
-        let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref().filter(|c| c.fresh()) {
-            return Ok(c.token.clone());
-        }
-        let fetched = self.fetch().await?;
-        let token = fetched.token.clone();
-        *cache = Some(fetched);
-        Ok(token)
+        Ok(self.cache.get(|| self.fetch()).await?.secret)
     }
 
-    /// After a 401 with `rejected`: a new token, unless another caller already renewed it.
-    pub(super) async fn renew(&self, rejected: &Secret) -> Result<Secret> {
-        let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref().filter(|c| c.fresh() && &c.token != rejected) {
-            return Ok(c.token.clone());
-        }
-        *cache = None;
-        let fetched = self.fetch().await?;
-        let token = fetched.token.clone();
-        *cache = Some(fetched);
-        Ok(token)
+    /// Sends an authenticated request over `http`; on a 401 renews the token once (unless
+    /// another caller already did) and sends it again.
+    pub(super) async fn call<F>(&self, http: &Http, safety: Safety, build: F) -> Result<Reply>
+    where
+        F: Fn(&str) -> reqwest::RequestBuilder,
+    {
+        self.cache
+            .send(
+                || self.fetch(),
+                |token| http.send(build(token.secret.expose()), safety),
+                |reply: &Reply| {
+                    rejected_twice(self.kind())
+                        .with_detail(reply.vendor_message().unwrap_or_default())
+                },
+            )
+            .await
     }
 
-    async fn fetch(&self) -> Result<Cached> {
+    async fn fetch(&self) -> Result<Token> {
         let kind = self.kind();
         tracing::debug!(system = SYSTEM, ?kind, "fetching an access token");
         let rb = match &self.auth {
@@ -341,11 +326,10 @@ impl TokenSource {
             lifetime_s = lifetime,
             "access token received"
         );
-        Ok(Cached {
-            token: Secret::new(tr.access_token.unwrap_or_default()),
-            fetched: Instant::now(),
-            lifetime: Duration::from_secs(lifetime),
-        })
+        Ok(Token::new(
+            Secret::new(tr.access_token.unwrap_or_default()),
+            Duration::from_secs(lifetime),
+        ))
     }
 }
 
@@ -375,32 +359,5 @@ mod tests {
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["state"], "st ate");
         assert_eq!(q.len(), 6);
-    }
-
-    #[test]
-    fn freshness_margin() {
-        let c = Cached {
-            token: Secret::new("t"),
-            fetched: Instant::now(),
-            lifetime: Duration::from_secs(600),
-        };
-        assert!(c.fresh());
-        if let Some(fetched) = Instant::now().checked_sub(Duration::from_secs(545)) {
-            let c = Cached {
-                token: Secret::new("t"),
-                fetched,
-                lifetime: Duration::from_secs(600),
-            };
-            assert!(!c.fresh(), "less than 60 s left");
-        }
-        let c = Cached {
-            token: Secret::new("t"),
-            fetched: Instant::now(),
-            lifetime: Duration::from_secs(2),
-        };
-        assert!(
-            c.fresh(),
-            "short-lived tokens are used for three quarters of their life"
-        );
     }
 }

@@ -38,6 +38,7 @@ mod wire;
 pub use auth::{authorize_url, exchange_code, RefreshTokenHook, TokenSet};
 
 use crate::http::{Http, Reply, Safety};
+use crate::kit::wire::json_number;
 use crate::paging::{self, Subject};
 use crate::secret::Secret;
 use auth::TokenSource;
@@ -56,7 +57,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
-use url::{Host, Url};
+use url::Url;
 
 /// The name users know; used in messages.
 pub(crate) const SYSTEM: &str = "AFAS SB";
@@ -94,56 +95,15 @@ pub struct AfasConfig {
 
 /// Checks and normalises an environment URL: `https://host/env` without a trailing slash.
 pub fn normalize_base_url(raw: &str) -> Result<String> {
-    let config = |nl: &str, en: &str| Error::new(ErrorCode::Config, nl, en).with_field("base_url");
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err(config(
-            "Vul het adres van de AFAS SB-omgeving in.",
-            "Enter the address of the AFAS SB environment.",
-        ));
-    }
-    let url = Url::parse(t).map_err(|_| {
-        config(
-            "Het omgevingsadres is geen geldig webadres (bijvoorbeeld https://klant.afasfocus.nl/omgeving).",
-            "The environment URL is not a valid web address (for example https://customer.afasfocus.nl/environment).",
-        )
-    })?;
-    match url.scheme() {
-        "https" => {}
-        "http" => {
-            let loopback = match url.host() {
-                Some(Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            if !loopback {
-                return Err(config(
-                    "Gebruik https:// voor het omgevingsadres; http:// mag alleen naar deze computer.",
-                    "Use https:// for the environment URL; http:// is only allowed to this computer.",
-                ));
-            }
-        }
-        _ => {
-            return Err(config(
-                "Het omgevingsadres moet met https:// beginnen.",
-                "The environment URL must start with https://.",
-            ))
-        }
-    }
-    if url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
-        return Err(config(
-            "Het omgevingsadres is onvolledig of bevat inloggegevens.",
-            "The environment URL is incomplete or contains credentials.",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(config(
-            "Het omgevingsadres mag geen '?' of '#' bevatten.",
-            "The environment URL must not contain '?' or '#'.",
-        ));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    crate::kit::url::normalize_base_url_as(
+        raw,
+        &crate::kit::url::Wording {
+            what_nl: "het omgevingsadres",
+            what_en: "the environment URL",
+            example_nl: "https://klant.afasfocus.nl/omgeving",
+            example_en: "https://customer.afasfocus.nl/environment",
+        },
+    )
 }
 
 /// One list endpoint.
@@ -261,12 +221,7 @@ fn subject(ep: &Endpoint) -> Subject<'static> {
 }
 
 fn bad_list(what_en: &str) -> Error {
-    Error::new(
-        ErrorCode::BadResponse,
-        "AFAS SB gaf een lijst terug die de app niet begrijpt.",
-        "AFAS SB returned a list the app does not understand.",
-    )
-    .with_detail(format!("while trying to {what_en}"))
+    crate::kit::wire::unreadable_list(SYSTEM, what_en)
 }
 
 impl AfasClient {
@@ -368,20 +323,10 @@ impl AfasClient {
     where
         F: Fn(&str) -> reqwest::RequestBuilder,
     {
-        let tokens = &self.inner.tokens;
-        let token = tokens.access_token().await?;
-        let reply = self.inner.http.send(build(token.expose()), safety).await?;
-        if reply.status.as_u16() != 401 {
-            return Ok(reply);
-        }
-        tracing::info!(system = SYSTEM, "401: renewing the access token once");
-        let token = tokens.renew(&token).await?;
-        let reply = self.inner.http.send(build(token.expose()), safety).await?;
-        if reply.status.as_u16() == 401 {
-            return Err(auth::rejected_twice(tokens.kind())
-                .with_detail(reply.vendor_message().unwrap_or_default()));
-        }
-        Ok(reply)
+        self.inner
+            .tokens
+            .call(&self.inner.http, safety, build)
+            .await
     }
 
     fn list_error(&self, ep: &Endpoint, reply: &Reply) -> Error {
@@ -714,12 +659,6 @@ fn header_file_name(name: &str) -> String {
         }
     }
     out
-}
-
-/// A decimal as a JSON number with exactly its digits (no float in between).
-fn json_number(d: Decimal) -> Value {
-    let text = d.normalize().to_string();
-    Value::Number(serde_json::Number::from_string_unchecked(text))
 }
 
 /// The unit price excluding VAT that AFAS wants for a line; `None` when it cannot be computed

@@ -10,7 +10,6 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use std::str::FromStr;
 
 // ---- lenient field readers -------------------------------------------------------------
 
@@ -53,17 +52,7 @@ pub(super) fn flex_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D
     })
 }
 
-/// Parses a decimal from its text exactly (plain or scientific notation).
-pub(super) fn parse_decimal_exact(s: &str) -> Option<Decimal> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    Decimal::from_str_exact(s)
-        .or_else(|_| Decimal::from_scientific(s))
-        .or_else(|_| Decimal::from_str(s))
-        .ok()
-}
+pub(super) use crate::kit::wire::parse_decimal_exact;
 
 /// An amount as a JSON number or a string; read from its digits, never through `f64`.
 pub(super) fn flex_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {

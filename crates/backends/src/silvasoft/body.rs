@@ -29,28 +29,10 @@ pub const FILE_URL_EXTENSIONS: [&str; 6] = [".jpg", ".png", ".pdf", ".doc", ".do
 pub const FILE_NAME_FIELD: &str = "FileName";
 pub const FILE_CONTENT_FIELD: &str = "FileContent";
 
-/// A decimal as a JSON number with exactly these digits.
-pub(super) fn number(text: String) -> Value {
-    Value::Number(serde_json::Number::from_string_unchecked(text))
-}
-
 /// Money: exactly two decimals, a dot (`12.50`, `-3.00`, `0.00`).
-pub(super) fn money(d: Decimal) -> Value {
-    let r = round_cents(d);
-    if r.is_zero() {
-        return number("0.00".into());
-    }
-    number(format!("{r:.2}"))
-}
-
+pub(super) use crate::kit::wire::json_money as money;
 /// A quantity or a percentage as short as it is (`3`, `1.5`, `21`).
-pub(super) fn plain(d: Decimal) -> Value {
-    let n = d.normalize();
-    if n.is_zero() {
-        return number("0".into());
-    }
-    number(n.to_string())
-}
+pub(super) use crate::kit::wire::json_number as plain;
 
 /// `dd-MM-yyyy`.
 pub(super) fn date(d: chrono::NaiveDate) -> String {

@@ -93,7 +93,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use url::{Host, Url};
+use url::Url;
 
 /// The name users know; used in messages.
 pub(crate) const SYSTEM: &str = "Silvasoft";
@@ -238,46 +238,18 @@ fn config_error(nl: &str, en: &str) -> Error {
 /// Checks and normalises the base URL: `https://host[:port][/path]` without a trailing slash;
 /// empty means [`DEFAULT_BASE_URL`].
 pub fn normalize_base_url(raw: &str) -> Result<String> {
-    let t = raw.trim();
-    if t.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(DEFAULT_BASE_URL.to_string());
     }
-    let bad = || {
-        config_error(
-            "Het Silvasoft-adres is geen geldig webadres (bijvoorbeeld https://rest-api.silvasoft.nl).",
-            "The Silvasoft address is not a valid web address (for example https://rest-api.silvasoft.nl).",
-        )
-        .with_field("base_url")
-    };
-    let url = Url::parse(t).map_err(|_| bad())?;
-    match url.scheme() {
-        "https" => {}
-        "http" => {
-            let loopback = match url.host() {
-                Some(Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            if !loopback {
-                return Err(config_error(
-                    "Gebruik https:// voor Silvasoft; http:// mag alleen naar deze computer.",
-                    "Use https:// for Silvasoft; http:// is only allowed to this computer.",
-                )
-                .with_field("base_url"));
-            }
-        }
-        _ => return Err(bad()),
-    }
-    if url.host().is_none()
-        || !url.username().is_empty()
-        || url.password().is_some()
-        || url.query().is_some()
-        || url.fragment().is_some()
-    {
-        return Err(bad());
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    crate::kit::url::normalize_base_url_as(
+        raw,
+        &crate::kit::url::Wording {
+            what_nl: "het Silvasoft-adres",
+            what_en: "the Silvasoft address",
+            example_nl: "https://rest-api.silvasoft.nl",
+            example_en: "https://rest-api.silvasoft.nl",
+        },
+    )
 }
 
 /// The VAT rates of the administration: code = the percentage as text (`21`), label `21%`.
@@ -597,12 +569,7 @@ fn subject(list: &str) -> Subject<'static> {
 }
 
 fn bad_list(what_en: &str) -> Error {
-    Error::new(
-        ErrorCode::BadResponse,
-        "Silvasoft gaf een lijst terug die de app niet begrijpt.",
-        "Silvasoft returned a list the app does not understand.",
-    )
-    .with_detail(format!("while trying to {what_en}"))
+    crate::kit::wire::unreadable_list(SYSTEM, what_en)
 }
 
 /// The Silvasoft connector. Cheap to clone; clones share everything.

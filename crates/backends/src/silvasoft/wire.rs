@@ -9,7 +9,6 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use std::str::FromStr;
 
 /// A field by its exact name, or else by the same name in another case.
 pub(super) fn get<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -63,25 +62,12 @@ pub(super) fn boolean(obj: &Map<String, Value>, keys: &[&str]) -> Option<bool> {
     })
 }
 
-/// Parses a decimal from its text exactly (plain or scientific notation).
-pub(super) fn parse_decimal_exact(s: &str) -> Option<Decimal> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    Decimal::from_str_exact(s)
-        .or_else(|_| Decimal::from_scientific(s))
-        .or_else(|_| Decimal::from_str(s))
-        .ok()
-}
+pub(super) use crate::kit::wire::parse_decimal_exact;
 
 /// An amount, as a JSON number or a string, from its digits.
 pub(super) fn amount(obj: &Map<String, Value>, keys: &[&str]) -> Option<Decimal> {
-    keys.iter().find_map(|k| match get(obj, k)? {
-        Value::Number(n) => parse_decimal_exact(&n.to_string()),
-        Value::String(s) => parse_decimal_exact(s),
-        _ => None,
-    })
+    keys.iter()
+        .find_map(|k| get(obj, k).and_then(crate::kit::wire::decimal_of))
 }
 
 /// The rows of a list answer: an array, one object, or nothing. `None` when the body is not
