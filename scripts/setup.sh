@@ -14,7 +14,7 @@ packages=(libwebkit2gtk-4.1-dev build-essential curl file libssl-dev pkg-config 
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev gnome-keyring libsecret-tools dbus-x11
   fonts-dejavu-core)
 if [ "$purpose" = test ]; then
-  packages+=(xvfb xauth webkit2gtk-driver keyutils imagemagick)
+  packages+=(xvfb xauth webkit2gtk-driver keyutils imagemagick jq)
 fi
 missing=()
 for p in "${packages[@]}"; do
