@@ -357,6 +357,9 @@ pub trait Backend: Send + Sync {
     /// Creates the invoice. The invoice's `identity` goes with every attempt.
     async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt>;
 
-    /// After an answer that never came: does the invoice exist in the back end?
+    /// After an answer that never came: does the invoice exist in the back end? A back end
+    /// with an idempotency key may answer by sending the same request again under the same
+    /// identity (AFAS SB replays its first answer for a Tracking-Identifier), so a look-up can
+    /// complete a send that never arrived; it must never create a second invoice.
     async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup>;
 }
