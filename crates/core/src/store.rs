@@ -435,7 +435,7 @@ impl Store {
             .with_detail(e.to_string())
         })?;
         let path = dir.join(FILE_NAME);
-        match Self::open_file(&path) {
+        match Self::open_file_when_free(&path) {
             Ok(s) => Ok(s),
             Err(e) if e.code == ErrorCode::StoreCorrupt => {
                 let copy = Self::keep_damaged_copy(&path)?;
@@ -669,6 +669,57 @@ impl Store {
             rec,
         );
         Ok(())
+    }
+
+    /// Opens the file, trying again for a moment when it is busy without waiting. SQLite
+    /// answers "busy" at once, without its busy handler, while the last connection of another
+    /// store closes (it checkpoints and removes the WAL under an exclusive lock) or while a
+    /// first connection recovers the WAL; both last milliseconds. A store that stays locked
+    /// (another program holds it) still answers `store_locked` after the busy timeout.
+    fn open_file_when_free(path: &Path) -> Result<Store> {
+        // Opening (WAL switch, migrations, the first look at the FTS tables) is done by one
+        // store at a time, across threads and processes: a lock file next to the store, held
+        // only while opening. Without it, a store opening while another migrates could see
+        // a half-made schema. When the lock cannot be had in 10 s, opening goes ahead anyway.
+        let _opening = Self::opening_lock(path);
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(10);
+        loop {
+            match Self::open_file(path) {
+                Err(e)
+                    if e.code == ErrorCode::StoreLocked
+                        && started.elapsed() < std::time::Duration::from_secs(2) =>
+                {
+                    tracing::debug!("the store was busy while opening; trying again");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn opening_lock(path: &Path) -> Option<std::fs::File> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".opening");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(std::path::PathBuf::from(name))
+            .ok()?;
+        let started = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Some(file),
+                Err(std::fs::TryLockError::WouldBlock)
+                    if started.elapsed() < std::time::Duration::from_secs(10) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(_) => return None,
+            }
+        }
     }
 
     fn open_file(path: &Path) -> Result<Store> {
