@@ -8,11 +8,12 @@ use invoice_desk_backends::Secret;
 use invoice_desk_core::backend::{
     Address, Administration, BackendKind, Capabilities, Product, Relation,
 };
+use invoice_desk_core::desk;
+pub use invoice_desk_core::desk::{DraftView, HistoryEntry, SubmitResult};
 use invoice_desk_core::error::{Error, ErrorCode, IpcError};
 use invoice_desk_core::i18n::Lang;
-use invoice_desk_core::invoice::{evaluate, Draft, DraftAttachment, Evaluation};
-use invoice_desk_core::store::{ConnectionRecord, SubmissionState};
-use invoice_desk_core::submit::{self, Outcome, RetryPolicy};
+use invoice_desk_core::invoice::{Draft, DraftAttachment, Evaluation};
+use invoice_desk_core::store::ConnectionRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tauri::{AppHandle, Emitter, Manager};
@@ -469,28 +470,10 @@ async fn list_administrations_in(
     state: &AppState,
     connection_id: String,
 ) -> Res<Vec<Administration>> {
-    let key = format!("administrations:{connection_id}");
-    let store = state.store();
     let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
-    match backend.administrations().await {
-        Ok(list) => {
-            if let Ok(s) = serde_json::to_string(&list) {
-                let _ = store.set_setting(&key, &s);
-            }
-            Ok(list)
-        }
-        Err(err) => {
-            // Offline: the list from last time keeps the form usable.
-            if let Ok(Some(cached)) = store.setting(&key) {
-                if let Ok(list) = serde_json::from_str::<Vec<Administration>>(&cached) {
-                    if !list.is_empty() {
-                        return Ok(list);
-                    }
-                }
-            }
-            Err(state.ipc(err))
-        }
-    }
+    desk::administrations(&state.store(), backend.as_ref(), &connection_id)
+        .await
+        .map_err(|e| state.ipc(e))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -501,20 +484,10 @@ pub async fn select_administration(
 ) -> Res<()> {
     let id = connection_id.clone();
     blocking(&app, "select_administration", move |state| {
-        let store = state.store();
-        store
-            .set_administration(&id, &administration_id)
-            .map_err(|e| state.ipc(e))?;
         // The open draft follows the choice.
         let _guard = state.draft_write();
-        if let Ok(Some(mut d)) = store.open_draft(&id) {
-            if d.administration_id.as_deref() != Some(&administration_id) {
-                d.administration_id = Some(administration_id.clone());
-                d.lines.iter_mut().for_each(|l| l.product = None);
-                let _ = store.save_draft(&d);
-            }
-        }
-        Ok(())
+        desk::select_administration(&state.store(), &id, &administration_id)
+            .map_err(|e| state.ipc(e))
     })
     .await?;
     workers::spawn_sync(app, connection_id);
@@ -614,69 +587,21 @@ pub async fn relation_addresses(
     .await
 }
 
-#[derive(Debug, Serialize, ts_rs::TS)]
-pub struct DraftView {
-    pub draft: Draft,
-    pub evaluation: Evaluation,
+/// The capabilities of a connection's back end.
+fn caps_of(state: &AppState, connection_id: &str) -> Res<Capabilities> {
+    Ok(state
+        .backend(connection_id)
+        .map_err(|e| state.ipc(e))?
+        .capabilities())
 }
 
 fn draft_view(state: &AppState, draft: Draft) -> Res<DraftView> {
-    let caps = state
-        .backend(&draft.connection_id)
-        .map_err(|e| state.ipc(e))?
-        .capabilities();
-    let evaluation = evaluate_with_warnings(state, &draft, &caps);
-    Ok(DraftView { draft, evaluation })
+    let caps = caps_of(state, &draft.connection_id)?;
+    Ok(desk::draft_view(&state.store(), draft, &caps))
 }
 
-/// The evaluation plus what the local cache can tell: a back end that finds a customer by name
-/// takes the first of several, so an ambiguous name is worth a warning.
-fn evaluate_with_warnings(state: &AppState, draft: &Draft, caps: &Capabilities) -> Evaluation {
-    let mut ev = evaluate(draft, caps);
-    let Some(r) = draft.relation.as_ref() else {
-        return ev;
-    };
-    let has_number = r
-        .number
-        .as_deref()
-        .is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0));
-    if !caps.matches_customer_by_name || has_number {
-        return ev;
-    }
-    let Some(scope) = caps.relation_scope(draft.administration_id.as_deref()) else {
-        return ev;
-    };
-    let n = state
-        .store()
-        .relations_matching(&draft.connection_id, scope, &r.name, r.email.as_deref())
-        .unwrap_or(0);
-    if n > 1 {
-        let system = caps.kind.display_name();
-        ev.warnings.push(invoice_desk_core::error::FieldIssue {
-            field: "relation".into(),
-            message: invoice_desk_core::i18n::Text::new(
-                format!("{n} klanten hebben deze naam{}; deze klant heeft geen klantnummer, dus {system} neemt de eerste die het vindt. Geef de klant in {system} een klantnummer om zeker te zijn.", if r.email.is_some() { " en dit e-mailadres" } else { "" }),
-                format!("{n} customers share this name{}; this customer has no customer number, so {system} takes the first it finds. Give the customer a number in {system} to be sure.", if r.email.is_some() { " and e-mail address" } else { "" }),
-            ),
-        });
-    }
-    ev
-}
-
-fn fresh_draft(state: &AppState, connection_id: &str) -> Res<Draft> {
-    let rec = state.connection(connection_id).map_err(|e| state.ipc(e))?;
-    let caps = state
-        .backend(connection_id)
-        .map_err(|e| state.ipc(e))?
-        .capabilities();
-    let mut d = Draft::new(connection_id, &caps, chrono::Local::now().date_naive());
-    d.administration_id = if caps.administrations {
-        rec.administration_id
-    } else {
-        None
-    };
-    state.store().save_draft(&d).map_err(|e| state.ipc(e))?;
-    Ok(d)
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -688,27 +613,15 @@ pub async fn current_draft(app: AppHandle, connection_id: String) -> Res<DraftVi
 }
 
 fn current_draft_in(state: &AppState, connection_id: &str) -> Res<DraftView> {
-    let store = state.store();
-    let draft = match store.open_draft(connection_id).map_err(|e| state.ipc(e))? {
-        Some(mut d) => {
-            if d.administration_id.is_none() {
-                d.administration_id = state
-                    .connection(connection_id)
-                    .ok()
-                    .and_then(|c| c.administration_id);
-            }
-            d
-        }
-        None => fresh_draft(state, connection_id)?,
-    };
-    draft_view(state, draft)
+    let caps = caps_of(state, connection_id)?;
+    desk::current_draft(&state.store(), connection_id, &caps, today()).map_err(|e| state.ipc(e))
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn new_draft(app: AppHandle, connection_id: String) -> Res<DraftView> {
     blocking(&app, "new_draft", move |state| {
-        let d = fresh_draft(state, &connection_id)?;
-        draft_view(state, d)
+        let caps = caps_of(state, &connection_id)?;
+        desk::new_draft(&state.store(), &connection_id, &caps, today()).map_err(|e| state.ipc(e))
     })
     .await
 }
@@ -733,11 +646,8 @@ fn save_draft_in(state: &AppState, draft: Draft) -> Res<Evaluation> {
             .unwrap_or_default();
         store.save_draft(&draft).map_err(|e| state.ipc(e))?;
     }
-    let caps = state
-        .backend(&draft.connection_id)
-        .map_err(|e| state.ipc(e))?
-        .capabilities();
-    Ok(evaluate_with_warnings(state, &draft, &caps))
+    let caps = caps_of(state, &draft.connection_id)?;
+    Ok(desk::evaluate_with_warnings(&state.store(), &draft, &caps))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -758,7 +668,7 @@ async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView>
         .store()
         .draft(id)
         .map_err(|e| state.ipc(e))?
-        .ok_or_else(|| state.ipc(not_found()))?
+        .ok_or_else(|| state.ipc(desk::invoice_not_found()))?
         .connection_id;
     let max_bytes = state
         .backend(&connection_id)
@@ -771,7 +681,7 @@ async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView>
             .store()
             .draft(id)
             .map_err(|e| state.ipc(e))?
-            .ok_or_else(|| state.ipc(not_found()))?;
+            .ok_or_else(|| state.ipc(desk::invoice_not_found()))?;
         return draft_view(state, draft);
     }
     // Reading and hashing a large file takes a while: not on an async worker.
@@ -797,7 +707,7 @@ async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView>
         let mut draft = store
             .draft(id)
             .map_err(|e| state.ipc(e))?
-            .ok_or_else(|| state.ipc(not_found()))?;
+            .ok_or_else(|| state.ipc(desk::invoice_not_found()))?;
         draft.attachments.extend(records);
         store.save_draft(&draft).map_err(|e| state.ipc(e))?;
         draft
@@ -826,7 +736,7 @@ fn remove_attachment_in(state: &AppState, draft_id: &str, attachment_id: &str) -
         let mut draft = store
             .draft(id)
             .map_err(|e| state.ipc(e))?
-            .ok_or_else(|| state.ipc(not_found()))?;
+            .ok_or_else(|| state.ipc(desk::invoice_not_found()))?;
         draft.attachments.retain(|a| a.id != att);
         store.save_draft(&draft).map_err(|e| state.ipc(e))?;
         draft
@@ -834,26 +744,8 @@ fn remove_attachment_in(state: &AppState, draft_id: &str, attachment_id: &str) -
     draft_view(state, draft)
 }
 
-fn not_found() -> Error {
-    Error::new(
-        ErrorCode::NotFound,
-        "Deze factuur is niet gevonden.",
-        "This invoice was not found.",
-    )
-}
-
 fn parse_id(state: &AppState, s: &str) -> Res<Uuid> {
     Uuid::parse_str(s).map_err(|_| state.ipc(Error::internal("bad id")))
-}
-
-#[derive(Serialize, ts_rs::TS)]
-pub struct SubmitResult {
-    pub state: SubmissionState,
-    pub remote_id: Option<String>,
-    pub number: Option<String>,
-    pub message: String,
-    pub error: Option<IpcError>,
-    pub next: Option<DraftView>,
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -862,66 +754,17 @@ pub async fn submit_draft(app: AppHandle, draft_id: String) -> Res<SubmitResult>
     in_task("submit_draft", lang, submit_draft_in(app, draft_id)).await
 }
 
-/// "Factuur 2026-0042 verstuurd naar AFAS SB (totaal € 12,10; technisch id 5f3c…)": the number
-/// a clerk can quote first, the back end's technical id as detail where it differs.
-fn sent_message(
-    lang: Lang,
-    system: &str,
-    remote_id: &str,
-    number: Option<&str>,
-    total: Option<rust_decimal::Decimal>,
-) -> String {
-    let number = number.map(str::trim).filter(|n| !n.is_empty());
-    let remote_id = remote_id.trim();
-    let mut details = Vec::new();
-    if number.is_none() && !remote_id.is_empty() {
-        details.push(format!("id {remote_id}"));
-    }
-    if let Some(t) = total {
-        let plain = invoice_desk_core::money::to_plain_2dp(t);
-        details.push(match lang {
-            Lang::Nl => format!("totaal € {}", plain.replace('.', ",")),
-            Lang::En => format!("total €{plain}"),
-        });
-    }
-    if number.is_some_and(|n| n != remote_id) && !remote_id.is_empty() {
-        details.push(lang.pick("technisch id ", "technical id ").to_string() + remote_id);
-    }
-    let details = if details.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", details.join("; "))
-    };
-    match number {
-        Some(n) => lang
-            .pick(
-                &format!("Factuur {n} verstuurd naar {system}{details}."),
-                &format!("Invoice {n} sent to {system}{details}."),
-            )
-            .to_string(),
-        None => lang
-            .pick(
-                &format!("Factuur verstuurd naar {system}{details}."),
-                &format!("Invoice sent to {system}{details}."),
-            )
-            .to_string(),
-    }
-}
-
 async fn submit_draft_in(app: AppHandle, draft_id: String) -> Res<SubmitResult> {
     let state = app.state::<AppState>();
     let id = parse_id(&state, &draft_id)?;
     let lock = state.submit_lock(id);
     let _guard = lock.lock().await;
     let store = state.store();
-    let draft = store
-        .draft(id)
+    let connection_id = desk::draft(&store, id)
         .map_err(|e| state.ipc(e))?
-        .ok_or_else(|| state.ipc(not_found()))?;
-    let connection_id = draft.connection_id.clone();
+        .connection_id;
     let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
     let caps = backend.capabilities();
-    let system = caps.kind.display_name();
     let _ = app.emit(
         "submit-status",
         json!({"draft_id": id, "connection_id": connection_id, "state": "sending", "message": ""}),
@@ -933,79 +776,17 @@ async fn submit_draft_in(app: AppHandle, draft_id: String) -> Res<SubmitResult> 
             json!({"draft_id": id, "attachment_id": attachment, "sent": sent, "total": total}),
         );
     };
-    let outcome = submit::submit_draft(
+    let result = desk::submit(
         &store,
         backend.as_ref(),
         &caps,
         id,
-        RetryPolicy::default(),
+        state.lang(),
+        today(),
         &progress,
     )
     .await
     .map_err(|e| state.ipc(e))?;
-    let lang = state.lang();
-    let result = match outcome {
-        Outcome::Sent(r) => {
-            let next = fresh_draft(&state, &connection_id)?;
-            // The first line restates the number (or the id); each warning (e.g. a total that
-            // differs from the preview) follows on a line of its own.
-            let mut message = sent_message(
-                lang,
-                system,
-                &r.remote_id,
-                r.number.as_deref(),
-                r.total_gross,
-            );
-            for w in &r.warnings {
-                message.push('\n');
-                message.push_str(w.get(lang));
-            }
-            SubmitResult {
-                state: SubmissionState::Sent,
-                message,
-                remote_id: Some(r.remote_id),
-                number: r.number,
-                error: None,
-                next: Some(draft_view(&state, next)?),
-            }
-        }
-        Outcome::Refused(e) => {
-            let next = store
-                .open_draft(&connection_id)
-                .map_err(|e| state.ipc(e))?
-                .map(|d| draft_view(&state, d))
-                .transpose()?;
-            SubmitResult {
-                state: SubmissionState::Refused,
-                remote_id: None,
-                number: None,
-                message: e.message.get(lang).to_string(),
-                error: Some(e.to_ipc(lang)),
-                next,
-            }
-        }
-        Outcome::Queued(e) => SubmitResult {
-            state: SubmissionState::Queued,
-            remote_id: None,
-            number: None,
-            message: lang
-                .pick(
-                    &format!("{system} is nu niet bereikbaar. De factuur staat veilig in de wachtrij en wordt automatisch verstuurd zodra {system} weer antwoordt."),
-                    &format!("{system} cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as {system} answers again."),
-                )
-                .to_string(),
-            error: Some(e.to_ipc(lang)),
-            next: Some(draft_view(&state, fresh_draft(&state, &connection_id)?)?),
-        },
-        Outcome::Uncertain(e) => SubmitResult {
-            state: SubmissionState::Uncertain,
-            remote_id: None,
-            number: None,
-            message: e.message.get(lang).to_string(),
-            error: Some(e.to_ipc(lang)),
-            next: Some(draft_view(&state, fresh_draft(&state, &connection_id)?)?),
-        },
-    };
     let _ = app.emit(
         "submit-status",
         json!({"draft_id": id, "connection_id": connection_id, "state": result.state, "message": result.message}),
@@ -1013,88 +794,12 @@ async fn submit_draft_in(app: AppHandle, draft_id: String) -> Res<SubmitResult> 
     Ok(result)
 }
 
-#[derive(Serialize, ts_rs::TS)]
-pub struct HistoryEntry {
-    pub draft_id: Uuid,
-    pub identity: Uuid,
-    pub state: SubmissionState,
-    pub relation_name: String,
-    pub total_gross: String,
-    pub remote_id: Option<String>,
-    pub number: Option<String>,
-    pub updated_at: String,
-    pub message: Option<String>,
-    pub issue_date: Option<String>,
-    pub attempts: u32,
-    pub next_attempt_at: Option<String>,
-}
-
 #[tauri::command(rename_all = "snake_case")]
 pub async fn history(app: AppHandle, connection_id: String) -> Res<Vec<HistoryEntry>> {
     blocking(&app, "history", move |state| {
-        history_of(state, connection_id)
+        desk::history(&state.store(), &connection_id, state.lang()).map_err(|e| state.ipc(e))
     })
     .await
-}
-
-fn history_of(state: &AppState, connection_id: String) -> Res<Vec<HistoryEntry>> {
-    let lang = state.lang();
-    let rows = state
-        .store()
-        .outbox(&connection_id, 200)
-        .map_err(|e| state.ipc(e))?;
-    Ok(rows.into_iter().map(|r| history_entry(r, lang)).collect())
-}
-
-/// One outbox row as History shows it. A waiting row whose stored invoice cannot be read is
-/// shown as needing attention at once (the worker moves it there when it comes by).
-fn history_entry(r: invoice_desk_core::store::OutboxEntry, lang: Lang) -> HistoryEntry {
-    let waiting = matches!(
-        r.state,
-        SubmissionState::Queued | SubmissionState::Sending | SubmissionState::Uncertain
-    );
-    let attention = r.state == SubmissionState::NeedsAttention || (waiting && r.payload.is_none());
-    let message = r.message.map(|m| {
-        // Stored in both languages; older rows hold plain text.
-        serde_json::from_str::<invoice_desk_core::i18n::Text>(&m)
-            .map(|t| t.get(lang).to_string())
-            .unwrap_or(m)
-    });
-    HistoryEntry {
-        draft_id: r.draft_id,
-        identity: r.identity,
-        state: if attention {
-            SubmissionState::NeedsAttention
-        } else {
-            r.state
-        },
-        relation_name: r.relation_name,
-        total_gross: r.total_gross,
-        remote_id: r.remote_id,
-        // With app numbering the number is fixed before sending: known while still waiting.
-        number: r.number.or_else(|| {
-            r.payload
-                .as_ref()
-                .and_then(|p| p.extra_str("invoice_number").map(String::from))
-        }),
-        updated_at: r.updated_at.to_rfc3339(),
-        message: if attention {
-            Some(
-                invoice_desk_core::store::unreadable_payload()
-                    .get(lang)
-                    .to_string(),
-            )
-        } else {
-            message
-        },
-        issue_date: r.payload.as_ref().map(|p| p.issue_date.to_string()),
-        attempts: r.attempts,
-        next_attempt_at: if attention {
-            None
-        } else {
-            r.next_attempt_at.map(|t| t.to_rfc3339())
-        },
-    }
 }
 
 /// Tries every waiting invoice again now, instead of at its scheduled time.
@@ -1124,7 +829,6 @@ async fn retry_outbox_in(app: AppHandle, draft_id: Option<String>) -> Res<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use invoice_desk_core::backend::{Relation, RelationKind, SyncPage};
     use invoice_desk_core::store::Store;
 
     fn state_with_silvasoft() -> (AppState, Capabilities) {
@@ -1154,19 +858,6 @@ mod tests {
             .unwrap();
         let caps = state.backend("s").unwrap().capabilities();
         (state, caps)
-    }
-
-    fn customer(id: &str, number: Option<&str>) -> Relation {
-        Relation {
-            id: id.into(),
-            kind: RelationKind::Organisation,
-            name: "Jansen Installatietechniek".into(),
-            number: number.map(String::from),
-            email: None,
-            city: None,
-            vat_number: None,
-            archived: false,
-        }
     }
 
     // ---- no panic takes the app down ----
@@ -1398,104 +1089,5 @@ mod tests {
             .unwrap()
             .is_none());
         secrets::delete_all(&id);
-    }
-
-    // ---- the number a clerk can quote ----
-
-    #[test]
-    fn the_sent_message_names_the_number_first_and_the_technical_id_as_detail() {
-        let total = Some(rust_decimal::Decimal::new(1210, 2));
-        assert_eq!(
-            sent_message(Lang::Nl, "AFAS SB", "5f3c-77", Some("2026-0042"), total),
-            "Factuur 2026-0042 verstuurd naar AFAS SB (totaal € 12,10; technisch id 5f3c-77)."
-        );
-        assert_eq!(
-            sent_message(Lang::En, "AFAS SB", "5f3c-77", Some("2026-0042"), total),
-            "Invoice 2026-0042 sent to AFAS SB (total €12.10; technical id 5f3c-77)."
-        );
-        // The id is the number: named once.
-        assert_eq!(
-            sent_message(Lang::En, "Silvasoft", "2026001", Some("2026001"), None),
-            "Invoice 2026001 sent to Silvasoft."
-        );
-        // No number known: the id is all there is.
-        assert_eq!(
-            sent_message(Lang::Nl, "AFAS SB", "5f3c-77", None, total),
-            "Factuur verstuurd naar AFAS SB (id 5f3c-77; totaal € 12,10)."
-        );
-    }
-
-    #[test]
-    fn a_waiting_row_whose_invoice_cannot_be_read_shows_as_needing_attention() {
-        let now = Utc::now();
-        let row = invoice_desk_core::store::OutboxEntry {
-            draft_id: Uuid::new_v4(),
-            connection_id: "c".into(),
-            identity: Uuid::new_v4(),
-            state: SubmissionState::Queued,
-            payload: None,
-            attempts: 4,
-            remote_id: None,
-            number: None,
-            message: None,
-            relation_name: "Bakkerij de Vries B.V.".into(),
-            total_gross: "10.90".into(),
-            created_at: now,
-            updated_at: now,
-            next_attempt_at: Some(now),
-        };
-        let e = history_entry(row.clone(), Lang::En);
-        assert_eq!(e.state, SubmissionState::NeedsAttention);
-        assert!(e.message.unwrap().contains("cannot be read"));
-        assert!(e.next_attempt_at.is_none(), "not announced as retried");
-        let mut stored = row;
-        stored.state = SubmissionState::NeedsAttention;
-        stored.message =
-            Some(serde_json::to_string(&invoice_desk_core::store::unreadable_payload()).unwrap());
-        let e = history_entry(stored, Lang::Nl);
-        assert_eq!(
-            serde_json::to_value(e.state).unwrap(),
-            json!("needs_attention")
-        );
-        assert!(e.message.unwrap().contains("kan niet worden gelezen"));
-    }
-
-    #[test]
-    fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
-        let (state, caps) = state_with_silvasoft();
-        assert!(caps.matches_customer_by_name);
-        state
-            .store()
-            .apply_relations(
-                "s",
-                "",
-                &SyncPage {
-                    items: vec![customer("1", None), customer("2", None)],
-                    removed: vec![],
-                    cursor: String::new(),
-                    done: true,
-                    full_reload: true,
-                },
-            )
-            .unwrap();
-        let mut d = Draft::new(
-            "s",
-            &caps,
-            chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
-        );
-        d.relation = Some(customer("1", None));
-        let ev = evaluate_with_warnings(&state, &d, &caps);
-        assert_eq!(ev.warnings.len(), 1);
-        assert_eq!(ev.warnings[0].field, "relation");
-        assert!(ev.warnings[0]
-            .message
-            .en
-            .contains("2 customers share this name"));
-        assert!(ev.warnings[0].message.nl.contains("2 klanten"));
-        // With a customer number the number wins: no warning.
-        d.relation = Some(customer("1", Some("17")));
-        assert!(evaluate_with_warnings(&state, &d, &caps)
-            .warnings
-            .is_empty());
     }
 }

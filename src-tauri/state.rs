@@ -98,13 +98,7 @@ impl AppState {
     }
 
     pub fn connection(&self, id: &str) -> Result<ConnectionRecord> {
-        self.store().connection(id)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotFound,
-                "Deze koppeling bestaat niet (meer).",
-                "This connection does not exist (any more).",
-            )
-        })
+        invoice_desk_core::desk::connection(&self.store(), id)
     }
 
     /// The back end of a connection, built once and kept (its token cache lives in it).

@@ -9,9 +9,11 @@
 //! - [`i18n`]: Dutch and English messages.
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
 //! - [`sync`] and [`submit`]: background cache refresh and sending an invoice exactly once.
+//! - [`desk`]: what each IPC command does, free of Tauri: texts, warnings, History.
 //! - [`outbox`]: sending a waiting invoice under a lease, so one process sends it.
 
 pub mod backend;
+pub mod desk;
 pub mod error;
 pub mod i18n;
 pub mod invoice;

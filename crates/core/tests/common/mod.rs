@@ -32,6 +32,8 @@ pub struct Fake {
     pub lookups: Mutex<u32>,
     /// The next N look-ups fail as a 5xx would.
     pub failing_lookups: Mutex<u32>,
+    /// What `administrations` answers; `None`: the back end cannot be reached.
+    pub administrations: Mutex<Option<Vec<Administration>>>,
 }
 
 pub fn caps() -> Capabilities {
@@ -88,6 +90,7 @@ impl Fake {
         Fake {
             script: Mutex::new(script),
             lookups_can_tell,
+            administrations: Mutex::new(Some(vec![])),
             ..Default::default()
         }
     }
@@ -113,7 +116,10 @@ impl Backend for Fake {
         Ok(invoice_desk_core::i18n::Text::new("nep", "fake"))
     }
     async fn administrations(&self) -> Result<Vec<Administration>> {
-        Ok(vec![])
+        match self.administrations.lock().unwrap().clone() {
+            Some(list) => Ok(list),
+            None => Err(Error::new(ErrorCode::Offline, "offline", "offline")),
+        }
     }
     async fn sync_relations(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Relation>> {
         unimplemented!()

@@ -1,0 +1,403 @@
+//! The desk: what the app does for the clerk, free of Tauri. Each IPC command of the shell reads
+//! its arguments, calls one function here with the store and back end it needs, and translates
+//! the error; the texts a clerk reads, the warnings, the offline fallback and History's view of
+//! the outbox are decided here, and tested without a window.
+
+use crate::backend::{Administration, Backend, Capabilities};
+use crate::error::{Error, ErrorCode, FieldIssue, IpcError, Result};
+use crate::i18n::{Lang, Text};
+use crate::invoice::{evaluate, Draft, Evaluation};
+use crate::store::{unreadable_payload, ConnectionRecord, OutboxEntry, Store, SubmissionState};
+use crate::submit::{self, Outcome, RetryPolicy, UploadProgress};
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+// A draft as the form shows it: what was typed, and what the app makes of it. (Plain comments
+// on the IPC types: a doc comment would change the generated TypeScript.)
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct DraftView {
+    pub draft: Draft,
+    pub evaluation: Evaluation,
+}
+
+// The answer to Send.
+#[derive(Serialize, ts_rs::TS)]
+pub struct SubmitResult {
+    pub state: SubmissionState,
+    pub remote_id: Option<String>,
+    pub number: Option<String>,
+    pub message: String,
+    pub error: Option<IpcError>,
+    pub next: Option<DraftView>,
+}
+
+// One row of History.
+#[derive(Serialize, ts_rs::TS)]
+pub struct HistoryEntry {
+    pub draft_id: Uuid,
+    pub identity: Uuid,
+    pub state: SubmissionState,
+    pub relation_name: String,
+    pub total_gross: String,
+    pub remote_id: Option<String>,
+    pub number: Option<String>,
+    pub updated_at: String,
+    pub message: Option<String>,
+    pub issue_date: Option<String>,
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
+}
+
+/// A connection by id; not found when it does not exist (any more).
+pub fn connection(store: &Store, id: &str) -> Result<ConnectionRecord> {
+    store.connection(id)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            "Deze koppeling bestaat niet (meer).",
+            "This connection does not exist (any more).",
+        )
+    })
+}
+
+/// The error for a draft id that names no invoice.
+pub fn invoice_not_found() -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        "Deze factuur is niet gevonden.",
+        "This invoice was not found.",
+    )
+}
+
+/// A draft by id; not found when there is none.
+pub fn draft(store: &Store, id: Uuid) -> Result<Draft> {
+    store.draft(id)?.ok_or_else(invoice_not_found)
+}
+
+/// The evaluation plus what the local cache can tell: a back end that finds a customer by name
+/// takes the first of several, so an ambiguous name is worth a warning.
+pub fn evaluate_with_warnings(store: &Store, draft: &Draft, caps: &Capabilities) -> Evaluation {
+    let mut ev = evaluate(draft, caps);
+    let Some(r) = draft.relation.as_ref() else {
+        return ev;
+    };
+    let has_number = r
+        .number
+        .as_deref()
+        .is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0));
+    if !caps.matches_customer_by_name || has_number {
+        return ev;
+    }
+    let Some(scope) = caps.relation_scope(draft.administration_id.as_deref()) else {
+        return ev;
+    };
+    let n = store
+        .relations_matching(&draft.connection_id, scope, &r.name, r.email.as_deref())
+        .unwrap_or(0);
+    if n > 1 {
+        let system = caps.kind.display_name();
+        ev.warnings.push(FieldIssue {
+            field: "relation".into(),
+            message: Text::new(
+                format!("{n} klanten hebben deze naam{}; deze klant heeft geen klantnummer, dus {system} neemt de eerste die het vindt. Geef de klant in {system} een klantnummer om zeker te zijn.", if r.email.is_some() { " en dit e-mailadres" } else { "" }),
+                format!("{n} customers share this name{}; this customer has no customer number, so {system} takes the first it finds. Give the customer a number in {system} to be sure.", if r.email.is_some() { " and e-mail address" } else { "" }),
+            ),
+        });
+    }
+    ev
+}
+
+/// A draft with its evaluation.
+pub fn draft_view(store: &Store, draft: Draft, caps: &Capabilities) -> DraftView {
+    let evaluation = evaluate_with_warnings(store, &draft, caps);
+    DraftView { draft, evaluation }
+}
+
+/// A new, empty draft for a connection, in its chosen administration, saved.
+pub fn fresh_draft(
+    store: &Store,
+    connection_id: &str,
+    caps: &Capabilities,
+    today: NaiveDate,
+) -> Result<Draft> {
+    let rec = connection(store, connection_id)?;
+    let mut d = Draft::new(connection_id, caps, today);
+    d.administration_id = if caps.administrations {
+        rec.administration_id
+    } else {
+        None
+    };
+    store.save_draft(&d)?;
+    Ok(d)
+}
+
+/// The open draft of a connection (a fresh one when there is none), as the form shows it.
+pub fn current_draft(
+    store: &Store,
+    connection_id: &str,
+    caps: &Capabilities,
+    today: NaiveDate,
+) -> Result<DraftView> {
+    let draft = match store.open_draft(connection_id)? {
+        Some(mut d) => {
+            if d.administration_id.is_none() {
+                d.administration_id = connection(store, connection_id)
+                    .ok()
+                    .and_then(|c| c.administration_id);
+            }
+            d
+        }
+        None => fresh_draft(store, connection_id, caps, today)?,
+    };
+    Ok(draft_view(store, draft, caps))
+}
+
+/// A fresh draft, as the form shows it.
+pub fn new_draft(
+    store: &Store,
+    connection_id: &str,
+    caps: &Capabilities,
+    today: NaiveDate,
+) -> Result<DraftView> {
+    let d = fresh_draft(store, connection_id, caps, today)?;
+    Ok(draft_view(store, d, caps))
+}
+
+/// Chooses the administration of a connection; the open draft follows the choice (its
+/// products belonged to the other administration). The caller holds the draft-write lock.
+pub fn select_administration(
+    store: &Store,
+    connection_id: &str,
+    administration_id: &str,
+) -> Result<()> {
+    store.set_administration(connection_id, administration_id)?;
+    if let Ok(Some(mut d)) = store.open_draft(connection_id) {
+        if d.administration_id.as_deref() != Some(administration_id) {
+            d.administration_id = Some(administration_id.to_string());
+            d.lines.iter_mut().for_each(|l| l.product = None);
+            let _ = store.save_draft(&d);
+        }
+    }
+    Ok(())
+}
+
+/// The administrations of a connection. Offline, the list from last time keeps the form
+/// usable; a fresh list is kept for that.
+pub async fn administrations(
+    store: &Store,
+    backend: &dyn Backend,
+    connection_id: &str,
+) -> Result<Vec<Administration>> {
+    let key = format!("administrations:{connection_id}");
+    match backend.administrations().await {
+        Ok(list) => {
+            if let Ok(s) = serde_json::to_string(&list) {
+                let _ = store.set_setting(&key, &s);
+            }
+            Ok(list)
+        }
+        Err(err) => {
+            if let Ok(Some(cached)) = store.setting(&key) {
+                if let Ok(list) = serde_json::from_str::<Vec<Administration>>(&cached) {
+                    if !list.is_empty() {
+                        return Ok(list);
+                    }
+                }
+            }
+            Err(err)
+        }
+    }
+}
+
+/// "Factuur 2026-0042 verstuurd naar AFAS SB (totaal € 12,10; technisch id 5f3c…)": the number
+/// a clerk can quote first, the back end's technical id as detail where it differs.
+pub fn sent_message(
+    lang: Lang,
+    system: &str,
+    remote_id: &str,
+    number: Option<&str>,
+    total: Option<rust_decimal::Decimal>,
+) -> String {
+    let number = number.map(str::trim).filter(|n| !n.is_empty());
+    let remote_id = remote_id.trim();
+    let mut details = Vec::new();
+    if number.is_none() && !remote_id.is_empty() {
+        details.push(format!("id {remote_id}"));
+    }
+    if let Some(t) = total {
+        let plain = crate::money::to_plain_2dp(t);
+        details.push(match lang {
+            Lang::Nl => format!("totaal € {}", plain.replace('.', ",")),
+            Lang::En => format!("total €{plain}"),
+        });
+    }
+    if number.is_some_and(|n| n != remote_id) && !remote_id.is_empty() {
+        details.push(lang.pick("technisch id ", "technical id ").to_string() + remote_id);
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join("; "))
+    };
+    match number {
+        Some(n) => lang
+            .pick(
+                &format!("Factuur {n} verstuurd naar {system}{details}."),
+                &format!("Invoice {n} sent to {system}{details}."),
+            )
+            .to_string(),
+        None => lang
+            .pick(
+                &format!("Factuur verstuurd naar {system}{details}."),
+                &format!("Invoice sent to {system}{details}."),
+            )
+            .to_string(),
+    }
+}
+
+/// What the clerk reads when the invoice waits in the outbox.
+pub fn queued_message(lang: Lang, system: &str) -> String {
+    lang.pick(
+        &format!("{system} is nu niet bereikbaar. De factuur staat veilig in de wachtrij en wordt automatisch verstuurd zodra {system} weer antwoordt."),
+        &format!("{system} cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as {system} answers again."),
+    )
+    .to_string()
+}
+
+/// Sends a draft (once: see [`submit::submit_draft`]) and says what became of it in the
+/// clerk's language, with the draft the form shows next. The caller holds the draft's submit
+/// lock.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit(
+    store: &Store,
+    backend: &dyn Backend,
+    caps: &Capabilities,
+    draft_id: Uuid,
+    lang: Lang,
+    today: NaiveDate,
+    progress: UploadProgress<'_>,
+) -> Result<SubmitResult> {
+    let connection_id = draft(store, draft_id)?.connection_id;
+    let system = caps.kind.display_name();
+    let outcome = submit::submit_draft(
+        store,
+        backend,
+        caps,
+        draft_id,
+        RetryPolicy::default(),
+        progress,
+    )
+    .await?;
+    let fresh = || -> Result<Option<DraftView>> {
+        let next = fresh_draft(store, &connection_id, caps, today)?;
+        Ok(Some(draft_view(store, next, caps)))
+    };
+    Ok(match outcome {
+        Outcome::Sent(r) => {
+            let next = fresh()?;
+            // The first line restates the number (or the id); each warning (e.g. a total that
+            // differs from the preview) follows on a line of its own.
+            let mut message = sent_message(
+                lang,
+                system,
+                &r.remote_id,
+                r.number.as_deref(),
+                r.total_gross,
+            );
+            for w in &r.warnings {
+                message.push('\n');
+                message.push_str(w.get(lang));
+            }
+            SubmitResult {
+                state: SubmissionState::Sent,
+                message,
+                remote_id: Some(r.remote_id),
+                number: r.number,
+                error: None,
+                next,
+            }
+        }
+        Outcome::Refused(e) => {
+            let next = store
+                .open_draft(&connection_id)?
+                .map(|d| draft_view(store, d, caps));
+            SubmitResult {
+                state: SubmissionState::Refused,
+                remote_id: None,
+                number: None,
+                message: e.message.get(lang).to_string(),
+                error: Some(e.to_ipc(lang)),
+                next,
+            }
+        }
+        Outcome::Queued(e) => SubmitResult {
+            state: SubmissionState::Queued,
+            remote_id: None,
+            number: None,
+            message: queued_message(lang, system),
+            error: Some(e.to_ipc(lang)),
+            next: fresh()?,
+        },
+        Outcome::Uncertain(e) => SubmitResult {
+            state: SubmissionState::Uncertain,
+            remote_id: None,
+            number: None,
+            message: e.message.get(lang).to_string(),
+            error: Some(e.to_ipc(lang)),
+            next: fresh()?,
+        },
+    })
+}
+
+/// History: the connection's latest outbox rows, as the clerk reads them.
+pub fn history(store: &Store, connection_id: &str, lang: Lang) -> Result<Vec<HistoryEntry>> {
+    let rows = store.outbox(connection_id, 200)?;
+    Ok(rows.into_iter().map(|r| history_entry(r, lang)).collect())
+}
+
+/// One outbox row as History shows it. A waiting row whose stored invoice cannot be read is
+/// shown as needing attention at once (the worker moves it there when it comes by).
+pub fn history_entry(r: OutboxEntry, lang: Lang) -> HistoryEntry {
+    let waiting = matches!(
+        r.state,
+        SubmissionState::Queued | SubmissionState::Sending | SubmissionState::Uncertain
+    );
+    let attention = r.state == SubmissionState::NeedsAttention || (waiting && r.payload.is_none());
+    let message = r.message.map(|m| {
+        // Stored in both languages; older rows hold plain text.
+        serde_json::from_str::<Text>(&m)
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or(m)
+    });
+    HistoryEntry {
+        draft_id: r.draft_id,
+        identity: r.identity,
+        state: if attention {
+            SubmissionState::NeedsAttention
+        } else {
+            r.state
+        },
+        relation_name: r.relation_name,
+        total_gross: r.total_gross,
+        remote_id: r.remote_id,
+        // With app numbering the number is fixed before sending: known while still waiting.
+        number: r.number.or_else(|| {
+            r.payload
+                .as_ref()
+                .and_then(|p| p.extra_str("invoice_number").map(String::from))
+        }),
+        updated_at: r.updated_at.to_rfc3339(),
+        message: if attention {
+            Some(unreadable_payload().get(lang).to_string())
+        } else {
+            message
+        },
+        issue_date: r.payload.as_ref().map(|p| p.issue_date.to_string()),
+        attempts: r.attempts,
+        next_attempt_at: if attention {
+            None
+        } else {
+            r.next_attempt_at.map(|t| t.to_rfc3339())
+        },
+    }
+}

@@ -1,0 +1,348 @@
+//! The desk: what the IPC commands answer, tested without a window.
+
+mod common;
+
+use common::*;
+use invoice_desk_core::backend::{
+    Administration, BackendKind, Capabilities, Relation, RelationKind, SyncPage,
+};
+use invoice_desk_core::desk;
+use invoice_desk_core::error::ErrorCode;
+use invoice_desk_core::i18n::Lang;
+use invoice_desk_core::invoice::{Draft, DraftLine};
+use invoice_desk_core::store::{ConnectionRecord, OutboxEntry, Store, SubmissionState};
+use serde_json::json;
+use uuid::Uuid;
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()
+}
+
+fn store_with(id: &str, kind: BackendKind, administration_id: Option<&str>) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .upsert_connection(&ConnectionRecord {
+            id: id.into(),
+            kind,
+            name: kind.display_name().into(),
+            base_url: "http://127.0.0.1:9".into(),
+            auth: "api_key".into(),
+            demo: true,
+            administration_id: administration_id.map(String::from),
+            config: json!({}),
+            created_at: chrono::Utc::now(),
+        })
+        .unwrap();
+    store
+}
+
+/// As Silvasoft declares it: no administrations, a customer without a number found by name.
+fn silvasoft_caps() -> Capabilities {
+    Capabilities {
+        kind: BackendKind::Silvasoft,
+        administrations: false,
+        matches_customer_by_name: true,
+        ..caps()
+    }
+}
+
+fn customer(id: &str, number: Option<&str>) -> Relation {
+    Relation {
+        id: id.into(),
+        kind: RelationKind::Organisation,
+        name: "Jansen Installatietechniek".into(),
+        number: number.map(String::from),
+        email: None,
+        city: None,
+        vat_number: None,
+        archived: false,
+    }
+}
+
+// ---- the number a clerk can quote ----
+
+#[test]
+fn the_sent_message_names_the_number_first_and_the_technical_id_as_detail() {
+    let total = Some(rust_decimal::Decimal::new(1210, 2));
+    assert_eq!(
+        desk::sent_message(Lang::Nl, "AFAS SB", "5f3c-77", Some("2026-0042"), total),
+        "Factuur 2026-0042 verstuurd naar AFAS SB (totaal € 12,10; technisch id 5f3c-77)."
+    );
+    assert_eq!(
+        desk::sent_message(Lang::En, "AFAS SB", "5f3c-77", Some("2026-0042"), total),
+        "Invoice 2026-0042 sent to AFAS SB (total €12.10; technical id 5f3c-77)."
+    );
+    // The id is the number: named once.
+    assert_eq!(
+        desk::sent_message(Lang::En, "Silvasoft", "2026001", Some("2026001"), None),
+        "Invoice 2026001 sent to Silvasoft."
+    );
+    // No number known: the id is all there is.
+    assert_eq!(
+        desk::sent_message(Lang::Nl, "AFAS SB", "5f3c-77", None, total),
+        "Factuur verstuurd naar AFAS SB (id 5f3c-77; totaal € 12,10)."
+    );
+}
+
+#[test]
+fn the_queued_message_says_the_invoice_is_safe_and_names_the_system() {
+    assert_eq!(
+        desk::queued_message(Lang::En, "Silvasoft"),
+        "Silvasoft cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as Silvasoft answers again."
+    );
+    assert_eq!(
+        desk::queued_message(Lang::Nl, "AFAS SB"),
+        "AFAS SB is nu niet bereikbaar. De factuur staat veilig in de wachtrij en wordt automatisch verstuurd zodra AFAS SB weer antwoordt."
+    );
+}
+
+fn valid_draft(store: &Store) -> Draft {
+    let mut d = Draft::new("c1", &caps(), today());
+    d.administration_id = Some("adm".into());
+    d.relation = Some(relation("r1", "Bakkerij de Vries B.V."));
+    d.lines = vec![DraftLine {
+        product: Some(product("p1", "Brood", "2.50")),
+        quantity: "4".into(),
+        unit_price: "2,50".into(),
+        vat_code: "low".into(),
+        ..DraftLine::default()
+    }];
+    store.save_draft(&d).unwrap();
+    d
+}
+
+fn noop(_: Uuid, _: u64, _: u64) {}
+
+#[tokio::test]
+async fn a_sent_invoice_answers_with_the_number_first_and_a_fresh_draft_in_the_administration() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let fake = Fake::with(vec![], true);
+    let d = valid_draft(&store);
+    let r = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(r.state, SubmissionState::Sent);
+    assert_eq!(r.number.as_deref(), Some("V1"));
+    let remote_id = r.remote_id.clone().unwrap();
+    assert_eq!(
+        r.message,
+        format!("Invoice V1 sent to AFAS SB (total €10.90; technical id {remote_id}).")
+    );
+    assert!(r.error.is_none());
+    let next = r.next.unwrap();
+    assert_ne!(next.draft.id, d.id);
+    assert_eq!(next.draft.administration_id.as_deref(), Some("adm"));
+    assert_eq!(
+        store.open_draft("c1").unwrap().map(|o| o.id),
+        Some(next.draft.id)
+    );
+}
+
+#[tokio::test]
+async fn a_refused_invoice_answers_with_the_reason_and_gives_the_draft_back() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let fake = Fake::with(vec![Script::Refuse], true);
+    let d = valid_draft(&store);
+    let r = desk::submit(&store, &fake, &caps(), d.id, Lang::Nl, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(r.state, SubmissionState::Refused);
+    assert_eq!(r.message, "geweigerd");
+    let e = r.error.unwrap();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert_eq!(e.field.as_deref(), Some("relation"));
+    // Back to the clerk as typed, under a new identity.
+    let next = r.next.unwrap().draft;
+    assert_ne!(next.identity, d.identity);
+    assert_eq!(next.relation, d.relation);
+    assert_eq!(next.lines[0].quantity, "4");
+    assert_eq!(store.open_draft("c1").unwrap().map(|o| o.id), Some(next.id));
+}
+
+#[tokio::test]
+async fn sending_a_draft_that_does_not_exist_is_not_found() {
+    let store = store_with("c1", BackendKind::Afas, None);
+    let fake = Fake::with(vec![], true);
+    let e = desk::submit(
+        &store,
+        &fake,
+        &caps(),
+        Uuid::new_v4(),
+        Lang::En,
+        today(),
+        &noop,
+    )
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(e.message.en, "This invoice was not found.");
+}
+
+// ---- History ----
+
+#[test]
+fn a_waiting_row_whose_invoice_cannot_be_read_shows_as_needing_attention() {
+    let now = chrono::Utc::now();
+    let row = OutboxEntry {
+        draft_id: Uuid::new_v4(),
+        connection_id: "c".into(),
+        identity: Uuid::new_v4(),
+        state: SubmissionState::Queued,
+        payload: None,
+        attempts: 4,
+        remote_id: None,
+        number: None,
+        message: None,
+        relation_name: "Bakkerij de Vries B.V.".into(),
+        total_gross: "10.90".into(),
+        created_at: now,
+        updated_at: now,
+        next_attempt_at: Some(now),
+    };
+    let e = desk::history_entry(row.clone(), Lang::En);
+    assert_eq!(e.state, SubmissionState::NeedsAttention);
+    assert!(e.message.unwrap().contains("cannot be read"));
+    assert!(e.next_attempt_at.is_none(), "not announced as retried");
+    let mut stored = row;
+    stored.state = SubmissionState::NeedsAttention;
+    stored.message =
+        Some(serde_json::to_string(&invoice_desk_core::store::unreadable_payload()).unwrap());
+    let e = desk::history_entry(stored, Lang::Nl);
+    assert_eq!(
+        serde_json::to_value(e.state).unwrap(),
+        json!("needs_attention")
+    );
+    assert!(e.message.unwrap().contains("kan niet worden gelezen"));
+}
+
+#[tokio::test]
+async fn history_shows_a_sent_invoice_with_its_number_in_the_clerks_language() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let fake = Fake::with(vec![], true);
+    let d = valid_draft(&store);
+    desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    let rows = desk::history(&store, "c1", Lang::En).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].draft_id, d.id);
+    assert_eq!(rows[0].identity, d.identity);
+    assert_eq!(rows[0].state, SubmissionState::Sent);
+    assert_eq!(rows[0].number.as_deref(), Some("V1"));
+    assert_eq!(rows[0].relation_name, "Bakkerij de Vries B.V.");
+    assert_eq!(rows[0].issue_date.as_deref(), Some("2026-01-05"));
+}
+
+// ---- warnings ----
+
+#[test]
+fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
+    let store = store_with("s", BackendKind::Silvasoft, None);
+    let caps = silvasoft_caps();
+    store
+        .apply_relations(
+            "s",
+            "",
+            &SyncPage {
+                items: vec![customer("1", None), customer("2", None)],
+                removed: vec![],
+                cursor: String::new(),
+                done: true,
+                full_reload: true,
+            },
+        )
+        .unwrap();
+    let mut d = Draft::new("s", &caps, today());
+    d.relation = Some(customer("1", None));
+    let ev = desk::evaluate_with_warnings(&store, &d, &caps);
+    assert_eq!(ev.warnings.len(), 1);
+    assert_eq!(ev.warnings[0].field, "relation");
+    assert!(ev.warnings[0]
+        .message
+        .en
+        .contains("2 customers share this name"));
+    assert!(ev.warnings[0].message.nl.contains("2 klanten"));
+    // With a customer number the number wins: no warning.
+    d.relation = Some(customer("1", Some("17")));
+    assert!(desk::evaluate_with_warnings(&store, &d, &caps)
+        .warnings
+        .is_empty());
+}
+
+// ---- offline ----
+
+#[tokio::test]
+async fn offline_the_administrations_from_last_time_are_listed() {
+    let store = store_with("c1", BackendKind::Afas, None);
+    let fake = Fake::with(vec![], true);
+    let list = vec![Administration {
+        id: "1".into(),
+        name: "Bakkerij".into(),
+    }];
+    *fake.administrations.lock().unwrap() = Some(list.clone());
+    assert_eq!(
+        desk::administrations(&store, &fake, "c1").await.unwrap(),
+        list
+    );
+    *fake.administrations.lock().unwrap() = None;
+    assert_eq!(
+        desk::administrations(&store, &fake, "c1").await.unwrap(),
+        list
+    );
+    // Another connection has no list from last time: the error is the answer.
+    let e = desk::administrations(&store, &fake, "c2")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Offline);
+}
+
+// ---- the draft follows the connection ----
+
+#[test]
+fn a_fresh_draft_takes_the_chosen_administration_only_where_there_are_administrations() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let d = desk::fresh_draft(&store, "c1", &caps(), today()).unwrap();
+    assert_eq!(d.administration_id.as_deref(), Some("adm"));
+    assert_eq!(store.open_draft("c1").unwrap().map(|o| o.id), Some(d.id));
+    let d = desk::fresh_draft(&store, "c1", &silvasoft_caps(), today()).unwrap();
+    assert_eq!(d.administration_id, None);
+    let e = desk::fresh_draft(&store, "gone", &caps(), today()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+}
+
+#[test]
+fn choosing_another_administration_clears_the_products_of_the_open_draft() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let d = valid_draft(&store);
+    desk::select_administration(&store, "c1", "adm").unwrap();
+    let same = store.draft(d.id).unwrap().unwrap();
+    assert!(
+        same.lines[0].product.is_some(),
+        "the same choice keeps them"
+    );
+    desk::select_administration(&store, "c1", "other").unwrap();
+    let moved = store.draft(d.id).unwrap().unwrap();
+    assert_eq!(moved.administration_id.as_deref(), Some("other"));
+    assert!(moved.lines[0].product.is_none());
+    assert_eq!(moved.lines[0].quantity, "4", "what was typed stays");
+    assert_eq!(
+        store
+            .connection("c1")
+            .unwrap()
+            .unwrap()
+            .administration_id
+            .as_deref(),
+        Some("other")
+    );
+}
+
+#[test]
+fn the_current_draft_is_the_open_one_or_a_fresh_one() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let first = desk::current_draft(&store, "c1", &caps(), today()).unwrap();
+    let again = desk::current_draft(&store, "c1", &caps(), today()).unwrap();
+    assert_eq!(first.draft.id, again.draft.id);
+    let new = desk::new_draft(&store, "c1", &caps(), today()).unwrap();
+    assert_ne!(new.draft.id, first.draft.id);
+}
