@@ -532,18 +532,16 @@ fn search_relations_in(
     limit: Option<usize>,
 ) -> Res<Vec<Relation>> {
     // AFAS SB's relations are shared by its administrations and cached once.
-    let scope = match state.backend(&connection_id) {
-        Ok(b) => b
-            .capabilities()
-            .relation_scope(Some(&administration_id))
-            .unwrap_or(&administration_id)
-            .to_string(),
-        Err(_) => administration_id.clone(),
-    };
-    state
-        .store()
-        .search_relations(&connection_id, &scope, &query, limit.unwrap_or(20))
-        .map_err(|e| state.ipc(e))
+    let caps = state.backend(&connection_id).ok().map(|b| b.capabilities());
+    desk::search_relations(
+        &state.store(),
+        caps.as_ref(),
+        &connection_id,
+        &administration_id,
+        &query,
+        limit,
+    )
+    .map_err(|e| state.ipc(e))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -634,18 +632,10 @@ pub async fn save_draft(app: AppHandle, draft: Draft) -> Res<Evaluation> {
 /// Saves what the clerk typed. The attachments are not the web view's to say: the stored ones
 /// (recorded by [`pick_attachments`]) are kept, whatever paths or sizes came along.
 fn save_draft_in(state: &AppState, draft: Draft) -> Res<Evaluation> {
-    let mut draft = draft;
-    draft.updated_at = Utc::now();
-    {
-        let store = state.store();
+    let draft = {
         let _guard = state.draft_write();
-        draft.attachments = store
-            .draft(draft.id)
-            .map_err(|e| state.ipc(e))?
-            .map(|d| d.attachments)
-            .unwrap_or_default();
-        store.save_draft(&draft).map_err(|e| state.ipc(e))?;
-    }
+        desk::save_typed(&state.store(), draft, Utc::now()).map_err(|e| state.ipc(e))?
+    };
     let caps = caps_of(state, &draft.connection_id)?;
     Ok(desk::evaluate_with_warnings(&state.store(), &draft, &caps))
 }
@@ -664,11 +654,8 @@ pub async fn pick_attachments(app: AppHandle, draft_id: String) -> Res<DraftView
 /// and kept with the draft in the store. The web view only ever refers to it by its id.
 async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView> {
     let id = parse_id(state, draft_id)?;
-    let connection_id = state
-        .store()
-        .draft(id)
+    let connection_id = desk::draft(&state.store(), id)
         .map_err(|e| state.ipc(e))?
-        .ok_or_else(|| state.ipc(desk::invoice_not_found()))?
         .connection_id;
     let max_bytes = state
         .backend(&connection_id)
@@ -677,11 +664,7 @@ async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView>
         .max_attachment_bytes;
     let picked = state.picker.pick(state.lang()).await;
     if picked.is_empty() {
-        let draft = state
-            .store()
-            .draft(id)
-            .map_err(|e| state.ipc(e))?
-            .ok_or_else(|| state.ipc(desk::invoice_not_found()))?;
+        let draft = desk::draft(&state.store(), id).map_err(|e| state.ipc(e))?;
         return draft_view(state, draft);
     }
     // Reading and hashing a large file takes a while: not on an async worker.
@@ -704,13 +687,7 @@ async fn pick_attachments_in(state: &AppState, draft_id: &str) -> Res<DraftView>
     let store = state.store();
     let draft = {
         let _guard = state.draft_write();
-        let mut draft = store
-            .draft(id)
-            .map_err(|e| state.ipc(e))?
-            .ok_or_else(|| state.ipc(desk::invoice_not_found()))?;
-        draft.attachments.extend(records);
-        store.save_draft(&draft).map_err(|e| state.ipc(e))?;
-        draft
+        desk::add_attachments(&store, id, records).map_err(|e| state.ipc(e))?
     };
     draft_view(state, draft)
 }
@@ -733,13 +710,7 @@ fn remove_attachment_in(state: &AppState, draft_id: &str, attachment_id: &str) -
     let store = state.store();
     let draft = {
         let _guard = state.draft_write();
-        let mut draft = store
-            .draft(id)
-            .map_err(|e| state.ipc(e))?
-            .ok_or_else(|| state.ipc(desk::invoice_not_found()))?;
-        draft.attachments.retain(|a| a.id != att);
-        store.save_draft(&draft).map_err(|e| state.ipc(e))?;
-        draft
+        desk::remove_attachment(&store, id, att).map_err(|e| state.ipc(e))?
     };
     draft_view(state, draft)
 }
@@ -812,16 +783,8 @@ pub async fn retry_outbox(app: AppHandle, draft_id: Option<String>) -> Res<usize
 async fn retry_outbox_in(app: AppHandle, draft_id: Option<String>) -> Res<usize> {
     let state = app.state::<AppState>();
     let store = state.store();
-    let n = match draft_id {
-        Some(id) => {
-            let id = parse_id(&state, &id)?;
-            store
-                .schedule_retry(id, Utc::now() - chrono::Duration::seconds(1))
-                .map_err(|e| state.ipc(e))?;
-            1
-        }
-        None => store.retry_all_now().map_err(|e| state.ipc(e))?,
-    };
+    let id = draft_id.map(|id| parse_id(&state, &id)).transpose()?;
+    let n = desk::retry_now(&store, id, Utc::now()).map_err(|e| state.ipc(e))?;
     crate::workers::send_pending(&app).await;
     Ok(n)
 }

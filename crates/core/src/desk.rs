@@ -3,13 +3,13 @@
 //! the error; the texts a clerk reads, the warnings, the offline fallback and History's view of
 //! the outbox are decided here, and tested without a window.
 
-use crate::backend::{Administration, Backend, Capabilities};
+use crate::backend::{Administration, Backend, Capabilities, Relation};
 use crate::error::{Error, ErrorCode, FieldIssue, IpcError, Result};
 use crate::i18n::{Lang, Text};
-use crate::invoice::{evaluate, Draft, Evaluation};
+use crate::invoice::{evaluate, Draft, DraftAttachment, Evaluation};
 use crate::store::{unreadable_payload, ConnectionRecord, OutboxEntry, Store, SubmissionState};
 use crate::submit::{self, Outcome, RetryPolicy, UploadProgress};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -161,6 +161,69 @@ pub fn new_draft(
 ) -> Result<DraftView> {
     let d = fresh_draft(store, connection_id, caps, today)?;
     Ok(draft_view(store, d, caps))
+}
+
+/// Saves what the clerk typed. The attachments are not the web view's to say: the stored ones
+/// (recorded when the clerk picked them) are kept, whatever paths or sizes came along. The
+/// caller holds the draft-write lock.
+pub fn save_typed(store: &Store, draft: Draft, now: DateTime<Utc>) -> Result<Draft> {
+    let mut draft = draft;
+    draft.updated_at = now;
+    draft.attachments = store
+        .draft(draft.id)?
+        .map(|d| d.attachments)
+        .unwrap_or_default();
+    store.save_draft(&draft)?;
+    Ok(draft)
+}
+
+/// Adds recorded files to a draft as it is now (the clerk may have kept typing while the
+/// dialog was open). The caller holds the draft-write lock.
+pub fn add_attachments(
+    store: &Store,
+    draft_id: Uuid,
+    records: Vec<DraftAttachment>,
+) -> Result<Draft> {
+    let mut d = draft(store, draft_id)?;
+    d.attachments.extend(records);
+    store.save_draft(&d)?;
+    Ok(d)
+}
+
+/// Removes a file from a draft, by its id. The caller holds the draft-write lock.
+pub fn remove_attachment(store: &Store, draft_id: Uuid, attachment_id: Uuid) -> Result<Draft> {
+    let mut d = draft(store, draft_id)?;
+    d.attachments.retain(|a| a.id != attachment_id);
+    store.save_draft(&d)?;
+    Ok(d)
+}
+
+/// Type-ahead over the cached relations. AFAS SB's relations are shared by its
+/// administrations and cached once; without the back end's capabilities the administration
+/// is the scope.
+pub fn search_relations(
+    store: &Store,
+    caps: Option<&Capabilities>,
+    connection_id: &str,
+    administration_id: &str,
+    query: &str,
+    limit: Option<usize>,
+) -> Result<Vec<Relation>> {
+    let scope = caps
+        .and_then(|c| c.relation_scope(Some(administration_id)))
+        .unwrap_or(administration_id);
+    store.search_relations(connection_id, scope, query, limit.unwrap_or(20))
+}
+
+/// Makes one waiting invoice (or, without an id, every one) due now; how many.
+pub fn retry_now(store: &Store, draft_id: Option<Uuid>, now: DateTime<Utc>) -> Result<usize> {
+    match draft_id {
+        Some(id) => {
+            store.schedule_retry(id, now - chrono::Duration::seconds(1))?;
+            Ok(1)
+        }
+        None => store.retry_all_now(),
+    }
 }
 
 /// Chooses the administration of a connection; the open draft follows the choice (its

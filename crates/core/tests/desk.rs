@@ -346,3 +346,79 @@ fn the_current_draft_is_the_open_one_or_a_fresh_one() {
     let new = desk::new_draft(&store, "c1", &caps(), today()).unwrap();
     assert_ne!(new.draft.id, first.draft.id);
 }
+
+// ---- the files of a draft are not the web view's to say ----
+
+fn attachment(name: &str) -> invoice_desk_core::invoice::DraftAttachment {
+    invoice_desk_core::invoice::DraftAttachment {
+        path: format!("/home/klerk/{name}"),
+        file_name: name.into(),
+        size: 16,
+        sha256: "ab".repeat(32),
+        content_type: "application/pdf".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_save_keeps_the_recorded_files_whatever_the_web_view_sends() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let d = valid_draft(&store);
+    let a = attachment("werkbon.pdf");
+    let with = desk::add_attachments(&store, d.id, vec![a.clone()]).unwrap();
+    assert_eq!(with.attachments, vec![a.clone()]);
+
+    let mut forged = with.clone();
+    forged.reference = "typed".into();
+    forged.attachments[0].path = "/etc/shadow".into();
+    forged.attachments.push(attachment("passwd"));
+    let saved = desk::save_typed(&store, forged, chrono::Utc::now()).unwrap();
+    assert_eq!(saved.attachments, vec![a.clone()]);
+    let stored = store.draft(d.id).unwrap().unwrap();
+    assert_eq!(stored.reference, "typed", "what was typed is saved");
+    assert_eq!(
+        stored.attachments,
+        vec![a.clone()],
+        "the files are as picked"
+    );
+
+    let after = desk::remove_attachment(&store, d.id, a.id).unwrap();
+    assert!(after.attachments.is_empty());
+    desk::save_typed(&store, with, chrono::Utc::now()).unwrap();
+    assert!(store.draft(d.id).unwrap().unwrap().attachments.is_empty());
+
+    let e = desk::remove_attachment(&store, Uuid::new_v4(), a.id).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+}
+
+// ---- type-ahead ----
+
+#[test]
+fn relations_shared_by_the_administrations_are_searched_once_for_all() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let page = SyncPage {
+        items: vec![customer("1", Some("17"))],
+        removed: vec![],
+        cursor: String::new(),
+        done: true,
+        full_reload: true,
+    };
+    store.apply_relations("c1", "", &page).unwrap();
+    let shared = Capabilities {
+        relations_per_administration: false,
+        ..caps()
+    };
+    let found = desk::search_relations(&store, Some(&shared), "c1", "adm", "Jansen", None).unwrap();
+    assert_eq!(found.len(), 1);
+    // Per administration, or without capabilities: the administration is the scope.
+    assert!(
+        desk::search_relations(&store, Some(&caps()), "c1", "adm", "Jansen", None)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        desk::search_relations(&store, None, "c1", "adm", "Jansen", None)
+            .unwrap()
+            .is_empty()
+    );
+}
