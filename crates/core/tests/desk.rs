@@ -422,3 +422,26 @@ fn relations_shared_by_the_administrations_are_searched_once_for_all() {
             .is_empty()
     );
 }
+
+// ---- retry now ----
+
+#[test]
+fn retry_now_makes_one_waiting_invoice_or_all_of_them_due_at_once() {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let mut ids = vec![];
+    for _ in 0..2 {
+        let d = valid_draft(&store);
+        let invoice = invoice_desk_core::invoice::to_outgoing(&d, &caps()).unwrap();
+        store.enqueue(&d, &invoice).unwrap();
+        store.schedule_retry(d.id, later).unwrap();
+        ids.push(d.id);
+    }
+    let now = chrono::Utc::now();
+    assert!(store.due(now).unwrap().is_empty());
+    assert_eq!(desk::retry_now(&store, Some(ids[0]), now).unwrap(), 1);
+    let due: Vec<Uuid> = store.due(now).unwrap().iter().map(|e| e.draft_id).collect();
+    assert_eq!(due, vec![ids[0]]);
+    assert_eq!(desk::retry_now(&store, None, now).unwrap(), 2);
+    assert_eq!(store.due(now).unwrap().len(), 2);
+}
