@@ -224,13 +224,36 @@ async fn resize(app: &App, width: u32, height: u32) {
     .expect("the window has its new width");
 }
 
+/// Adds a line with the button and waits until it is there. The click blurs the field that
+/// had the focus, and the messages that appear on blur can move the button between the press
+/// and the release, so the click may not land: the number of lines says whether it did, and
+/// only then is the button clicked once more.
 async fn add_line(app: &App) {
-    app.find("[data-testid=add-line]")
-        .await
-        .expect("add line")
-        .click()
-        .await
-        .expect("click add line");
+    const COUNT: &str =
+        "return document.querySelectorAll('[data-testid^=line-][data-testid$=-quantity]').length";
+    let before = app.js(COUNT, vec![]).await.expect("count lines");
+    let before = before.as_u64().expect("a number of lines");
+    let grown = format!(
+        "return document.querySelectorAll('[data-testid^=line-][data-testid$=-quantity]').length > {before}"
+    );
+    for attempt in 0..2 {
+        app.find("[data-testid=add-line]")
+            .await
+            .expect("add line")
+            .click()
+            .await
+            .expect("click add line");
+        let wait = if attempt == 0 {
+            Duration::from_secs(5)
+        } else {
+            LONG
+        };
+        if app.wait_until("a new line", &grown, wait).await.is_ok() {
+            return;
+        }
+        eprintln!("the click on 'add line' did not add a line; clicking once more");
+    }
+    panic!("no line was added after two clicks");
 }
 
 #[tokio::test(flavor = "multi_thread")]

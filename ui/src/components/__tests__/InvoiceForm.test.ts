@@ -218,6 +218,17 @@ describe("InvoiceForm", () => {
       expect(screen.queryByTestId("line-2-product")).toBeNull();
     });
 
+    it("pressing the add-line button leaves the focus in the field until the click", async () => {
+      const user = userEvent.setup();
+      await renderForm();
+      const quantity = screen.getByTestId("line-0-quantity");
+      await user.click(quantity);
+      const press = new MouseEvent("mousedown", { bubbles: true, cancelable: true });
+      screen.getByTestId("add-line").dispatchEvent(press);
+      expect(press.defaultPrevented).toBe(true);
+      expect(document.activeElement).toBe(quantity);
+    });
+
     it("Alt+N and the button add a line", async () => {
       const user = userEvent.setup();
       await renderForm();
