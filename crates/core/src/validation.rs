@@ -71,8 +71,8 @@ fn check_field(prefix: &str, spec: &FieldSpec, value: Option<&String>, out: &mut
         }
         FieldKind::Date if NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() => out.push(issue(
             field,
-            "Dat is geen geldige datum.",
-            "That is not a valid date.",
+            "Dat is geen geldige datum. Typ dag-maand-jaar, bijvoorbeeld 30-11-2026.",
+            "That is not a valid date. Type day/month/year, for example 30/11/2026.",
         )),
         FieldKind::Number { max_dp } => match parse_decimal(v) {
             Ok(d) if d.normalize().scale() > *max_dp => out.push(number_issue(
@@ -158,8 +158,8 @@ pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
     } else if NaiveDate::parse_from_str(draft.issue_date.trim(), "%Y-%m-%d").is_err() {
         out.push(issue(
             "issue_date",
-            "Dat is geen geldige datum.",
-            "That is not a valid date.",
+            "Dat is geen geldige datum. Typ dag-maand-jaar, bijvoorbeeld 30-11-2026.",
+            "That is not a valid date. Type day/month/year, for example 30/11/2026.",
         ));
     }
     if !caps.price_bases.contains(&draft.price_basis) {

@@ -149,3 +149,20 @@ fn an_invoice_from_the_outbox_with_amounts_beyond_the_limits_is_refused_before_s
     assert!(issues[0].message.en.to_lowercase().contains("too large"));
     assert!(issues[1].message.nl.contains("te groot"));
 }
+
+#[test]
+fn a_date_that_cannot_be_read_says_how_to_type_one_in_the_clerks_language() {
+    let mut d = draft_with(&[("1", "2,50")]);
+    d.issue_date = "11/30/2026x".into();
+    let e = evaluate(&d, &caps());
+    let nl = message(&e, "issue_date", Lang::Nl).expect("a message on the date");
+    let en = message(&e, "issue_date", Lang::En).expect("a message on the date");
+    assert!(
+        nl.contains("dag-maand-jaar") && nl.contains("30-11-2026"),
+        "{nl}"
+    );
+    assert!(
+        en.contains("day/month/year") && en.contains("30/11/2026"),
+        "{en}"
+    );
+}
