@@ -27,6 +27,36 @@ fn invoices(v: &Value) -> Vec<Value> {
 }
 
 /// Text of an option list item that contains `needle`, clicked; falls back to keyboard.
+/// Clicks a field as a clerk does and makes sure the cursor is in it before typing: waits
+/// until the picked relation is shown (its card is taller than the input and moves the lines
+/// down), clicks, and checks where the focus is; a click that landed elsewhere while the page
+/// was still moving is made once more.
+async fn click_into(app: &App, testid: &str) {
+    app.wait_for("[data-testid=relation-selected]", Duration::from_secs(10))
+        .await
+        .expect("the picked relation is shown");
+    let focused = format!(
+        "return document.activeElement && document.activeElement.getAttribute('data-testid') === '{testid}'"
+    );
+    for _ in 0..3 {
+        app.find(&format!("[data-testid={testid}]"))
+            .await
+            .expect(testid)
+            .click()
+            .await
+            .expect("click");
+        if app
+            .wait_until(testid, &focused, Duration::from_secs(2))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        eprintln!("the click on {testid} did not put the cursor there; clicking once more");
+    }
+    panic!("the cursor never reached {testid}");
+}
+
 async fn pick_option(app: &App, list_css: &str, needle: &str) -> Result<(), String> {
     let listed = app.wait_until(
         "the option list",
@@ -310,8 +340,7 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     pick_option(&app, "[data-testid=relation-option]", &org_name)
         .await
         .unwrap();
-    let field = app.find("[data-testid=line-0-product]").await.unwrap();
-    field.click().await.unwrap();
+    click_into(&app, "line-0-product").await;
     app.keys(&product_code(&p1)).await.unwrap();
     pick_option(&app, "[data-testid=product-option]", &product_code(&p1))
         .await
@@ -341,8 +370,7 @@ async fn a_clerk_types_and_sends_an_invoice_in_the_real_window() {
     pick_option(&app, "[data-testid=relation-option]", &org_name)
         .await
         .unwrap();
-    let field = app.find("[data-testid=line-0-product]").await.unwrap();
-    field.click().await.unwrap();
+    click_into(&app, "line-0-product").await;
     app.keys(&product_code(&p2)).await.unwrap();
     pick_option(&app, "[data-testid=product-option]", &product_code(&p2))
         .await
