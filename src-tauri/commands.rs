@@ -6,7 +6,7 @@ use crate::workers;
 use chrono::Utc;
 use invoice_desk_backends::Secret;
 use invoice_desk_core::backend::{
-    Address, Administration, BackendKind, Capabilities, Product, Relation,
+    Address, Administration, Backend, BackendKind, Capabilities, Product, Relation,
 };
 use invoice_desk_core::desk;
 pub use invoice_desk_core::desk::{DraftView, HistoryEntry, SubmitResult};
@@ -16,6 +16,7 @@ use invoice_desk_core::invoice::{Draft, DraftAttachment, Evaluation};
 use invoice_desk_core::store::ConnectionRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager};
 use uuid::Uuid;
 
@@ -585,17 +586,21 @@ pub async fn relation_addresses(
     .await
 }
 
-/// The capabilities of a connection's back end.
-fn caps_of(state: &AppState, connection_id: &str) -> Res<Capabilities> {
-    Ok(state
-        .backend(connection_id)
-        .map_err(|e| state.ipc(e))?
-        .capabilities())
+/// A connection's back end and its capabilities.
+fn backend_of(state: &AppState, connection_id: &str) -> Res<(Arc<dyn Backend>, Capabilities)> {
+    let backend = state.backend(connection_id).map_err(|e| state.ipc(e))?;
+    let caps = backend.capabilities();
+    Ok((backend, caps))
 }
 
 fn draft_view(state: &AppState, draft: Draft) -> Res<DraftView> {
-    let caps = caps_of(state, &draft.connection_id)?;
-    Ok(desk::draft_view(&state.store(), draft, &caps))
+    let (backend, caps) = backend_of(state, &draft.connection_id)?;
+    Ok(desk::draft_view(
+        &state.store(),
+        backend.as_ref(),
+        draft,
+        &caps,
+    ))
 }
 
 fn today() -> chrono::NaiveDate {
@@ -611,15 +616,29 @@ pub async fn current_draft(app: AppHandle, connection_id: String) -> Res<DraftVi
 }
 
 fn current_draft_in(state: &AppState, connection_id: &str) -> Res<DraftView> {
-    let caps = caps_of(state, connection_id)?;
-    desk::current_draft(&state.store(), connection_id, &caps, today()).map_err(|e| state.ipc(e))
+    let (backend, caps) = backend_of(state, connection_id)?;
+    desk::current_draft(
+        &state.store(),
+        backend.as_ref(),
+        connection_id,
+        &caps,
+        today(),
+    )
+    .map_err(|e| state.ipc(e))
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn new_draft(app: AppHandle, connection_id: String) -> Res<DraftView> {
     blocking(&app, "new_draft", move |state| {
-        let caps = caps_of(state, &connection_id)?;
-        desk::new_draft(&state.store(), &connection_id, &caps, today()).map_err(|e| state.ipc(e))
+        let (backend, caps) = backend_of(state, &connection_id)?;
+        desk::new_draft(
+            &state.store(),
+            backend.as_ref(),
+            &connection_id,
+            &caps,
+            today(),
+        )
+        .map_err(|e| state.ipc(e))
     })
     .await
 }
@@ -636,8 +655,13 @@ fn save_draft_in(state: &AppState, draft: Draft) -> Res<Evaluation> {
         let _guard = state.draft_write();
         desk::save_typed(&state.store(), draft, Utc::now()).map_err(|e| state.ipc(e))?
     };
-    let caps = caps_of(state, &draft.connection_id)?;
-    Ok(desk::evaluate_with_warnings(&state.store(), &draft, &caps))
+    let (backend, caps) = backend_of(state, &draft.connection_id)?;
+    Ok(desk::evaluate_with_warnings(
+        &state.store(),
+        backend.as_ref(),
+        &draft,
+        &caps,
+    ))
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -4,8 +4,10 @@
 //! (VAT rates, rounding, extra header and line fields, limits) the back end declares in its
 //! [`Capabilities`], and the form follows that declaration.
 
-use crate::error::Result;
+use crate::error::{FieldIssue, Result};
+pub use crate::fields::{Condition, HeaderField, HeaderKey};
 use crate::i18n::Text;
+use crate::invoice::Draft;
 use crate::invoice::OutgoingInvoice;
 use crate::totals::{PriceBasis, Rounding};
 use crate::vat::VatRate;
@@ -101,6 +103,12 @@ pub struct FieldSpec {
     /// The value a new draft starts with.
     pub default: Option<String>,
     pub help: Option<Text>,
+    /// Shown (and so checked and sent) only when another field has one of the values.
+    #[serde(default)]
+    pub shown_when: Option<Condition>,
+    /// Required only when another field has one of the values (`required: true` is always).
+    #[serde(default)]
+    pub required_when: Option<Condition>,
 }
 
 /// What a back end can do and how it computes. The form is built from this.
@@ -143,6 +151,14 @@ pub struct Capabilities {
     /// administrations of the environment (AFAS SB), and so are cached once.
     #[serde(default = "shared_default")]
     pub relations_per_administration: bool,
+    /// The standard header fields the system has (date, reference, price basis), each
+    /// required or optional; one not listed is absent. Empty: the default header
+    /// ([`crate::fields::default_header`]).
+    #[serde(default)]
+    pub header: Vec<HeaderField>,
+    /// Most characters a line's description may have, counted as the clerk types.
+    #[serde(default)]
+    pub description_max_len: Option<usize>,
 }
 
 fn shared_default() -> bool {
@@ -362,4 +378,12 @@ pub trait Backend: Send + Sync {
     /// identity (AFAS SB replays its first answer for a Tracking-Identifier), so a look-up can
     /// complete a send that never arrived; it must never create a second invoice.
     async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup>;
+
+    // form part
+    /// The system's own rules that the declared form cannot express, checked on the draft as
+    /// the clerk types (each issue on its field); Send refuses while any remain. The same rules
+    /// run again at send time on the outgoing invoice.
+    fn precheck(&self, _draft: &Draft, _caps: &Capabilities) -> Vec<FieldIssue> {
+        Vec::new()
+    }
 }

@@ -74,10 +74,18 @@ pub fn draft(store: &Store, id: Uuid) -> Result<Draft> {
     store.draft(id)?.ok_or_else(invoice_not_found)
 }
 
-/// The evaluation plus what the local cache can tell: a back end that finds a customer by name
-/// takes the first of several, so an ambiguous name is worth a warning.
-pub fn evaluate_with_warnings(store: &Store, draft: &Draft, caps: &Capabilities) -> Evaluation {
+/// The evaluation the form shows: the form's own checks, the system's pre-send check on the
+/// same fields ([`Backend::precheck`], so a vendor's rule is on the field before Send), and
+/// what the local cache can tell: a back end that finds a customer by name takes the first of
+/// several, so an ambiguous name is worth a warning.
+pub fn evaluate_with_warnings(
+    store: &Store,
+    backend: &dyn Backend,
+    draft: &Draft,
+    caps: &Capabilities,
+) -> Evaluation {
     let mut ev = evaluate(draft, caps);
+    crate::fields::merge_issues(&mut ev.issues, backend.precheck(draft, caps));
     let Some(r) = draft.relation.as_ref() else {
         return ev;
     };
@@ -108,8 +116,13 @@ pub fn evaluate_with_warnings(store: &Store, draft: &Draft, caps: &Capabilities)
 }
 
 /// A draft with its evaluation.
-pub fn draft_view(store: &Store, draft: Draft, caps: &Capabilities) -> DraftView {
-    let evaluation = evaluate_with_warnings(store, &draft, caps);
+pub fn draft_view(
+    store: &Store,
+    backend: &dyn Backend,
+    draft: Draft,
+    caps: &Capabilities,
+) -> DraftView {
+    let evaluation = evaluate_with_warnings(store, backend, &draft, caps);
     DraftView { draft, evaluation }
 }
 
@@ -134,6 +147,7 @@ pub fn fresh_draft(
 /// The open draft of a connection (a fresh one when there is none), as the form shows it.
 pub fn current_draft(
     store: &Store,
+    backend: &dyn Backend,
     connection_id: &str,
     caps: &Capabilities,
     today: NaiveDate,
@@ -149,18 +163,19 @@ pub fn current_draft(
         }
         None => fresh_draft(store, connection_id, caps, today)?,
     };
-    Ok(draft_view(store, draft, caps))
+    Ok(draft_view(store, backend, draft, caps))
 }
 
 /// A fresh draft, as the form shows it.
 pub fn new_draft(
     store: &Store,
+    backend: &dyn Backend,
     connection_id: &str,
     caps: &Capabilities,
     today: NaiveDate,
 ) -> Result<DraftView> {
     let d = fresh_draft(store, connection_id, caps, today)?;
-    Ok(draft_view(store, d, caps))
+    Ok(draft_view(store, backend, d, caps))
 }
 
 /// Saves what the clerk typed. The attachments are not the web view's to say: the stored ones
@@ -353,7 +368,7 @@ pub async fn submit(
     .await?;
     let fresh = || -> Result<Option<DraftView>> {
         let next = fresh_draft(store, &connection_id, caps, today)?;
-        Ok(Some(draft_view(store, next, caps)))
+        Ok(Some(draft_view(store, backend, next, caps)))
     };
     Ok(match outcome {
         Outcome::Sent(r) => {
@@ -383,7 +398,7 @@ pub async fn submit(
         Outcome::Refused(e) => {
             let next = store
                 .open_draft(&connection_id)?
-                .map(|d| draft_view(store, d, caps));
+                .map(|d| draft_view(store, backend, d, caps));
             SubmitResult {
                 state: SubmissionState::Refused,
                 remote_id: None,

@@ -611,30 +611,55 @@ pub fn amount_issues(inv: &OutgoingInvoice) -> Vec<FieldIssue> {
 /// Turns a valid draft into the invoice to send. Fails with `Validation` and the per-field
 /// issues when the draft is not valid.
 pub fn to_outgoing(draft: &Draft, caps: &Capabilities) -> Result<OutgoingInvoice> {
-    let eval = evaluate(draft, caps);
+    to_outgoing_checked(draft, caps, Vec::new())
+}
+
+/// [`to_outgoing`] with the issues of the system's pre-send check
+/// ([`Backend::precheck`](crate::backend::Backend::precheck)) merged onto the fields: any
+/// issue at all refuses the draft.
+pub fn to_outgoing_checked(
+    draft: &Draft,
+    caps: &Capabilities,
+    precheck: Vec<FieldIssue>,
+) -> Result<OutgoingInvoice> {
+    let mut eval = evaluate(draft, caps);
+    crate::fields::merge_issues(&mut eval.issues, precheck);
     if !eval.issues.is_empty() {
-        let n = eval.issues.len();
-        return Err(Error::new(
-            ErrorCode::Validation,
-            if n == 1 {
-                "Eén veld moet nog worden verbeterd.".to_string()
-            } else {
-                format!("{n} velden moeten nog worden verbeterd.")
-            },
-            if n == 1 {
-                "One field needs correcting.".to_string()
-            } else {
-                format!("{n} fields need correcting.")
-            },
-        )
-        .with_fields(eval.issues));
+        return Err(not_ready(eval.issues));
     }
+    to_outgoing_unchecked(draft, caps, eval.totals)
+}
+
+/// `Validation` with the per-field issues of a draft that cannot be sent yet.
+pub fn not_ready(issues: Vec<FieldIssue>) -> Error {
+    let n = issues.len();
+    Error::new(
+        ErrorCode::Validation,
+        if n == 1 {
+            "Eén veld moet nog worden verbeterd.".to_string()
+        } else {
+            format!("{n} velden moeten nog worden verbeterd.")
+        },
+        if n == 1 {
+            "One field needs correcting.".to_string()
+        } else {
+            format!("{n} fields need correcting.")
+        },
+    )
+    .with_fields(issues)
+}
+
+fn to_outgoing_unchecked(
+    draft: &Draft,
+    caps: &Capabilities,
+    totals: Totals,
+) -> Result<OutgoingInvoice> {
     let relation = draft
         .relation
         .clone()
         .ok_or_else(|| Error::internal("validated draft without relation"))?;
-    let issue_date = NaiveDate::parse_from_str(draft.issue_date.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::internal("validated draft with a bad date"))?;
+    let issue_date = crate::fields::outgoing_date(draft, caps)
+        .ok_or_else(|| Error::internal("validated draft with a bad date"))?;
     let mut lines = Vec::new();
     for (_, l) in draft.filled_lines() {
         let rate = crate::vat::find(&caps.vat_rates, &l.vat_code)
@@ -647,7 +672,8 @@ pub fn to_outgoing(draft: &Draft, caps: &Capabilities) -> Result<OutgoingInvoice
             vat_code: rate.code.clone(),
             vat_percent: rate.percent,
             extra_description: l.extra_description.trim().to_string(),
-            extra: l.extra.clone(),
+            // A hidden field is not sent; the draft keeps its value.
+            extra: crate::fields::outgoing_line_extra(draft, caps, l),
         });
     }
     Ok(OutgoingInvoice {
@@ -657,7 +683,14 @@ pub fn to_outgoing(draft: &Draft, caps: &Capabilities) -> Result<OutgoingInvoice
         relation,
         address_id: draft.address_id.clone(),
         issue_date,
-        reference: draft.reference.trim().to_string(),
+        reference: if caps
+            .header_field(crate::fields::HeaderKey::Reference)
+            .is_some()
+        {
+            draft.reference.trim().to_string()
+        } else {
+            String::new()
+        },
         price_basis: draft.price_basis,
         lines,
         attachments: draft
@@ -665,7 +698,7 @@ pub fn to_outgoing(draft: &Draft, caps: &Capabilities) -> Result<OutgoingInvoice
             .iter()
             .filter_map(|a| a.remote_ref.clone())
             .collect(),
-        extra: draft.extra.clone(),
-        totals: eval.totals,
+        extra: crate::fields::outgoing_extra(draft, caps),
+        totals,
     })
 }

@@ -5,6 +5,7 @@
 //! - [`invoice`]: the draft as typed, and the validated invoice that goes out.
 //! - [`validation`]: checks before sending, each tied to a form field.
 //! - [`backend`]: the trait every bookkeeping system implements, and its types.
+//! - [`fields`]: conditional fields, the declared header, the pre-send check's invoice.
 //! - [`error`]: the error that crosses IPC as `{code, message, field?}`.
 //! - [`i18n`]: Dutch and English messages.
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
@@ -15,6 +16,7 @@
 pub mod backend;
 pub mod desk;
 pub mod error;
+pub mod fields;
 pub mod i18n;
 pub mod invoice;
 pub mod money;

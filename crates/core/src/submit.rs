@@ -20,7 +20,9 @@
 
 use crate::backend::{Backend, Capabilities, Lookup, Receipt, Upload};
 use crate::error::{Error, ErrorCode, Result};
-use crate::invoice::{check_attachments, to_outgoing, Draft, DraftAttachment, OutgoingInvoice};
+use crate::invoice::{
+    check_attachments, to_outgoing_checked, Draft, DraftAttachment, OutgoingInvoice,
+};
 use crate::store::{OutboxEntry, Store, SubmissionState};
 use std::time::Duration;
 use uuid::Uuid;
@@ -139,7 +141,8 @@ pub async fn submit_draft(
             "This invoice was not found.",
         )
     })?;
-    let mut invoice = to_outgoing(&draft, caps)?;
+    // The system's own rules as well: the clerk saw them on the fields while typing.
+    let mut invoice = to_outgoing_checked(&draft, caps, backend.precheck(&draft, caps))?;
     check_attachments(&draft, caps)?;
     if let Some(start) = caps.app_numbering {
         // No idempotency key at this back end: a unique number, fixed before the first attempt.

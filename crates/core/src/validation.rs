@@ -3,6 +3,7 @@
 
 use crate::backend::{Capabilities, FieldKind, FieldSpec};
 use crate::error::FieldIssue;
+use crate::fields::{self, HeaderKey};
 use crate::i18n::Text;
 use crate::invoice::Draft;
 use crate::money::{parse_decimal, ParseError, MAX_INT_DIGITS};
@@ -47,11 +48,17 @@ fn number_issue(
     }
 }
 
-fn check_field(prefix: &str, spec: &FieldSpec, value: Option<&String>, out: &mut Vec<FieldIssue>) {
+fn check_field(
+    prefix: &str,
+    spec: &FieldSpec,
+    value: Option<&String>,
+    required: bool,
+    out: &mut Vec<FieldIssue>,
+) {
     let field = format!("{prefix}{}", spec.key);
     let v = value.map(|s| s.trim()).unwrap_or("");
     if v.is_empty() {
-        if spec.required {
+        if required {
             out.push(issue(
                 field,
                 format!("Vul '{}' in.", spec.label.nl),
@@ -149,18 +156,44 @@ pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
         )),
         _ => {}
     }
-    if draft.issue_date.trim().is_empty() {
-        out.push(issue(
-            "issue_date",
-            "Vul de factuurdatum in.",
-            "Enter the invoice date.",
-        ));
-    } else if NaiveDate::parse_from_str(draft.issue_date.trim(), "%Y-%m-%d").is_err() {
-        out.push(issue(
-            "issue_date",
-            "Dat is geen geldige datum. Typ dag-maand-jaar, bijvoorbeeld 30-11-2026.",
-            "That is not a valid date. Type day/month/year, for example 30/11/2026.",
-        ));
+    if let Some(h) = caps.header_field(HeaderKey::IssueDate) {
+        // Declared means required: the outgoing invoice carries a date.
+        if draft.issue_date.trim().is_empty() {
+            out.push(issue(
+                "issue_date",
+                format!("Vul de {} in.", h.label.nl.to_lowercase()),
+                format!("Enter the {}.", h.label.en.to_lowercase()),
+            ));
+        } else if NaiveDate::parse_from_str(draft.issue_date.trim(), "%Y-%m-%d").is_err() {
+            out.push(issue(
+                "issue_date",
+                "Dat is geen geldige datum. Typ dag-maand-jaar, bijvoorbeeld 30-11-2026.",
+                "That is not a valid date. Type day/month/year, for example 30/11/2026.",
+            ));
+        }
+    }
+    if let Some(h) = caps.header_field(HeaderKey::Reference) {
+        let n = draft.reference.trim().chars().count();
+        if n == 0 && h.required {
+            out.push(issue(
+                "reference",
+                format!("Vul '{}' in.", h.label.nl),
+                format!("Fill in '{}'.", h.label.en),
+            ));
+        }
+        if let Some(max) = h.max_len.filter(|max| n > *max) {
+            out.push(issue(
+                "reference",
+                format!(
+                    "'{}' mag hoogstens {max} tekens hebben; deze heeft er {n}.",
+                    h.label.nl
+                ),
+                format!(
+                    "'{}' can have at most {max} characters; this one has {n}.",
+                    h.label.en
+                ),
+            ));
+        }
     }
     if !caps.price_bases.contains(&draft.price_basis) {
         out.push(issue(
@@ -217,6 +250,18 @@ pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
                 "Enter a description.",
             ));
         }
+        if let Some(max) = caps.description_max_len {
+            let n = l.description.trim().chars().count();
+            if n > max {
+                out.push(issue(
+                    format!("{p}description"),
+                    format!(
+                        "Een omschrijving mag hoogstens {max} tekens hebben; deze heeft er {n}."
+                    ),
+                    format!("A description can have at most {max} characters; this one has {n}."),
+                ));
+            }
+        }
         match parse_decimal(&l.quantity) {
             Ok(q) if q.normalize().scale() > caps.quantity_dp => out.push(number_issue(
                 format!("{p}quantity"),
@@ -264,11 +309,26 @@ pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
             ));
         }
         for spec in &caps.line_fields {
-            check_field(&p, spec, l.extra.get(&spec.key), &mut out);
+            // A hidden field is not checked (and not sent).
+            if !fields::shown(spec, draft, caps, Some(l)) {
+                continue;
+            }
+            let required = fields::required(spec, draft, caps, Some(l));
+            check_field(&p, spec, l.extra.get(&spec.key), required, &mut out);
         }
     }
     for spec in &caps.header_fields {
-        check_field("extra.", spec, draft.extra.get(&spec.key), &mut out);
+        if !fields::shown(spec, draft, caps, None) {
+            continue;
+        }
+        let required = fields::required(spec, draft, caps, None);
+        check_field(
+            "extra.",
+            spec,
+            draft.extra.get(&spec.key),
+            required,
+            &mut out,
+        );
     }
     if !draft.attachments.is_empty() && !caps.attachments {
         out.push(issue(

@@ -160,6 +160,55 @@ async fn a_refused_invoice_answers_with_the_reason_and_gives_the_draft_back() {
 }
 
 #[tokio::test]
+async fn a_systems_pre_send_rule_is_on_the_field_as_the_clerk_types_and_send_refuses_while_it_stands(
+) {
+    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let fake = Fake {
+        description_rule: Some(10),
+        ..Fake::with(vec![], true)
+    };
+    let mut d = valid_draft(&store);
+    d.lines[0].description = "Veel te lange omschrijving".into();
+    // Autosave: the shell saves what was typed and answers with this evaluation.
+    let d = desk::save_typed(&store, d, chrono::Utc::now()).unwrap();
+    let ev = desk::evaluate_with_warnings(&store, &fake, &d, &caps());
+    assert_eq!(
+        ev.issues
+            .iter()
+            .map(|i| (i.field.as_str(), i.message.en.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("lines[0].description", "too long")]
+    );
+    assert_eq!(
+        desk::draft_view(&store, &fake, d.clone(), &caps())
+            .evaluation
+            .issues
+            .len(),
+        1
+    );
+    // Send evaluates too: nothing is queued and nothing goes out.
+    let e = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert_eq!(e.fields[0].field, "lines[0].description");
+    assert_eq!(*fake.submits.lock().unwrap(), 0);
+    assert!(store.outbox_entry(d.id).unwrap().is_none());
+    // Corrected, it goes.
+    let mut d = store.draft(d.id).unwrap().unwrap();
+    d.lines[0].description = "Kort".into();
+    let d = desk::save_typed(&store, d, chrono::Utc::now()).unwrap();
+    assert!(desk::evaluate_with_warnings(&store, &fake, &d, &caps())
+        .issues
+        .is_empty());
+    let r = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(r.state, SubmissionState::Sent);
+}
+
+#[tokio::test]
 async fn sending_a_draft_that_does_not_exist_is_not_found() {
     let store = store_with("c1", BackendKind::Afas, None);
     let fake = Fake::with(vec![], true);
@@ -255,7 +304,7 @@ fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
         .unwrap();
     let mut d = Draft::new("s", &caps, today());
     d.relation = Some(customer("1", None));
-    let ev = desk::evaluate_with_warnings(&store, &d, &caps);
+    let ev = desk::evaluate_with_warnings(&store, &Fake::default(), &d, &caps);
     assert_eq!(ev.warnings.len(), 1);
     assert_eq!(ev.warnings[0].field, "relation");
     assert!(ev.warnings[0]
@@ -265,9 +314,11 @@ fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
     assert!(ev.warnings[0].message.nl.contains("2 klanten"));
     // With a customer number the number wins: no warning.
     d.relation = Some(customer("1", Some("17")));
-    assert!(desk::evaluate_with_warnings(&store, &d, &caps)
-        .warnings
-        .is_empty());
+    assert!(
+        desk::evaluate_with_warnings(&store, &Fake::default(), &d, &caps)
+            .warnings
+            .is_empty()
+    );
 }
 
 // ---- offline ----
@@ -340,10 +391,10 @@ fn choosing_another_administration_clears_the_products_of_the_open_draft() {
 #[test]
 fn the_current_draft_is_the_open_one_or_a_fresh_one() {
     let store = store_with("c1", BackendKind::Afas, Some("adm"));
-    let first = desk::current_draft(&store, "c1", &caps(), today()).unwrap();
-    let again = desk::current_draft(&store, "c1", &caps(), today()).unwrap();
+    let first = desk::current_draft(&store, &Fake::default(), "c1", &caps(), today()).unwrap();
+    let again = desk::current_draft(&store, &Fake::default(), "c1", &caps(), today()).unwrap();
     assert_eq!(first.draft.id, again.draft.id);
-    let new = desk::new_draft(&store, "c1", &caps(), today()).unwrap();
+    let new = desk::new_draft(&store, &Fake::default(), "c1", &caps(), today()).unwrap();
     assert_ne!(new.draft.id, first.draft.id);
 }
 
@@ -406,6 +457,8 @@ fn relations_shared_by_the_administrations_are_searched_once_for_all() {
     store.apply_relations("c1", "", &page).unwrap();
     let shared = Capabilities {
         relations_per_administration: false,
+        header: Vec::new(),
+        description_max_len: None,
         ..caps()
     };
     let found = desk::search_relations(&store, Some(&shared), "c1", "adm", "Jansen", None).unwrap();

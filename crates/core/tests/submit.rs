@@ -341,6 +341,8 @@ fn a_url_field_checks_its_extension() {
     let mut c = caps();
     c.header_fields.push(FieldSpec {
         key: "file_url".into(),
+        shown_when: None,
+        required_when: None,
         label: Text::new("Bestand", "File"),
         kind: FieldKind::Url {
             extensions: vec![".pdf".into(), ".png".into()],

@@ -45,11 +45,11 @@ use auth::TokenSource;
 use feed::Cursor;
 use invoice_desk_core::backend::{
     Address, Administration, Backend, BackendKind, Capabilities, Choice, FieldKind, FieldSpec,
-    Lookup, Product, Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
+    HeaderField, Lookup, Product, Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
-use invoice_desk_core::invoice::OutgoingInvoice;
+use invoice_desk_core::invoice::{Draft, OutgoingInvoice};
 use invoice_desk_core::money::round_dp;
 use invoice_desk_core::totals::{PriceBasis, Rounding};
 use reqwest::Method;
@@ -951,6 +951,8 @@ pub fn capabilities() -> Capabilities {
         header_fields: vec![
             FieldSpec {
                 key: "payment_method".into(),
+                shown_when: None,
+                required_when: None,
                 label: Text::new("Betaalwijze", "Payment method"),
                 kind: FieldKind::Choice {
                     options: payment_methods(),
@@ -964,6 +966,8 @@ pub fn capabilities() -> Capabilities {
             },
             FieldSpec {
                 key: "to_be_invoiced".into(),
+                shown_when: None,
+                required_when: None,
                 label: Text::new("Nog te factureren (concept)", "To be invoiced (draft)"),
                 kind: FieldKind::Bool,
                 required: false,
@@ -975,6 +979,8 @@ pub fn capabilities() -> Capabilities {
             },
             FieldSpec {
                 key: "send_email".into(),
+                shown_when: None,
+                required_when: None,
                 label: Text::new("Factuur per e-mail versturen", "Send the invoice by e-mail"),
                 kind: FieldKind::Bool,
                 required: false,
@@ -989,6 +995,16 @@ pub fn capabilities() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: false,
+        // What the body sends: `IssueDate` (required), `Reference` (optional, no documented
+        // limit); prices excluding VAT only.
+        header: vec![
+            HeaderField::invoice_date(),
+            HeaderField::reference(None),
+            HeaderField::price_basis(),
+        ],
+        // A line's description is the product's; the clerk's text goes in ExtraDescription,
+        // which has no documented limit.
+        description_max_len: None,
     }
 }
 
@@ -996,6 +1012,11 @@ pub fn capabilities() -> Capabilities {
 impl Backend for AfasClient {
     fn capabilities(&self) -> Capabilities {
         capabilities()
+    }
+
+    /// The same rules as at send time ([`precheck`]), on the draft as typed.
+    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+        invoice_desk_core::fields::precheck_draft(draft, caps, precheck)
     }
 
     /// Fetches a token and the administrations: `Connected to <env>: 2 administrations (A, B)`.

@@ -3,6 +3,7 @@
 use super::*;
 use crate::http::Reply;
 use chrono::NaiveDate;
+use invoice_desk_core::backend::HeaderKey;
 use invoice_desk_core::invoice::OutgoingLine;
 use invoice_desk_core::totals::Totals;
 use reqwest::header::HeaderMap;
@@ -588,4 +589,89 @@ fn file_names_in_headers() {
         "offerte caf%C3%A9.pdf"
     );
     assert_eq!(header_file_name("100%.pdf"), "100%25.pdf");
+}
+
+// ---- the pre-send check while the clerk types ----------------------------------------------
+
+fn afas_client() -> AfasClient {
+    AfasClient::new(AfasConfig {
+        base_url: "https://x.afasfocus.nl/env".into(),
+        auth: AfasAuth::AppToken(Secret::new("token")),
+    })
+    .unwrap()
+}
+
+/// What the form shows on its fields as the clerk types: the form's checks and AFAS SB's.
+fn shown_before_send(client: &AfasClient, d: &Draft) -> Vec<(String, String)> {
+    let caps = client.capabilities();
+    let mut ev = invoice_desk_core::invoice::evaluate(d, &caps);
+    invoice_desk_core::fields::merge_issues(&mut ev.issues, client.precheck(d, &caps));
+    ev.issues
+        .into_iter()
+        .map(|i| (i.field, i.message.en))
+        .collect()
+}
+
+fn afas_draft() -> Draft {
+    let caps = capabilities();
+    let mut d = Draft::new("c1", &caps, NaiveDate::from_ymd_opt(2025, 5, 16).unwrap());
+    d.administration_id = Some(ADMIN.into());
+    d.relation = Some(invoice().relation);
+    d.lines[0].product = Some(product(ITEM_A));
+    d.lines[0].unit_price = "10".into();
+    d
+}
+
+#[test]
+fn a_product_or_relation_without_an_afas_id_shows_on_its_field_before_send() {
+    let client = afas_client();
+    let mut d = afas_draft();
+    assert!(shown_before_send(&client, &d).is_empty());
+    // A blank row first: the message lands on the draft's row, not the invoice's line.
+    d.lines.insert(
+        0,
+        invoice_desk_core::invoice::DraftLine::new(&capabilities()),
+    );
+    d.lines[1].product = Some(product(" "));
+    d.relation.as_mut().unwrap().id = String::new();
+    let shown = shown_before_send(&client, &d);
+    assert_eq!(
+        shown,
+        vec![
+            ("relation".to_string(), "Choose a relation.".to_string()),
+            (
+                "lines[1].product".to_string(),
+                "Choose a product; AFAS SB has no lines without a product.".to_string()
+            ),
+        ]
+    );
+    // The form's own message on a field is not repeated by AFAS SB's.
+    d.lines[1].product = None;
+    d.relation.as_mut().unwrap().id = ORG.into();
+    assert_eq!(
+        shown_before_send(&client, &d),
+        vec![(
+            "lines[1].product".to_string(),
+            "Choose a product.".to_string()
+        )]
+    );
+}
+
+#[test]
+fn the_declared_header_is_what_the_body_sends() {
+    let c = capabilities();
+    let keys: Vec<HeaderKey> = c.declared_header().iter().map(|h| h.key).collect();
+    assert_eq!(
+        keys,
+        [
+            HeaderKey::IssueDate,
+            HeaderKey::Reference,
+            HeaderKey::PriceBasis
+        ]
+    );
+    let mut inv = invoice();
+    inv.reference = "PO-1".into();
+    let b = salesinvoice_body(&inv).unwrap();
+    assert_eq!(b["IssueDate"], "2025-05-16");
+    assert_eq!(b["Reference"], "PO-1");
 }

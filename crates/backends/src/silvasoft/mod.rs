@@ -77,11 +77,11 @@ use crate::secret::Secret;
 use attach::{FileStore, ResolvedFile};
 use invoice_desk_core::backend::{
     Address, Administration, Backend, BackendKind, Capabilities, Choice, FieldKind, FieldSpec,
-    Lookup, Product, Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
+    HeaderField, Lookup, Product, Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
 };
-use invoice_desk_core::error::{Error, ErrorCode, Result};
+use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
-use invoice_desk_core::invoice::OutgoingInvoice;
+use invoice_desk_core::invoice::{Draft, OutgoingInvoice};
 use invoice_desk_core::money::parse_decimal;
 use invoice_desk_core::submit::APP_ASSIGNED_NUMBER;
 use invoice_desk_core::totals::{PriceBasis, Rounding};
@@ -294,6 +294,8 @@ fn vat_rates(percentages: &[String]) -> Result<Vec<VatRate>> {
 fn invoice_number_field(app_numbering: bool) -> FieldSpec {
     FieldSpec {
         key: "invoice_number".into(),
+        shown_when: None,
+        required_when: None,
         label: Text::new("Factuurnummer", "Invoice number"),
         kind: FieldKind::Number { max_dp: 0 },
         required: false,
@@ -315,6 +317,8 @@ fn invoice_number_field(app_numbering: bool) -> FieldSpec {
 fn notes_field() -> FieldSpec {
     FieldSpec {
         key: "invoice_notes".into(),
+        shown_when: None,
+        required_when: None,
         label: Text::new("Omschrijving", "Description"),
         kind: FieldKind::Text { max_len: None },
         required: false,
@@ -329,6 +333,8 @@ fn notes_field() -> FieldSpec {
 fn text_field(key: &str, nl: &str, en: &str) -> FieldSpec {
     FieldSpec {
         key: key.into(),
+        shown_when: None,
+        required_when: None,
         label: Text::new(nl, en),
         kind: FieldKind::Text { max_len: None },
         required: false,
@@ -357,6 +363,8 @@ pub fn capabilities(
                     text_field("invoice_project", "Project", "Project"),
                     FieldSpec {
                         key: "select_project_by".into(),
+                        shown_when: None,
+                        required_when: None,
                         label: Text::new("Project kiezen op", "Select project by"),
                         kind: FieldKind::Choice {
                             options: vec![
@@ -370,6 +378,8 @@ pub fn capabilities(
                     },
                     FieldSpec {
                         key: "invoice_file_url".into(),
+                        shown_when: None,
+                        required_when: None,
                         label: Text::new("Bijlage (webadres)", "Attachment (web address)"),
                         kind: FieldKind::Url {
                             extensions: body::FILE_URL_EXTENSIONS
@@ -403,6 +413,8 @@ pub fn capabilities(
                     numbering,
                     FieldSpec {
                         key: "add_as_draft".into(),
+                        shown_when: None,
+                        required_when: None,
                         label: Text::new("Als concept aanmaken", "Create as draft"),
                         kind: FieldKind::Bool,
                         required: false,
@@ -415,6 +427,8 @@ pub fn capabilities(
                     notes_field(),
                     FieldSpec {
                         key: "invoice_discount_pc".into(),
+                        shown_when: None,
+                        required_when: None,
                         label: Text::new("Korting op de factuur (%)", "Invoice discount (%)"),
                         kind: FieldKind::Number { max_dp: 2 },
                         required: false,
@@ -426,6 +440,8 @@ pub fn capabilities(
                     },
                     FieldSpec {
                         key: "invoice_due_days".into(),
+                        shown_when: None,
+                        required_when: None,
                         label: Text::new("Betaaltermijn (dagen)", "Payment term (days)"),
                         kind: FieldKind::Number { max_dp: 0 },
                         required: false,
@@ -461,6 +477,18 @@ pub fn capabilities(
         app_numbering,
         matches_customer_by_name: true,
         relations_per_administration: true,
+        // What the bodies send: `InvoiceDate` (required); the reference as `InvoiceReference`
+        // (invoicing, at most 150 characters) or as "Ref: …" in the notes when they are empty
+        // (bookkeeping, which has no reference field).
+        header: vec![
+            HeaderField::invoice_date(),
+            HeaderField::reference(match module {
+                SilvasoftModule::Bookkeeping => None,
+                SilvasoftModule::Invoicing => Some(body::MAX_REFERENCE_CHARS),
+            }),
+            HeaderField::price_basis(),
+        ],
+        description_max_len: None,
     }
 }
 
@@ -1249,6 +1277,13 @@ impl Backend for SilvasoftClient {
             self.inner.vat_rates.clone(),
             self.inner.first_invoice_number,
         )
+    }
+
+    /// The same rules as at send time ([`body::precheck`]), on the draft as typed.
+    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+        invoice_desk_core::fields::precheck_draft(draft, caps, |inv| {
+            body::precheck(inv, self.inner.module, &self.inner.vat_rates)
+        })
     }
 
     /// `GET /rest/listrelations/?Limit=1`: "Connected to Silvasoft as <user> (<module>)".

@@ -3,6 +3,7 @@
 
 use super::*;
 use chrono::NaiveDate;
+use invoice_desk_core::backend::HeaderKey;
 use invoice_desk_core::invoice::OutgoingLine;
 use invoice_desk_core::totals::{self, LineInput};
 use reqwest::header::HeaderMap;
@@ -896,4 +897,141 @@ fn debug_hides_the_key() {
     assert!(!format!("{cfg:?}").contains("very-secret-key"));
     let client = SilvasoftClient::new(cfg).unwrap();
     assert!(!format!("{client:?}").contains("very-secret-key"));
+}
+
+// ---- the pre-send check while the clerk types ----------------------------------------------
+
+fn silvasoft_client(module: SilvasoftModule) -> SilvasoftClient {
+    SilvasoftClient::new(SilvasoftConfig {
+        base_url: "http://127.0.0.1:9/silvasoft".into(),
+        username: "unit@invoicedesk.nl".into(),
+        api_key: Secret::new("k"),
+        module,
+        ..SilvasoftConfig::default()
+    })
+    .unwrap()
+}
+
+/// What the form shows on its fields as the clerk types: the form's checks and Silvasoft's.
+fn shown_before_send(client: &SilvasoftClient, d: &Draft) -> Vec<(String, String)> {
+    let caps = client.capabilities();
+    let mut ev = invoice_desk_core::invoice::evaluate(d, &caps);
+    invoice_desk_core::fields::merge_issues(&mut ev.issues, client.precheck(d, &caps));
+    ev.issues
+        .into_iter()
+        .map(|i| (i.field, i.message.en))
+        .collect()
+}
+
+fn silvasoft_draft(client: &SilvasoftClient) -> Draft {
+    let caps = client.capabilities();
+    let mut d = Draft::new("c1", &caps, NaiveDate::from_ymd_opt(2025, 5, 6).unwrap());
+    d.relation = Some(relation(Some("1")));
+    d.lines[0].description = "Werkzaamheden".into();
+    d.lines[0].product = Some(product(Some("ARB-UUR")));
+    d.lines[0].unit_price = "10".into();
+    d.lines[0].vat_code = "21".into();
+    d
+}
+
+fn fields(shown: &[(String, String)]) -> Vec<&str> {
+    shown.iter().map(|(f, _)| f.as_str()).collect()
+}
+
+#[test]
+fn a_customer_without_number_or_name_shows_on_the_relation_before_send() {
+    let client = silvasoft_client(SilvasoftModule::Bookkeeping);
+    let mut d = silvasoft_draft(&client);
+    assert!(shown_before_send(&client, &d).is_empty());
+    let r = d.relation.as_mut().unwrap();
+    r.number = None;
+    r.name = "  ".into();
+    assert_eq!(
+        shown_before_send(&client, &d),
+        vec![(
+            "relation".to_string(),
+            "This relation has no customer number and no name; Silvasoft cannot find it."
+                .to_string()
+        )]
+    );
+}
+
+#[test]
+fn an_invoice_number_of_zero_or_below_shows_on_its_field_before_send() {
+    let client = silvasoft_client(SilvasoftModule::Bookkeeping);
+    let mut d = silvasoft_draft(&client);
+    for bad in ["0", "-4"] {
+        d.extra.insert("invoice_number".into(), bad.into());
+        assert_eq!(
+            shown_before_send(&client, &d),
+            vec![(
+                "extra.invoice_number".to_string(),
+                "A Silvasoft invoice number is a whole number above 0.".to_string()
+            )],
+            "{bad}"
+        );
+    }
+    d.extra.insert("invoice_number".into(), "12".into());
+    assert!(shown_before_send(&client, &d).is_empty());
+}
+
+#[test]
+fn invoicing_rules_show_on_their_fields_before_send() {
+    let client = silvasoft_client(SilvasoftModule::Invoicing);
+    let mut d = silvasoft_draft(&client);
+    assert!(shown_before_send(&client, &d).is_empty());
+    // A product without an article number, on the draft's second row.
+    d.lines.push(d.lines[0].clone());
+    d.lines[1].id = uuid::Uuid::new_v4();
+    d.lines[1].product = Some(product(None));
+    d.extra.insert("invoice_discount_pc".into(), "120".into());
+    d.extra.insert("invoice_due_days".into(), "-3".into());
+    d.reference = "x".repeat(151);
+    d.attachments = vec![
+        invoice_desk_core::invoice::DraftAttachment::default(),
+        invoice_desk_core::invoice::DraftAttachment::default(),
+    ];
+    let shown = shown_before_send(&client, &d);
+    let mut f = fields(&shown);
+    f.sort_unstable();
+    assert_eq!(
+        f,
+        [
+            "attachments",
+            "extra.invoice_discount_pc",
+            "extra.invoice_due_days",
+            "lines[1].product",
+            "reference",
+        ]
+    );
+    // The reference's limit is declared with the header, so the form states it itself.
+    let reference = shown.iter().find(|(f, _)| f == "reference").unwrap();
+    assert_eq!(
+        reference.1,
+        "'Reference' can have at most 150 characters; this one has 151."
+    );
+}
+
+#[test]
+fn the_declared_header_is_what_each_module_sends() {
+    let b = capabilities(SilvasoftModule::Bookkeeping, rates(), None);
+    let i = capabilities(SilvasoftModule::Invoicing, rates(), None);
+    let keys = |c: &Capabilities| {
+        c.declared_header()
+            .iter()
+            .map(|h| h.key)
+            .collect::<Vec<_>>()
+    };
+    let all = [
+        HeaderKey::IssueDate,
+        HeaderKey::Reference,
+        HeaderKey::PriceBasis,
+    ];
+    assert_eq!(keys(&b), all);
+    assert_eq!(keys(&i), all);
+    assert_eq!(b.header_field(HeaderKey::Reference).unwrap().max_len, None);
+    assert_eq!(
+        i.header_field(HeaderKey::Reference).unwrap().max_len,
+        Some(body::MAX_REFERENCE_CHARS)
+    );
 }

@@ -34,6 +34,9 @@ pub struct Fake {
     pub failing_lookups: Mutex<u32>,
     /// What `administrations` answers; `None`: the back end cannot be reached.
     pub administrations: Mutex<Option<Vec<Administration>>>,
+    /// The system's own rules: what `precheck` finds on any draft whose first line's
+    /// description is longer than this many characters (`None`: no rule).
+    pub description_rule: Option<usize>,
 }
 
 pub fn caps() -> Capabilities {
@@ -56,6 +59,8 @@ pub fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        header: Vec::new(),
+        description_max_len: None,
     }
 }
 
@@ -138,6 +143,23 @@ impl Backend for Fake {
             .push((u.file_name.clone(), u.bytes.clone()));
         p(u.bytes.len() as u64, u.bytes.len() as u64);
         Ok(u.id.to_string())
+    }
+    fn precheck(
+        &self,
+        draft: &invoice_desk_core::invoice::Draft,
+        _: &Capabilities,
+    ) -> Vec<invoice_desk_core::error::FieldIssue> {
+        let Some(max) = self.description_rule else {
+            return vec![];
+        };
+        draft
+            .filled_lines()
+            .filter(|(_, l)| l.description.chars().count() > max)
+            .map(|(i, _)| invoice_desk_core::error::FieldIssue {
+                field: format!("lines[{i}].description"),
+                message: invoice_desk_core::i18n::Text::new("te lang", "too long"),
+            })
+            .collect()
     }
     async fn submit(&self, inv: &OutgoingInvoice) -> Result<Receipt> {
         *self.submits.lock().unwrap() += 1;
