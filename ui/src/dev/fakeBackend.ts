@@ -35,6 +35,7 @@ import type {
   SyncStatus,
 } from "../lib/types";
 import generatedCapabilities from "../lib/generated/capabilities.json";
+import { fieldRequired, fieldShown } from "../lib/fields";
 
 type Args = Record<string, unknown>;
 type Callback = (data: unknown) => void;
@@ -417,9 +418,11 @@ function evaluate(d: Draft): Evaluation {
     });
   }
   for (const f of caps.header_fields) {
+    // A hidden field is not checked (and not sent); one can be required under a condition.
+    if (!fieldShown(f, d, caps)) continue;
     const v = (d.extra[f.key] ?? "").trim();
     if (v === "") {
-      if (f.required) issues.push({ field: `extra.${f.key}`, message: text("Vul dit veld in.", "Fill in this field.") });
+      if (fieldRequired(f, d, caps)) issues.push({ field: `extra.${f.key}`, message: text("Vul dit veld in.", "Fill in this field.") });
       continue;
     }
     if (f.kind.type === "url") {

@@ -5,6 +5,7 @@
 import * as api from "./api";
 import { toIpcError } from "./api";
 import { Autosaver, type SaveState } from "./autosave";
+import { declaredHeader, fieldRequired, fieldShown, headerField } from "./fields";
 import { locale } from "./locale.svelte";
 import { beginSubmit, endSubmit } from "./outbox.svelte";
 import { formatForInput } from "./money";
@@ -17,6 +18,9 @@ import type {
   DraftView,
   Evaluation,
   FieldIssue,
+  FieldSpec,
+  HeaderField,
+  HeaderKey,
   HistoryEntry,
   IpcError,
   LineAmounts,
@@ -120,6 +124,31 @@ export class InvoiceFormState {
 
   get caps(): Capabilities {
     return this.connection.capabilities;
+  }
+
+  /** The standard header fields the system has (date, reference, price basis). */
+  get header(): HeaderField[] {
+    return declaredHeader(this.caps);
+  }
+
+  /** One standard header field, or null when the system does not have it. */
+  headerField(key: HeaderKey): HeaderField | null {
+    return headerField(this.caps, key);
+  }
+
+  /** Whether a declared field is shown now (it follows the field its condition names). */
+  shown(spec: FieldSpec, line: DraftLine | null = null): boolean {
+    return this.draft ? fieldShown(spec, this.draft, this.caps, line) : false;
+  }
+
+  /** Whether a declared field must be filled in now. */
+  required(spec: FieldSpec, line: DraftLine | null = null): boolean {
+    return this.draft ? fieldRequired(spec, this.draft, this.caps, line) : spec.required;
+  }
+
+  /** Most characters a line's description may have, or null. */
+  get descriptionMaxLen(): number | null {
+    return this.caps.description_max_len ?? null;
   }
 
   /** The administration for look-ups; "" for systems that have none. */
@@ -530,7 +559,8 @@ export class InvoiceFormState {
 
   /** The field keys the form shows messages next to. */
   placedKeys(): Set<string> {
-    const s = new Set<string>(["relation", "issue_date", "reference", "lines", "price_basis"]);
+    const s = new Set<string>(["relation", "lines", "price_basis"]);
+    for (const h of this.header) s.add(h.key);
     if (this.caps.administrations) s.add("administration");
     if (this.caps.addresses) {
       s.add("address_id");
@@ -538,20 +568,14 @@ export class InvoiceFormState {
     }
     const attachmentsShown = this.caps.attachments || (this.draft?.attachments.length ?? 0) > 0;
     if (attachmentsShown) s.add("attachments");
-    for (const f of this.caps.header_fields) s.add(`extra.${f.key}`);
+    for (const f of this.caps.header_fields) if (this.shown(f)) s.add(`extra.${f.key}`);
     const d = this.draft;
     if (d) {
-      const lineFields = [
-        "",
-        ".product",
-        ".description",
-        ".quantity",
-        ".unit_price",
-        ".vat_code",
-        ".extra_description",
-        ...this.caps.line_fields.map((f) => `.${f.key}`),
-      ];
-      for (const l of d.lines) for (const f of lineFields) s.add(`lines#${l.id}${f}`);
+      const lineFields = ["", ".product", ".description", ".quantity", ".unit_price", ".vat_code", ".extra_description"];
+      for (const l of d.lines) {
+        for (const f of lineFields) s.add(`lines#${l.id}${f}`);
+        for (const f of this.caps.line_fields) if (this.shown(f, l)) s.add(`lines#${l.id}.${f.key}`);
+      }
       for (const a of d.attachments) s.add(`attachments#${a.id}`);
     }
     return s;

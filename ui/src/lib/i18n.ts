@@ -65,6 +65,7 @@ const en = {
   "form.reference": "Reference",
   "form.reference.placeholder": "e.g. order or project number",
   "field.choose": "Choose…",
+  "field.count": "At most {max} characters",
   "field.url.extensions": "A web address of a file ending in {list}.",
 
   "relation.label": "Relation (customer)",
@@ -367,6 +368,7 @@ const nl: Record<MessageKey, string> = {
   "form.reference": "Referentie",
   "form.reference.placeholder": "bijv. order- of projectnummer",
   "field.choose": "Kies…",
+  "field.count": "Hoogstens {max} tekens",
   "field.url.extensions": "Een webadres van een bestand dat eindigt op {list}.",
 
   "relation.label": "Relatie (klant)",
