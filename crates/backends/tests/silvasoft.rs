@@ -805,8 +805,15 @@ async fn what_silvasoft_would_refuse_is_refused_before_sending() {
         demo_bedrijf(),
         vec![product_row(&labour, "1", "62,50")],
     );
+    // The limit is declared with the header, so core refuses it while the clerk types …
     d.reference = "R".repeat(151);
-    let inv = outgoing(&icaps, &d);
+    let e = to_outgoing(&d, &icaps).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert_eq!(e.fields[0].field, "reference");
+    // … and the client refuses it on its own should an invoice get past core.
+    d.reference = "R".into();
+    let mut inv = outgoing(&icaps, &d);
+    inv.reference = "R".repeat(151);
     let e = inv_client.submit(&inv).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Validation);
     assert_eq!(e.field.as_deref(), Some("reference"));
