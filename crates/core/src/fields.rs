@@ -719,7 +719,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
         #[test]
         fn evaluate_with_random_conditions_and_values_never_panics(
             conds in proptest::collection::vec((condition(), condition(), any::<bool>()), 3),
