@@ -103,6 +103,26 @@ describe("connection settings from a connector's description", () => {
     expect(fieldId("first_invoice_number")).toBe("conn-first-invoice-number");
   });
 
+  it("the first generated system signs in with an app token or through the browser, under the agreed test ids", () => {
+    const first = connectors[0];
+    expect(first.sign_in.map((m) => m.id)).toEqual(["app_token", "oauth"]);
+    expect(first.sign_in.flatMap((m) => m.fields.map((f) => fieldId(f.key)))).toEqual([
+      "conn-app-token",
+      "conn-oauth-client-id",
+      "conn-oauth-client-secret",
+      "conn-oauth-redirect-port",
+    ]);
+    expect(first.sign_in[1].fields.map((f) => f.secret)).toEqual([false, true, false]);
+    const second = connectors[1];
+    expect(second.sign_in.flatMap((m) => m.fields.map((f) => fieldId(f.key)))).toEqual(["conn-api-key"]);
+    expect(second.settings.map((f) => fieldId(f.key))).toEqual([
+      "conn-username",
+      "conn-module",
+      "conn-numbering",
+      "conn-first-invoice-number",
+    ]);
+  });
+
   it("every generated description has the ids the test ids are derived from, unique per system", () => {
     expect(connectors.length).toBeGreaterThan(1);
     for (const d of connectors) {
