@@ -7,7 +7,11 @@ import type { VatRate } from "./VatRate";
 /**
  * What a back end can do and how it computes. The form is built from this.
  */
-export type Capabilities = { kind: string, vat_rates: Array<VatRate>, rounding: Rounding, 
+export type Capabilities = { 
+/**
+ * The connector's id.
+ */
+kind: string, vat_rates: Array<VatRate>, rounding: Rounding, 
 /**
  * The price bases a clerk may type in; the first is the default.
  */
