@@ -120,14 +120,15 @@ export function showsStored(values: ConnectionFormValues, field: CredentialSpec)
 }
 
 /**
- * Builds the IPC input. Credentials: only the chosen method's values that were typed; a secret
- * left empty (or not replaced) is left out, which keeps the stored one.
+ * Builds the IPC input. Credentials: only the chosen method's. A secret is sent only when typed
+ * now (left out, the stored one is kept); a plain value is sent as it stands, so emptying it
+ * clears it.
  */
 export function toConnectionInput(d: ConnectorDescription | undefined, values: ConnectionFormValues): ConnectionInput {
   const credentials: Record<string, string> = {};
   for (const f of credentialFields(d, values)) {
     const v = (values.credentials[f.key] ?? "").trim();
-    if (v !== "") credentials[f.key] = v;
+    if (v !== "" || !f.secret) credentials[f.key] = v;
   }
   // Settings this version does not know are passed back as they came; known ones are sent
   // only while they apply, and only when filled in.

@@ -197,6 +197,11 @@ describe("connection settings from a connector's description", () => {
     expect(toConnectionInput(tally, v).credentials).toEqual({ client_id: "cid", "client-secret": "cs", redirect_port: "8765" });
   });
 
+  it("sends an emptied plain value as empty, so it is cleared, and leaves out an empty secret, so it is kept", () => {
+    const v = values({ id: "c1", auth: "browser", storedFor: "browser", credentials: { client_id: "cid", redirect_port: " " } });
+    expect(toConnectionInput(tally, v).credentials).toEqual({ client_id: "cid", redirect_port: "" });
+  });
+
   it("shows a stored secret only for the method it was stored for, and never a plain value as stored", () => {
     const token = tally.sign_in[0].fields[0];
     const [clientId, secret] = tally.sign_in[1].fields;
