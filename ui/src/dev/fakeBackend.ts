@@ -375,8 +375,6 @@ function seedOutbox(): void {
       row({ connection_id: second.id, relation_name: "Peeters Schilderwerken B.V.", total_gross: "363.00", state: "queued", next_attempt_at: at(6000), message: offlineText(systemOf(second.id)) }),
     );
   }
-  history.push(
-  );
 }
 
 function uuid(): string {
