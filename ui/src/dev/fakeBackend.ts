@@ -9,19 +9,22 @@
 // The outbox works like the Rust side's: waiting invoices are tried again in the background on a
 // backoff schedule (5 s doubling), each attempt reported as a submit-status event. A "queue"
 // invoice is sent on its third attempt; an "uncertain" one is found by the look-up on its third.
-// The demo AFAS connection starts with an invoice that keeps failing until "Try again now", one
+// The first demo connection starts with an invoice that keeps failing until "Try again now", one
 // whose arrival stays uncertain until then, and one that the background sends 2 s after start;
-// the Silvasoft bookkeeping demo has one that is sent a few seconds later.
+// the second demo has one that is sent a few seconds later.
 //
-// Three demo connections: AFAS SB, and Silvasoft with its bookkeeping and its invoicing module.
+// The systems and their capabilities are what the real connectors export (lib/generated/): one
+// demo connection per set of capabilities, so the fake cannot drift from them and names no
+// system. A set keyed `<system>_<value>` belongs to the connection whose choice setting has that
+// value.
 
 import type {
   Address,
   AppInfo,
-  BackendKind,
   Capabilities,
   ConnectionInput,
   ConnectionView,
+  ConnectorDescription,
   Draft,
   DraftView,
   Evaluation,
@@ -36,6 +39,7 @@ import type {
 } from "../lib/types";
 import generatedCapabilities from "../lib/generated/capabilities.json";
 import { fieldRequired, fieldShown } from "../lib/fields";
+import generatedConnectors from "../lib/generated/connectors.json";
 
 type Args = Record<string, unknown>;
 type Callback = (data: unknown) => void;
@@ -74,66 +78,81 @@ function str(v: bigint): string {
   return (neg && cents !== 0n ? "-" : "") + s;
 }
 
-const SYSTEM: Record<BackendKind, string> = {
-  afas: "AFAS SB",
-  silvasoft: "Silvasoft",
-  bloxs: "Bloxs",
-  mollie: "Mollie",
-  bouwsoft: "Visma Bouwsoft",
-};
+// What the real connectors describe and declare, generated from the Rust side.
+const connectors = Object.values(generatedConnectors) as ConnectorDescription[];
+const declared = Object.entries(generatedCapabilities as unknown as Record<string, Capabilities>);
+const firstCaps = declared[0][1];
 
-// The capabilities are what the real connectors declare, generated from the Rust side.
-const real = generatedCapabilities as unknown as Record<
-  "afas" | "silvasoft_bookkeeping" | "silvasoft_invoicing",
-  Capabilities
->;
-const afasCaps = real.afas;
-
-function capsFor(kind: BackendKind, settings: Record<string, string>): Capabilities {
-  if (kind !== "silvasoft") return afasCaps;
-  const c = settings.module === "invoicing" ? real.silvasoft_invoicing : real.silvasoft_bookkeeping;
-  const first = Number.parseInt(settings.first_invoice_number ?? "", 10);
-  return { ...c, app_numbering: settings.numbering === "app" && first > 0 ? first : null };
+function connectorOf(kind: string): ConnectorDescription | undefined {
+  return connectors.find((c) => c.id === kind);
 }
 
-function demoConnection(id: string, kind: BackendKind, name: string, settings: Record<string, string>): ConnectionView {
+/** Whether a setting's condition holds. */
+function applies(f: ConnectorDescription["settings"][number], settings: Record<string, string>): boolean {
+  return !f.when || f.when.values.includes(settings[f.when.key] ?? "");
+}
+
+/**
+ * The capabilities of a connection: the set declared for its system, or for its system with
+ * one of its settings' values. A whole number the clerk set (a first invoice number) makes
+ * the app number the invoices, as the real connectors do.
+ */
+function capsFor(kind: string, settings: Record<string, string>): Capabilities {
+  const values = new Set(Object.values(settings));
+  const own = declared.filter(([, c]) => c.kind === kind);
+  const found =
+    own.find(([key]) => key !== kind && values.has(key.slice(kind.length + 1)))?.[1] ??
+    own.find(([key]) => key === kind)?.[1] ??
+    own[0]?.[1] ??
+    firstCaps;
+  const digits = (connectorOf(kind)?.settings ?? []).find((f) => f.input === "digits" && applies(f, settings));
+  const first = digits ? Number.parseInt(settings[digits.key] ?? "", 10) : Number.NaN;
+  return { ...found, app_numbering: first > 0 ? first : found.app_numbering };
+}
+
+/** The settings of a demo connection for one declared set: defaults, that set's value, a number. */
+function demoSettings(key: string, kind: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const wanted = key.slice(kind.length + 1);
+  for (const f of connectorOf(kind)?.settings ?? []) {
+    out[f.key] = f.options.some((o) => o.value === wanted) ? wanted : f.default;
+  }
+  for (const f of connectorOf(kind)?.settings ?? []) {
+    if (!applies(f, out) || out[f.key] !== "") continue;
+    if (f.input === "digits") out[f.key] = "90000001";
+    else if (f.input === "email") out[f.key] = "demo@invoicedesk.nl";
+  }
+  return out;
+}
+
+function demoConnection(id: string, key: string, caps: Capabilities): ConnectionView {
+  const kind = caps.kind;
+  const settings = demoSettings(key, kind);
+  const variant = key === kind ? "" : ` (${key.slice(kind.length + 1)})`;
   return {
     id,
     kind,
-    name,
+    name: `Demo – ${connectorOf(kind)?.name ?? kind}${variant}`,
     base_url: "",
     auth: "none",
     demo: true,
-    administration_id: kind === "afas" ? "1" : null,
+    administration_id: caps.administrations ? "1" : null,
     has_secret: false,
-    oauth_client_id: null,
-    oauth_redirect_port: null,
+    credentials: {},
     settings,
     capabilities: capsFor(kind, settings),
   };
 }
 
-const connections: ConnectionView[] = [
-  demoConnection("demo", "afas", "Demo – AFAS SB", {}),
-  demoConnection("demo-silvasoft-bookkeeping", "silvasoft", "Demo – Silvasoft (boekhouding)", {
-    username: "demo@invoicedesk.nl",
-    module: "bookkeeping",
-    numbering: "app",
-    first_invoice_number: "90000001",
-  }),
-  demoConnection("demo-silvasoft-invoicing", "silvasoft", "Demo – Silvasoft (facturatie)", {
-    username: "demo@invoicedesk.nl",
-    module: "invoicing",
-    numbering: "silvasoft",
-  }),
-];
+const connections: ConnectionView[] = declared.map(([key, caps], i) => demoConnection(i === 0 ? "demo" : `demo-${i + 1}`, key, caps));
 
 function connCaps(connectionId: string): Capabilities {
-  return connections.find((c) => c.id === connectionId)?.capabilities ?? afasCaps;
+  return connections.find((c) => c.id === connectionId)?.capabilities ?? firstCaps;
 }
 
 function systemOf(connectionId: string): string {
-  return SYSTEM[connections.find((c) => c.id === connectionId)?.kind ?? "afas"];
+  const kind = connections.find((c) => c.id === connectionId)?.kind ?? firstCaps.kind;
+  return connectorOf(kind)?.name ?? kind;
 }
 
 const FIRST = ["Jansen", "De Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "De Boer", "Peeters", "Claes", "Maes", "Willems", "Dekker", "Van Dijk", "Bos"];
@@ -172,7 +191,7 @@ for (const f of FIRST) {
   n++;
 }
 
-// Two customers with one name and no number: Silvasoft would take the first.
+// Two customers with one name and no number: a system that matches by name would take the first.
 relations.push(
   { id: "r-dup-1", kind: "organisation", name: "Jansen Bouw B.V.", number: null, email: null, city: "Gent", vat_number: null, archived: false },
 );
@@ -197,9 +216,9 @@ const products: Product[] = [
   archived: false,
 }));
 
-/** The connection's own code for one of the sample rates (AFAS: high/low/zero; Silvasoft: 21/9/0). */
+/** The connection's own code for one of the sample rates (the samples use the first system's codes). */
 function vatCodeFor(connectionId: string, sample: string | null): string | null {
-  const percent = real.afas.vat_rates.find((r) => r.code === sample)?.percent;
+  const percent = firstCaps.vat_rates.find((r) => r.code === sample)?.percent;
   return connCaps(connectionId).vat_rates.find((r) => r.percent === percent)?.code ?? sample;
 }
 
@@ -245,18 +264,21 @@ function finishSync(connectionId: string): void {
 }
 
 const numbers = new Map<string, number>();
-let afasNumber = 118;
+let ownNumber = 118;
 
-/** The id and number the demo back end gives an invoice it creates. */
+/**
+ * The id and number the demo back end gives an invoice it creates: with app numbering the
+ * number is the id; otherwise the system gives a technical id and a number of its own.
+ */
 function assignNumber(connectionId: string): { remote: string; number: string } {
   const caps = connCaps(connectionId);
-  if (caps.kind === "silvasoft") {
-    const n = numbers.get(connectionId) ?? caps.app_numbering ?? 20260042;
+  if (caps.app_numbering !== null) {
+    const n = numbers.get(connectionId) ?? caps.app_numbering;
     numbers.set(connectionId, n + 1);
     return { remote: String(n), number: String(n) };
   }
-  afasNumber++;
-  return { remote: String(58100 + afasNumber), number: `V2026000${afasNumber}` };
+  ownNumber++;
+  return { remote: String(58100 + ownNumber), number: `V2026000${ownNumber}` };
 }
 
 function backoffMs(attempts: number): number {
@@ -342,13 +364,18 @@ function seedOutbox(): void {
     ...over,
   });
   history.push(
-    row({ relation_name: "Bakker Advies B.V.", total_gross: "81.95", state: "queued", next_attempt_at: at(2000), message: offlineText("AFAS SB") }),
-    row({ relation_name: "Jansen Installatietechniek B.V.", total_gross: "1234.56", state: "queued", plan: "stuck", attempts: 4, next_attempt_at: at(180_000), message: offlineText("AFAS SB") }),
-    row({ relation_name: "De Vries Bouw B.V.", total_gross: "605.00", state: "uncertain", plan: "unsure", attempts: 2, next_attempt_at: at(40_000), message: unsureText("AFAS SB") }),
+    row({ relation_name: "Bakker Advies B.V.", total_gross: "81.95", state: "queued", next_attempt_at: at(2000), message: offlineText(systemOf("demo")) }),
+    row({ relation_name: "Jansen Installatietechniek B.V.", total_gross: "1234.56", state: "queued", plan: "stuck", attempts: 4, next_attempt_at: at(180_000), message: offlineText(systemOf("demo")) }),
+    row({ relation_name: "De Vries Bouw B.V.", total_gross: "605.00", state: "uncertain", plan: "unsure", attempts: 2, next_attempt_at: at(40_000), message: unsureText(systemOf("demo")) }),
     row({ relation_name: "Smit Dakwerken B.V.", total_gross: "2450.00", state: "refused", updated_at: yesterday, issue_date: date(day), message: "Debiteur 10061 is geblokkeerd." }),
     row({ relation_name: "Visser Transport B.V.", total_gross: "514.25", state: "sent", updated_at: yesterday, issue_date: date(day), remote_id: "58231", number: "V2026000117" }),
-    row({ connection_id: "demo-silvasoft-bookkeeping", relation_name: "Peeters Schilderwerken B.V.", total_gross: "363.00", state: "queued", next_attempt_at: at(6000), message: offlineText("Silvasoft") }),
   );
+  const second = connections[1];
+  if (second) {
+    history.push(
+      row({ connection_id: second.id, relation_name: "Peeters Schilderwerken B.V.", total_gross: "363.00", state: "queued", next_attempt_at: at(6000), message: offlineText(systemOf(second.id)) }),
+    );
+  }
 }
 
 function uuid(): string {
@@ -408,12 +435,12 @@ function evaluate(d: Draft): Evaluation {
   const issues: FieldIssue[] = [];
   const warnings: FieldIssue[] = [];
   if (!d.relation) issues.push({ field: "relation", message: text("Kies een relatie (klant).", "Choose a relation (customer).") });
-  else if (caps.kind === "silvasoft" && d.relation.number === null && relations.filter((r) => r.name === d.relation?.name).length > 1) {
+  else if (caps.matches_customer_by_name && d.relation.number === null && relations.filter((r) => r.name === d.relation?.name).length > 1) {
     warnings.push({
       field: "relation",
       message: text(
-        "Meer klanten hebben deze naam en deze heeft geen klantnummer; Silvasoft neemt de eerste.",
-        "Several customers share this name and this one has no customer number; Silvasoft takes the first.",
+        `Meer klanten hebben deze naam en deze heeft geen klantnummer; ${system} neemt de eerste.`,
+        `Several customers share this name and this one has no customer number; ${system} takes the first.`,
       ),
     });
   }
@@ -546,15 +573,23 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
     case "set_active_connection":
       active = a.connection_id as string;
       return info();
+    case "list_connectors":
+      return structuredClone(connectors);
     case "list_connections":
       return structuredClone(connections);
     case "save_connection": {
       const input = a.input as ConnectionInput;
-      if (input.kind === "silvasoft" && input.base_url === "") input.base_url = "https://rest-api.silvasoft.nl";
+      const described = connectorOf(input.kind);
+      if (input.base_url === "" && described) input.base_url = described.url.default;
       if (!input.base_url.startsWith("https://")) {
         throw err("config", L("De URL moet met https:// beginnen.", "The URL must start with https://."), { field: "base_url" });
       }
       const existing = connections.find((c) => c.id === input.id);
+      // Secrets stay here (the real app keeps them in the keyring); plain values come back.
+      const fields = described?.sign_in.find((m) => m.id === input.auth)?.fields ?? [];
+      const secretTyped = fields.some((f) => f.secret && (input.credentials[f.key] ?? "") !== "");
+      const plain: Record<string, string> = { ...(existing?.credentials ?? {}) };
+      for (const f of fields) if (!f.secret && input.credentials[f.key] !== undefined) plain[f.key] = input.credentials[f.key];
       const v: ConnectionView = {
         id: existing?.id ?? uuid(),
         kind: input.kind,
@@ -563,9 +598,8 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
         auth: input.auth,
         demo: false,
         administration_id: existing?.administration_id ?? null,
-        has_secret: Boolean(input.secret || input.oauth_client_secret || existing?.has_secret),
-        oauth_client_id: input.oauth_client_id,
-        oauth_redirect_port: input.oauth_redirect_port,
+        has_secret: Boolean(secretTyped || existing?.has_secret),
+        credentials: plain,
         settings: input.settings ?? {},
         capabilities: capsFor(input.kind, input.settings ?? {}),
       };
@@ -583,13 +617,11 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       await wait(600);
       const c = connections.find((x) => x.id === a.connection_id);
       if (c?.demo) return L("Demo-omgeving bereikt", "Reached the demo environment");
-      if (c?.kind === "silvasoft" && c.name.toLowerCase().includes("rate")) {
-        throw err("rate_limited", L("Silvasoft neemt nu geen verzoeken meer aan: het maximum per uur van het API-abonnement is bereikt. Probeer het later opnieuw.", "Silvasoft takes no more requests right now: the hourly maximum of the API plan is reached. Try again later."), { detail: "401 UNAUTHORIZED: Ratelimit exceeded" });
+      const system = systemOf(String(a.connection_id));
+      if (c?.name.toLowerCase().includes("rate")) {
+        throw err("rate_limited", L(`${system} neemt nu geen verzoeken meer aan: het maximum per uur is bereikt. Probeer het later opnieuw.`, `${system} takes no more requests right now: the hourly maximum is reached. Try again later.`), { detail: "429 Too Many Requests" });
       }
-      if (c?.kind === "silvasoft") {
-        throw err("auth_failed", L("Silvasoft weigerde de gebruikersnaam of API-sleutel, of de proefperiode is verlopen.", "Silvasoft refused the username or API key, or the trial has expired."), { detail: "401 UNAUTHORIZED: Invalid authentication credentials" });
-      }
-      throw err("auth_failed", L("Het token werd geweigerd. Controleer het app-token.", "The token was refused. Check the app token."), { detail: "401 Unauthorized" });
+      throw err("auth_failed", L(`${system} weigerde de aanmeldgegevens. Controleer ze.`, `${system} refused the sign-in details. Check them.`), { detail: "401 Unauthorized" });
     }
     case "start_oauth":
       await wait(1500);
@@ -705,8 +737,8 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       const caps = connCaps(d.connection_id);
       if (ref.includes("refuse")) {
         const e = err("refused", L(`${system} weigerde de factuur.`, `${system} refused the invoice.`), {
-          detail: "Regel 1: aantal ongeldig (GetConnector FbSales).",
-          fields: [{ field: "lines[0].quantity", message: L("AFAS accepteert dit aantal niet.", "AFAS does not accept this quantity.") }],
+          detail: "Regel 1: aantal ongeldig.",
+          fields: [{ field: "lines[0].quantity", message: L(`${system} accepteert dit aantal niet.`, `${system} does not accept this quantity.`) }],
         });
         entry("refused", e.message as string, null, null);
         return { state: "refused", remote_id: null, number: null, message: e.message, error: e, next: null };
@@ -737,7 +769,7 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
         entry("uncertain", e.message, null, null);
         return { state: "uncertain", remote_id: null, number: null, message: e.message, error: e, next: view(next) };
       }
-      if (caps.kind === "silvasoft") {
+      if (caps.app_numbering !== null) {
         const { number } = assignNumber(d.connection_id);
         let message = L(`Factuur verstuurd naar ${system} (id ${number}, ${number}).`, `Invoice sent to ${system} (id ${number}, ${number}).`);
         if (ref.includes("difference")) {

@@ -9,6 +9,7 @@ import type {
   AppInfo,
   ConnectionInput,
   ConnectionView,
+  ConnectorDescription,
   Draft,
   DraftView,
   ErrorCode,
@@ -106,6 +107,11 @@ export function appInfo(): Promise<AppInfo> {
 
 export function setLang(lang: Lang): Promise<AppInfo> {
   return call("set_lang", { lang });
+}
+
+/** The connectors this version knows, as they describe themselves. */
+export function listConnectors(): Promise<ConnectorDescription[]> {
+  return call("list_connectors");
 }
 
 export function listConnections(): Promise<ConnectionView[]> {

@@ -3,6 +3,7 @@
 
 import * as api from "./api";
 import { toIpcError } from "./api";
+import { setConnectors } from "./connectors.svelte";
 import { setLocale } from "./locale.svelte";
 import type {
   Administration,
@@ -90,6 +91,12 @@ export async function init(): Promise<void> {
     } catch {
       // No events (e.g. outside the app): the replies still show the status.
     }
+  }
+  try {
+    // The systems describe themselves; the settings and every system's name come from here.
+    setConnectors(await api.listConnectors());
+  } catch (e) {
+    showError(e);
   }
   try {
     app.connections = await api.listConnections();

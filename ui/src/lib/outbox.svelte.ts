@@ -8,7 +8,7 @@
 
 import * as api from "./api";
 import { app } from "./app.svelte";
-import { SYSTEM_NAMES } from "./connectionKinds";
+import { systemName } from "./connectors.svelte";
 import { formatDay } from "./format";
 import { locale, t } from "./locale.svelte";
 import { formatMoney } from "./money";
@@ -232,12 +232,12 @@ async function locate(
 ): Promise<{ entry: HistoryEntry; system: string; connectionName: string | null } | null> {
   const here = findEntry(draftId);
   const active = app.connections.find((c) => c.id === outbox.connectionId);
-  if (here && active) return { entry: here, system: SYSTEM_NAMES[active.kind], connectionName: null };
+  if (here && active) return { entry: here, system: systemName(active.kind), connectionName: null };
   for (const c of app.connections) {
     if (c.id === outbox.connectionId || !c.capabilities) continue;
     try {
       const e = (await api.history(c.id)).find((x) => x.draft_id === draftId);
-      if (e) return { entry: e, system: SYSTEM_NAMES[c.kind], connectionName: c.name };
+      if (e) return { entry: e, system: systemName(c.kind), connectionName: c.name };
     } catch {
       // Told without the relation's name.
     }

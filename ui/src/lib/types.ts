@@ -4,19 +4,19 @@
 // regenerate (INVOICE_DESK_WRITE_GENERATED=1 cargo test -p invoice-desk --lib generated).
 
 import type { Capabilities } from "./generated/Capabilities";
-import type { ConnectionInput } from "./generated/ConnectionInput";
 import type { ConnectionView } from "./generated/ConnectionView";
 import type { SubmissionState } from "./generated/SubmissionState";
 
 export type { Address } from "./generated/Address";
 export type { Administration } from "./generated/Administration";
 export type { AppInfo } from "./generated/AppInfo";
-export type { BackendKind } from "./generated/BackendKind";
 export type { Capabilities } from "./generated/Capabilities";
 export type { Choice } from "./generated/Choice";
 export type { Condition } from "./generated/Condition";
 export type { ConnectionInput } from "./generated/ConnectionInput";
 export type { ConnectionView } from "./generated/ConnectionView";
+export type { ConnectorDescription } from "./generated/ConnectorDescription";
+export type { CredentialSpec } from "./generated/CredentialSpec";
 export type { Draft } from "./generated/Draft";
 export type { DraftAttachment } from "./generated/DraftAttachment";
 export type { DraftLine } from "./generated/DraftLine";
@@ -39,15 +39,14 @@ export type { RateTotal } from "./generated/RateTotal";
 export type { Relation } from "./generated/Relation";
 export type { RelationKind } from "./generated/RelationKind";
 export type { Rounding } from "./generated/Rounding";
+export type { SettingSpec } from "./generated/SettingSpec";
+export type { SignInMethod } from "./generated/SignInMethod";
 export type { SubmissionState } from "./generated/SubmissionState";
 export type { SubmitResult } from "./generated/SubmitResult";
 export type { SyncStatus } from "./generated/SyncStatus";
 export type { Text } from "./generated/Text";
 export type { Totals } from "./generated/Totals";
 export type { VatRate } from "./generated/VatRate";
-
-/** How a connection signs in, as the settings form chooses it. */
-export type AuthMethod = ConnectionInput["auth"];
 
 /** A connection whose back end could be built: it has capabilities. */
 export type ReadyConnection = ConnectionView & { capabilities: Capabilities };

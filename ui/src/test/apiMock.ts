@@ -1,6 +1,6 @@
 // The api module with every function replaced by a vi.fn; tests set the answers they need.
 import { vi } from "vitest";
-import { evaluation } from "./fixtures";
+import { connectors, evaluation } from "./fixtures";
 
 export function apiMock() {
   return {
@@ -11,6 +11,7 @@ export function apiMock() {
     isIpcError: () => true,
     appInfo: vi.fn(),
     setLang: vi.fn(),
+    listConnectors: vi.fn(async () => connectors),
     listConnections: vi.fn(async () => []),
     saveConnection: vi.fn(),
     setActiveConnection: vi.fn(async () => ({ version: "1", lang: "en", demo: false, active_connection_id: null, store_warning: null, store_error: null })),

@@ -1,5 +1,6 @@
 import type {
   Capabilities,
+  ConnectorDescription,
   Draft,
   DraftLine,
   DraftView,
@@ -11,27 +12,38 @@ import type {
   SyncStatus,
 } from "../lib/types";
 import generatedCapabilities from "../lib/generated/capabilities.json";
+import generatedConnectors from "../lib/generated/connectors.json";
 
-/** What the real connectors declare, generated from the Rust side (ui/src/lib/generated/). */
-const real = generatedCapabilities as unknown as Record<
-  "afas" | "silvasoft_bookkeeping" | "silvasoft_invoicing",
-  Capabilities
->;
+// Tests take the systems from what the real connectors export (ui/src/lib/generated/), by
+// position, so they cannot drift from them and name no system.
 
-/** AFAS SB, exactly as its connector declares it. */
-export const caps: Capabilities = real.afas;
+/** Every connector as it describes itself, in the generated order. */
+export const connectors = Object.values(generatedConnectors) as ConnectorDescription[];
+
+/** Every set of capabilities the real connectors declare, in the generated order. */
+export const declared = Object.values(generatedCapabilities) as unknown as Capabilities[];
+
+function describedAs(c: Capabilities): ConnectorDescription {
+  const d = connectors.find((x) => x.id === c.kind);
+  if (!d) throw new Error(`no connector describes ${c.kind}`);
+  return d;
+}
+
+/** The first system, exactly as its connector declares it: administrations, addresses,
+ * attachments, a sign-in with a token or through the browser. */
+export const caps: Capabilities = declared[0];
+export const firstSystem: ConnectorDescription = describedAs(caps);
 
 export const connection: ReadyConnection = {
   id: "conn-1",
-  kind: "afas",
-  name: "Test AFAS",
-  base_url: "https://12345.afasfocus.nl/production",
-  auth: "app_token",
+  kind: caps.kind,
+  name: "Test office",
+  base_url: "https://12345.example.nl/production",
+  auth: firstSystem.sign_in[0].id,
   demo: false,
   administration_id: "1",
   has_secret: true,
-  oauth_client_id: null,
-  oauth_redirect_port: null,
+  credentials: {},
   settings: {},
   capabilities: caps,
 };
@@ -135,34 +147,52 @@ export function deferred<T>(): {
   return { promise, resolve, reject };
 }
 
-/** Silvasoft with its bookkeeping module: no administrations, addresses or attachments. The
- * app numbers its invoices from 2026001 (the connection's settings below). */
-export const silvasoftCaps: Capabilities = { ...real.silvasoft_bookkeeping, app_numbering: 2026001 };
+/** The second set of capabilities: a system without administrations, addresses or
+ * attachments, prices incl. VAT. The app numbers its invoices from 2026001 (the connection's
+ * settings below). */
+export const secondCaps: Capabilities = { ...declared[1], app_numbering: 2026001 };
+export const secondSystem: ConnectorDescription = describedAs(secondCaps);
 
-export const silvasoftConnection: ReadyConnection = {
-  id: "silva-1",
-  kind: "silvasoft",
-  name: "Demo – Silvasoft (boekhouding)",
-  base_url: "https://rest-api.silvasoft.nl",
-  auth: "api_key",
+export const secondConnection: ReadyConnection = {
+  id: "second-1",
+  kind: secondCaps.kind,
+  name: "Bakker – bookkeeping",
+  base_url: secondSystem.url.default,
+  auth: secondSystem.sign_in[0].id,
   demo: false,
   administration_id: null,
   has_secret: true,
-  oauth_client_id: null,
-  oauth_redirect_port: null,
+  credentials: {},
   settings: { username: "boekhouding@bakker.nl", module: "bookkeeping", numbering: "app", first_invoice_number: "2026001" },
-  capabilities: silvasoftCaps,
+  capabilities: secondCaps,
 };
 
-export function silvasoftDraft(over: Partial<Draft> = {}): Draft {
+export function secondDraft(over: Partial<Draft> = {}): Draft {
   return draft({
-    connection_id: "silva-1",
+    connection_id: "second-1",
     administration_id: null,
     price_basis: "incl_vat",
     extra: {},
     ...over,
   });
 }
+
+/** A made-up system whose invoices can be read but not created: no writer. */
+export const readOnlySystem: ConnectorDescription = {
+  ...firstSystem,
+  id: "ledgerview",
+  name: "Ledgerview",
+  writes: false,
+  reads: true,
+};
+
+export const readOnlyConnection: ReadyConnection = {
+  ...connection,
+  id: "ro-1",
+  kind: "ledgerview",
+  name: "Archive",
+  capabilities: { ...caps, kind: "ledgerview", creates_invoices: false },
+};
 
 /** One row of the history. */
 export function historyEntry(over: Partial<HistoryEntry> = {}): HistoryEntry {

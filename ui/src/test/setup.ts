@@ -1,3 +1,9 @@
+import { setConnectors } from "../lib/connectors.svelte";
+import { connectors } from "./fixtures";
+
+// The connectors as the real ones describe themselves; the app loads them at start.
+setConnectors(connectors);
+
 // jsdom lacks a few things the components use.
 if (!Element.prototype.scrollIntoView) {
   Element.prototype.scrollIntoView = function scrollIntoView(): void {};

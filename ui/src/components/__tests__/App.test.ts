@@ -6,16 +6,30 @@ import * as api from "../../lib/api";
 import { app, chooseConnection } from "../../lib/app.svelte";
 import { setLocale } from "../../lib/locale.svelte";
 import { resetOutbox } from "../../lib/outbox.svelte";
-import { connection, draftView, historyEntry, silvasoftConnection, silvasoftDraft, sync } from "../../test/fixtures";
+import { setConnectors } from "../../lib/connectors.svelte";
+import {
+  connection,
+  connectors,
+  draftView,
+  firstSystem,
+  historyEntry,
+  readOnlyConnection,
+  readOnlySystem,
+  secondConnection,
+  secondDraft,
+  secondSystem,
+  sync,
+} from "../../test/fixtures";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
 
-const demo = { ...connection, id: "demo", name: "Demo AFAS", demo: true, auth: "none" as const, base_url: "", has_secret: false };
+const demo = { ...connection, id: "demo", name: "Demo", demo: true, auth: "none", base_url: "", has_secret: false };
 
 describe("App", () => {
   beforeEach(() => {
     vi.clearAllMocks();
+    setConnectors(connectors);
     resetOutbox();
     localStorage.clear();
     setLocale("en");
@@ -27,7 +41,7 @@ describe("App", () => {
     mocked.currentDraft.mockResolvedValue(draftView());
     mocked.history.mockResolvedValue([
       historyEntry({ draft_id: "d1", identity: "i1", state: "sent", relation_name: "Jansen", total_gross: "1234.5", remote_id: "9", number: "2025-7", updated_at: "2025-11-20T10:00:00Z" }),
-      historyEntry({ draft_id: "d2", identity: "i2", state: "uncertain", relation_name: "Visser", total_gross: "10", updated_at: "2025-11-20T11:00:00Z", message: "Checking AFAS" }),
+      historyEntry({ draft_id: "d2", identity: "i2", state: "uncertain", relation_name: "Visser", total_gross: "10", updated_at: "2025-11-20T11:00:00Z", message: "Checking the system" }),
     ]);
   });
 
@@ -150,23 +164,57 @@ describe("App", () => {
     expect(mocked.currentDraft).not.toHaveBeenCalled();
   });
 
-  it("switches to a Silvasoft connection: its own open draft, no administration or address", async () => {
+  it("switches to a connection of the second system: its own open draft, no administration or address", async () => {
     mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
-    mocked.listConnections.mockResolvedValue([demo, connection, silvasoftConnection]);
+    mocked.listConnections.mockResolvedValue([demo, connection, secondConnection]);
     mocked.currentDraft.mockImplementation(async (id: string) =>
-      id === "silva-1" ? draftView(silvasoftDraft({ id: "draft-s", reference: "S-1" })) : draftView(),
+      id === "second-1" ? draftView(secondDraft({ id: "draft-s", reference: "S-1" })) : draftView(),
     );
     const user = userEvent.setup();
     render(App);
     await screen.findByTestId("relation-input");
     expect(screen.getByTestId("admin-select")).toBeTruthy();
     expect(screen.getByTestId("address-select")).toBeTruthy();
-    await user.selectOptions(screen.getByTestId("connection-select"), "silva-1");
-    await waitFor(() => expect(mocked.setActiveConnection).toHaveBeenCalledWith("silva-1"));
+    await user.selectOptions(screen.getByTestId("connection-select"), "second-1");
+    await waitFor(() => expect(mocked.setActiveConnection).toHaveBeenCalledWith("second-1"));
     await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("S-1"));
-    expect(mocked.currentDraft).toHaveBeenLastCalledWith("silva-1");
+    expect(mocked.currentDraft).toHaveBeenLastCalledWith("second-1");
     expect(screen.queryByTestId("admin-select")).toBeNull();
     expect(screen.queryByTestId("address-select")).toBeNull();
-    expect(screen.getByTestId("submit").textContent).toContain("Send to Silvasoft");
+    expect(screen.getByTestId("submit").textContent).toContain(`Send to ${secondSystem.name}`);
+  });
+
+  it("takes the systems and their names from the connectors the Rust side lists at start", async () => {
+    setConnectors([]);
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
+    mocked.listConnectors.mockResolvedValue([{ ...firstSystem, name: "Renamed Books" }, secondSystem]);
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.listConnectors).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId("submit").textContent).toContain("Send to Renamed Books");
+  });
+
+  it("a read-only system shows no form and no Send, says so in plain words and points to History", async () => {
+    setConnectors([...connectors, readOnlySystem]);
+    mocked.listConnectors.mockResolvedValue([...connectors, readOnlySystem]);
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "ro-1", store_warning: null, store_error: null });
+    mocked.listConnections.mockResolvedValue([connection, readOnlyConnection]);
+    const user = userEvent.setup();
+    render(App);
+    const notice = await screen.findByTestId("connection-read-only");
+    expect(notice.textContent).toContain("Invoices of Ledgerview can be read, not sent");
+    expect(notice.textContent).toContain("Its invoices can be looked at under History.");
+    expect(screen.queryByTestId("submit")).toBeNull();
+    expect(screen.queryByTestId("relation-input")).toBeNull();
+    expect(screen.queryByTestId("connection-not-ready")).toBeNull();
+    expect(mocked.currentDraft).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("read-only-open-history"));
+    expect(await screen.findByTestId("history-view")).toBeTruthy();
+    await waitFor(() => expect(mocked.history).toHaveBeenCalledWith("ro-1"));
+    // A system that writes still gets its form.
+    await user.selectOptions(screen.getByTestId("connection-select"), "conn-1");
+    await user.click(screen.getByTestId("open-invoice"));
+    expect(await screen.findByTestId("relation-input")).toBeTruthy();
+    expect(screen.queryByTestId("connection-read-only")).toBeNull();
   });
 });

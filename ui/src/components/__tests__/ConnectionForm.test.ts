@@ -4,11 +4,14 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
 import { setLocale } from "../../lib/locale.svelte";
 import type { ConnectionView } from "../../lib/types";
-import { connection } from "../../test/fixtures";
+import { connection, firstSystem, secondSystem } from "../../test/fixtures";
 import ConnectionForm from "../ConnectionForm.svelte";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
+
+const setting = (key: string) => secondSystem.settings.find((f) => f.key === key)!;
+const oauth = firstSystem.sign_in.find((m) => m.oauth !== null)!;
 
 describe("ConnectionForm", () => {
   beforeEach(() => {
@@ -16,35 +19,35 @@ describe("ConnectionForm", () => {
     setLocale("en");
   });
 
-  it("creates an AFAS connection with an app token", async () => {
+  it("creates a connection of the first system with an app token", async () => {
     mocked.saveConnection.mockResolvedValue({ ...connection, id: "new-1" });
     const onsaved = vi.fn();
     const user = userEvent.setup();
-    render(ConnectionForm, { editing: null, kind: "afas", onsaved, onclose: () => {} });
+    render(ConnectionForm, { editing: null, kind: firstSystem.id, onsaved, onclose: () => {} });
     const url = screen.getByTestId("conn-url") as HTMLInputElement;
-    expect(url.placeholder).toBe("https://<subdomain>.afasfocus.nl/<environment>");
+    expect(url.placeholder).toBe(firstSystem.url.placeholder);
     const token = screen.getByTestId("conn-app-token") as HTMLInputElement;
     expect(token.type).toBe("password");
     expect(token.value).toBe("");
-    expect(screen.queryByTestId("conn-client-id")).toBeNull();
+    expect(screen.queryByTestId("conn-oauth-client-id")).toBeNull();
 
     await user.type(screen.getByTestId("conn-name"), "Bakker");
-    await user.type(url, "https://12345.afasfocus.nl/production");
+    await user.type(url, "https://12345.example.nl/production");
     await user.type(token, "secret-token");
     await user.click(screen.getByTestId("conn-save"));
     await waitFor(() => expect(onsaved).toHaveBeenCalled());
     expect(mocked.saveConnection).toHaveBeenCalledWith({
       id: null,
-      kind: "afas",
+      kind: firstSystem.id,
       name: "Bakker",
-      base_url: "https://12345.afasfocus.nl/production",
+      base_url: "https://12345.example.nl/production",
       auth: "app_token",
-      secret: "secret-token",
-      oauth_client_id: null,
-      oauth_client_secret: null,
-      oauth_redirect_port: null,
+      credentials: { "app-token": "secret-token" },
       settings: {},
     });
+    expect((screen.getByTestId("conn-app-token-stored").closest(".field") as HTMLElement).textContent).toContain(
+      firstSystem.sign_in[0].fields[0].help?.en,
+    );
     expect(screen.getByTestId("conn-app-token-stored").textContent).toContain("stored in the system keyring");
   });
 
@@ -68,21 +71,21 @@ describe("ConnectionForm", () => {
     await user.type(token, "new-token");
     await user.click(screen.getByTestId("conn-save"));
     await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalled());
-    expect(mocked.saveConnection.mock.calls[0][0].secret).toBe("new-token");
+    expect(mocked.saveConnection.mock.calls[0][0].credentials).toEqual({ "app-token": "new-token" });
   });
 
   it("asks for the token again when the address moves to another host", async () => {
-    mocked.saveConnection.mockResolvedValue({ ...connection, base_url: "https://67890.afasfocus.nl/production" });
+    mocked.saveConnection.mockResolvedValue({ ...connection, base_url: "https://67890.example.nl/production" });
     const user = userEvent.setup();
     render(ConnectionForm, { editing: connection, onsaved: () => {}, onclose: () => {} });
     const url = screen.getByTestId("conn-url") as HTMLInputElement;
     // Another path on the same host: the stored token stays.
     await user.clear(url);
-    await user.type(url, "https://12345.afasfocus.nl/test");
+    await user.type(url, "https://12345.example.nl/test");
     expect(screen.getByTestId("conn-app-token-stored")).toBeTruthy();
     // Another host: the token must be typed again.
     await user.clear(url);
-    await user.type(url, "https://67890.afasfocus.nl/production");
+    await user.type(url, "https://67890.example.nl/production");
     expect(screen.queryByTestId("conn-app-token-stored")).toBeNull();
     expect(screen.getByTestId("conn-app-token-new-host").textContent).toContain("The address changed");
     await user.click(screen.getByTestId("conn-save"));
@@ -92,8 +95,8 @@ describe("ConnectionForm", () => {
     await user.click(screen.getByTestId("conn-save"));
     await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalled());
     expect(mocked.saveConnection.mock.calls[0][0]).toMatchObject({
-      base_url: "https://67890.afasfocus.nl/production",
-      secret: "token-for-67890",
+      base_url: "https://67890.example.nl/production",
+      credentials: { "app-token": "token-for-67890" },
     });
     // Saved: the new address is the one the stored token belongs to.
     await waitFor(() => expect(screen.getByTestId("conn-app-token-stored")).toBeTruthy());
@@ -110,32 +113,34 @@ describe("ConnectionForm", () => {
   });
 
   it("switches to OAuth fields and signs in", async () => {
-    mocked.saveConnection.mockResolvedValue({ ...connection, auth: "oauth", id: "c9" });
-    mocked.startOauth.mockResolvedValue({ ...connection, auth: "oauth", id: "c9", has_secret: true });
+    mocked.saveConnection.mockResolvedValue({ ...connection, auth: oauth.id, id: "c9", credentials: { oauth_client_id: "client", oauth_redirect_port: "8765" } });
+    mocked.startOauth.mockResolvedValue({ ...connection, auth: oauth.id, id: "c9", has_secret: true });
     const user = userEvent.setup();
-    render(ConnectionForm, { editing: null, kind: "afas", onsaved: () => {}, onclose: () => {} });
-    await user.selectOptions(screen.getByTestId("conn-auth"), "oauth");
+    render(ConnectionForm, { editing: null, kind: firstSystem.id, onsaved: () => {}, onclose: () => {} });
+    expect(screen.queryByTestId("conn-oauth")).toBeNull();
+    await user.selectOptions(screen.getByTestId("conn-auth"), oauth.id);
     expect(screen.queryByTestId("conn-app-token")).toBeNull();
+    expect(screen.getByTestId("conn-oauth").textContent?.trim()).toBe(`Sign in with ${oauth.oauth?.provider}`);
     await user.type(screen.getByTestId("conn-name"), "Bakker");
-    await user.type(screen.getByTestId("conn-url"), "https://12345.afasfocus.nl/production");
-    await user.type(screen.getByTestId("conn-client-id"), "client");
-    await user.type(screen.getByTestId("conn-client-secret"), "shh");
-    await user.type(screen.getByTestId("conn-redirect-port"), "8765");
+    await user.type(screen.getByTestId("conn-url"), "https://12345.example.nl/production");
+    await user.type(screen.getByTestId("conn-oauth-client-id"), "client");
+    await user.type(screen.getByTestId("conn-oauth-client-secret"), "shh");
+    await user.type(screen.getByTestId("conn-oauth-redirect-port"), "8765");
     await user.click(screen.getByTestId("conn-oauth"));
     await waitFor(() => expect(mocked.startOauth).toHaveBeenCalledWith("c9"));
     expect(mocked.saveConnection.mock.calls[0][0]).toMatchObject({
-      auth: "oauth",
-      secret: null,
-      oauth_client_id: "client",
-      oauth_client_secret: "shh",
-      oauth_redirect_port: 8765,
+      auth: oauth.id,
+      credentials: { oauth_client_id: "client", "oauth-client-secret": "shh", oauth_redirect_port: "8765" },
     });
+    // The secret leaves the form once saved; the plain values stay.
+    expect(screen.getByTestId("conn-oauth-client-secret-stored")).toBeTruthy();
+    expect((screen.getByTestId("conn-oauth-client-id") as HTMLInputElement).value).toBe("client");
     expect((await screen.findByTestId("conn-notice")).textContent).toContain("Signed in");
   });
 
   it("refuses to save without a name and URL, next to the fields", async () => {
     const user = userEvent.setup();
-    render(ConnectionForm, { editing: null, kind: "afas", onsaved: () => {}, onclose: () => {} });
+    render(ConnectionForm, { editing: null, kind: firstSystem.id, onsaved: () => {}, onclose: () => {} });
     await user.click(screen.getByTestId("conn-save"));
     expect(screen.getByTestId("field-error-conn-name").textContent).toBe("Give the connection a name.");
     expect(screen.getByTestId("field-error-conn-url").textContent).toBe("Enter the environment URL.");
@@ -148,7 +153,7 @@ describe("ConnectionForm", () => {
     mocked.saveConnection.mockReturnValue(new Promise((r) => (finish = r)));
     mocked.testConnection.mockResolvedValue("Administrations: 2");
     const user = userEvent.setup();
-    render(ConnectionForm, { editing: null, kind: "afas", onsaved: () => {}, onclose: () => {} });
+    render(ConnectionForm, { editing: null, kind: firstSystem.id, onsaved: () => {}, onclose: () => {} });
     await user.type(screen.getByTestId("conn-name"), "Kantoor");
     await user.type(screen.getByTestId("conn-url"), "http://127.0.0.1:8123/demo");
     await user.type(screen.getByTestId("conn-app-token"), "tok");
@@ -161,26 +166,28 @@ describe("ConnectionForm", () => {
     expect((await screen.findByTestId("conn-test-result")).textContent).toContain("Administrations: 2");
   });
 
-  describe("Silvasoft", () => {
-    const silvasoft: ConnectionView = {
+  describe("the second system: a key and settings with a condition", () => {
+    const second: ConnectionView = {
       ...connection,
       id: "s-1",
-      kind: "silvasoft",
-      name: "Bakker – Silvasoft",
-      base_url: "https://rest-api.silvasoft.nl",
-      auth: "api_key",
+      kind: secondSystem.id,
+      name: "Bakker – invoicing",
+      base_url: secondSystem.url.default,
+      auth: secondSystem.sign_in[0].id,
       administration_id: null,
       has_secret: true,
-      settings: { username: "boekhouding@bakker.nl", module: "invoicing", numbering: "silvasoft" },
+      settings: { username: "boekhouding@bakker.nl", module: "invoicing", numbering: setting("numbering").options[0].value },
     };
+    /** The numbering in which the system itself numbers the invoices. */
+    const theirNumbering = setting("numbering").options.find((o) => o.value !== "app")!.value;
 
-    it("sends username, module and numbering as settings and the API key as the secret", async () => {
-      mocked.saveConnection.mockResolvedValue({ ...silvasoft, id: "s-new" });
+    it("sends username, module and numbering as settings and the API key as a credential", async () => {
+      mocked.saveConnection.mockResolvedValue({ ...second, id: "s-new" });
       const onsaved = vi.fn();
       const user = userEvent.setup();
-      render(ConnectionForm, { editing: null, kind: "silvasoft", onsaved, onclose: () => {} });
-      expect(screen.getByRole("heading").textContent).toBe("New Silvasoft connection");
-      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("https://rest-api.silvasoft.nl");
+      render(ConnectionForm, { editing: null, kind: secondSystem.id, onsaved, onclose: () => {} });
+      expect(screen.getByRole("heading").textContent).toBe(`New ${secondSystem.name} connection`);
+      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe(secondSystem.url.default);
       expect(screen.queryByTestId("conn-auth")).toBeNull();
       expect(screen.queryByTestId("conn-app-token")).toBeNull();
       const key = screen.getByTestId("conn-api-key") as HTMLInputElement;
@@ -198,32 +205,29 @@ describe("ConnectionForm", () => {
 
       const numbering = screen.getByTestId("conn-numbering") as HTMLSelectElement;
       expect(numbering.value).toBe("app");
-      expect(screen.getByTestId("conn-numbering-field").textContent).toContain("Silvasoft has no duplicate protection");
-      await user.type(screen.getByTestId("conn-name"), "Bakker – Silvasoft");
+      expect(screen.getByTestId("conn-numbering-field").textContent).toContain(setting("numbering").help?.en);
+      await user.type(screen.getByTestId("conn-name"), "Bakker – invoicing");
       await user.type(screen.getByTestId("conn-username"), "boekhouding@bakker.nl");
       await user.type(key, "sk-123");
 
       // The first number is required with Invoice Desk numbering, and digits only.
       await user.click(screen.getByTestId("conn-save"));
-      expect(screen.getByTestId("field-error-conn-first-number").textContent).toBe("This field is required.");
-      await user.type(screen.getByTestId("conn-first-number"), "2026-001");
+      expect(screen.getByTestId("field-error-conn-first-invoice-number").textContent).toBe("This field is required.");
+      await user.type(screen.getByTestId("conn-first-invoice-number"), "2026-001");
       await user.click(screen.getByTestId("conn-save"));
-      expect(screen.getByTestId("field-error-conn-first-number").textContent).toContain("digits only");
+      expect(screen.getByTestId("field-error-conn-first-invoice-number").textContent).toContain("digits only");
       expect(mocked.saveConnection).not.toHaveBeenCalled();
-      await user.clear(screen.getByTestId("conn-first-number"));
-      await user.type(screen.getByTestId("conn-first-number"), "2026001");
+      await user.clear(screen.getByTestId("conn-first-invoice-number"));
+      await user.type(screen.getByTestId("conn-first-invoice-number"), "2026001");
       await user.click(screen.getByTestId("conn-save"));
       await waitFor(() => expect(onsaved).toHaveBeenCalled());
       expect(mocked.saveConnection).toHaveBeenCalledWith({
         id: null,
-        kind: "silvasoft",
-        name: "Bakker – Silvasoft",
-        base_url: "https://rest-api.silvasoft.nl",
+        kind: secondSystem.id,
+        name: "Bakker – invoicing",
+        base_url: secondSystem.url.default,
         auth: "api_key",
-        secret: "sk-123",
-        oauth_client_id: null,
-        oauth_client_secret: null,
-        oauth_redirect_port: null,
+        credentials: { "api-key": "sk-123" },
         settings: {
           username: "boekhouding@bakker.nl",
           module: "invoicing",
@@ -233,13 +237,13 @@ describe("ConnectionForm", () => {
       });
     });
 
-    it("asks no first number when Silvasoft numbers the invoices", async () => {
-      mocked.saveConnection.mockResolvedValue({ ...silvasoft, id: "s-new" });
+    it("asks no first number when the system numbers the invoices", async () => {
+      mocked.saveConnection.mockResolvedValue({ ...second, id: "s-new" });
       const user = userEvent.setup();
-      render(ConnectionForm, { editing: null, kind: "silvasoft", onsaved: () => {}, onclose: () => {} });
-      expect(screen.getByTestId("conn-first-number")).toBeTruthy();
-      await user.selectOptions(screen.getByTestId("conn-numbering"), "silvasoft");
-      expect(screen.queryByTestId("conn-first-number")).toBeNull();
+      render(ConnectionForm, { editing: null, kind: secondSystem.id, onsaved: () => {}, onclose: () => {} });
+      expect(screen.getByTestId("conn-first-invoice-number")).toBeTruthy();
+      await user.selectOptions(screen.getByTestId("conn-numbering"), theirNumbering);
+      expect(screen.queryByTestId("conn-first-invoice-number")).toBeNull();
       await user.type(screen.getByTestId("conn-name"), "S");
       await user.type(screen.getByTestId("conn-username"), "a@b.nl");
       await user.type(screen.getByTestId("conn-api-key"), "k");
@@ -248,14 +252,14 @@ describe("ConnectionForm", () => {
       expect(mocked.saveConnection.mock.calls[0][0].settings).toEqual({
         username: "a@b.nl",
         module: "bookkeeping",
-        numbering: "silvasoft",
+        numbering: theirNumbering,
       });
     });
 
     it("never pre-fills a stored API key and keeps it unless replaced", async () => {
-      mocked.saveConnection.mockResolvedValue(silvasoft);
+      mocked.saveConnection.mockResolvedValue(second);
       const user = userEvent.setup();
-      render(ConnectionForm, { editing: silvasoft, onsaved: () => {}, onclose: () => {} });
+      render(ConnectionForm, { editing: second, onsaved: () => {}, onclose: () => {} });
       expect(screen.queryByTestId("conn-api-key")).toBeNull();
       expect(screen.getByTestId("conn-api-key-stored").textContent).toContain("••• stored in the system keyring");
       expect((screen.getByTestId("conn-username") as HTMLInputElement).value).toBe("boekhouding@bakker.nl");
@@ -266,7 +270,7 @@ describe("ConnectionForm", () => {
       await user.selectOptions(screen.getByTestId("conn-module"), "bookkeeping");
       await user.click(screen.getByTestId("conn-save"));
       await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalledTimes(1));
-      expect(mocked.saveConnection.mock.calls[0][0]).toMatchObject({ auth: "api_key", secret: null });
+      expect(mocked.saveConnection.mock.calls[0][0]).toMatchObject({ auth: "api_key", credentials: {} });
       expect(mocked.saveConnection.mock.calls[0][0].settings.module).toBe("bookkeeping");
 
       await user.click(screen.getByTestId("conn-api-key-replace"));
@@ -275,12 +279,31 @@ describe("ConnectionForm", () => {
       await user.type(key, "sk-new");
       await user.click(screen.getByTestId("conn-save"));
       await waitFor(() => expect(mocked.saveConnection).toHaveBeenCalledTimes(2));
-      expect(mocked.saveConnection.mock.calls[1][0].secret).toBe("sk-new");
+      expect(mocked.saveConnection.mock.calls[1][0].credentials).toEqual({ "api-key": "sk-new" });
+    });
+
+    it("shows the Rust side's refusal of a credential or setting next to that field", async () => {
+      mocked.saveConnection.mockRejectedValueOnce({
+        code: "validation",
+        message: "2 fields need correcting.",
+        fields: [
+          { field: "credentials.api-key", message: "This key was refused." },
+          { field: "settings.username", message: "Unknown user." },
+        ],
+      });
+      const user = userEvent.setup();
+      render(ConnectionForm, { editing: second, onsaved: () => {}, onclose: () => {} });
+      await user.click(screen.getByTestId("conn-api-key-replace"));
+      await user.type(screen.getByTestId("conn-api-key"), "sk-bad");
+      await user.click(screen.getByTestId("conn-save"));
+      expect((await screen.findByTestId("field-error-conn-api-key")).textContent).toBe("This key was refused.");
+      expect(screen.getByTestId("field-error-conn-username").textContent).toBe("Unknown user.");
+      expect(screen.getByTestId("conn-error").textContent).toContain("2 fields need correcting.");
     });
 
     it("tells a rate limit apart from refused credentials", async () => {
       const user = userEvent.setup();
-      render(ConnectionForm, { editing: silvasoft, onsaved: () => {}, onclose: () => {} });
+      render(ConnectionForm, { editing: second, onsaved: () => {}, onclose: () => {} });
       mocked.testConnection.mockRejectedValueOnce({ code: "rate_limited", message: "The hourly maximum of the API plan is reached." });
       await user.click(screen.getByTestId("conn-test"));
       let result = await screen.findByTestId("conn-test-result");
@@ -289,25 +312,27 @@ describe("ConnectionForm", () => {
 
       mocked.testConnection.mockRejectedValueOnce({
         code: "auth_failed",
-        message: "Silvasoft refused the username or API key, or the trial has expired.",
+        message: "The system refused the username or API key, or the trial has expired.",
       });
       await user.click(screen.getByTestId("conn-test"));
       await waitFor(() => expect(screen.getByTestId("conn-test-result").classList.contains("error")).toBe(true));
       result = screen.getByTestId("conn-test-result");
-      expect(result.textContent).toContain("does not work: Silvasoft refused the username or API key");
+      expect(result.textContent).toContain("does not work: The system refused the username or API key");
       expect(result.getAttribute("data-ok")).toBe("false");
     });
 
     it("a system chosen in the form of a new connection brings its own fields", async () => {
       const user = userEvent.setup();
-      render(ConnectionForm, { editing: null, kind: "afas", onsaved: () => {}, onclose: () => {} });
+      render(ConnectionForm, { editing: null, kind: firstSystem.id, onsaved: () => {}, onclose: () => {} });
       expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("");
-      await user.selectOptions(screen.getByTestId("conn-kind"), "silvasoft");
-      expect(screen.getByRole("heading").textContent).toBe("New Silvasoft connection");
-      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("https://rest-api.silvasoft.nl");
+      const kind = screen.getByTestId("conn-kind") as HTMLSelectElement;
+      expect([...kind.options].map((o) => o.textContent?.trim())).toEqual([firstSystem.name, secondSystem.name]);
+      await user.selectOptions(kind, secondSystem.id);
+      expect(screen.getByRole("heading").textContent).toBe(`New ${secondSystem.name} connection`);
+      expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe(secondSystem.url.default);
       expect(screen.getByTestId("conn-api-key")).toBeTruthy();
       expect(screen.queryByTestId("conn-app-token")).toBeNull();
-      await user.selectOptions(screen.getByTestId("conn-kind"), "afas");
+      await user.selectOptions(screen.getByTestId("conn-kind"), firstSystem.id);
       expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("");
       expect(screen.getByTestId("conn-app-token")).toBeTruthy();
       expect(screen.queryByTestId("conn-username")).toBeNull();

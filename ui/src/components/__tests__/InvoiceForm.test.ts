@@ -7,6 +7,7 @@ import type { Relation, SubmitResult } from "../../lib/types";
 import {
   connection,
   deferred,
+  firstSystem,
   draft,
   draftView,
   evaluation,
@@ -20,6 +21,7 @@ import InvoiceForm from "../InvoiceForm.svelte";
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 
 const mocked = vi.mocked(api);
+const system = firstSystem.name;
 
 async function renderForm(debounce = 0) {
   const result = render(InvoiceForm, { connection, sync, administrationId: "1", debounce });
@@ -425,7 +427,7 @@ describe("InvoiceForm", () => {
       const result = await screen.findByTestId("submit-result");
       // The number a clerk can quote comes first; the technical id is a detail below it.
       expect(screen.getByTestId("submit-sent-title").textContent?.trim()).toBe("Invoice sent — number 2025-0042");
-      expect(screen.getByTestId("submit-sent-id").textContent).toBe("technical id in AFAS SB: 58231");
+      expect(screen.getByTestId("submit-sent-id").textContent).toBe(`technical id in ${system}: 58231`);
       expect(result.textContent!.indexOf("2025-0042")).toBeLessThan(result.textContent!.indexOf("58231"));
       await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe(""));
       expect(button.disabled).toBe(false);
@@ -453,7 +455,7 @@ describe("InvoiceForm", () => {
       const result = await screen.findByTestId("submit-result");
       expect(result.getAttribute("data-state")).toBe("queued");
       expect(result.textContent).toContain("safe in the outbox");
-      expect(result.textContent).toContain("as soon as AFAS SB answers again");
+      expect(result.textContent).toContain(`as soon as ${system} answers again`);
     });
 
     it("says a queued invoice is safe in the outbox, why it waits, and that the form is free", async () => {
@@ -461,8 +463,8 @@ describe("InvoiceForm", () => {
         state: "queued",
         remote_id: null,
         number: null,
-        message: "AFAS SB cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as AFAS SB answers again.",
-        error: { code: "offline", message: "Could not reach AFAS SB at 12345.afasfocus.nl; nothing was sent." },
+        message: `${system} cannot be reached right now. The invoice is safe in the outbox and will be sent automatically as soon as ${system} answers again.`,
+        error: { code: "offline", message: `Could not reach ${system} at 12345.example.nl; nothing was sent.` },
         next: draftView(draft({ id: "draft-2" })),
       });
       const user = userEvent.setup();
@@ -471,9 +473,9 @@ describe("InvoiceForm", () => {
       const result = await screen.findByTestId("submit-result");
       const text = result.textContent!.replace(/\s+/g, " ");
       expect(text).toContain("Not sent yet: the invoice is safe in the outbox.");
-      expect(text).toContain("Invoice Desk sends it automatically as soon as AFAS SB answers again.");
+      expect(text).toContain(`Invoice Desk sends it automatically as soon as ${system} answers again.`);
       expect(screen.getByTestId("submit-reason").textContent).toBe(
-        "Reason: Could not reach AFAS SB at 12345.afasfocus.nl; nothing was sent.",
+        `Reason: Could not reach ${system} at 12345.example.nl; nothing was sent.`,
       );
       expect(text).toContain("The form is free for the next invoice.");
       expect(text).toContain("Do not type this invoice again");
@@ -503,21 +505,21 @@ describe("InvoiceForm", () => {
       const result = await screen.findByTestId("submit-result");
       expect(result.getAttribute("data-state")).toBe("uncertain");
       const text = nbsp(result.textContent).replace(/\s+/g, " ");
-      expect(text).toContain("AFAS SB did not answer after the invoice was sent; it may or may not have arrived.");
-      expect(text).toContain("first asks AFAS SB whether the invoice exists, so it will never send it twice.");
+      expect(text).toContain(`${system} did not answer after the invoice was sent; it may or may not have arrived.`);
+      expect(text).toContain(`first asks ${system} whether the invoice exists, so it will never send it twice.`);
       expect(screen.getByTestId("submit-check").textContent).toBe(
-        "You can check it yourself: look in AFAS SB for an invoice for Jansen Bouw B.V. of €1,234.56 dated 21/11/2025.",
+        `You can check it yourself: look in ${system} for an invoice for Jansen Bouw B.V. of €1,234.56 dated 21/11/2025.`,
       );
       expect(text).toContain("The form is free for the next invoice.");
 
       setLocale("nl");
       await waitFor(() =>
         expect(nbsp(screen.getByTestId("submit-check").textContent)).toBe(
-          "U kunt het zelf nagaan: kijk in AFAS SB of er een factuur is voor Jansen Bouw B.V. van € 1.234,56 met factuurdatum 21-11-2025.",
+          `U kunt het zelf nagaan: kijk in ${system} of er een factuur is voor Jansen Bouw B.V. van € 1.234,56 met factuurdatum 21-11-2025.`,
         ),
       );
       expect(screen.getByTestId("submit-result").textContent).toContain(
-        "AFAS SB gaf geen antwoord nadat de factuur was verstuurd; misschien is hij aangekomen, misschien niet.",
+        `${system} gaf geen antwoord nadat de factuur was verstuurd; misschien is hij aangekomen, misschien niet.`,
       );
     });
 
@@ -526,10 +528,10 @@ describe("InvoiceForm", () => {
         state: "refused",
         remote_id: null,
         number: null,
-        message: "AFAS refused the invoice.",
+        message: "The system refused the invoice.",
         error: {
           code: "refused",
-          message: "AFAS refused the invoice.",
+          message: "The system refused the invoice.",
           detail: "Debiteur 10002 is geblokkeerd.",
           fields: [{ field: "relation", message: "This debtor is blocked." }],
         },
@@ -538,7 +540,7 @@ describe("InvoiceForm", () => {
       const user = userEvent.setup();
       await renderForm();
       await user.click(screen.getByTestId("submit"));
-      expect((await screen.findByTestId("form-error")).textContent).toBe("AFAS refused the invoice.");
+      expect((await screen.findByTestId("form-error")).textContent).toBe("The system refused the invoice.");
       expect(screen.getByTestId("submit-result").textContent).toContain("Debiteur 10002 is geblokkeerd.");
       expect(screen.getByTestId("field-error-relation").textContent).toBe("This debtor is blocked.");
     });

@@ -9,9 +9,10 @@ import {
   evaluation,
   line,
   relation,
-  silvasoftCaps,
-  silvasoftConnection,
-  silvasoftDraft,
+  secondCaps,
+  secondConnection,
+  secondDraft,
+  secondSystem,
   sync,
 } from "../../test/fixtures";
 import InvoiceForm from "../InvoiceForm.svelte";
@@ -19,8 +20,9 @@ import InvoiceForm from "../InvoiceForm.svelte";
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 
 const mocked = vi.mocked(api);
+const system = secondSystem.name;
 
-async function renderForm(connection: ReadyConnection = silvasoftConnection) {
+async function renderForm(connection: ReadyConnection = secondConnection) {
   const result = render(InvoiceForm, { connection, sync, administrationId: null, debounce: 0 });
   await screen.findByTestId("relation-input");
   return result;
@@ -28,11 +30,11 @@ async function renderForm(connection: ReadyConnection = silvasoftConnection) {
 
 const text = (id: string) => screen.getByTestId(id).textContent?.replace(/\s+/g, " ").trim();
 
-describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
+describe("InvoiceForm follows the capabilities (the second system: no administrations, prices incl. VAT)", () => {
   beforeEach(() => {
     vi.clearAllMocks();
     setLocale("en");
-    mocked.currentDraft.mockResolvedValue(draftView(silvasoftDraft({ lines: [line({ id: "l-1" })] })));
+    mocked.currentDraft.mockResolvedValue(draftView(secondDraft({ lines: [line({ id: "l-1" })] })));
   });
 
   it("caps quantity and price at 13 digits before the decimal point and says so on the field", async () => {
@@ -51,13 +53,13 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
     mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen Bouw")]);
     const user = userEvent.setup();
     await renderForm();
-    expect(mocked.currentDraft).toHaveBeenCalledWith("silva-1");
+    expect(mocked.currentDraft).toHaveBeenCalledWith("second-1");
     expect(screen.queryByTestId("address-select")).toBeNull();
     expect(screen.queryByTestId("attach-button")).toBeNull();
     expect(screen.queryByText("Attachments")).toBeNull();
     await user.type(screen.getByTestId("relation-input"), "jan");
     await user.click(await screen.findByTestId("relation-option"));
-    expect(mocked.searchRelations).toHaveBeenLastCalledWith("silva-1", "", "jan", 20);
+    expect(mocked.searchRelations).toHaveBeenLastCalledWith("second-1", "", "jan", 20);
     expect(mocked.relationAddresses).not.toHaveBeenCalled();
     await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalled());
     expect(mocked.saveDraft.mock.calls.at(-1)?.[0].administration_id).toBeNull();
@@ -65,17 +67,17 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
 
   it("still lists attachments a draft already has, with an explanation and its message", async () => {
     const att = { id: "att-1", path: "/tmp/bon.pdf", file_name: "bon.pdf", size: 1000, sha256: "", content_type: "application/pdf", remote_ref: null };
-    mocked.currentDraft.mockResolvedValue(draftView(silvasoftDraft({ attachments: [att] })));
+    mocked.currentDraft.mockResolvedValue(draftView(secondDraft({ attachments: [att] })));
     mocked.submitDraft.mockRejectedValue({
       code: "validation",
       message: "1 field needs correcting.",
-      fields: [{ field: "attachments", message: "Silvasoft takes no attachments through this connection." }],
+      fields: [{ field: "attachments", message: `${system} takes no attachments through this connection.` }],
     });
     const user = userEvent.setup();
     await renderForm();
     expect(screen.getByTestId("attachment-row").textContent).toContain("bon.pdf");
     expect(text("attachments-unsupported")).toBe(
-      "Silvasoft does not take attachments through this connection. Remove these files before sending.",
+      `${system} does not take attachments through this connection. Remove these files before sending.`,
     );
     expect(screen.queryByTestId("attach-button")).toBeNull();
     await user.click(screen.getByTestId("submit"));
@@ -116,18 +118,18 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
       warnings: [
         {
           field: "relation",
-          message: { nl: "Meer klanten hebben deze naam; Silvasoft neemt de eerste.", en: "Several customers share this name; Silvasoft takes the first." },
+          message: { nl: `Meer klanten hebben deze naam; ${system} neemt de eerste.`, en: `Several customers share this name; ${system} takes the first.` },
         },
         { field: "lines[0].cost_center", message: { nl: "Onbekende kostenplaats.", en: "Unknown cost centre." } },
         { field: "something_else", message: { nl: "Let op.", en: "Mind this." } },
       ],
     });
-    mocked.currentDraft.mockResolvedValue(draftView(silvasoftDraft({ relation: relation("r1", "Jansen Bouw") }), ev));
+    mocked.currentDraft.mockResolvedValue(draftView(secondDraft({ relation: relation("r1", "Jansen Bouw") }), ev));
     mocked.submitDraft.mockResolvedValue({ state: "queued", remote_id: null, number: null, message: "", error: null, next: null });
     const user = userEvent.setup();
-    render(InvoiceForm, { connection: silvasoftConnection, sync, administrationId: null, debounce: 0 });
+    render(InvoiceForm, { connection: secondConnection, sync, administrationId: null, debounce: 0 });
     const warning = await screen.findByTestId("field-warning-relation");
-    expect(warning.textContent).toContain("Several customers share this name; Silvasoft takes the first.");
+    expect(warning.textContent).toContain(`Several customers share this name; ${system} takes the first.`);
     expect(warning.closest(".relation-field")).toBe(screen.getByTestId("relation-selected").closest(".relation-field"));
     expect(screen.getByTestId("relation-selected").getAttribute("aria-describedby")).toBe(warning.id);
     expect(screen.queryByTestId("field-error-relation")).toBeNull();
@@ -147,7 +149,7 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
 
   it("disables Add line at the maximum, with the reason as tooltip and text", async () => {
     const lines = Array.from({ length: 74 }, () => line({ description: "Uren", unit_price: "10" }));
-    mocked.currentDraft.mockResolvedValue(draftView(silvasoftDraft({ lines })));
+    mocked.currentDraft.mockResolvedValue(draftView(secondDraft({ lines })));
     const user = userEvent.setup();
     await renderForm();
     const add = screen.getByTestId("add-line") as HTMLButtonElement;
@@ -156,8 +158,8 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
     await user.click(add);
     expect(await screen.findByTestId("line-74-description")).toBeTruthy();
     await waitFor(() => expect(add.disabled).toBe(true));
-    expect(add.title).toBe("Silvasoft takes at most 75 lines");
-    expect(text("lines-max")).toBe("Silvasoft takes at most 75 lines");
+    expect(add.title).toBe(`${system} takes at most 75 lines`);
+    expect(text("lines-max")).toBe(`${system} takes at most 75 lines`);
     expect(add.getAttribute("aria-describedby")).toBe("lines-max");
 
     await user.click(screen.getByTestId("line-74-quantity"));
@@ -172,7 +174,7 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
   it("offers incl. VAT first and re-labels the price and amount columns when switched", async () => {
     const ev = evaluation({ line_amounts: [{ net: "100.00", vat: "21.00", gross: "121.00" }] });
     mocked.currentDraft.mockResolvedValue(
-      draftView(silvasoftDraft({ lines: [line({ description: "Advies", unit_price: "121" })] }), ev),
+      draftView(secondDraft({ lines: [line({ description: "Advies", unit_price: "121" })] }), ev),
     );
     mocked.saveDraft.mockResolvedValue(ev);
     const user = userEvent.setup();
@@ -234,9 +236,9 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
       state: "sent",
       remote_id: "2026001",
       number: "2026001",
-      message: "Invoice sent to Silvasoft (id 2026001, 2026001).\nSilvasoft computed a total of 121.01; the preview said 121.00.",
+      message: `Invoice sent to ${system} (id 2026001, 2026001).\n${system} computed a total of 121.01; the preview said 121.00.`,
       error: null,
-      next: draftView(silvasoftDraft({ id: "draft-2" })),
+      next: draftView(secondDraft({ id: "draft-2" })),
     });
     const user = userEvent.setup();
     await renderForm();
@@ -245,10 +247,10 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
     expect(result.getAttribute("data-state")).toBe("sent");
     expect(text("submit-sent-title")).toBe("Invoice sent — number 2026001");
     expect(result.textContent).not.toContain("id 2026001");
-    expect(text("submit-warnings")).toBe("Silvasoft computed a total of 121.01; the preview said 121.00.");
+    expect(text("submit-warnings")).toBe(`${system} computed a total of 121.01; the preview said 121.00.`);
   });
 
-  it("the same form with AFAS keeps administration, address and attachments", async () => {
+  it("the same form for the first system keeps administration, address and attachments", async () => {
     const { connection } = await import("../../test/fixtures");
     mocked.currentDraft.mockResolvedValue(draftView());
     render(InvoiceForm, { connection, sync, administrationId: "1", debounce: 0 });
@@ -258,6 +260,6 @@ describe("InvoiceForm follows the capabilities (Silvasoft bookkeeping)", () => {
     expect(text("col-product")).toBe("Product *");
     expect(text("col-description")).toBe("Description");
     expect(screen.queryByTestId("lines-count")).toBeNull();
-    expect(silvasoftCaps.administrations).toBe(false);
+    expect(secondCaps.administrations).toBe(false);
   });
 });

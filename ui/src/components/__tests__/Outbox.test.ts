@@ -14,13 +14,15 @@ import {
   draftView,
   evaluation,
   historyEntry,
+  firstSystem,
   relation,
-  silvasoftConnection,
+  secondConnection,
   sync,
 } from "../../test/fixtures";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
+const system = firstSystem.name;
 
 const nbsp = (s: string | null | undefined) => (s ?? "").replace(/\u00a0/g, " ").replace(/\s+/g, " ").trim();
 const hhmm = (iso: string) => {
@@ -43,7 +45,7 @@ const waitingRow = historyEntry({
   total_gross: "81.95",
   attempts: 3,
   next_attempt_at: inMinutes(5),
-  message: "AFAS SB cannot be reached.",
+  message: `${system} cannot be reached.`,
 });
 const uncertainRow = historyEntry({
   draft_id: "d-unsure",
@@ -68,7 +70,7 @@ describe("outbox", () => {
     resetOutbox();
     setLocale("en");
     Object.assign(app, { ready: false, connections: [], activeId: null, view: "invoice", error: null, info: null, sync: null });
-    mocked.listConnections.mockResolvedValue([connection, silvasoftConnection]);
+    mocked.listConnections.mockResolvedValue([connection, secondConnection]);
     mocked.syncStatus.mockResolvedValue(sync);
     mocked.listAdministrations.mockResolvedValue([{ id: "1", name: "Bakker B.V." }]);
     mocked.currentDraft.mockResolvedValue(draftView());
@@ -120,8 +122,8 @@ describe("outbox", () => {
       const user = userEvent.setup();
       await start();
       await screen.findByTestId("outbox-indicator");
-      await user.selectOptions(screen.getByTestId("connection-select"), "silva-1");
-      await waitFor(() => expect(mocked.history).toHaveBeenCalledWith("silva-1"));
+      await user.selectOptions(screen.getByTestId("connection-select"), "second-1");
+      await waitFor(() => expect(mocked.history).toHaveBeenCalledWith("second-1"));
       await waitFor(() => expect(screen.queryByTestId("outbox-indicator")).toBeNull());
     });
 
@@ -179,7 +181,7 @@ describe("outbox", () => {
       const unsure = screen.getAllByTestId("toast").find((x) => x.getAttribute("data-kind") === "uncertain")!;
       expect(unsure.getAttribute("data-sticky")).toBe("true");
       expect(nbsp(unsure.textContent)).toContain("Check needed: De Vries Bouw B.V. (€1,234.56)");
-      expect(nbsp(unsure.textContent)).toContain("AFAS SB did not answer after the invoice was sent; it may or may not have arrived.");
+      expect(nbsp(unsure.textContent)).toContain(`${system} did not answer after the invoice was sent; it may or may not have arrived.`);
       expect(within(unsure).getByTestId("toast-history")).toBeTruthy();
 
       await vi.advanceTimersByTimeAsync(TOAST_MS + 500);
@@ -200,27 +202,27 @@ describe("outbox", () => {
     it("tells when a retry failed and when the next try is", async () => {
       await start();
       await screen.findByTestId("outbox-indicator");
-      emitStatus({ draft_id: "d-waiting", connection_id: "conn-1", state: "queued", message: "AFAS SB cannot be reached." });
+      emitStatus({ draft_id: "d-waiting", connection_id: "conn-1", state: "queued", message: `${system} cannot be reached.` });
       const toast = await screen.findByTestId("toast");
       expect(toast.getAttribute("data-kind")).toBe("waiting");
       expect(nbsp(within(toast).getByTestId("toast-text").textContent)).toBe(
         `Bakker Advies B.V. (€81.95): still waiting — next try at ${hhmm(waitingRow.next_attempt_at!)}`,
       );
-      expect(toast.textContent).toContain("AFAS SB cannot be reached.");
+      expect(toast.textContent).toContain(`${system} cannot be reached.`);
     });
 
     it("names an invoice of another connection through that connection's history", async () => {
       mocked.history.mockImplementation(async (id: string) =>
         id === "conn-1"
           ? structuredClone(rows)
-          : [historyEntry({ draft_id: "d-silva", state: "sent", relation_name: "Peeters B.V.", total_gross: "363", number: "2026017" })],
+          : [historyEntry({ draft_id: "d-other", state: "sent", relation_name: "Peeters B.V.", total_gross: "363", number: "2026017" })],
       );
       await start();
       await screen.findByTestId("outbox-indicator");
-      emitStatus({ draft_id: "d-silva", connection_id: "conn-1", state: "sent", message: "" });
+      emitStatus({ draft_id: "d-other", connection_id: "conn-1", state: "sent", message: "" });
       const toast = await screen.findByTestId("toast");
       expect(nbsp(toast.textContent)).toContain("Invoice for Peeters B.V. (€363.00) has been sent — number 2026017");
-      expect(toast.textContent).toContain("Connection: Demo – Silvasoft (boekhouding)");
+      expect(toast.textContent).toContain("Connection: Bakker – bookkeeping");
     });
 
     it("says nothing about the invoice the form is sending; its own panel follows it to the number", async () => {
@@ -236,14 +238,14 @@ describe("outbox", () => {
       await user.click(screen.getByTestId("submit"));
       await waitFor(() => expect(mocked.submitDraft).toHaveBeenCalled());
       emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "sending", message: "" });
-      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: "AFAS SB cannot be reached right now." });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: `${system} cannot be reached right now.` });
       rows = [{ ...waitingRow, draft_id: "draft-1", relation_name: "Jansen Bouw B.V." }, sentRow];
       answer.resolve({
         state: "queued",
         remote_id: null,
         number: null,
-        message: "AFAS SB cannot be reached right now.",
-        error: { code: "offline", message: "Could not reach AFAS SB." },
+        message: `${system} cannot be reached right now.`,
+        error: { code: "offline", message: `Could not reach ${system}.` },
         next: draftView(draft({ id: "draft-2" })),
       });
       const result = await screen.findByTestId("submit-result");
@@ -273,7 +275,7 @@ describe("outbox", () => {
       await user.click(screen.getByTestId("open-history"));
       await screen.findByTestId("history-view");
       // The first background retry fails: that is news, even shortly after the submit.
-      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: "AFAS SB cannot be reached." });
+      emitStatus({ draft_id: "draft-1", connection_id: "conn-1", state: "queued", message: `${system} cannot be reached.` });
       const toast = await screen.findByTestId("toast");
       expect(nbsp(within(toast).getByTestId("toast-text").textContent)).toContain("Jansen Bouw B.V. (€81.95): still waiting — next try at");
       // Already in History: no link to it.
@@ -294,10 +296,10 @@ describe("outbox", () => {
         `next try at ${hhmm(waitingRow.next_attempt_at!)}`,
       );
       expect(within(waiting).getByTestId("history-attempts").textContent?.trim()).toBe("3 attempts");
-      expect(within(waiting).getByTestId("history-message").textContent).toBe("AFAS SB cannot be reached.");
+      expect(within(waiting).getByTestId("history-message").textContent).toBe(`${system} cannot be reached.`);
       expect(nbsp(within(unsure).getByTestId("history-state").textContent)).toContain("To check");
       expect(nbsp(within(unsure).getByTestId("history-check").textContent)).toBe(
-        "You can check it yourself: look in AFAS SB for an invoice for De Vries Bouw B.V. of €1,234.56 dated 20/11/2025.",
+        `You can check it yourself: look in ${system} for an invoice for De Vries Bouw B.V. of €1,234.56 dated 20/11/2025.`,
       );
       expect(nbsp(within(sent).getByTestId("history-state").textContent)).toContain("Sent");
       expect(within(sent).getByTestId("history-number").textContent).toBe("V2026000100");

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
 import { app } from "../../lib/app.svelte";
 import { locale, setLocale } from "../../lib/locale.svelte";
-import { connection, sync } from "../../test/fixtures";
+import { connection, firstSystem, secondConnection, secondSystem, sync } from "../../test/fixtures";
 import TopBar from "../TopBar.svelte";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
@@ -20,7 +20,7 @@ describe("TopBar", () => {
     vi.clearAllMocks();
     setLocale("en");
     app.ready = true;
-    app.connections = [{ ...connection, demo: true, name: "Demo AFAS" }];
+    app.connections = [{ ...connection, demo: true, name: "Demo office" }];
     app.activeId = connection.id;
     app.administrations = [
       { id: "1", name: "Bakker B.V." },
@@ -33,7 +33,7 @@ describe("TopBar", () => {
     render(TopBar);
     expect(screen.getByTestId("demo-badge").textContent?.trim()).toBe("Demo");
     expect(screen.getByTestId("demo-badge").getAttribute("title")).toContain("nothing is sent");
-    expect(screen.getByTestId("connection-name").textContent).toBe("Demo AFAS");
+    expect(screen.getByTestId("connection-name").textContent).toBe("Demo office");
     expect(screen.getByTestId("sync-status").textContent?.trim()).toBe(
       `1,234 relations · 500 products · updated ${local(app.sync!.last_synced_at!)}`,
     );
@@ -55,9 +55,9 @@ describe("TopBar", () => {
     setLocale("nl");
     const { rerender } = render(TopBar);
     expect(screen.getByTestId("sync-status").textContent?.trim()).toBe("Bezig met bijwerken…");
-    app.sync = { ...sync, error: { code: "offline", message: "AFAS is niet bereikbaar." } };
+    app.sync = { ...sync, error: { code: "offline", message: "Het systeem is niet bereikbaar." } };
     await rerender({});
-    expect(screen.getByTestId("sync-status").textContent).toContain("AFAS is niet bereikbaar.");
+    expect(screen.getByTestId("sync-status").textContent).toContain("Het systeem is niet bereikbaar.");
   });
 
   it("remembers a chosen administration through select_administration", async () => {
@@ -73,18 +73,17 @@ describe("TopBar with several systems", () => {
   beforeEach(async () => {
     vi.clearAllMocks();
     setLocale("en");
-    const { silvasoftConnection } = await import("../../test/fixtures");
     app.ready = true;
     app.connections = [
-      { ...connection, demo: true, name: "Demo – AFAS SB" },
-      { ...silvasoftConnection, id: "demo-sb", demo: true, name: "Demo – Silvasoft (boekhouding)" },
-      { ...silvasoftConnection, id: "demo-sf", demo: true, name: "Demo – Silvasoft (facturatie)" },
+      { ...connection, demo: true, name: `Demo – ${firstSystem.name}` },
+      { ...secondConnection, id: "demo-sb", demo: true, name: "Demo – bookkeeping" },
+      { ...secondConnection, id: "demo-sf", demo: true, name: "Demo – invoicing" },
     ];
     app.activeId = "demo-sb";
     app.sync = { ...sync, connection_id: "demo-sb" };
   });
 
-  it("lists every connection under its system, and no administration for Silvasoft", async () => {
+  it("lists every connection under its system's name, and no administration for a system without", async () => {
     const user = userEvent.setup();
     render(TopBar);
     const select = screen.getByTestId("connection-select") as HTMLSelectElement;
@@ -93,11 +92,14 @@ describe("TopBar with several systems", () => {
       options: [...g.querySelectorAll("option")].map((o) => o.textContent?.trim()),
     }));
     expect(groups).toEqual([
-      { label: "AFAS SB", options: ["Demo – AFAS SB"] },
-      { label: "Silvasoft", options: ["Demo – Silvasoft (boekhouding)", "Demo – Silvasoft (facturatie)"] },
+      { label: firstSystem.name, options: [`Demo – ${firstSystem.name}`] },
+      { label: secondSystem.name, options: ["Demo – bookkeeping", "Demo – invoicing"] },
     ]);
     expect(select.value).toBe("demo-sb");
-    expect(screen.getByTestId("connection-system").textContent).toBe("Silvasoft");
+    const system = screen.getByTestId("connection-system");
+    expect(system.textContent).toBe(secondSystem.name);
+    // A name that does not say the system gets the system's name beside it.
+    expect(system.classList.contains("sr-only")).toBe(false);
     expect(screen.queryByTestId("admin-select")).toBeNull();
 
     await user.selectOptions(select, "demo-sf");
@@ -107,5 +109,7 @@ describe("TopBar with several systems", () => {
     await user.selectOptions(select, "conn-1");
     await waitFor(() => expect(mocked.listAdministrations).toHaveBeenCalledWith("conn-1"));
     expect(screen.getByTestId("admin-select")).toBeTruthy();
+    // A name that says the system already: the system's name is there for screen readers only.
+    await waitFor(() => expect(screen.getByTestId("connection-system").classList.contains("sr-only")).toBe(true));
   });
 });

@@ -35,6 +35,8 @@ describe("api", () => {
     expect(invoke).toHaveBeenLastCalledWith("set_lang", { lang: "nl" });
     await api.appInfo();
     expect(invoke).toHaveBeenLastCalledWith("app_info", undefined);
+    await api.listConnectors();
+    expect(invoke).toHaveBeenLastCalledWith("list_connectors", undefined);
   });
 
   it("turns a string rejection into an internal IpcError", async () => {
