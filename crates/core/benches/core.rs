@@ -88,6 +88,8 @@ fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 

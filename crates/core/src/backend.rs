@@ -73,6 +73,12 @@ pub enum FieldKind {
     Url {
         extensions: Vec<String>,
     },
+    /// The id of an item of the declared list `list`, chosen by type-ahead; `filter` narrows
+    /// the list by the values of other fields.
+    Lookup {
+        list: String,
+        filter: Vec<crate::lists::LookupFilter>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -143,6 +149,12 @@ pub struct Capabilities {
     /// administrations of the environment (AFAS SB), and so are cached once.
     #[serde(default = "shared_default")]
     pub relations_per_administration: bool,
+    /// The look-up lists this system declares besides relations and products.
+    #[serde(default)]
+    pub lists: Vec<crate::lists::ListSpec>,
+    /// Where the relations come from: synced from the server, or a local address book.
+    #[serde(default)]
+    pub relations: crate::lists::RelationSource,
 }
 
 fn shared_default() -> bool {
@@ -362,4 +374,20 @@ pub trait Backend: Send + Sync {
     /// identity (AFAS SB replays its first answer for a Tracking-Identifier), so a look-up can
     /// complete a send that never arrived; it must never create a second invoice.
     async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup>;
+
+    // lists part
+    /// One page of the declared list `list` in `scope`, from `cursor` (`None`: from the start).
+    async fn sync_list(
+        &self,
+        list: &str,
+        scope: &crate::lists::ScopeValue,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<crate::lists::LookupItem>> {
+        let _ = (scope, cursor);
+        Err(crate::error::Error::new(
+            crate::error::ErrorCode::Config,
+            format!("Dit boekhoudpakket heeft geen opzoeklijst '{list}'."),
+            format!("This bookkeeping system has no look-up list '{list}'."),
+        ))
+    }
 }

@@ -5,6 +5,7 @@
 //! - [`invoice`]: the draft as typed, and the validated invoice that goes out.
 //! - [`validation`]: checks before sending, each tied to a form field.
 //! - [`backend`]: the trait every bookkeeping system implements, and its types.
+//! - [`lists`]: declared look-up lists, look-up fields and the local address book.
 //! - [`error`]: the error that crosses IPC as `{code, message, field?}`.
 //! - [`i18n`]: Dutch and English messages.
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
@@ -17,6 +18,7 @@ pub mod desk;
 pub mod error;
 pub mod i18n;
 pub mod invoice;
+pub mod lists;
 pub mod money;
 pub mod outbox;
 pub mod store;

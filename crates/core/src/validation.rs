@@ -47,7 +47,12 @@ fn number_issue(
     }
 }
 
-fn check_field(prefix: &str, spec: &FieldSpec, value: Option<&String>, out: &mut Vec<FieldIssue>) {
+pub(crate) fn check_field(
+    prefix: &str,
+    spec: &FieldSpec,
+    value: Option<&String>,
+    out: &mut Vec<FieldIssue>,
+) {
     let field = format!("{prefix}{}", spec.key);
     let v = value.map(|s| s.trim()).unwrap_or("");
     if v.is_empty() {

@@ -989,6 +989,8 @@ pub fn capabilities() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: false,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 

@@ -461,6 +461,8 @@ pub fn capabilities(
         app_numbering,
         matches_customer_by_name: true,
         relations_per_administration: true,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 

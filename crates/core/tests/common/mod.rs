@@ -56,6 +56,8 @@ pub fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 
