@@ -262,7 +262,8 @@ pub fn search_list(
         items: vec![],
         pending: false,
     };
-    let admin = administration_id.filter(|a| !a.trim().is_empty());
+    // A system without administrations keeps one copy, whatever the form sends.
+    let admin = administration_id.filter(|a| caps.administrations && !a.trim().is_empty());
     if caps.administrations && admin.is_none() && !matches!(spec.scope, ListScope::Connection) {
         return Ok((empty, None));
     }

@@ -113,7 +113,7 @@ pub async fn sync_declared_lists(
     administration: Option<&str>,
     on_page: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<usize> {
-    let admin = administration.filter(|a| !a.is_empty());
+    let admin = administration.filter(|a| caps.administrations && !a.is_empty());
     let mut received = 0usize;
     let mut first_error = None;
     for spec in &caps.lists {
