@@ -139,6 +139,11 @@ fn type_ahead_in_a_declared_list_takes_every_word_as_a_prefix_without_diacritics
     assert_eq!(found("kerkstr"), vec!["C-1"], "the second line is searched");
     assert_eq!(found("bx9"), vec!["C-1"], "a term is searched");
     assert_eq!(found("hc2026 017"), vec!["C-1"]);
+    assert_eq!(
+        found("C-3"),
+        vec!["C-3"],
+        "the id is found, so the form can show a stored id's label"
+    );
     assert!(found("bakkerij").is_empty(), "archived items are not found");
     assert_eq!(found("").len(), 2, "archived items are not listed either");
     let mut both = found("café");
@@ -840,4 +845,47 @@ mod props {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_system_without_administrations_keeps_one_copy_of_a_list_per_administration_scope() {
+    let s = Store::open_in_memory().unwrap();
+    let b = Lists::new();
+    let no_admins = Capabilities {
+        administrations: false,
+        ..declared_caps()
+    };
+    sync_declared_lists(&b, &s, "c", &no_admins, Some("stray"), &|_| {})
+        .await
+        .unwrap();
+    let calls = b.calls.lock().unwrap().clone();
+    assert!(
+        calls.iter().all(|c| c.1.is_empty()),
+        "asked as one copy: {calls:?}"
+    );
+    s.apply_list_page(
+        "c",
+        "accounts",
+        "",
+        &page(vec![item("1", "Kas")], "", true, true),
+    )
+    .unwrap();
+    let now = chrono::Utc::now();
+    let (r, _) = desk::search_list(
+        &s,
+        &no_admins,
+        "c",
+        "accounts",
+        Some("stray"),
+        &BTreeMap::new(),
+        "kas",
+        None,
+        now,
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&r.items),
+        vec!["1"],
+        "whatever administration the form sends"
+    );
 }

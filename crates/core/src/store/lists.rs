@@ -152,7 +152,10 @@ impl Store {
                 ])?;
                 let lid = tx.last_insert_rowid();
                 if !item.archived {
-                    ins_fts.execute(params![lid, item.label, item.detail, item.terms.join(" ")])?;
+                    // The id is a term too: a clerk may type a reference, and the form finds
+                    // the label of a stored id by it.
+                    let words = format!("{} {}", item.id, item.terms.join(" "));
+                    ins_fts.execute(params![lid, item.label, item.detail, words])?;
                 }
             }
         }
@@ -223,7 +226,7 @@ impl Store {
     }
 
     /// Type-ahead over one copy of a declared list: every word a prefix of a word of the label,
-    /// the detail or a term. Archived items are hidden. `parents` narrows to items whose parent
+    /// the detail, the id or a term. Archived items are hidden. `parents` narrows to items whose parent
     /// under that key has that value, or that have no parent under that key (a ledger account
     /// not restricted to one owner is for all). An exact id or label comes first.
     pub fn search_list(
