@@ -557,8 +557,8 @@ impl Store {
     /// Brings what can still be read from a damaged store that was set aside (see
     /// [`Store::set_aside_damaged`]) into this one: the outbox rows (the waiting and uncertain
     /// invoices with what will be sent, and the history), their drafts and the open drafts,
-    /// the connections (their secrets are in the keyring under the same id) and the settings
-    /// (invoice number sequences included). Rows already here are kept. The damaged copy is
+    /// the connections (their secrets are in the keyring under the same id), the settings
+    /// (invoice number sequences included) and the address book of recipients. Rows already here are kept. The damaged copy is
     /// not touched: it is read through a scratch copy, which is removed afterwards.
     pub fn recover_from(&self, damaged: &Path) -> Recovery {
         let mut rec = Recovery::default();
@@ -723,6 +723,9 @@ impl Store {
             5,
             rec,
         );
+        if !self.recover_recipients(&old) {
+            rec.other_unreadable = true;
+        }
         Ok(())
     }
 

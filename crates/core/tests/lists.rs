@@ -310,6 +310,48 @@ fn the_address_book_survives_a_reset_of_the_sync_and_a_full_reload() {
 }
 
 #[test]
+fn the_address_book_of_a_damaged_store_is_brought_back_with_its_type_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let old_dir = dir.path().join("old");
+    let c = local_caps();
+    let (kept, archived) = {
+        let old = Store::open(&old_dir).unwrap();
+        let kept = desk::save_recipient(
+            &old,
+            &c,
+            "c",
+            input("Bakkerij Één", "info@een.nl"),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        let gone = desk::save_recipient(
+            &old,
+            &c,
+            "c",
+            input("Slagerij Twee", "info@twee.nl"),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        let archived =
+            desk::archive_recipient(&old, "c", &gone.id, true, chrono::Utc::now()).unwrap();
+        (kept, archived)
+    };
+    let fresh = Store::open(&dir.path().join("new")).unwrap();
+    let rec = fresh.recover_from(&old_dir.join(invoice_desk_core::store::FILE_NAME));
+    assert!(!rec.other_unreadable, "{rec:?}");
+    assert_eq!(fresh.recipient("c", &kept.id).unwrap(), Some(kept.clone()));
+    assert_eq!(fresh.recipient("c", &archived.id).unwrap(), Some(archived));
+    let found = desk::search_relations(&fresh, Some(&c), "c", "", "bakkerij een", None).unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        desk::search_relations(&fresh, Some(&c), "c", "", "slagerij", None)
+            .unwrap()
+            .is_empty(),
+        "archived stays archived"
+    );
+}
+
+#[test]
 fn a_reset_of_the_sync_starts_every_declared_list_from_the_beginning_and_keeps_its_items() {
     let s = Store::open_in_memory().unwrap();
     s.apply_list_page(

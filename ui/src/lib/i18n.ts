@@ -90,8 +90,8 @@ const en = {
   "recipient.kind.organisation": "Organisation",
   "recipient.name": "Name",
   "recipient.save": "Save recipient",
-  "recipient.saved": "Recipient saved",
   "recipient.archive": "Archive",
+  "recipient.archive_hint": "An archived recipient is kept but no longer offered when you type.",
 
   "address.label": "Invoice address",
   "address.preferred": "Preferred invoice address",
@@ -408,8 +408,8 @@ const nl: Record<MessageKey, string> = {
   "recipient.kind.organisation": "Organisatie",
   "recipient.name": "Naam",
   "recipient.save": "Ontvanger bewaren",
-  "recipient.saved": "Ontvanger bewaard",
   "recipient.archive": "Archiveren",
+  "recipient.archive_hint": "Een gearchiveerde ontvanger blijft bewaard maar wordt niet meer voorgesteld als u typt.",
 
   "address.label": "Factuuradres",
   "address.preferred": "Voorkeursfactuuradres",

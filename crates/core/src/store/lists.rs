@@ -85,6 +85,8 @@ fn recipient_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recipient> {
     })
 }
 
+const RECIPIENT_SELECT_WITH_CONNECTION: &str = "SELECT x.id,x.kind,x.name,x.number,x.email,x.city,x.vat_number,x.archived,x.field_values,x.created_at,x.updated_at,x.connection_id FROM recipients x";
+
 const RECIPIENT_SELECT: &str = "SELECT x.id,x.kind,x.name,x.number,x.email,x.city,x.vat_number,x.archived,x.field_values,x.created_at,x.updated_at FROM recipients x";
 
 impl Store {
@@ -355,6 +357,52 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Brings the recipients of a damaged store (read through `old`) back, with their
+    /// type-ahead; recipients already here are kept. `false` when some could not be read. A
+    /// store from before the address book has none to bring.
+    pub(super) fn recover_recipients(&self, old: &rusqlite::Connection) -> bool {
+        let has_table = old
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='recipients'",
+                [],
+                |_| Ok(()),
+            )
+            .optional();
+        match has_table {
+            Ok(Some(())) => {}
+            Ok(None) => return true,
+            Err(_) => return false,
+        }
+        let mut complete = true;
+        let rows: Vec<(String, Recipient)> = match (|| -> rusqlite::Result<Vec<_>> {
+            let mut st = old.prepare(RECIPIENT_SELECT_WITH_CONNECTION)?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, String>(11)?, recipient_row(r)?)))?;
+            Ok(rows
+                .filter_map(|r| {
+                    if r.is_err() {
+                        complete = false;
+                    }
+                    r.ok()
+                })
+                .collect())
+        })() {
+            Ok(rows) => rows,
+            Err(_) => return false,
+        };
+        for (connection_id, r) in rows {
+            match self.recipient(&connection_id, &r.id) {
+                Ok(None) => {
+                    if self.save_recipient(&connection_id, &r).is_err() {
+                        complete = false;
+                    }
+                }
+                Ok(Some(_)) => {}
+                Err(_) => complete = false,
+            }
+        }
+        complete
     }
 
     /// One recipient of a connection, archived or not.

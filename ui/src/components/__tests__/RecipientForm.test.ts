@@ -154,6 +154,22 @@ describe("the relation field of a system whose relations are kept locally", () =
     await waitFor(() => expect(screen.getByTestId("relation-selected").textContent).toContain("Gent"));
   });
 
+  it("archives the picked recipient and clears the relation", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-1", relation: { ...relation("rcp-1", "Bakkerij Één"), id: "rcp-1" }, lines: [line({ id: "l-1" })] })),
+    );
+    mocked.listRecipients.mockResolvedValue([recipient()]);
+    mocked.archiveRecipient.mockResolvedValue(recipient({ archived: true }));
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: made, sync, administrationId: "1", debounce: 0 });
+    await user.click(await screen.findByTestId("relation-edit"));
+    await user.click(await screen.findByTestId("recipient-archive"));
+    expect(mocked.archiveRecipient).toHaveBeenCalledWith("made-1", "rcp-1");
+    await screen.findByTestId("relation-input");
+    expect(screen.queryByTestId("recipient-form")).toBeNull();
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].relation).toBeNull());
+  });
+
   it("offers no address book when the relations are synced", async () => {
     mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line({ id: "l-1" })] })));
     render(InvoiceForm, { connection, sync, administrationId: "1", debounce: 0 });
