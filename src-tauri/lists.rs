@@ -76,7 +76,16 @@ pub async fn search_list(
         )
         .map_err(|e| state.ipc(e))?;
         if let Some(scope) = fetch {
-            spawn_fetch(handle, connection_id, list, scope);
+            let key = fetch_key(&connection_id, &list, &scope);
+            if let Some(e) = fetches().recent_failure(&key) {
+                // No copy, and the last fetch failed a moment ago: say why, instead of
+                // "being loaded" for a list that does not come.
+                if found.pending {
+                    return Err(state.ipc(e));
+                }
+            } else {
+                spawn_fetch(handle, connection_id, list, scope);
+            }
         }
         Ok(found)
     })
@@ -84,13 +93,12 @@ pub async fn search_list(
 }
 
 /// Fetches one copy of a list in the background, once at a time, telling the form after each
-/// page.
+/// page and at the end (also when it failed: the form's next search gets the error).
 fn spawn_fetch(app: AppHandle, connection_id: String, list: String, scope: ScopeValue) {
     let Some(guard) = fetches().begin(fetch_key(&connection_id, &list, &scope)) else {
         return;
     };
     tauri::async_runtime::spawn(async move {
-        let _guard = guard;
         let state = app.state::<AppState>();
         let (backend, store) = match state.backend(&connection_id) {
             Ok(b) => (b, state.store()),
@@ -118,9 +126,12 @@ fn spawn_fetch(app: AppHandle, connection_id: String, list: String, scope: Scope
             .map(|_| ())
         })
         .await;
-        if let Err(e) = end.into_result() {
+        let outcome = end.into_result().map(|()| 0usize);
+        if let Err(e) = &outcome {
             tracing::warn!(list = %event.list, code = ?e.code, "a look-up list could not be fetched");
         }
+        // A failure is remembered before the form asks again, so it gets the error.
+        guard.finish(&outcome);
         let _ = app.emit("list-synced", event);
     });
 }

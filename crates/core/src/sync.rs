@@ -142,10 +142,23 @@ pub async fn sync_declared_lists(
 }
 
 /// The copies of lists being fetched because a search needed them, so that a clerk typing
-/// fast starts one fetch per copy, not one per keystroke.
-#[derive(Debug, Default)]
+/// fast starts one fetch per copy, not one per keystroke. A fetch that failed is not tried
+/// again for [`FETCH_RETRY_AFTER`]: searches meanwhile get its error instead of waiting for a
+/// list that does not come (and do not ask the back end again and again).
+#[derive(Debug)]
 pub struct Fetches {
     running: std::sync::Mutex<std::collections::HashSet<String>>,
+    failed: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Error)>>,
+    retry_after: Duration,
+}
+
+/// How long after a failed fetch of a list a search may start another one.
+pub const FETCH_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+impl Default for Fetches {
+    fn default() -> Self {
+        Fetches::with_retry_after(FETCH_RETRY_AFTER)
+    }
 }
 
 /// Held while one copy is fetched; the copy can be fetched again once it is dropped.
@@ -156,8 +169,19 @@ pub struct FetchGuard {
 }
 
 impl Fetches {
-    /// Takes the fetch of `key`; `None` when it is already running.
+    pub fn with_retry_after(retry_after: Duration) -> Self {
+        Fetches {
+            running: Default::default(),
+            failed: Default::default(),
+            retry_after,
+        }
+    }
+
+    /// Takes the fetch of `key`; `None` when it is already running or failed a moment ago.
     pub fn begin(self: &std::sync::Arc<Self>, key: String) -> Option<FetchGuard> {
+        if self.recent_failure(&key).is_some() {
+            return None;
+        }
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if !running.insert(key.clone()) {
             return None;
@@ -166,6 +190,34 @@ impl Fetches {
             fetches: self.clone(),
             key,
         })
+    }
+
+    /// The error of the last fetch of `key`, when it failed less than the retry time ago.
+    pub fn recent_failure(&self, key: &str) -> Option<Error> {
+        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+        match failed.get(key) {
+            Some((at, e)) if at.elapsed() < self.retry_after => Some(e.clone()),
+            Some(_) => {
+                failed.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+impl FetchGuard {
+    /// The fetch ended: a failure is remembered for the retry time, a success forgets it.
+    pub fn finish(self, outcome: &Result<usize>) {
+        let mut failed = self
+            .fetches
+            .failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Ok(_) => failed.remove(&self.key),
+            Err(e) => failed.insert(self.key.clone(), (std::time::Instant::now(), e.clone())),
+        };
     }
 }
 

@@ -794,6 +794,41 @@ async fn a_search_in_a_parent_list_answers_at_once_and_names_the_copy_to_fetch_o
 }
 
 #[tokio::test]
+async fn a_failed_fetch_of_a_list_is_not_started_again_at_once_and_its_error_is_kept_for_the_search(
+) {
+    let s = Store::open_in_memory().unwrap();
+    let b = Lists::new();
+    *b.fail_at.lock().unwrap() = Some(0);
+    let scope = ScopeValue::Parent {
+        administration: ADMIN.into(),
+        values: map(&[("owner", "O1"), ("relation", "R1")]),
+    };
+    let key = fetch_key("c", "contracts", &scope);
+    let fetches = Arc::new(Fetches::default());
+    let guard = fetches.begin(key.clone()).expect("free");
+    let outcome = sync_declared(&b, &s, "c", "contracts", &scope, &|_| {}).await;
+    guard.finish(&outcome);
+    // The form asks again when told the fetch ended: it gets the error, and no new fetch.
+    assert_eq!(
+        fetches.recent_failure(&key).map(|e| e.code),
+        Some(ErrorCode::Offline)
+    );
+    assert!(fetches.begin(key.clone()).is_none(), "not again at once");
+    assert_eq!(b.calls_for("contracts"), 1);
+    // After the retry time it may be fetched again, and a success forgets the failure.
+    let soon = Arc::new(Fetches::with_retry_after(std::time::Duration::ZERO));
+    let g = soon.begin(key.clone()).expect("free");
+    g.finish(&Err(Error::new(ErrorCode::Offline, "weg", "gone")));
+    let g = soon.begin(key.clone()).expect("the retry time has passed");
+    g.finish(&sync_declared(&b, &s, "c", "contracts", &scope, &|_| {}).await);
+    assert!(soon.recent_failure(&key).is_none());
+    assert_eq!(
+        s.list_count("c", "contracts", &scope.cache_key()).unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
 async fn a_back_end_that_declares_no_lists_is_asked_for_none_and_refuses_an_unknown_one() {
     let s = Store::open_in_memory().unwrap();
     let b = common::Fake::default();
