@@ -24,7 +24,12 @@ pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state
             None => (admin.map(String::from), admin.map(String::from)),
         };
         let store = state.store();
-        if let Some(rs) = &rscope {
+        if caps.as_ref().is_some_and(|c| c.relations.is_local()) {
+            // The relations are the connection's own address book.
+            if let Ok(r) = store.recipient_count(connection_id) {
+                s.relations = r;
+            }
+        } else if let Some(rs) = &rscope {
             if let Ok(r) = store.cached_count(connection_id, rs, Entity::Relations) {
                 s.relations = r;
             }

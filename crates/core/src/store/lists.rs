@@ -405,6 +405,17 @@ impl Store {
         complete
     }
 
+    /// How many recipients the address book of a connection has, archived ones not counted.
+    pub fn recipient_count(&self, connection_id: &str) -> Result<usize> {
+        let c = lock(&self.read);
+        let n: i64 = c.query_row(
+            "SELECT COUNT(*) FROM recipients WHERE connection_id=?1 AND archived=0",
+            [connection_id],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// One recipient of a connection, archived or not.
     pub fn recipient(&self, connection_id: &str, id: &str) -> Result<Option<Recipient>> {
         let c = lock(&self.read);

@@ -123,8 +123,11 @@ describe("the relation field of a system whose relations are kept locally", () =
     mocked.currentDraft.mockResolvedValue(draftView(draft({ connection_id: "made-1", lines: [line({ id: "l-1" })] })));
     mocked.saveRecipient.mockResolvedValue(recipient({ id: "rcp-9", name: "Bakkerij Negen", email: "b@negen.nl" }));
     const user = userEvent.setup();
-    render(InvoiceForm, { connection: made, sync, administrationId: "1", debounce: 0 });
+    // An empty address book while a refresh runs is empty, not "being loaded".
+    const running = { ...sync, relations: 0, running: true, last_synced_at: null };
+    render(InvoiceForm, { connection: made, sync: running, administrationId: "1", debounce: 0 });
     await user.type(await screen.findByTestId("relation-input"), "Bakkerij Negen");
+    expect((await screen.findByTestId("relation-input-empty")).textContent).toBe("No relation matches 'Bakkerij Negen'");
     await user.click(screen.getByTestId("relation-new"));
     expect((screen.getByTestId("recipient-name") as HTMLInputElement).value).toBe("Bakkerij Negen");
     await user.type(screen.getByTestId("recipient-email"), "b@negen.nl");
