@@ -130,8 +130,7 @@ describe("the relation field of a system whose relations are kept locally", () =
     expect((await screen.findByTestId("relation-input-empty")).textContent).toBe("No relation matches 'Bakkerij Negen'");
     await user.click(screen.getByTestId("relation-new"));
     expect((screen.getByTestId("recipient-name") as HTMLInputElement).value).toBe("Bakkerij Negen");
-    await user.type(screen.getByTestId("recipient-email"), "b@negen.nl");
-    await user.click(screen.getByTestId("recipient-save"));
+    await user.type(screen.getByTestId("recipient-email"), "b@negen.nl{Enter}");
     expect(mocked.saveRecipient).toHaveBeenCalledWith("made-1", expect.objectContaining({ id: null, name: "Bakkerij Negen" }));
     expect((await screen.findByTestId("relation-selected")).textContent).toContain("Bakkerij Negen");
     expect(screen.queryByTestId("recipient-form")).toBeNull();
