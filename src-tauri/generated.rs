@@ -48,6 +48,10 @@ fn export_types(dir: &Path) -> Result<(), ts_rs::ExportError> {
     Text::export_all(&cfg)?;
     SubmissionState::export_all(&cfg)?;
     Rounding::export_all(&cfg)?;
+    invoice_desk_core::lists::ListSearch::export_all(&cfg)?;
+    invoice_desk_core::lists::Recipient::export_all(&cfg)?;
+    invoice_desk_core::lists::RecipientInput::export_all(&cfg)?;
+    crate::lists::ListSynced::export_all(&cfg)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod demo;
 mod files;
 #[cfg(test)]
 mod generated;
+mod lists;
 mod oauth;
 mod secrets;
 mod state;
@@ -317,6 +318,10 @@ pub fn run() {
             commands::submit_draft,
             commands::history,
             commands::retry_outbox,
+            lists::search_list,
+            lists::list_recipients,
+            lists::save_recipient,
+            lists::archive_recipient,
         ])
         .run(context)
         .expect("error while running Invoice Desk");

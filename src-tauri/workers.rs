@@ -24,7 +24,12 @@ pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state
             None => (admin.map(String::from), admin.map(String::from)),
         };
         let store = state.store();
-        if let Some(rs) = &rscope {
+        if caps.as_ref().is_some_and(|c| c.relations.is_local()) {
+            // The relations are the connection's own address book.
+            if let Ok(r) = store.recipient_count(connection_id) {
+                s.relations = r;
+            }
+        } else if let Some(rs) = &rscope {
             if let Ok(r) = store.cached_count(connection_id, rs, Entity::Relations) {
                 s.relations = r;
             }
@@ -152,21 +157,34 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
     let tick_app = app.clone();
     let tick_id = connection_id.to_string();
     let tick = move |_n: usize| emit_status(&tick_app, &tick_id);
-    sync_list(
-        backend.as_ref(),
-        &store,
-        connection_id,
-        &relation_scope,
-        Entity::Relations,
-        &tick,
-    )
-    .await?;
+    if !caps.relations.is_local() {
+        sync_list(
+            backend.as_ref(),
+            &store,
+            connection_id,
+            &relation_scope,
+            Entity::Relations,
+            &tick,
+        )
+        .await?;
+    }
     sync_list(
         backend.as_ref(),
         &store,
         connection_id,
         &admin,
         Entity::Products,
+        &tick,
+    )
+    .await?;
+    // The lists the system declares, per connection and per administration; lists per parent
+    // are fetched when a search needs them.
+    invoice_desk_core::sync::sync_declared_lists(
+        backend.as_ref(),
+        &store,
+        connection_id,
+        &caps,
+        rec.administration_id.as_deref(),
         &tick,
     )
     .await?;

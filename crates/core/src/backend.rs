@@ -75,6 +75,12 @@ pub enum FieldKind {
     Url {
         extensions: Vec<String>,
     },
+    /// The id of an item of the declared list `list`, chosen by type-ahead; `filter` narrows
+    /// the list by the values of other fields.
+    Lookup {
+        list: String,
+        filter: Vec<crate::lists::LookupFilter>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -159,6 +165,12 @@ pub struct Capabilities {
     /// Most characters a line's description may have, counted as the clerk types.
     #[serde(default)]
     pub description_max_len: Option<usize>,
+    /// The look-up lists this system declares besides relations and products.
+    #[serde(default)]
+    pub lists: Vec<crate::lists::ListSpec>,
+    /// Where the relations come from: synced from the server, or a local address book.
+    #[serde(default)]
+    pub relations: crate::lists::RelationSource,
 }
 
 fn shared_default() -> bool {
@@ -385,5 +397,21 @@ pub trait Backend: Send + Sync {
     /// run again at send time on the outgoing invoice.
     fn precheck(&self, _draft: &Draft, _caps: &Capabilities) -> Vec<FieldIssue> {
         Vec::new()
+    }
+
+    // lists part
+    /// One page of the declared list `list` in `scope`, from `cursor` (`None`: from the start).
+    async fn sync_list(
+        &self,
+        list: &str,
+        scope: &crate::lists::ScopeValue,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<crate::lists::LookupItem>> {
+        let _ = (scope, cursor);
+        Err(crate::error::Error::new(
+            crate::error::ErrorCode::Config,
+            format!("Dit boekhoudpakket heeft geen opzoeklijst '{list}'."),
+            format!("This bookkeeping system has no look-up list '{list}'."),
+        ))
     }
 }

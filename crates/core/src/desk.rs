@@ -3,14 +3,18 @@
 //! the error; the texts a clerk reads, the warnings, the offline fallback and History's view of
 //! the outbox are decided here, and tested without a window.
 
-use crate::backend::{Administration, Backend, Capabilities, Relation};
+use crate::backend::{Administration, Backend, Capabilities, FieldSpec, Relation, RelationKind};
 use crate::error::{Error, ErrorCode, FieldIssue, IpcError, Result};
 use crate::i18n::{Lang, Text};
 use crate::invoice::{evaluate, Draft, DraftAttachment, Evaluation};
+use crate::lists::{
+    ListScope, ListSearch, Recipient, RecipientInput, RelationSource, ScopeValue, RECIPIENT_COLUMNS,
+};
 use crate::store::{unreadable_payload, ConnectionRecord, OutboxEntry, Store, SubmissionState};
 use crate::submit::{self, Outcome, RetryPolicy, UploadProgress};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 // A draft as the form shows it: what was typed, and what the app makes of it. (Plain comments
@@ -224,10 +228,227 @@ pub fn search_relations(
     query: &str,
     limit: Option<usize>,
 ) -> Result<Vec<Relation>> {
+    if caps.is_some_and(|c| c.relations.is_local()) {
+        // The connection keeps its own address book: its recipients are the relations.
+        return Ok(store
+            .search_recipients(connection_id, query, limit.unwrap_or(20))?
+            .iter()
+            .map(Recipient::as_relation)
+            .collect());
+    }
     let scope = caps
         .and_then(|c| c.relation_scope(Some(administration_id)))
         .unwrap_or(administration_id);
     store.search_relations(connection_id, scope, query, limit.unwrap_or(20))
+}
+
+// ---- declared look-up lists ----
+
+/// How old a list fetched for one set of parent values may be before a search fetches it
+/// again (in the background: the search answers from the cache at once).
+pub const PARENT_LIST_MAX_AGE: chrono::Duration = chrono::Duration::hours(1);
+
+/// Type-ahead in a declared list, answered from the cache at once. `parents` holds the values
+/// of the form fields the look-up field is filtered on, by the list's parent keys. For a list
+/// with a parent scope the answer may name a copy to fetch (never fetched, or older than
+/// [`PARENT_LIST_MAX_AGE`]): the caller fetches it in the background
+/// ([`crate::sync::sync_declared`]) and tells the form when pages arrive; `pending` says the
+/// cache has no complete copy yet. A search never waits for a sync.
+#[allow(clippy::too_many_arguments)]
+pub fn search_list(
+    store: &Store,
+    caps: &Capabilities,
+    connection_id: &str,
+    list: &str,
+    administration_id: Option<&str>,
+    parents: &BTreeMap<String, String>,
+    query: &str,
+    limit: Option<usize>,
+    now: DateTime<Utc>,
+) -> Result<(ListSearch, Option<ScopeValue>)> {
+    let Some(spec) = caps.lists.iter().find(|l| l.name == list) else {
+        return Err(Error::new(
+            ErrorCode::NotFound,
+            format!("Dit boekhoudpakket heeft geen opzoeklijst '{list}'."),
+            format!("This bookkeeping system has no look-up list '{list}'."),
+        ));
+    };
+    let empty = ListSearch {
+        items: vec![],
+        pending: false,
+    };
+    // A system without administrations keeps one copy, whatever the form sends.
+    let admin = administration_id.filter(|a| caps.administrations && !a.trim().is_empty());
+    if caps.administrations && admin.is_none() && !matches!(spec.scope, ListScope::Connection) {
+        return Ok((empty, None));
+    }
+    let Some(scope) = ScopeValue::for_list(spec, admin, parents) else {
+        // A parent (the owner, the relation…) is not chosen yet.
+        return Ok((empty, None));
+    };
+    let scope_keys: &[String] = match &spec.scope {
+        ListScope::Parent { keys } => keys,
+        _ => &[],
+    };
+    let filter: BTreeMap<String, String> = parents
+        .iter()
+        .filter(|(k, v)| !scope_keys.contains(k) && !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), v.trim().to_string()))
+        .collect();
+    let key = scope.cache_key();
+    let items = store.search_list(
+        connection_id,
+        list,
+        &key,
+        &filter,
+        query,
+        limit.unwrap_or(20),
+    )?;
+    let mut pending = false;
+    let mut fetch = None;
+    if !scope_keys.is_empty() {
+        let state = store.list_cursor(connection_id, list, &key)?;
+        let stale = state
+            .synced_at
+            .is_none_or(|at| now.signed_duration_since(at) > PARENT_LIST_MAX_AGE);
+        pending = !state.done;
+        if !state.done || stale {
+            fetch = Some(scope);
+        }
+    }
+    Ok((ListSearch { items, pending }, fetch))
+}
+
+// ---- the local address book ----
+
+fn not_local() -> Error {
+    Error::new(
+        ErrorCode::Config,
+        "Deze koppeling haalt haar relaties uit het boekhoudpakket; er is geen eigen adresboek.",
+        "This connection takes its relations from the bookkeeping system; it has no address book of its own.",
+    )
+}
+
+fn recipient_not_found() -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        "Deze ontvanger bestaat niet (meer).",
+        "This recipient does not exist (any more).",
+    )
+}
+
+/// The address book of a connection, by name; archived recipients only when asked for.
+pub fn list_recipients(
+    store: &Store,
+    connection_id: &str,
+    with_archived: bool,
+) -> Result<Vec<Recipient>> {
+    store.recipients(connection_id, with_archived)
+}
+
+/// Checks what the clerk typed for a recipient against the fields the connector declares; the
+/// messages are on `recipient.name`, `recipient.kind` and `recipient.<key>`.
+pub fn check_recipient(input: &RecipientInput, fields: &[FieldSpec]) -> Vec<FieldIssue> {
+    let mut out = Vec::new();
+    if input.name.trim().is_empty() {
+        out.push(FieldIssue {
+            field: "recipient.name".into(),
+            message: Text::new("Vul de naam in.", "Fill in the name."),
+        });
+    }
+    if input.kind == RelationKind::Unknown {
+        out.push(FieldIssue {
+            field: "recipient.kind".into(),
+            message: Text::new(
+                "Kies persoon of organisatie.",
+                "Choose person or organisation.",
+            ),
+        });
+    }
+    for spec in fields {
+        crate::validation::check_field(
+            "recipient.",
+            spec,
+            input.values.get(&spec.key),
+            spec.required,
+            &mut out,
+        );
+    }
+    out
+}
+
+/// Adds a recipient to the address book or changes one. A new recipient gets a stable id (the
+/// identifier the system knows it by); a changed one keeps its id and creation time. Only the
+/// declared fields are kept.
+pub fn save_recipient(
+    store: &Store,
+    caps: &Capabilities,
+    connection_id: &str,
+    input: RecipientInput,
+    now: DateTime<Utc>,
+) -> Result<Recipient> {
+    let RelationSource::Local { fields } = &caps.relations else {
+        return Err(not_local());
+    };
+    let issues = check_recipient(&input, fields);
+    if !issues.is_empty() {
+        return Err(Error::new(
+            ErrorCode::Validation,
+            "De ontvanger is niet bewaard: controleer de gemarkeerde velden.",
+            "The recipient was not saved: check the marked fields.",
+        )
+        .with_fields(issues));
+    }
+    let values: BTreeMap<String, String> = fields
+        .iter()
+        .filter_map(|f| {
+            let v = input.values.get(&f.key)?.trim();
+            (!v.is_empty()).then(|| (f.key.clone(), v.to_string()))
+        })
+        .collect();
+    let column = |k: &str| values.get(k).cloned();
+    let stamp = now.to_rfc3339();
+    let (id, created_at, archived) = match input.id.as_deref().filter(|i| !i.is_empty()) {
+        Some(id) => {
+            let old = store
+                .recipient(connection_id, id)?
+                .ok_or_else(recipient_not_found)?;
+            (old.id, old.created_at, old.archived)
+        }
+        None => (Uuid::new_v4().to_string(), stamp.clone(), false),
+    };
+    let r = Recipient {
+        id,
+        kind: input.kind,
+        name: input.name.trim().to_string(),
+        number: column(RECIPIENT_COLUMNS[0]),
+        email: column(RECIPIENT_COLUMNS[1]),
+        city: column(RECIPIENT_COLUMNS[2]),
+        vat_number: column(RECIPIENT_COLUMNS[3]),
+        values,
+        created_at,
+        updated_at: stamp,
+        archived,
+    };
+    store.save_recipient(connection_id, &r)?;
+    Ok(r)
+}
+
+/// Archives a recipient (or brings one back): kept, but no longer offered by the type-ahead.
+pub fn archive_recipient(
+    store: &Store,
+    connection_id: &str,
+    id: &str,
+    archived: bool,
+    now: DateTime<Utc>,
+) -> Result<Recipient> {
+    let mut r = store
+        .recipient(connection_id, id)?
+        .ok_or_else(recipient_not_found)?;
+    r.archived = archived;
+    r.updated_at = now.to_rfc3339();
+    store.save_recipient(connection_id, &r)?;
+    Ok(r)
 }
 
 /// Makes one waiting invoice (or, without an id, every one) due now; how many.

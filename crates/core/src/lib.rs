@@ -6,6 +6,7 @@
 //! - [`validation`]: checks before sending, each tied to a form field.
 //! - [`backend`]: the trait every bookkeeping system implements, and its types.
 //! - [`fields`]: conditional fields, the declared header, the pre-send check's invoice.
+//! - [`lists`]: declared look-up lists, look-up fields and the local address book.
 //! - [`error`]: the error that crosses IPC as `{code, message, field?}`.
 //! - [`i18n`]: Dutch and English messages.
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod fields;
 pub mod i18n;
 pub mod invoice;
+pub mod lists;
 pub mod money;
 pub mod outbox;
 pub mod store;

@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
+mod lists;
+
 /// The file name of the store inside the app's data directory.
 pub const FILE_NAME: &str = "invoice-desk.sqlite3";
 
@@ -170,6 +172,59 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
     ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+    "#,
+    // 6: the lists a system declares (one cache for all, per connection, list and scope), and
+    // the local address book of recipients, which no reload touches.
+    r#"
+    CREATE TABLE lookup_items (
+        lid INTEGER PRIMARY KEY,
+        connection_id TEXT NOT NULL,
+        list TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        id TEXT NOT NULL,
+        label TEXT NOT NULL,
+        detail TEXT,
+        terms TEXT NOT NULL DEFAULT '',
+        parents TEXT NOT NULL DEFAULT '{}',
+        archived INTEGER NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}',
+        gen INTEGER NOT NULL DEFAULT 0,
+        UNIQUE(connection_id, list, scope, id)
+    );
+    CREATE VIRTUAL TABLE lookup_items_fts USING fts5(
+        label, detail, terms, content='', contentless_delete=1,
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
+    CREATE TABLE list_sync (
+        connection_id TEXT NOT NULL,
+        list TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        cursor TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        synced_at TEXT,
+        reload_gen INTEGER,
+        PRIMARY KEY (connection_id, list, scope)
+    );
+    CREATE TABLE recipients (
+        rid INTEGER PRIMARY KEY,
+        connection_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        number TEXT,
+        email TEXT,
+        city TEXT,
+        vat_number TEXT,
+        field_values TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        UNIQUE(connection_id, id)
+    );
+    CREATE VIRTUAL TABLE recipients_fts USING fts5(
+        name, number, email, city, content='', contentless_delete=1,
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
     "#,
 ];
 
@@ -502,8 +557,8 @@ impl Store {
     /// Brings what can still be read from a damaged store that was set aside (see
     /// [`Store::set_aside_damaged`]) into this one: the outbox rows (the waiting and uncertain
     /// invoices with what will be sent, and the history), their drafts and the open drafts,
-    /// the connections (their secrets are in the keyring under the same id) and the settings
-    /// (invoice number sequences included). Rows already here are kept. The damaged copy is
+    /// the connections (their secrets are in the keyring under the same id), the settings
+    /// (invoice number sequences included) and the address book of recipients. Rows already here are kept. The damaged copy is
     /// not touched: it is read through a scratch copy, which is removed afterwards.
     pub fn recover_from(&self, damaged: &Path) -> Recovery {
         let mut rec = Recovery::default();
@@ -668,6 +723,9 @@ impl Store {
             5,
             rec,
         );
+        if !self.recover_recipients(&old) {
+            rec.other_unreadable = true;
+        }
         Ok(())
     }
 
@@ -935,7 +993,8 @@ impl Store {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
-    /// Removes a connection and its cache. Drafts and the outbox stay: history is not lost.
+    /// Removes a connection and its cache. Drafts, the outbox and the address book of recipients
+    /// stay: history is not lost, and what the clerk typed is not thrown away.
     /// A connection with invoices that still wait or are uncertain is not removed: they would
     /// drop out of sight, and nothing could send or check them any more.
     pub fn delete_connection(&self, id: &str) -> Result<()> {
@@ -961,6 +1020,12 @@ impl Store {
         )?;
         tx.execute("DELETE FROM products WHERE connection_id=?1", [id])?;
         tx.execute("DELETE FROM sync_state WHERE connection_id=?1", [id])?;
+        tx.execute(
+            "DELETE FROM lookup_items_fts WHERE rowid IN (SELECT lid FROM lookup_items WHERE connection_id=?1)",
+            [id],
+        )?;
+        tx.execute("DELETE FROM lookup_items WHERE connection_id=?1", [id])?;
+        tx.execute("DELETE FROM list_sync WHERE connection_id=?1", [id])?;
         tx.commit()?;
         Ok(())
     }
@@ -1771,10 +1836,16 @@ impl Store {
 
     /// Forgets where the syncs of a connection stood; the next sync is a full reload. The
     /// cached rows stay until that reload replaces them, so typing keeps working.
+    /// The declared lists' sync states go too; the address book of recipients is the clerk's
+    /// own and is never touched.
     pub fn reset_sync(&self, connection_id: &str) -> Result<()> {
         self.write_one(|w| {
             w.execute(
                 "DELETE FROM sync_state WHERE connection_id=?1",
+                [connection_id],
+            )?;
+            w.execute(
+                "DELETE FROM list_sync WHERE connection_id=?1",
                 [connection_id],
             )
         })?;

@@ -4,8 +4,9 @@
 //! interrupted (network gone, app closed) resumes from the last page, and a page applied twice
 //! does no harm (upsert by id).
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Capabilities};
 use crate::error::Result;
+use crate::lists::{ListScope, ScopeValue};
 use crate::store::{Entity, Store};
 
 /// Refreshes one list of one administration. `on_page` is told the running item count.
@@ -65,6 +66,182 @@ fn paging_stuck(entity: Entity) -> Error {
         ErrorCode::BadResponse,
         format!("Het boekhoudpakket bleef dezelfde of steeds meer pagina's {nl} sturen; het bijwerken is gestopt. Wat al binnen was blijft bewaard."),
         format!("The bookkeeping system kept sending the same or ever more pages of {en}; the refresh was stopped. What arrived so far is kept."),
+    )
+}
+
+// ---- Declared look-up lists ----
+
+/// Refreshes one copy of a declared list (`scope`), from where its last sync stopped. Each page
+/// and its cursor are one transaction. Returns the number of items received.
+pub async fn sync_declared(
+    backend: &dyn Backend,
+    store: &Store,
+    connection_id: &str,
+    list: &str,
+    scope: &ScopeValue,
+    on_page: &(dyn Fn(usize) + Send + Sync),
+) -> Result<usize> {
+    let key = scope.cache_key();
+    let mut cursor = store.list_cursor(connection_id, list, &key)?.cursor;
+    let mut received = 0usize;
+    let mut pages = 0usize;
+    loop {
+        let page = backend.sync_list(list, scope, cursor.as_deref()).await?;
+        store.apply_list_page(connection_id, list, &key, &page)?;
+        received = received.saturating_add(page.items.len());
+        on_page(received);
+        if page.done {
+            return Ok(received);
+        }
+        pages += 1;
+        if cursor.as_deref() == Some(page.cursor.as_str()) || pages >= MAX_PAGES_PER_SYNC {
+            return Err(list_paging_stuck(list));
+        }
+        cursor = Some(page.cursor);
+    }
+}
+
+/// Refreshes every declared list of the connection's own scope and of the chosen
+/// administration (run after relations and products). Lists with a parent scope are not
+/// fetched here: a search fetches the copy it needs (see [`crate::desk::search_list`]). A list
+/// that fails does not hold up the others; the first failure is returned at the end.
+pub async fn sync_declared_lists(
+    backend: &dyn Backend,
+    store: &Store,
+    connection_id: &str,
+    caps: &Capabilities,
+    administration: Option<&str>,
+    on_page: &(dyn Fn(usize) + Send + Sync),
+) -> Result<usize> {
+    let admin = administration.filter(|a| caps.administrations && !a.is_empty());
+    let mut received = 0usize;
+    let mut first_error = None;
+    for spec in &caps.lists {
+        let scope = match &spec.scope {
+            ListScope::Connection => ScopeValue::Connection,
+            ListScope::Administration => match (caps.administrations, admin) {
+                (true, None) => continue,
+                (_, a) => ScopeValue::Administration {
+                    id: a.unwrap_or("").to_string(),
+                },
+            },
+            ListScope::Parent { .. } => continue,
+        };
+        match sync_declared(backend, store, connection_id, &spec.name, &scope, on_page).await {
+            Ok(n) => received = received.saturating_add(n),
+            Err(e) => {
+                tracing::warn!(list = %spec.name, code = ?e.code, "a declared list could not be refreshed");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(received),
+    }
+}
+
+/// The copies of lists being fetched because a search needed them, so that a clerk typing
+/// fast starts one fetch per copy, not one per keystroke. A fetch that failed is not tried
+/// again for [`FETCH_RETRY_AFTER`]: searches meanwhile get its error instead of waiting for a
+/// list that does not come (and do not ask the back end again and again).
+#[derive(Debug)]
+pub struct Fetches {
+    running: std::sync::Mutex<std::collections::HashSet<String>>,
+    failed: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Error)>>,
+    retry_after: Duration,
+}
+
+/// How long after a failed fetch of a list a search may start another one.
+pub const FETCH_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+impl Default for Fetches {
+    fn default() -> Self {
+        Fetches::with_retry_after(FETCH_RETRY_AFTER)
+    }
+}
+
+/// Held while one copy is fetched; the copy can be fetched again once it is dropped.
+#[derive(Debug)]
+pub struct FetchGuard {
+    fetches: std::sync::Arc<Fetches>,
+    key: String,
+}
+
+impl Fetches {
+    pub fn with_retry_after(retry_after: Duration) -> Self {
+        Fetches {
+            running: Default::default(),
+            failed: Default::default(),
+            retry_after,
+        }
+    }
+
+    /// Takes the fetch of `key`; `None` when it is already running or failed a moment ago.
+    pub fn begin(self: &std::sync::Arc<Self>, key: String) -> Option<FetchGuard> {
+        if self.recent_failure(&key).is_some() {
+            return None;
+        }
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if !running.insert(key.clone()) {
+            return None;
+        }
+        Some(FetchGuard {
+            fetches: self.clone(),
+            key,
+        })
+    }
+
+    /// The error of the last fetch of `key`, when it failed less than the retry time ago.
+    pub fn recent_failure(&self, key: &str) -> Option<Error> {
+        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+        match failed.get(key) {
+            Some((at, e)) if at.elapsed() < self.retry_after => Some(e.clone()),
+            Some(_) => {
+                failed.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+impl FetchGuard {
+    /// The fetch ended: a failure is remembered for the retry time, a success forgets it.
+    pub fn finish(self, outcome: &Result<usize>) {
+        let mut failed = self
+            .fetches
+            .failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Ok(_) => failed.remove(&self.key),
+            Err(e) => failed.insert(self.key.clone(), (std::time::Instant::now(), e.clone())),
+        };
+    }
+}
+
+impl Drop for FetchGuard {
+    fn drop(&mut self) {
+        let mut running = self
+            .fetches
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        running.remove(&self.key);
+    }
+}
+
+/// The key of a fetch of one copy of a list of a connection.
+pub fn fetch_key(connection_id: &str, list: &str, scope: &ScopeValue) -> String {
+    serde_json::to_string(&(connection_id, list, scope.cache_key())).unwrap_or_default()
+}
+
+fn list_paging_stuck(list: &str) -> Error {
+    Error::new(
+        ErrorCode::BadResponse,
+        format!("Het boekhoudpakket bleef dezelfde of steeds meer pagina's van de lijst '{list}' sturen; het bijwerken is gestopt. Wat al binnen was blijft bewaard."),
+        format!("The bookkeeping system kept sending the same or ever more pages of the list '{list}'; the refresh was stopped. What arrived so far is kept."),
     )
 }
 

@@ -48,7 +48,7 @@ fn number_issue(
     }
 }
 
-fn check_field(
+pub(crate) fn check_field(
     prefix: &str,
     spec: &FieldSpec,
     value: Option<&String>,

@@ -32,8 +32,11 @@ import type {
   HistoryEntry,
   Lang,
   LineAmounts,
+  LookupItem,
   Product,
   RateTotal,
+  Recipient,
+  RecipientInput,
   Relation,
   SyncStatus,
 } from "../lib/types";
@@ -551,8 +554,83 @@ function emit(event: string, payload: unknown): void {
   for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
 }
 
+// ---- declared look-up lists and the local address book (as the desk does them) ----
+
+const L = (nl: string, en: string) => (lang === "nl" ? nl : en);
+
+/** Items of declared lists by list name, for a connection whose capabilities declare them. */
+const listItems = new Map<string, LookupItem[]>();
+const recipients = new Map<string, Recipient[]>();
+
+function searchList(a: Args): { items: LookupItem[]; pending: boolean } {
+  const caps = connCaps(a.connection_id as string);
+  const spec = (caps.lists ?? []).find((l) => l.name === a.list);
+  if (!spec) {
+    throw err("not_found", L(`Dit boekhoudpakket heeft geen opzoeklijst '${a.list}'.`, `This bookkeeping system has no look-up list '${a.list}'.`));
+  }
+  const parents = (a.parents ?? {}) as Record<string, string>;
+  const words = String(a.query ?? "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const items = (listItems.get(spec.name) ?? []).filter((i) => {
+    if (i.archived) return false;
+    for (const [k, v] of Object.entries(parents)) if (k in i.parents && i.parents[k] !== v) return false;
+    const hay = [i.id, i.label, i.detail ?? "", ...i.terms].join(" ").toLowerCase();
+    return words.every((w) => hay.split(/[^\p{L}\p{N}]+/u).some((x) => x.startsWith(w)));
+  });
+  return { items: items.slice(0, Number(a.limit ?? 20)), pending: false };
+}
+
+function recipientsOf(connectionId: string): Recipient[] {
+  let list = recipients.get(connectionId);
+  if (!list) {
+    list = [];
+    recipients.set(connectionId, list);
+  }
+  return list;
+}
+
+function saveRecipient(connectionId: string, input: RecipientInput): Recipient {
+  const source = connCaps(connectionId).relations;
+  if (source?.kind !== "local") {
+    throw err("config", L("Deze koppeling haalt haar relaties uit het boekhoudpakket; er is geen eigen adresboek.", "This connection takes its relations from the bookkeeping system; it has no address book of its own."));
+  }
+  const fields: { field: string; message: string }[] = [];
+  if (input.name.trim() === "") fields.push({ field: "recipient.name", message: L("Vul de naam in.", "Fill in the name.") });
+  for (const f of source.fields) {
+    if (f.required && (input.values[f.key] ?? "").trim() === "") {
+      fields.push({ field: `recipient.${f.key}`, message: L(`Vul '${f.label.nl}' in.`, `Fill in '${f.label.en}'.`) });
+    }
+  }
+  if (fields.length > 0) {
+    throw err("validation", L("De ontvanger is niet bewaard: controleer de gemarkeerde velden.", "The recipient was not saved: check the marked fields."), { fields });
+  }
+  const list = recipientsOf(connectionId);
+  const now = new Date().toISOString();
+  const old = input.id ? list.find((r) => r.id === input.id) : undefined;
+  if (input.id && !old) throw err("not_found", L("Deze ontvanger bestaat niet (meer).", "This recipient does not exist (any more)."));
+  const values: Record<string, string> = {};
+  for (const f of source.fields) {
+    const v = (input.values[f.key] ?? "").trim();
+    if (v !== "") values[f.key] = v;
+  }
+  const r: Recipient = {
+    id: old?.id ?? crypto.randomUUID(),
+    kind: input.kind,
+    name: input.name.trim(),
+    number: values.number ?? null,
+    email: values.email ?? null,
+    city: values.city ?? null,
+    vat_number: values.vat_number ?? null,
+    values,
+    created_at: old?.created_at ?? now,
+    updated_at: now,
+    archived: old?.archived ?? false,
+  };
+  if (old) list.splice(list.indexOf(old), 1, r);
+  else list.push(r);
+  return structuredClone(r);
+}
+
 async function handle(cmd: string, a: Args): Promise<unknown> {
-  const L = (nl: string, en: string) => (lang === "nl" ? nl : en);
   switch (cmd) {
     case "plugin:event|listen": {
       const list = listeners.get(a.event as string) ?? [];
@@ -646,8 +724,29 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
     }
     case "sync_status":
       return { ...syncOf(a.connection_id as string), seq: ++syncSeq };
+    case "search_list":
+      return searchList(a);
+    case "list_recipients":
+      return recipientsOf(a.connection_id as string)
+        .filter((r) => a.with_archived || !r.archived)
+        .map((r) => structuredClone(r));
+    case "save_recipient":
+      return saveRecipient(a.connection_id as string, a.input as RecipientInput);
+    case "archive_recipient": {
+      const r = recipientsOf(a.connection_id as string).find((x) => x.id === a.id);
+      if (!r) throw err("not_found", L("Deze ontvanger bestaat niet (meer).", "This recipient does not exist (any more)."));
+      r.archived = a.archived !== false;
+      r.updated_at = new Date().toISOString();
+      return structuredClone(r);
+    }
     case "search_relations": {
       const q = String(a.query).toLowerCase();
+      if (connCaps(a.connection_id as string).relations?.kind === "local") {
+        return recipientsOf(a.connection_id as string)
+          .filter((r) => !r.archived && [r.name, r.number, r.email, r.city].some((x) => x?.toLowerCase().includes(q)))
+          .slice(0, Number(a.limit))
+          .map(({ id, kind, name, number, email, city, vat_number, archived }) => ({ id, kind, name, number, email, city, vat_number, archived }));
+      }
       if (syncOf(a.connection_id as string).relations === 0) return [];
       return relations
         .filter((r) => [r.name, r.number, r.email, r.city].some((x) => x?.toLowerCase().includes(q)))

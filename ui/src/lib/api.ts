@@ -18,7 +18,11 @@ import type {
   IpcError,
   IpcFieldError,
   Lang,
+  ListSearch,
+  ListSynced,
   Product,
+  Recipient,
+  RecipientInput,
   Relation,
   SubmitResult,
   SubmitStatus,
@@ -200,6 +204,43 @@ export function relationAddresses(
   });
 }
 
+/** Type-ahead in a list the system declares; `parents` holds the values of the fields the
+ * look-up is filtered on, by the list's parent keys. `pending`: the list is being fetched;
+ * ask again on `list-synced`. */
+export function searchList(
+  connectionId: string,
+  list: string,
+  administrationId: string | null,
+  parents: Record<string, string>,
+  query: string,
+  limit = 20,
+): Promise<ListSearch> {
+  return call("search_list", {
+    connection_id: connectionId,
+    list,
+    administration_id: administrationId,
+    parents,
+    query,
+    limit,
+  });
+}
+
+export function listRecipients(connectionId: string, withArchived = false): Promise<Recipient[]> {
+  return call("list_recipients", { connection_id: connectionId, with_archived: withArchived });
+}
+
+export function saveRecipient(connectionId: string, input: RecipientInput): Promise<Recipient> {
+  return call("save_recipient", { connection_id: connectionId, input });
+}
+
+export function archiveRecipient(
+  connectionId: string,
+  id: string,
+  archived = true,
+): Promise<Recipient> {
+  return call("archive_recipient", { connection_id: connectionId, id, archived });
+}
+
 export function currentDraft(connectionId: string): Promise<DraftView> {
   return call("current_draft", { connection_id: connectionId });
 }
@@ -247,4 +288,8 @@ export function onUploadProgress(handler: (p: UploadProgress) => void): Promise<
 
 export function onSubmitStatus(handler: (s: SubmitStatus) => void): Promise<UnlistenFn> {
   return on("submit-status", handler);
+}
+
+export function onListSynced(handler: (e: ListSynced) => void): Promise<UnlistenFn> {
+  return on("list-synced", handler);
 }

@@ -1005,6 +1005,8 @@ pub fn capabilities() -> Capabilities {
         // A line's description is the product's; the clerk's text goes in ExtraDescription,
         // which has no documented limit.
         description_max_len: None,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 

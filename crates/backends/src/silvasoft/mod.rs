@@ -489,6 +489,8 @@ pub fn capabilities(
             HeaderField::price_basis(),
         ],
         description_max_len: None,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 

@@ -61,6 +61,8 @@ pub fn caps() -> Capabilities {
         relations_per_administration: true,
         header: Vec::new(),
         description_max_len: None,
+        lists: vec![],
+        relations: Default::default(),
     }
 }
 
