@@ -70,7 +70,7 @@ fn relations(n: usize) -> Vec<Relation> {
 
 fn caps() -> Capabilities {
     Capabilities {
-        kind: BackendKind::Afas,
+        kind: SystemId::new("afas"),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
@@ -88,6 +88,7 @@ fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        system_name: "AFAS SB".into(),
     }
 }
 

@@ -95,7 +95,7 @@ pub fn evaluate_with_warnings(store: &Store, draft: &Draft, caps: &Capabilities)
         .relations_matching(&draft.connection_id, scope, &r.name, r.email.as_deref())
         .unwrap_or(0);
     if n > 1 {
-        let system = caps.kind.display_name();
+        let system = caps.system_name.as_str();
         ev.warnings.push(FieldIssue {
             field: "relation".into(),
             message: Text::new(
@@ -341,7 +341,7 @@ pub async fn submit(
     progress: UploadProgress<'_>,
 ) -> Result<SubmitResult> {
     let connection_id = draft(store, draft_id)?.connection_id;
-    let system = caps.kind.display_name();
+    let system = caps.system_name.as_str();
     let outcome = submit::submit_draft(
         store,
         backend,

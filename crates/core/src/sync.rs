@@ -18,6 +18,10 @@ pub async fn sync_list(
     entity: Entity,
     on_page: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<usize> {
+    // A system without look-up lists from the server has nothing to bring.
+    let Some(source) = backend.lookups() else {
+        return Ok(0);
+    };
     let state = store.sync_cursor(connection_id, scope, entity)?;
     let mut cursor = state.cursor;
     let mut received = 0usize;
@@ -25,14 +29,14 @@ pub async fn sync_list(
     loop {
         let (done, next) = match entity {
             Entity::Relations => {
-                let page = backend.sync_relations(scope, cursor.as_deref()).await?;
+                let page = source.sync_relations(scope, cursor.as_deref()).await?;
                 store.apply_relations(connection_id, scope, &page)?;
                 received += page.items.len();
                 store.set_sync_cursor(connection_id, scope, entity, &page.cursor, page.done)?;
                 (page.done, page.cursor)
             }
             Entity::Products => {
-                let page = backend.sync_products(scope, cursor.as_deref()).await?;
+                let page = source.sync_products(scope, cursor.as_deref()).await?;
                 store.apply_products(connection_id, scope, &page)?;
                 received += page.items.len();
                 store.set_sync_cursor(connection_id, scope, entity, &page.cursor, page.done)?;

@@ -479,7 +479,7 @@ fn a_connection_with_waiting_or_uncertain_invoices_is_not_deleted() {
     let s = Store::open_in_memory().unwrap();
     let rec = invoice_desk_core::store::ConnectionRecord {
         id: "c1".into(),
-        kind: invoice_desk_core::backend::BackendKind::Afas,
+        kind: invoice_desk_core::backend::SystemId::new("afas"),
         name: "Bakkerij".into(),
         base_url: "https://example.test".into(),
         auth: "app_token".into(),
