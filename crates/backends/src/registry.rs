@@ -388,9 +388,12 @@ impl Connector {
     }
 }
 
-/// Every connector's description, for the settings screen.
+/// Every connector's description, for the settings screen (described once per process: a
+/// description does not change while the app runs).
 pub fn descriptions() -> Vec<ConnectorDescription> {
-    connectors().iter().map(Connector::describe).collect()
+    static ALL: OnceLock<Vec<ConnectorDescription>> = OnceLock::new();
+    ALL.get_or_init(|| connectors().iter().map(Connector::describe).collect())
+        .clone()
 }
 
 // ---- saving a connection ------------------------------------------------------------------------
