@@ -1,20 +1,21 @@
 //! The IPC commands: thin translations between the web view and the core. See docs/ipc.md.
 
-use crate::secrets::{self, SecretKind};
+use crate::secrets::{self, Keyring};
 use crate::state::AppState;
 use crate::workers;
 use chrono::Utc;
-use invoice_desk_backends::Secret;
+use invoice_desk_backends::registry;
 use invoice_desk_core::backend::{
-    Address, Administration, Backend, BackendKind, Capabilities, Product, Relation,
+    Address, Administration, Backend, Capabilities, Product, Relation,
 };
+pub use invoice_desk_core::connector::{ConnectionInput, ConnectionView, ConnectorDescription};
 use invoice_desk_core::desk;
 pub use invoice_desk_core::desk::{DraftView, HistoryEntry, SubmitResult};
 use invoice_desk_core::error::{Error, ErrorCode, IpcError};
 use invoice_desk_core::i18n::Lang;
 use invoice_desk_core::invoice::{Draft, DraftAttachment, Evaluation};
 use invoice_desk_core::store::ConnectionRecord;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager};
@@ -151,58 +152,26 @@ fn set_lang_in(state: &AppState, lang: Lang) -> Res<AppInfo> {
     app_info_of(state)
 }
 
-#[derive(Debug, Serialize, ts_rs::TS)]
-pub struct ConnectionView {
-    pub id: String,
-    pub kind: BackendKind,
-    pub name: String,
-    pub base_url: String,
-    #[ts(type = "\"app_token\" | \"oauth\" | \"api_key\" | \"none\"")]
-    pub auth: String,
-    pub demo: bool,
-    pub administration_id: Option<String>,
-    pub has_secret: bool,
-    pub oauth_client_id: Option<String>,
-    pub oauth_redirect_port: Option<u16>,
-    #[ts(type = "Record<string, string>")]
-    pub settings: serde_json::Map<String, serde_json::Value>,
-    pub capabilities: Option<Capabilities>,
-}
-
+/// A connection as the settings screen shows it: what its connector says of it, with the
+/// capabilities of its client when it could be built.
 fn view_of(state: &AppState, c: &ConnectionRecord) -> ConnectionView {
-    let has_secret = c.demo
-        || match c.auth.as_str() {
-            "oauth" => matches!(secrets::load(&c.id, SecretKind::RefreshToken), Ok(Some(_))),
-            "api_key" => matches!(secrets::load(&c.id, SecretKind::ApiKey), Ok(Some(_))),
-            _ => matches!(secrets::load(&c.id, SecretKind::AppToken), Ok(Some(_))),
-        };
-    let settings = c
-        .config
-        .get("settings")
-        .and_then(|v| v.as_object())
-        .cloned()
-        .unwrap_or_default();
-    ConnectionView {
-        id: c.id.clone(),
-        kind: c.kind,
-        name: c.name.clone(),
-        base_url: c.base_url.clone(),
-        auth: c.auth.clone(),
-        demo: c.demo,
-        administration_id: c.administration_id.clone(),
-        has_secret,
-        oauth_client_id: c
-            .config
-            .get("oauth_client_id")
-            .and_then(|v| v.as_str())
-            .map(String::from),
-        oauth_redirect_port: c
-            .config
-            .get("oauth_redirect_port")
-            .and_then(|v| v.as_u64())
-            .map(|p| p as u16),
-        settings,
-        capabilities: state.backend(&c.id).ok().map(|b| b.capabilities()),
+    let capabilities = state.backend(&c.id).ok().map(|b| b.capabilities());
+    match registry::find(c.kind.as_str()) {
+        Some(connector) => connector.view(c, &Keyring(c.id.clone()), capabilities),
+        // A kind this version does not know: shown, so it can be removed.
+        None => ConnectionView {
+            id: c.id.clone(),
+            kind: c.kind.as_str().to_string(),
+            name: c.name.clone(),
+            base_url: c.base_url.clone(),
+            auth: c.auth.clone(),
+            demo: c.demo,
+            administration_id: c.administration_id.clone(),
+            has_secret: false,
+            credentials: Default::default(),
+            settings: invoice_desk_core::connector::stored_settings(c),
+            capabilities,
+        },
     }
 }
 
@@ -215,46 +184,10 @@ pub async fn list_connections(app: AppHandle) -> Res<Vec<ConnectionView>> {
     .await
 }
 
-#[derive(Deserialize, ts_rs::TS)]
-pub struct ConnectionInput {
-    pub id: Option<String>,
-    pub kind: BackendKind,
-    pub name: String,
-    pub base_url: String,
-    #[ts(type = "\"app_token\" | \"oauth\" | \"api_key\"")]
-    pub auth: String,
-    pub secret: Option<String>,
-    pub oauth_client_id: Option<String>,
-    pub oauth_client_secret: Option<String>,
-    pub oauth_redirect_port: Option<u16>,
-    #[serde(default)]
-    #[ts(type = "Record<string, string>")]
-    pub settings: std::collections::BTreeMap<String, String>,
-}
-
-impl std::fmt::Debug for ConnectionInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionInput")
-            .field("id", &self.id)
-            .field("kind", &self.kind)
-            .field("base_url", &self.base_url)
-            .field("auth", &self.auth)
-            .finish_non_exhaustive()
-    }
-}
-
-fn config_error(nl: &str, en: &str, field: &str) -> Error {
-    Error::new(ErrorCode::Config, nl, en).with_field(field)
-}
-
-/// The origin (scheme, host, port) a connection's secrets are sent to.
-fn origin_of(base_url: &str) -> Option<(String, String, Option<u16>)> {
-    let u = url::Url::parse(base_url).ok()?;
-    Some((
-        u.scheme().to_string(),
-        u.host_str()?.to_ascii_lowercase(),
-        u.port_or_known_default(),
-    ))
+/// Every system the app can connect to, as the settings screen renders it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_connectors(app: AppHandle) -> Res<Vec<ConnectorDescription>> {
+    blocking(&app, "list_connectors", |_| Ok(registry::descriptions())).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -267,117 +200,38 @@ pub async fn save_connection(app: AppHandle, input: ConnectionInput) -> Res<Conn
     Ok(view)
 }
 
+/// Saves a connection as its connector's registry entry decides ([`registry::plan_save`]):
+/// secrets first (old ones out when the host changed, then the typed ones in), so a keyring
+/// that refuses leaves nothing half saved; then the record.
 fn save_connection_in(state: &AppState, input: ConnectionInput) -> Res<ConnectionView> {
     let e = |e: Error| state.ipc(e);
-    if input.name.trim().is_empty() {
-        return Err(e(config_error(
-            "Geef de koppeling een naam.",
-            "Give the connection a name.",
-            "name",
-        )));
-    }
-    // The connectors' one URL check: https (http only to this computer), no credentials,
-    // query or fragment, no trailing slash.
-    let base_url =
-        invoice_desk_backends::kit::url::normalize_base_url(&input.base_url).map_err(e)?;
     let store = state.store();
     let existing = match &input.id {
         Some(id) => store.connection(id).map_err(e)?,
         None => None,
     };
-    if existing.as_ref().map(|c| c.demo).unwrap_or(false) {
-        return Err(e(config_error(
-            "De demo-koppeling kan niet worden gewijzigd.",
-            "The demo connection cannot be changed.",
-            "name",
-        )));
-    }
-    let id = existing
-        .as_ref()
-        .map(|c| c.id.clone())
-        .unwrap_or_else(|| format!("conn-{}", Uuid::new_v4()));
-    let auth = match input.auth.as_str() {
-        "oauth" => "oauth",
-        "api_key" => "api_key",
-        _ => "app_token",
-    };
-    crate::state::check_settings(input.kind, &input.settings).map_err(e)?;
-    let given = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
-    let secret = given(&input.secret);
-    let client_secret = given(&input.oauth_client_secret);
-    // A stored secret is never sent to another address: when the host changes, the clerk
-    // types the secret again, and the old ones leave the keyring.
-    let host_changed = existing
-        .as_ref()
-        .is_some_and(|c| origin_of(&c.base_url) != origin_of(&base_url));
-    if host_changed {
-        let missing = if auth == "oauth" {
-            client_secret.is_none().then_some("oauth_client_secret")
-        } else {
-            secret.is_none().then_some("secret")
-        };
-        if let Some(field) = missing {
-            return Err(e(config_error(
-                "Het adres is veranderd: vul de inloggegevens opnieuw in. De opgeslagen gegevens worden niet naar een ander adres gestuurd.",
-                "The address changed: enter the credentials again. The stored ones are not sent to another address.",
-                field,
-            )));
-        }
-        for k in [
-            SecretKind::AppToken,
-            SecretKind::ApiKey,
-            SecretKind::OAuthClientSecret,
-            SecretKind::RefreshToken,
-        ] {
-            secrets::delete(&id, k).map_err(e)?;
+    let plan = registry::plan_save(
+        &input,
+        existing.as_ref(),
+        || format!("conn-{}", Uuid::new_v4()),
+        Utc::now(),
+    )
+    .map_err(e)?;
+    let id = plan.record.id.clone();
+    if !plan.delete_secrets.is_empty() {
+        for key in &plan.delete_secrets {
+            secrets::delete(&id, key).map_err(e)?;
         }
         // The client holds the old secret in memory until it is built again.
         state.forget_backend(&id);
     }
-    // Secrets first: if the keyring refuses, nothing is saved half.
-    if let Some(s) = &secret {
-        let kind = if auth == "api_key" {
-            SecretKind::ApiKey
-        } else {
-            SecretKind::AppToken
-        };
-        secrets::store(&id, kind, &Secret::new(s.as_str())).map_err(e)?;
+    for (key, secret) in &plan.store_secrets {
+        secrets::store(&id, key, secret).map_err(e)?;
     }
-    if let Some(s) = &client_secret {
-        secrets::store(&id, SecretKind::OAuthClientSecret, &Secret::new(s.as_str())).map_err(e)?;
-    }
-    let url_changed = existing
-        .as_ref()
-        .map(|c| c.base_url != base_url)
-        .unwrap_or(false);
-    let rec = ConnectionRecord {
-        id: id.clone(),
-        kind: input.kind,
-        name: input.name.trim().to_string(),
-        base_url,
-        auth: auth.to_string(),
-        demo: false,
-        administration_id: if url_changed {
-            None
-        } else {
-            existing.as_ref().and_then(|c| c.administration_id.clone())
-        },
-        config: json!({
-            "oauth_client_id": input.oauth_client_id.as_deref().map(str::trim),
-            "oauth_redirect_port": input.oauth_redirect_port,
-            "settings": input.settings.iter().map(|(k, v)| (k.clone(), json!(v.trim()))).collect::<serde_json::Map<_, _>>(),
-        }),
-        created_at: existing.map(|c| c.created_at).unwrap_or_else(Utc::now),
-    };
-    store.upsert_connection(&rec).map_err(e)?;
+    store.upsert_connection(&plan.record).map_err(e)?;
     store.set_setting("active_connection", &id).map_err(e)?;
     state.forget_backend(&id);
-    Ok(view_of(state, &rec))
+    Ok(view_of(state, &plan.record))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -413,7 +267,7 @@ fn delete_connection_in(state: &AppState, connection_id: &str) -> Res<()> {
         .delete_connection(connection_id)
         .map_err(|e| state.ipc(e))?;
     if !rec.demo {
-        secrets::delete_all(connection_id);
+        secrets::delete_all(connection_id, rec.kind.as_str());
     }
     state.forget_backend(connection_id);
     Ok(())
@@ -532,7 +386,7 @@ fn search_relations_in(
     query: String,
     limit: Option<usize>,
 ) -> Res<Vec<Relation>> {
-    // AFAS SB's relations are shared by its administrations and cached once.
+    // Relations shared by all administrations of a system are cached once.
     let caps = state.backend(&connection_id).ok().map(|b| b.capabilities());
     desk::search_relations(
         &state.store(),
@@ -578,7 +432,11 @@ pub async fn relation_addresses(
     in_task("relation_addresses", lang, async move {
         let state = app.state::<AppState>();
         let backend = state.backend(&connection_id).map_err(|e| state.ipc(e))?;
-        backend
+        // A system without look-up lists from the server has no addresses to choose from.
+        let Some(lookups) = backend.lookups() else {
+            return Ok(Vec::new());
+        };
+        lookups
             .addresses(&administration_id, &relation)
             .await
             .map_err(|e| state.ipc(e))
@@ -818,28 +676,39 @@ mod tests {
     use super::*;
     use invoice_desk_core::store::Store;
 
-    fn state_with_silvasoft() -> (AppState, Capabilities) {
-        state_with(vec![], "bookkeeping")
-    }
-
-    fn state_with(files: Vec<std::path::PathBuf>, module: &str) -> (AppState, Capabilities) {
+    /// A state with one demo connection "s" of the first connector (by the registry's order)
+    /// whose demo declares capabilities that `fits`; the clerk picks `files`.
+    fn state_with(
+        files: Vec<std::path::PathBuf>,
+        fits: impl Fn(&Capabilities) -> bool,
+    ) -> (AppState, Capabilities) {
         let state = AppState::new(
             Store::open_in_memory().unwrap(),
             None,
             Lang::En,
             Box::new(crate::files::ListPicker(files)),
         );
+        let (connector, demo) = registry::connectors()
+            .iter()
+            .flat_map(|c| c.demo.connections.iter().map(move |d| (c, d)))
+            .find(|(c, d)| c.sample(d.settings).is_ok_and(|b| fits(&b.capabilities())))
+            .expect("a demo connection that fits");
+        let settings: serde_json::Map<String, serde_json::Value> = demo
+            .settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
         state
             .store()
             .upsert_connection(&ConnectionRecord {
                 id: "s".into(),
-                kind: BackendKind::Silvasoft,
-                name: "Silvasoft".into(),
-                base_url: "http://127.0.0.1:9/silvasoft".into(),
-                auth: "api_key".into(),
+                kind: connector.system(),
+                name: demo.name.into(),
+                base_url: format!("http://127.0.0.1:9{}", connector.demo.path),
+                auth: demo.auth.into(),
                 demo: true,
                 administration_id: None,
-                config: json!({"settings": {"username": "demo@invoicedesk.nl", "module": module}}),
+                config: json!({ "settings": settings }),
                 created_at: Utc::now(),
             })
             .unwrap();
@@ -900,9 +769,12 @@ mod tests {
         }
     }
 
-    /// Silvasoft's invoicing module: attachments of at most 10 MB.
-    fn state_picking(files: Vec<std::path::PathBuf>) -> AppState {
-        state_with(files, "invoicing").0
+    /// A system that takes attachments up to a limit.
+    fn state_picking(files: Vec<std::path::PathBuf>) -> (AppState, u64) {
+        let (state, caps) = state_with(files, |c| {
+            c.attachments && c.max_attachment_bytes.is_some_and(|m| m < 1 << 30)
+        });
+        (state, caps.max_attachment_bytes.unwrap_or_default())
     }
 
     #[tokio::test]
@@ -910,7 +782,7 @@ mod tests {
         let dir = TempDir::new();
         let file = dir.path().join("werkbon.pdf");
         std::fs::write(&file, b"%PDF-1.4 werkbon").unwrap();
-        let state = state_picking(vec![file.clone()]);
+        let (state, _) = state_picking(vec![file.clone()]);
         let view = current_draft_in(&state, "s").unwrap();
         let picked = pick_attachments_in(&state, &view.draft.id.to_string())
             .await
@@ -955,11 +827,11 @@ mod tests {
     async fn a_file_larger_than_the_back_end_takes_is_refused_when_picked() {
         let dir = TempDir::new();
         let file = dir.path().join("scan.pdf");
+        let (state, max) = state_picking(vec![file.clone()]);
         std::fs::File::create(&file)
             .unwrap()
-            .set_len(200 * 1024 * 1024)
+            .set_len(max + 1)
             .unwrap();
-        let state = state_picking(vec![file]);
         let view = current_draft_in(&state, "s").unwrap();
         let e = pick_attachments_in(&state, &view.draft.id.to_string())
             .await
@@ -974,23 +846,37 @@ mod tests {
 
     fn keyring_usable() -> bool {
         let probe = format!("probe-{}", Uuid::new_v4());
-        let ok = secrets::store(&probe, SecretKind::AppToken, &Secret::new("x")).is_ok();
-        secrets::delete_all(&probe);
+        let ok = secrets::store(&probe, "probe", &invoice_desk_backends::Secret::new("x")).is_ok();
+        let _ = secrets::delete(&probe, "probe");
         ok
     }
 
-    fn afas_input(id: Option<String>, base_url: &str, secret: Option<&str>) -> ConnectionInput {
+    /// A connection of the first connector with a sign-in that asks for a secret, typed in
+    /// full: every required credential is `value`, the settings are its demo's.
+    fn input(id: Option<String>, base_url: &str, value: Option<&str>) -> ConnectionInput {
+        let c = &registry::connectors()[0];
+        let method = c
+            .sign_in
+            .iter()
+            .find(|m| m.oauth.is_none() && m.fields.iter().any(|f| f.secret))
+            .expect("a sign-in with a secret");
         ConnectionInput {
             id,
-            kind: BackendKind::Afas,
+            kind: c.id.into(),
             name: "Kantoor".into(),
             base_url: base_url.into(),
-            auth: "app_token".into(),
-            secret: secret.map(String::from),
-            oauth_client_id: None,
-            oauth_client_secret: None,
-            oauth_redirect_port: None,
-            settings: Default::default(),
+            auth: method.id.clone(),
+            credentials: method
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .filter_map(|f| value.map(|v| (f.key.clone(), v.to_string())))
+                .collect(),
+            settings: c.demo.connections[0]
+                .settings
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -1004,32 +890,48 @@ mod tests {
             eprintln!("skipped: no usable keyring here");
             return;
         }
-        let (state, _) = state_with_silvasoft();
+        let (state, _) = state_with(vec![], |_| true);
+        let c = &registry::connectors()[0];
         let view = save_connection_in(
             &state,
-            afas_input(None, "https://12345.afasfocus.nl/omgeving", Some("token-a")),
+            input(None, "https://een.example.com/omgeving", Some("token-a")),
         )
         .unwrap();
         let id = view.id.clone();
-        secrets::store(&id, SecretKind::RefreshToken, &Secret::new("refresh-a")).unwrap();
-        let token = |id: &str| {
-            secrets::load(id, SecretKind::AppToken)
+        assert!(view.has_secret);
+        let key = input(None, "", Some("x"))
+            .credentials
+            .into_keys()
+            .find(|k| {
+                c.sign_in
+                    .iter()
+                    .flat_map(|m| m.fields.iter())
+                    .any(|f| f.secret && &f.key == k)
+            })
+            .unwrap();
+        // A secret of another sign-in method of the same connection, stored earlier.
+        let other = c.secret_keys().into_iter().find(|k| *k != key);
+        if let Some(other) = other {
+            secrets::store(&id, other, &invoice_desk_backends::Secret::new("old")).unwrap();
+        }
+        let stored = |k: &str| {
+            secrets::load(&id, k)
                 .unwrap()
                 .map(|s| s.expose().to_string())
         };
 
-        // Another path on the same host keeps the stored token.
+        // Another path on the same host keeps the stored secret.
         save_connection_in(
             &state,
-            afas_input(Some(id.clone()), "https://12345.afasfocus.nl/andere", None),
+            input(Some(id.clone()), "https://een.example.com/andere", None),
         )
         .unwrap();
-        assert_eq!(token(&id).as_deref(), Some("token-a"));
+        assert_eq!(stored(&key).as_deref(), Some("token-a"));
 
-        // Another host without the token: refused on the token field, nothing changed.
+        // Another host without the secret: refused on its field, nothing changed.
         let e = save_connection_in(
             &state,
-            afas_input(
+            input(
                 Some(id.clone()),
                 "https://elders.example.com/omgeving",
                 None,
@@ -1037,44 +939,27 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code, ErrorCode::Config);
-        assert_eq!(e.field.as_deref(), Some("secret"));
-        assert!(
-            e.message.contains("enter the credentials again"),
-            "{}",
-            e.message
-        );
+        assert_eq!(e.field.as_deref(), Some(key.as_str()));
         assert_eq!(
             state.store().connection(&id).unwrap().unwrap().base_url,
-            "https://12345.afasfocus.nl/andere"
+            "https://een.example.com/andere"
         );
-        assert_eq!(token(&id).as_deref(), Some("token-a"));
+        assert_eq!(stored(&key).as_deref(), Some("token-a"));
 
-        // Another port is another address too.
-        let e = save_connection_in(
-            &state,
-            afas_input(
-                Some(id.clone()),
-                "https://12345.afasfocus.nl:8443/andere",
-                Some(" "),
-            ),
-        )
-        .unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("secret"));
-
-        // With the new token: saved, and only the new secret is left.
+        // With the new secret: saved, and only the new secret is left.
         save_connection_in(
             &state,
-            afas_input(
+            input(
                 Some(id.clone()),
                 "https://elders.example.com/omgeving",
                 Some("token-b"),
             ),
         )
         .unwrap();
-        assert_eq!(token(&id).as_deref(), Some("token-b"));
-        assert!(secrets::load(&id, SecretKind::RefreshToken)
-            .unwrap()
-            .is_none());
-        secrets::delete_all(&id);
+        assert_eq!(stored(&key).as_deref(), Some("token-b"));
+        if let Some(other) = other {
+            assert!(stored(other).is_none());
+        }
+        secrets::delete_all(&id, c.id);
     }
 }

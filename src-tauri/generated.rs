@@ -8,15 +8,16 @@
 //! `INVOICE_DESK_WRITE_GENERATED=1 cargo test -p invoice-desk --lib generated`.
 
 use crate::commands::{
-    AppInfo, ConnectionInput, ConnectionView, DraftView, HistoryEntry, SubmitResult,
+    AppInfo, ConnectionInput, ConnectionView, ConnectorDescription, DraftView, HistoryEntry,
+    SubmitResult,
 };
-use crate::state::{build_backend, SyncStatus};
-use invoice_desk_core::backend::{Address, Administration, BackendKind, Capabilities, Product};
+use crate::state::SyncStatus;
+use invoice_desk_backends::registry;
+use invoice_desk_core::backend::{Address, Administration, Capabilities, Product};
 use invoice_desk_core::error::{ErrorCode, IpcError};
 use invoice_desk_core::i18n::{Lang, Text};
-use invoice_desk_core::store::{ConnectionRecord, SubmissionState};
+use invoice_desk_core::store::SubmissionState;
 use invoice_desk_core::totals::Rounding;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -34,6 +35,7 @@ fn export_types(dir: &Path) -> Result<(), ts_rs::ExportError> {
     AppInfo::export_all(&cfg)?;
     ConnectionView::export_all(&cfg)?;
     ConnectionInput::export_all(&cfg)?;
+    ConnectorDescription::export_all(&cfg)?;
     DraftView::export_all(&cfg)?;
     SubmitResult::export_all(&cfg)?;
     HistoryEntry::export_all(&cfg)?;
@@ -55,48 +57,31 @@ fn export_types(dir: &Path) -> Result<(), ts_rs::ExportError> {
     Ok(())
 }
 
-/// The capabilities of a connection as the shell builds it (the demo sign-in keeps the keyring
-/// out of it; the capabilities do not depend on the secret).
-fn capabilities_of(kind: BackendKind, settings: serde_json::Value) -> Capabilities {
-    let rec = ConnectionRecord {
-        id: "generated".into(),
-        kind,
-        name: "generated".into(),
-        base_url: "http://127.0.0.1:9".into(),
-        auth: "app_token".into(),
-        demo: true,
-        administration_id: None,
-        config: json!({ "settings": settings }),
-        created_at: chrono::DateTime::UNIX_EPOCH,
-    };
-    match build_backend(&rec, None) {
-        Ok(b) => b.capabilities(),
-        Err(e) => panic!("the {kind:?} connector could not be built: {e}"),
+/// `capabilities.json`: what each connector's examples declare, by the example's key.
+fn capabilities_json() -> String {
+    let mut all: BTreeMap<&str, Capabilities> = BTreeMap::new();
+    for c in registry::connectors() {
+        match c.example_capabilities() {
+            Ok(list) => all.extend(list),
+            Err(e) => panic!("the {} connector could not be built: {e}", c.id),
+        }
     }
+    pretty(&all)
 }
 
-/// `capabilities.json`: what AFAS SB and Silvasoft (each module) declare, by name.
-fn capabilities_json() -> String {
-    let all: BTreeMap<&str, Capabilities> = BTreeMap::from([
-        ("afas", capabilities_of(BackendKind::Afas, json!({}))),
-        (
-            "silvasoft_bookkeeping",
-            capabilities_of(
-                BackendKind::Silvasoft,
-                json!({ "username": "demo@invoicedesk.nl", "module": "bookkeeping" }),
-            ),
-        ),
-        (
-            "silvasoft_invoicing",
-            capabilities_of(
-                BackendKind::Silvasoft,
-                json!({ "username": "demo@invoicedesk.nl", "module": "invoicing" }),
-            ),
-        ),
-    ]);
-    match serde_json::to_string_pretty(&all) {
+/// `connectors.json`: every connector's description, by its id.
+fn connectors_json() -> String {
+    let all: BTreeMap<String, ConnectorDescription> = registry::descriptions()
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
+    pretty(&all)
+}
+
+fn pretty<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_string_pretty(v) {
         Ok(s) => s + "\n",
-        Err(e) => panic!("the capabilities could not be written as JSON: {e}"),
+        Err(e) => panic!("a generated file could not be written as JSON: {e}"),
     }
 }
 
@@ -113,6 +98,7 @@ fn generate() -> BTreeMap<String, String> {
     let mut out = read_dir(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     out.insert("capabilities.json".into(), capabilities_json());
+    out.insert("connectors.json".into(), connectors_json());
     out
 }
 
@@ -182,16 +168,120 @@ fn generating_twice_gives_the_same_files() {
 }
 
 #[test]
-fn the_generated_capabilities_are_those_of_the_connectors() {
+fn the_generated_capabilities_and_descriptions_are_those_of_the_registry() {
     let caps: BTreeMap<String, Capabilities> = match serde_json::from_str(&capabilities_json()) {
         Ok(c) => c,
         Err(e) => panic!("capabilities.json does not read back: {e}"),
     };
-    assert_eq!(caps["afas"], invoice_desk_backends::afas::capabilities());
-    assert_eq!(caps["silvasoft_bookkeeping"].kind, BackendKind::Silvasoft);
-    assert_eq!(caps["silvasoft_invoicing"].kind, BackendKind::Silvasoft);
-    assert_ne!(
-        caps["silvasoft_bookkeeping"], caps["silvasoft_invoicing"],
-        "each Silvasoft module declares its own form"
+    let examples: usize = registry::connectors()
+        .iter()
+        .map(|c| c.examples.len())
+        .sum();
+    assert_eq!(caps.len(), examples, "one entry per example, keys unique");
+    for c in registry::connectors() {
+        for e in &c.examples {
+            assert_eq!(caps[e.key].kind.as_str(), c.id);
+        }
+    }
+    let described: BTreeMap<String, ConnectorDescription> =
+        match serde_json::from_str(&connectors_json()) {
+            Ok(c) => c,
+            Err(e) => panic!("connectors.json does not read back: {e}"),
+        };
+    assert_eq!(described.len(), registry::connectors().len());
+    for c in registry::connectors() {
+        assert_eq!(described[c.id], c.describe());
+    }
+}
+
+// ---- the shell and the UI name no system ----------------------------------------------------------
+
+/// Whether `ui/src/` is checked too. Off while the settings screen is being moved onto the
+/// connectors' descriptions; turn it on once no file under `ui/src/` names a system.
+const CHECK_UI: bool = false;
+
+/// Files allowed to name a system: the UI's texts and what is generated from the registry.
+fn exempt(rel: &str) -> bool {
+    rel == "ui/src/lib/i18n.ts" || rel.starts_with("ui/src/lib/generated/")
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, usize, String)>, names: &[String]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        if exempt(&rel) {
+            continue;
+        }
+        if path.is_dir() {
+            if !matches!(
+                entry.file_name().to_str(),
+                Some("target" | "node_modules" | "gen")
+            ) {
+                walk(root, &path, out, names);
+            }
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // not text
+        };
+        for (i, line) in text.lines().enumerate() {
+            let lower = line.to_lowercase();
+            if let Some(name) = names.iter().find(|n| lower.contains(n.as_str())) {
+                out.push((rel.clone(), i + 1, name.clone()));
+            }
+        }
+    }
+}
+
+/// Every line under `dirs` (relative to the checkout) that names a system.
+fn lines_naming_a_system(dirs: &[&str]) -> Vec<(String, usize, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names = registry::system_names();
+    let mut out = Vec::new();
+    for d in dirs {
+        walk(root, &root.join(d), &mut out, &names);
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn no_file_of_the_shell_or_the_ui_names_a_system() {
+    let mut dirs = vec!["src-tauri"];
+    if CHECK_UI {
+        dirs.push("ui/src");
+    }
+    let found = lines_naming_a_system(&dirs);
+    let report: Vec<String> = found
+        .iter()
+        .map(|(file, line, name)| format!("{file}:{line}: names {name}"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "a system is named where only the registry may name it (describe it in its connector \
+         under crates/backends instead):\n{}",
+        report.join("\n")
     );
+}
+
+#[test]
+fn the_check_finds_a_system_named_in_a_file() {
+    let dir = std::env::temp_dir().join(format!("invoice-desk-names-{}", uuid::Uuid::new_v4()));
+    let _ = std::fs::create_dir_all(dir.join("lib/generated"));
+    let names = registry::system_names();
+    let first = names.first().cloned().unwrap_or_default();
+    let _ = std::fs::write(
+        dir.join("a.rs"),
+        format!("fn x() {{}}\n// talks to {}\n", first.to_uppercase()),
+    );
+    let mut found = Vec::new();
+    walk(&dir, &dir, &mut found, &names);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(found, vec![("a.rs".to_string(), 2, first)]);
 }

@@ -298,6 +298,7 @@ pub fn run() {
             commands::app_info,
             commands::set_lang,
             commands::list_connections,
+            commands::list_connectors,
             commands::save_connection,
             commands::set_active_connection,
             commands::delete_connection,

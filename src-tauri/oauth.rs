@@ -1,13 +1,16 @@
-//! Signing in to AFAS SB with OAuth2 authorization code + PKCE, through the system browser and
-//! a one-shot listener on 127.0.0.1 for the redirect. The refresh token goes to the keyring.
+//! Signing in with OAuth2 authorization code + PKCE, through the system browser and a one-shot
+//! listener on 127.0.0.1 for the redirect. The connector (from the registry) says where consent
+//! is asked and exchanges the code; the secret it yields goes to the keyring under the name the
+//! connector gives it.
 
-use crate::secrets::{self, SecretKind};
+use crate::secrets::{self, Keyring};
 use axum::extract::{Query, State as AxState};
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use invoice_desk_backends::{afas, pkce::Pkce};
+use invoice_desk_backends::pkce::Pkce;
+use invoice_desk_backends::registry::{self, OAuthExchange, OAuthStart, SecretSource};
 use invoice_desk_core::error::{Error, ErrorCode, Result};
 use invoice_desk_core::i18n::Lang;
 use invoice_desk_core::store::ConnectionRecord;
@@ -141,34 +144,37 @@ pub async fn sign_in(
     lang: Lang,
     open_browser: impl FnOnce(String),
 ) -> Result<()> {
-    let client_id = rec
-        .config
-        .get("oauth_client_id")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            Error::new(
+    let connector = registry::get(rec.kind.as_str())?;
+    let method = connector.sign_in(&rec.auth).filter(|m| m.oauth.is_some());
+    let (Some(method), Some(flow)) = (method, connector.oauth.as_ref()) else {
+        return Err(Error::new(
+            ErrorCode::Config,
+            "Deze koppeling meldt zich niet aan via de browser.",
+            "This connection does not sign in through the browser.",
+        ));
+    };
+    let credentials = connector.plain_credentials(rec);
+    let keyring = Keyring(rec.id.clone());
+    // What the sign-in method asks for must be there before the browser opens.
+    for f in method.fields.iter().filter(|f| f.required) {
+        let present = if f.secret {
+            keyring.secret(&f.key)?.is_some()
+        } else {
+            credentials.contains_key(&f.key)
+        };
+        if !present {
+            return Err(Error::new(
                 ErrorCode::Config,
-                "Vul eerst de client-id in die u van AFAS kreeg.",
-                "First enter the client id AFAS gave you.",
+                format!("Vul dit eerst in bij de koppeling: {}.", f.label.nl),
+                format!("First fill this in for the connection: {}.", f.label.en),
             )
-            .with_field("oauth_client_id")
-        })?
-        .to_string();
-    let client_secret =
-        secrets::load(&rec.id, SecretKind::OAuthClientSecret)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Config,
-                "Vul eerst het client-geheim in dat u van AFAS kreeg.",
-                "First enter the client secret AFAS gave you.",
-            )
-            .with_field("oauth_client_secret")
-        })?;
-    let port = rec
-        .config
-        .get("oauth_redirect_port")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0) as u16;
+            .with_field(f.key.clone()));
+        }
+    }
+    let port: u16 = credentials
+        .get(flow.port_key)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| {
@@ -177,19 +183,23 @@ pub async fn sign_in(
                 format!("Poort {port} op deze computer is bezet; kies een andere terugkeerpoort."),
                 format!("Port {port} on this computer is in use; choose another redirect port."),
             )
+            .with_field(flow.port_key)
             .with_detail(e.to_string())
         })?;
     let port = listener.local_addr().map_err(Error::internal)?.port();
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     let pkce = Pkce::generate();
-    let url = afas::authorize_url(
-        &rec.base_url,
-        &client_id,
-        &redirect_uri,
-        &pkce.challenge,
-        &pkce.state,
+    let url = (flow.authorize_url)(&OAuthStart {
+        base_url: &rec.base_url,
+        credentials: &credentials,
+        redirect_uri: &redirect_uri,
+        challenge: &pkce.challenge,
+        state: &pkce.state,
+    })?;
+    tracing::info!(
+        connector = connector.id,
+        "opening the sign-in page in the system browser"
     );
-    tracing::info!("opening the AFAS SB sign-in page in the system browser");
     open_browser(url);
     let q = wait_for_redirect(listener, &pkce.state, Duration::from_secs(300), lang).await?;
     if q.get("state") != Some(&pkce.state) {
@@ -200,8 +210,8 @@ pub async fn sign_in(
     }
     if let Some(err) = q.get("error") {
         return Err(oauth_error(
-            "AFAS SB heeft de toestemming niet gegeven.",
-            "AFAS SB did not grant consent.",
+            format!("{} heeft de toestemming niet gegeven.", connector.name),
+            format!("{} did not grant consent.", connector.name),
         )
         .with_detail(err.clone()));
     }
@@ -211,43 +221,101 @@ pub async fn sign_in(
             "The browser returned no authorization code.",
         )
     })?;
-    let tokens = afas::exchange_code(
-        &rec.base_url,
-        &client_id,
-        &client_secret,
-        &redirect_uri,
+    let secret = (flow.exchange)(&OAuthExchange {
+        base_url: &rec.base_url,
+        credentials: &credentials,
+        secrets: &keyring,
+        redirect_uri: &redirect_uri,
         code,
-        &pkce.verifier,
-    )
+        verifier: &pkce.verifier,
+    })
     .await?;
-    let refresh = tokens.refresh_token;
-    if refresh.is_empty() {
-        return Err(oauth_error(
-            "AFAS SB gaf geen vernieuwingstoken terug.",
-            "AFAS SB returned no refresh token.",
-        ));
-    }
-    secrets::store(&rec.id, SecretKind::RefreshToken, &refresh)?;
+    secrets::store(&rec.id, flow.token_key, &secret)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use invoice_desk_backends::registry::Connector;
     use invoice_desk_backends::Secret;
-    use invoice_desk_core::backend::BackendKind;
+    use invoice_desk_core::connector::SignInMethod;
     use invoice_desk_sandbox::{Sandbox, SandboxConfig};
 
     fn keyring_usable() -> bool {
         let probe = format!("probe-{}", uuid::Uuid::new_v4());
-        let ok = secrets::store(&probe, SecretKind::AppToken, &Secret::new("x")).is_ok();
-        secrets::delete_all(&probe);
+        let ok = secrets::store(&probe, "probe", &Secret::new("x")).is_ok();
+        let _ = secrets::delete(&probe, "probe");
         ok
     }
 
+    /// The first connector that signs in through the browser, with that sign-in method.
+    fn oauth_connector() -> (&'static Connector, &'static SignInMethod) {
+        registry::connectors()
+            .iter()
+            .find_map(|c| {
+                let m = c.sign_in.iter().find(|m| m.oauth.is_some())?;
+                c.oauth.as_ref().map(|_| (c, m))
+            })
+            .expect("a connector with an OAuth sign-in")
+    }
+
+    fn oauth_record(
+        c: &Connector,
+        base_url: String,
+        config: serde_json::Value,
+    ) -> ConnectionRecord {
+        ConnectionRecord {
+            id: format!("test-{}", uuid::Uuid::new_v4()),
+            kind: c.system(),
+            name: "Test".into(),
+            base_url,
+            auth: "oauth".into(),
+            demo: false,
+            administration_id: None,
+            config,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    /// What a browser does on the stand-in's consent page: submit its form with the first
+    /// button ("Allow"), without following the redirect; returns where it redirects to.
+    async fn allow_on_consent_page(http: &reqwest::Client, url: &str) -> String {
+        let page = http.get(url).send().await.unwrap();
+        assert!(
+            page.status().is_success(),
+            "consent page: {}",
+            page.status()
+        );
+        let html = page.text().await.unwrap();
+        let attr = |html: &str, after: &str, name: &str| -> String {
+            let from = html
+                .find(after)
+                .unwrap_or_else(|| panic!("{after} in {html}"));
+            let rest = &html[from..];
+            let at = rest.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            rest[at..at + rest[at..].find('"').unwrap()].to_string()
+        };
+        let action = attr(&html, "<form", "action");
+        let field = attr(&html, "<input type=\"hidden\"", "name");
+        let value = attr(&html, "<input type=\"hidden\"", "value");
+        let button = attr(&html, "<button", "name");
+        let choice = attr(&html, "<button", "value");
+        let origin = url::Url::parse(url).unwrap();
+        let target = origin.join(&action).unwrap();
+        let answer = http
+            .post(target)
+            .form(&[(field, value), (button, choice)])
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_redirection(), "{}", answer.status());
+        answer.headers()["location"].to_str().unwrap().to_string()
+    }
+
     /// The whole loopback sign-in against the stand-in: the "browser" follows the consent
-    /// page, approves, and calls our redirect; the refresh token lands in the keyring and the
-    /// connection then works.
+    /// page, approves, and calls our redirect; the connector's token lands in the keyring and
+    /// the connection then works.
     #[tokio::test(flavor = "multi_thread")]
     async fn sign_in_through_the_loopback_redirect_stores_the_refresh_token() {
         if !keyring_usable() {
@@ -258,70 +326,45 @@ mod tests {
             eprintln!("skipped: no usable keyring here");
             return;
         }
-        let mut cfg = SandboxConfig::default();
-        cfg.afas.persons = 20;
-        cfg.afas.organisations = 20;
-        cfg.afas.products = 10;
-        let sandbox = Sandbox::start(([127, 0, 0, 1], 0).into(), cfg)
+        let (c, method) = oauth_connector();
+        let client_id = method
+            .fields
+            .iter()
+            .find(|f| !f.secret && f.required)
+            .unwrap();
+        let client_secret = method
+            .fields
+            .iter()
+            .find(|f| f.secret && f.required)
+            .unwrap();
+        let sandbox = Sandbox::start(([127, 0, 0, 1], 0).into(), SandboxConfig::default())
             .await
             .unwrap();
-        let id = format!("test-{}", uuid::Uuid::new_v4());
-        let rec = ConnectionRecord {
-            id: id.clone(),
-            kind: BackendKind::Afas,
-            name: "Test".into(),
-            base_url: sandbox.afas_base_url(),
-            auth: "oauth".into(),
-            demo: false,
-            administration_id: None,
-            config: serde_json::json!({"oauth_client_id": "invoice-desk-demo"}),
-            created_at: chrono::Utc::now(),
-        };
-        secrets::store(
-            &id,
-            SecretKind::OAuthClientSecret,
-            &Secret::new("demo-client-secret"),
-        )
-        .unwrap();
-        let base = sandbox.base_url();
+        let rec = oauth_record(
+            c,
+            format!("{}{}", sandbox.base_url(), c.demo.path),
+            serde_json::json!({"credentials": {client_id.key.clone(): "invoice-desk-demo"}}),
+        );
+        let id = rec.id.clone();
+        secrets::store(&id, &client_secret.key, &Secret::new("demo-client-secret")).unwrap();
         let browser = move |url: String| {
             tokio::spawn(async move {
                 let http = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .unwrap();
-                let page = http.get(&url).send().await.unwrap();
-                assert!(
-                    page.status().is_success(),
-                    "consent page: {}",
-                    page.status()
-                );
-                let state = url::Url::parse(&url)
-                    .unwrap()
-                    .query_pairs()
-                    .find(|(k, _)| k == "state")
-                    .map(|(_, v)| v.to_string())
-                    .unwrap();
-                let approval: serde_json::Value = http
-                    .get(format!("{base}/__sandbox/afas/oauth/approve?state={state}"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let back = approval["location"].as_str().unwrap().to_string();
+                let back = allow_on_consent_page(&http, &url).await;
                 let done = http.get(back).send().await.unwrap();
                 assert!(done.text().await.unwrap().contains("close this window"));
             });
         };
         sign_in(&rec, Lang::En, browser).await.unwrap();
-        let refresh = secrets::load(&id, SecretKind::RefreshToken).unwrap();
-        assert!(refresh.is_some_and(|s| !s.is_empty()));
+        let token_key = c.oauth.as_ref().unwrap().token_key;
+        let token = secrets::load(&id, token_key).unwrap();
+        assert!(token.is_some_and(|s| !s.is_empty()));
         let backend = crate::state::build_backend(&rec, None).unwrap();
-        let said = backend.test_connection().await.unwrap().en;
-        assert!(said.contains("administ"), "{said}");
-        secrets::delete_all(&id);
+        backend.test_connection().await.unwrap();
+        secrets::delete_all(&id, c.id);
     }
 
     /// Another process on this computer calls the redirect address before the browser does:
@@ -419,25 +462,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_wrong_state_is_refused() {
-        // A redirect that does not carry our state is ignored, not exchanged.
-        let rec = ConnectionRecord {
-            id: format!("test-{}", uuid::Uuid::new_v4()),
-            kind: BackendKind::Afas,
-            name: "Test".into(),
-            base_url: "http://127.0.0.1:9/env".into(),
-            auth: "oauth".into(),
-            demo: false,
-            administration_id: None,
-            config: serde_json::json!({}),
-            created_at: chrono::Utc::now(),
-        };
-        let err = sign_in(&rec, Lang::En, |_| {}).await.unwrap_err();
+    async fn a_sign_in_without_the_client_id_is_a_settings_problem_before_any_browser_opens() {
+        let (c, method) = oauth_connector();
+        let client_id = method
+            .fields
+            .iter()
+            .find(|f| !f.secret && f.required)
+            .unwrap();
+        let rec = oauth_record(c, "http://127.0.0.1:9/env".into(), serde_json::json!({}));
+        let err = sign_in(&rec, Lang::En, |_| {
+            panic!("no browser without the settings")
+        })
+        .await
+        .unwrap_err();
         assert_eq!(
             err.code,
             ErrorCode::Config,
             "a missing client id is a settings problem"
         );
-        assert_eq!(err.field.as_deref(), Some("oauth_client_id"));
+        assert_eq!(err.field.as_deref(), Some(client_id.key.as_str()));
     }
 }

@@ -1,22 +1,17 @@
 //! The app's state: the store, the connections' back ends, sync status, the submit locks.
 
 use crate::files::FilePicker;
-use crate::secrets::{self, SecretKind};
-use invoice_desk_backends::silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};
-use invoice_desk_backends::{AfasAuth, AfasClient, AfasConfig, Secret};
-use invoice_desk_core::backend::{Backend, BackendKind};
-use invoice_desk_core::error::{Error, ErrorCode, IpcError, Result};
+use crate::secrets::{self, Keyring};
+use invoice_desk_backends::registry::{self, DemoToken, RotatedSecret};
+use invoice_desk_backends::Secret;
+use invoice_desk_core::backend::Backend;
+use invoice_desk_core::error::{Error, IpcError, Result};
 use invoice_desk_core::i18n::{Lang, Text};
 use invoice_desk_core::store::{ConnectionRecord, Store};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use uuid::Uuid;
-
-/// The token the built-in demo environment accepts. Not a secret: it opens sample data only.
-pub const DEMO_APP_TOKEN: &str = "demo-app-token";
-/// The demo Silvasoft account's API key; sample data only.
-pub const DEMO_SILVASOFT_KEY: &str = "demo-silvasoft-key";
 
 /// The sync status of one connection, as the UI shows it.
 #[derive(Debug, Clone, Serialize, Default, ts_rs::TS)]
@@ -167,159 +162,19 @@ impl AppState {
     }
 }
 
-fn setting<'a>(rec: &'a ConnectionRecord, key: &str) -> Option<&'a str> {
-    rec.config
-        .get("settings")
-        .and_then(|s| s.get(key))
-        .and_then(|v| v.as_str())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
-fn settings_error(field: &str, nl: &str, en: &str) -> Error {
-    Error::new(ErrorCode::Config, nl, en).with_field(format!("settings.{field}"))
-}
-
-/// Checks a connection's per-system settings before they are saved.
-pub fn check_settings(
-    kind: BackendKind,
-    settings: &std::collections::BTreeMap<String, String>,
-) -> Result<()> {
-    let get = |k: &str| settings.get(k).map(|v| v.trim()).unwrap_or("");
-    if kind == BackendKind::Silvasoft {
-        let user = get("username");
-        if user.is_empty() || !user.contains('@') {
-            return Err(settings_error(
-                "username",
-                "Vul de gebruikersnaam in: het e-mailadres waarmee u inlogt bij Silvasoft.",
-                "Enter the username: the e-mail address you sign in to Silvasoft with.",
-            ));
-        }
-        if !matches!(get("module"), "bookkeeping" | "invoicing") {
-            return Err(settings_error(
-                "module",
-                "Kies hoe u boekt: de boekhoudmodule of de facturatiemodule.",
-                "Choose how to book: the bookkeeping module or the invoicing module.",
-            ));
-        }
-        match get("numbering") {
-            "" | "silvasoft" => {}
-            "app" => {
-                let n = get("first_invoice_number");
-                if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) || n.len() > 18 {
-                    return Err(settings_error(
-                        "first_invoice_number",
-                        "Vul het eerste factuurnummer in, alleen cijfers (bijvoorbeeld 2026001).",
-                        "Enter the first invoice number, digits only (for example 2026001).",
-                    ));
-                }
-            }
-            _ => {
-                return Err(settings_error(
-                    "numbering",
-                    "Kies wie de facturen nummert.",
-                    "Choose who numbers the invoices.",
-                ))
-            }
-        }
-    }
-    Ok(())
-}
-
-fn missing_secret() -> Error {
-    Error::new(
-        ErrorCode::Config,
-        "Voor deze koppeling zijn nog geen inloggegevens opgeslagen. Vul ze in bij Instellingen.",
-        "No credentials are stored for this connection yet. Enter them in Settings.",
-    )
-}
-
-/// Builds the client of a connection from its record and its secrets in the keyring.
+/// Builds the client of a connection: its connector from the registry, its secrets from the
+/// keyring (the demo's from its fixed token), a rotated secret back into the keyring.
 pub fn build_backend(rec: &ConnectionRecord, store: Option<&Store>) -> Result<Arc<dyn Backend>> {
-    match rec.kind {
-        BackendKind::Afas => {
-            let auth = if rec.demo {
-                AfasAuth::AppToken(Secret::new(DEMO_APP_TOKEN))
-            } else if rec.auth == "oauth" {
-                let client_id = rec
-                    .config
-                    .get("oauth_client_id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string();
-                let client_secret = secrets::load(&rec.id, SecretKind::OAuthClientSecret)?
-                    .ok_or_else(missing_secret)?;
-                let refresh_token =
-                    secrets::load(&rec.id, SecretKind::RefreshToken)?.ok_or_else(|| {
-                        Error::new(
-                            ErrorCode::AuthFailed,
-                            "Meld u eerst aan bij AFAS SB (Instellingen → Aanmelden bij AFAS).",
-                            "Sign in to AFAS SB first (Settings → Sign in with AFAS).",
-                        )
-                    })?;
-                AfasAuth::OAuth {
-                    client_id,
-                    client_secret,
-                    refresh_token,
-                }
-            } else {
-                AfasAuth::AppToken(
-                    secrets::load(&rec.id, SecretKind::AppToken)?.ok_or_else(missing_secret)?,
-                )
-            };
-            let mut client = AfasClient::new(AfasConfig {
-                base_url: rec.base_url.clone(),
-                auth,
-            })?;
-            if rec.auth == "oauth" && !rec.demo {
-                let id = rec.id.clone();
-                client = client.on_new_refresh_token(move |token: &Secret| {
-                    if let Err(e) = secrets::store(&id, SecretKind::RefreshToken, token) {
-                        tracing::warn!(code = ?e.code, "a new refresh token could not be stored");
-                    }
-                });
-            }
-            Ok(Arc::new(client))
-        }
-        BackendKind::Silvasoft => {
-            let username = setting(rec, "username").unwrap_or_default().to_string();
-            let api_key = if rec.demo {
-                Secret::new(DEMO_SILVASOFT_KEY)
-            } else {
-                secrets::load(&rec.id, SecretKind::ApiKey)?.ok_or_else(missing_secret)?
-            };
-            let module = match setting(rec, "module") {
-                Some("invoicing") => SilvasoftModule::Invoicing,
-                _ => SilvasoftModule::Bookkeeping,
-            };
-            let first_invoice_number = match setting(rec, "numbering") {
-                Some("app") => setting(rec, "first_invoice_number").and_then(|n| n.parse().ok()),
-                _ => None,
-            };
-            let client = SilvasoftClient::new(SilvasoftConfig {
-                base_url: rec.base_url.clone(),
-                username,
-                api_key,
-                module,
-                first_invoice_number,
-                vat_percentages: vec!["21".into(), "9".into(), "0".into()],
-            })?;
-            // Numbers of invoices this app already sent: a look-up by date never takes one of
-            // them for an invoice whose answer got lost.
-            if let Some(store) = store {
-                let sent = store.outbox(&rec.id, 100_000)?;
-                client.remember_invoice_numbers(
-                    sent.iter()
-                        .filter(|e| e.state == invoice_desk_core::store::SubmissionState::Sent)
-                        .filter_map(|e| e.number.clone()),
-                );
-            }
-            Ok(Arc::new(client))
-        }
-        other => Err(Error::new(
-            ErrorCode::Config,
-            format!("{} wordt nog niet ondersteund.", other.display_name()),
-            format!("{} is not supported yet.", other.display_name()),
-        )),
+    let connector = registry::get(rec.kind.as_str())?;
+    if rec.demo {
+        let token = DemoToken(connector.demo.token);
+        return connector.build(rec, &token, store, None);
     }
+    let id = rec.id.clone();
+    let keep: RotatedSecret = Arc::new(move |key: &str, secret: &Secret| {
+        if let Err(e) = secrets::store(&id, key, secret) {
+            tracing::warn!(code = ?e.code, "a renewed secret could not be stored");
+        }
+    });
+    connector.build(rec, &Keyring(rec.id.clone()), store, Some(keep))
 }

@@ -7,6 +7,7 @@
 //! - [`paging`]: bounds on paging loops (a repeated page, a cap on pages).
 //! - [`pkce`]: verifier, challenge and state for the OAuth loopback flow.
 //! - [`ratelimit`]: sliding-window request limiters, shared per account.
+//! - [`registry`]: every connector, describing itself and how it is built.
 //! - [`afas`]: AFAS SB.
 //! - [`silvasoft`]: Silvasoft (bookkeeping and invoicing modules).
 
@@ -19,6 +20,7 @@ pub mod kit;
 pub mod paging;
 pub mod pkce;
 pub mod ratelimit;
+pub mod registry;
 pub mod secret;
 pub mod silvasoft;
 

@@ -7,6 +7,7 @@ use invoice_desk_backends::afas::{authorize_url, exchange_code};
 use invoice_desk_backends::http::Http;
 use invoice_desk_backends::{pkce, AfasAuth, AfasClient, AfasConfig, Secret};
 use invoice_desk_core::backend::{Backend, Lookup, RelationKind, Upload};
+use invoice_desk_core::backend::{InvoiceWriter, LookupSource};
 use invoice_desk_core::error::ErrorCode;
 use invoice_desk_core::totals::PriceBasis;
 use serde_json::json;

@@ -92,7 +92,10 @@ subjects! {
 async fn a_wrong_secret_is_auth_failed_with_a_clear_message_in_both_languages(s: &dyn Subject) {
     let env = Env::start(s).await;
     let client = s.client(&env.sandbox, Credentials::Bad);
-    let system = client.capabilities().kind.display_name();
+    let kind = client.capabilities().kind;
+    let system = invoice_desk_backends::registry::find(kind.as_str())
+        .map(|c| c.name)
+        .unwrap_or_else(|| panic!("{kind} is not in the registry"));
 
     let e = client.test_connection().await.unwrap_err();
     assert_eq!(e.code, ErrorCode::AuthFailed, "{e:?}");
@@ -111,7 +114,10 @@ async fn a_wrong_secret_is_auth_failed_with_a_clear_message_in_both_languages(s:
         .relation_scope(None)
         .unwrap_or("")
         .to_string();
-    let e = client.sync_relations(&scope, None).await.unwrap_err();
+    let e = kit::lookups(&*client)
+        .sync_relations(&scope, None)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::AuthFailed, "{e:?}");
     assert!(!format!("{e:?}").contains(WRONG_SECRET), "the secret leaks");
 }
@@ -121,7 +127,10 @@ async fn the_systems_own_rate_limit_answer_is_rate_limited_not_auth_failed(s: &d
     let client = s.client(&env.sandbox, Credentials::Good);
     let (_, scope, _) = scopes(client.as_ref()).await;
     env.post_faults(s.rate_limit_answer()).await;
-    let e = client.sync_relations(&scope, None).await.unwrap_err();
+    let e = kit::lookups(&*client)
+        .sync_relations(&scope, None)
+        .await
+        .unwrap_err();
     env.assert_faults_spent().await;
     assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
     assert!(e.code.is_transient());
@@ -142,7 +151,7 @@ async fn an_expired_token_is_renewed_once_and_the_request_succeeds(s: &dyn Subje
     let env = Env::start(s).await;
     let client = s.client(&env.sandbox, Credentials::Good);
     let (_, scope, _) = scopes(client.as_ref()).await;
-    client
+    kit::lookups(&*client)
         .sync_relations(&scope, None)
         .await
         .expect("first page");
@@ -155,7 +164,7 @@ async fn an_expired_token_is_renewed_once_and_the_request_succeeds(s: &dyn Subje
     assert_eq!(tokens(&before), 1, "one token serves both requests");
 
     env.post_faults(expire.clone()).await;
-    client
+    kit::lookups(&*client)
         .sync_relations(&scope, None)
         .await
         .expect("the first page after the token expired");
@@ -205,7 +214,7 @@ async fn a_5xx_on_a_read_is_server_error_or_offline_never_auth_failed(s: &dyn Su
     for status in [500, 502, 503, 504] {
         env.arm(s, Fault::ReadStatus(status)).await;
         // Retried within the call (then it succeeds) or reported as the system's failure.
-        match client.sync_relations(&scope, None).await {
+        match kit::lookups(&*client).sync_relations(&scope, None).await {
             Err(e) => {
                 assert_server_side(&e, &format!("HTTP {status} on a read"));
                 eprintln!("observed: HTTP {status} on a read: {:?}", e.code);
@@ -214,7 +223,7 @@ async fn a_5xx_on_a_read_is_server_error_or_offline_never_auth_failed(s: &dyn Su
         }
         env.assert_faults_spent().await;
         // Nothing lingers: the next read goes through.
-        client
+        kit::lookups(&*client)
             .sync_relations(&scope, None)
             .await
             .unwrap_or_else(|e| panic!("the read after HTTP {status}: {e:?}"));
@@ -240,12 +249,15 @@ async fn a_5xx_on_a_create_is_uncertain_and_the_look_up_tells_whether_it_was_sto
         let invoice = desk.outgoing(&caps, &s.draft(&caps, &catalogue, n));
         let before = env.stored(s).await;
         env.arm(s, Fault::CreateStatus(status)).await;
-        let e = client.submit(&invoice).await.unwrap_err();
+        let e = kit::writer(&*client).submit(&invoice).await.unwrap_err();
         env.assert_faults_spent().await;
         assert_eq!(e.code, ErrorCode::Uncertain, "HTTP {status}: {e:?}");
         assert_both_languages(&e);
         assert_eq!(env.stored(s).await, before, "HTTP {status}: nothing stored");
-        let lookup = client.lookup(&invoice).await.expect("the look-up");
+        let lookup = kit::writer(&*client)
+            .lookup(&invoice)
+            .await
+            .expect("the look-up");
         eprintln!("observed: look-up after an unprocessed HTTP {status}: {lookup:?}");
         let after = env.stored(s).await;
         match lookup {
@@ -263,13 +275,17 @@ async fn a_5xx_on_a_create_is_uncertain_and_the_look_up_tells_whether_it_was_sto
     let invoice = desk.outgoing(&caps, &s.draft(&caps, &catalogue, 4));
     let before = env.stored(s).await;
     env.arm(s, Fault::StoreThen(502)).await;
-    let e = client.submit(&invoice).await.unwrap_err();
+    let e = kit::writer(&*client).submit(&invoice).await.unwrap_err();
     env.assert_faults_spent().await;
     assert_eq!(e.code, ErrorCode::Uncertain, "{e:?}");
     let stored = env.stored(s).await;
     assert_eq!(stored.len(), before.len() + 1, "stored before the 502");
     let ours = stored.last().expect("the stored invoice");
-    match client.lookup(&invoice).await.expect("the look-up") {
+    match kit::writer(&*client)
+        .lookup(&invoice)
+        .await
+        .expect("the look-up")
+    {
         Lookup::Found(r) => assert_eq!(&r.remote_id, ours),
         other => panic!("the stored invoice is not found: {other:?}"),
     }
@@ -293,7 +309,7 @@ async fn a_429_on_a_read_is_rate_limited_with_the_retry_after(s: &dyn Subject) {
         },
     )
     .await;
-    let result = client.sync_relations(&scope, None).await;
+    let result = kit::lookups(&*client).sync_relations(&scope, None).await;
     env.assert_faults_spent().await;
     eprintln!("observed: 429 on a read: {result:?}");
     match result {

@@ -13,7 +13,8 @@ mod common;
 
 use common::*;
 use invoice_desk_backends::afas::salesinvoice_body;
-use invoice_desk_core::backend::{Backend, RelationKind, Upload};
+use invoice_desk_core::backend::{InvoiceWriter, LookupSource};
+use invoice_desk_core::backend::{RelationKind, Upload};
 use invoice_desk_core::totals::PriceBasis;
 use invoice_desk_core::Decimal;
 use jsonschema::paths::{LazyLocation, Location};

@@ -14,6 +14,7 @@ use invoice_desk_backends::{
     AfasAuth, AfasClient, AfasConfig, Secret, SilvasoftClient, SilvasoftConfig,
 };
 use invoice_desk_core::backend::{Backend, Lookup, Product, Relation, RelationKind};
+use invoice_desk_core::backend::{InvoiceWriter, LookupSource};
 use invoice_desk_core::error::{Error, ErrorCode};
 use invoice_desk_core::totals::PriceBasis;
 use reqwest::Method;
@@ -332,7 +333,10 @@ fn afas_rows(from: usize, n: usize) -> Value {
 
 /// Runs a relation sync the way the core does (trusting `done`), but gives up after `max`
 /// pages so that a test of a bound that does not hold ends.
-async fn sync_relations_until_error<B: Backend>(b: &B, max: usize) -> (usize, Error) {
+async fn sync_relations_until_error<B: invoice_desk_core::backend::LookupSource>(
+    b: &B,
+    max: usize,
+) -> (usize, Error) {
     let mut cursor: Option<String> = None;
     for page_no in 0..max {
         match b.sync_relations("", cursor.as_deref()).await {

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use invoice_desk_backends::afas::{authorize_url, exchange_code, TokenSet};
 use invoice_desk_backends::{pkce, AfasAuth, AfasConfig, Secret};
+use invoice_desk_core::backend::InvoiceWriter;
 use invoice_desk_core::backend::{Backend, RelationKind, Upload};
 use invoice_desk_core::totals::PriceBasis;
 use serde_json::json;

@@ -10,6 +10,7 @@ use invoice_desk_backends::{Secret, SilvasoftClient, SilvasoftConfig, SilvasoftM
 use invoice_desk_core::backend::{
     Backend, Capabilities, Lookup, Product, Relation, RelationKind, Upload,
 };
+use invoice_desk_core::backend::{InvoiceWriter, LookupSource};
 use invoice_desk_core::error::{Error, ErrorCode};
 use invoice_desk_core::invoice::{to_outgoing, Draft, DraftLine, OutgoingInvoice};
 use invoice_desk_core::store::{Entity, Store, SubmissionState};

@@ -54,8 +54,8 @@ use invoice_desk_backends::{
     AfasAuth, AfasClient, AfasConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
 };
 use invoice_desk_core::backend::{
-    Address, Administration, Backend, Capabilities, Lookup, Product, Progress, Receipt, Relation,
-    RelationKind, SyncPage, Upload,
+    Address, Administration, Backend, Capabilities, InvoiceWriter, Lookup, LookupSource, Product,
+    Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
 };
 use invoice_desk_core::error::Result;
 use invoice_desk_core::invoice::{Draft, DraftLine, OutgoingInvoice};
@@ -179,6 +179,18 @@ impl Counted {
         })
     }
 
+    fn writer_of(&self) -> &dyn InvoiceWriter {
+        self.inner
+            .writer()
+            .expect("the soak sends through a client that writes")
+    }
+
+    fn lookups_of(&self) -> &dyn LookupSource {
+        self.inner
+            .lookups()
+            .expect("the soak reads through a client with look-up lists")
+    }
+
     fn calls(&self) -> u64 {
         self.submits.load(Ordering::SeqCst) + self.lookups.load(Ordering::SeqCst)
     }
@@ -214,36 +226,29 @@ impl Backend for Counted {
     async fn administrations(&self) -> Result<Vec<Administration>> {
         self.inner.administrations().await
     }
-    async fn sync_relations(
-        &self,
-        administration: &str,
-        cursor: Option<&str>,
-    ) -> Result<SyncPage<Relation>> {
-        self.inner.sync_relations(administration, cursor).await
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        Some(self)
     }
-    async fn sync_products(
-        &self,
-        administration: &str,
-        cursor: Option<&str>,
-    ) -> Result<SyncPage<Product>> {
-        self.inner.sync_products(administration, cursor).await
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        Some(self)
     }
-    async fn addresses(&self, administration: &str, relation: &Relation) -> Result<Vec<Address>> {
-        self.inner.addresses(administration, relation).await
-    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceWriter for Counted {
     async fn upload_attachment(
         &self,
         administration: &str,
         upload: &Upload,
         progress: Progress<'_>,
     ) -> Result<String> {
-        self.inner
+        self.writer_of()
             .upload_attachment(administration, upload, progress)
             .await
     }
     async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
         self.submits.fetch_add(1, Ordering::SeqCst);
-        let r = self.inner.submit(invoice).await;
+        let r = self.writer_of().submit(invoice).await;
         match &r {
             Ok(receipt) => {
                 if !receipt.warnings.is_empty() {
@@ -267,7 +272,7 @@ impl Backend for Counted {
     }
     async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup> {
         self.lookups.fetch_add(1, Ordering::SeqCst);
-        let r = self.inner.lookup(invoice).await;
+        let r = self.writer_of().lookup(invoice).await;
         self.note(
             invoice.identity,
             match &r {
@@ -283,6 +288,31 @@ impl Backend for Counted {
             Err(e) => self.record("lookup", format!("{:?}", e.code)),
         }
         r
+    }
+}
+
+#[async_trait::async_trait]
+impl LookupSource for Counted {
+    async fn sync_relations(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Relation>> {
+        self.lookups_of()
+            .sync_relations(administration, cursor)
+            .await
+    }
+    async fn sync_products(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Product>> {
+        self.lookups_of()
+            .sync_products(administration, cursor)
+            .await
+    }
+    async fn addresses(&self, administration: &str, relation: &Relation) -> Result<Vec<Address>> {
+        self.lookups_of().addresses(administration, relation).await
     }
 }
 

@@ -70,7 +70,7 @@ fn relations(n: usize) -> Vec<Relation> {
 
 fn caps() -> Capabilities {
     Capabilities {
-        kind: BackendKind::Afas,
+        kind: SystemId::new("afas"),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
@@ -92,6 +92,7 @@ fn caps() -> Capabilities {
         description_max_len: None,
         lists: vec![],
         relations: Default::default(),
+        system_name: "AFAS SB".into(),
     }
 }
 

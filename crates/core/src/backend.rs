@@ -14,45 +14,37 @@ use crate::vat::VatRate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// The five systems.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum BackendKind {
-    Afas,
-    Silvasoft,
-    Bloxs,
-    Mollie,
-    Bouwsoft,
+/// Which system a connection talks to: the connector's id (`"afas"`, `"silvasoft"`, …), as
+/// stored in the connection's `kind`. The core knows no system by name: the connectors'
+/// registry (`invoice_desk_backends::registry`) says what an id is called and how it is built.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SystemId(String);
+
+impl SystemId {
+    pub fn new(id: impl Into<String>) -> Self {
+        SystemId(id.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-impl BackendKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::Afas => "afas",
-            BackendKind::Silvasoft => "silvasoft",
-            BackendKind::Bloxs => "bloxs",
-            BackendKind::Mollie => "mollie",
-            BackendKind::Bouwsoft => "bouwsoft",
-        }
+impl std::fmt::Display for SystemId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
-    pub fn display_name(self) -> &'static str {
-        match self {
-            BackendKind::Afas => "AFAS SB",
-            BackendKind::Silvasoft => "Silvasoft",
-            BackendKind::Bloxs => "Bloxs",
-            BackendKind::Mollie => "Mollie",
-            BackendKind::Bouwsoft => "Visma Bouwsoft",
-        }
+}
+
+impl PartialEq<str> for SystemId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
     }
-    pub fn parse(s: &str) -> Option<BackendKind> {
-        Some(match s {
-            "afas" => BackendKind::Afas,
-            "silvasoft" => BackendKind::Silvasoft,
-            "bloxs" => BackendKind::Bloxs,
-            "mollie" => BackendKind::Mollie,
-            "bouwsoft" => BackendKind::Bouwsoft,
-            _ => return None,
-        })
+}
+
+impl PartialEq<&str> for SystemId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 
@@ -120,7 +112,9 @@ pub struct FieldSpec {
 /// What a back end can do and how it computes. The form is built from this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Capabilities {
-    pub kind: BackendKind,
+    /// The connector's id.
+    #[ts(type = "string")]
+    pub kind: SystemId,
     pub vat_rates: Vec<VatRate>,
     pub rounding: Rounding,
     /// The price bases a clerk may type in; the first is the default.
@@ -139,7 +133,8 @@ pub struct Capabilities {
     pub attachments: bool,
     #[ts(type = "number | null")]
     pub max_attachment_bytes: Option<u64>,
-    /// Whether this system can create invoices at all.
+    /// Whether this system can create invoices at all: true exactly when the back end has an
+    /// [`InvoiceWriter`] (`Backend::writer`).
     pub creates_invoices: bool,
     pub header_fields: Vec<FieldSpec>,
     pub line_fields: Vec<FieldSpec>,
@@ -171,6 +166,10 @@ pub struct Capabilities {
     /// Where the relations come from: synced from the server, or a local address book.
     #[serde(default)]
     pub relations: crate::lists::RelationSource,
+    /// The system's name as a clerk knows it ("AFAS SB"), for the desk's messages; the
+    /// connector fills it with the name its registry entry shows.
+    #[serde(default)]
+    pub system_name: String,
 }
 
 fn shared_default() -> bool {
@@ -346,7 +345,10 @@ pub enum Lookup {
     CannotTell,
 }
 
-/// A bookkeeping system behind one connection.
+/// A bookkeeping system behind one connection. What it can do beyond the connection itself
+/// comes as optional facets: writing invoices, look-up lists, reading invoices back. A
+/// connector offers the facets its API has; the app asks for one and says so when it is not
+/// there (never a panic).
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync {
     fn capabilities(&self) -> Capabilities;
@@ -357,23 +359,39 @@ pub trait Backend: Send + Sync {
 
     async fn administrations(&self) -> Result<Vec<Administration>>;
 
-    /// One page of relations, from `cursor` (`None`: from the start).
-    async fn sync_relations(
-        &self,
-        administration: &str,
-        cursor: Option<&str>,
-    ) -> Result<SyncPage<Relation>>;
+    /// Writing invoices; `None` for a read-only system (no Send, no form).
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        None
+    }
 
-    /// One page of products, from `cursor` (`None`: from the start).
-    async fn sync_products(
-        &self,
-        administration: &str,
-        cursor: Option<&str>,
-    ) -> Result<SyncPage<Product>>;
+    /// Reading invoices back (list, open one, texts); `None` when the API cannot.
+    fn reader(&self) -> Option<&dyn InvoiceReader> {
+        None
+    }
 
-    /// The addresses of a relation, for choosing the invoice address.
-    async fn addresses(&self, administration: &str, relation: &Relation) -> Result<Vec<Address>>;
+    /// Look-up lists synced from the server (relations, products, addresses).
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        None
+    }
+}
 
+/// The writer of a back end, or the clerk's message that this system sends no invoices.
+pub fn writer_of(backend: &dyn Backend) -> Result<&dyn InvoiceWriter> {
+    backend.writer().ok_or_else(cannot_send)
+}
+
+/// What a clerk reads when a system has no writer.
+pub fn cannot_send() -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorCode::Config,
+        "Dit systeem kan geen facturen versturen: het kan ze alleen lezen.",
+        "This system cannot send invoices: it can only read them.",
+    )
+}
+
+/// Writing invoices: check, upload, submit, and the look-up after a lost answer.
+#[async_trait::async_trait]
+pub trait InvoiceWriter: Send + Sync {
     /// Uploads one attachment; returns the reference to put on the invoice.
     async fn upload_attachment(
         &self,
@@ -391,15 +409,34 @@ pub trait Backend: Send + Sync {
     /// complete a send that never arrived; it must never create a second invoice.
     async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup>;
 
-    // form part
     /// The system's own rules that the declared form cannot express, checked on the draft as
     /// the clerk types (each issue on its field); Send refuses while any remain. The same rules
     /// run again at send time on the outgoing invoice.
     fn precheck(&self, _draft: &Draft, _caps: &Capabilities) -> Vec<FieldIssue> {
         Vec::new()
     }
+}
 
-    // lists part
+/// Look-up lists synced from the server into the local cache.
+#[async_trait::async_trait]
+pub trait LookupSource: Send + Sync {
+    /// One page of relations, from `cursor` (`None`: from the start).
+    async fn sync_relations(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Relation>>;
+
+    /// One page of products, from `cursor` (`None`: from the start).
+    async fn sync_products(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Product>>;
+
+    /// The addresses of a relation, for choosing the invoice address.
+    async fn addresses(&self, administration: &str, relation: &Relation) -> Result<Vec<Address>>;
+
     /// One page of the declared list `list` in `scope`, from `cursor` (`None`: from the start).
     async fn sync_list(
         &self,
@@ -414,4 +451,28 @@ pub trait Backend: Send + Sync {
             format!("This bookkeeping system has no look-up list '{list}'."),
         ))
     }
+}
+
+pub use crate::reader::{
+    InvoiceDetail, InvoiceLineRead, InvoicePage, InvoiceQuery, InvoiceState, InvoiceSummary,
+    InvoiceText, InvoiceVat, TextFormat,
+};
+
+/// Reading invoices back from the system: list them, open one, fetch its texts. Declared for
+/// systems whose API reads (a read-only system has only this); no connector implements it yet.
+#[async_trait::async_trait]
+pub trait InvoiceReader: Send + Sync {
+    /// One page of invoices matching `query`, from `cursor` (`None`: the first page).
+    async fn list_invoices(
+        &self,
+        query: &InvoiceQuery,
+        cursor: Option<&str>,
+    ) -> Result<InvoicePage>;
+
+    /// One invoice with its lines and VAT breakdown.
+    async fn invoice(&self, id: &str) -> Result<InvoiceDetail>;
+
+    /// One of an invoice's texts (`which`: a name the system gives, e.g. "header"), in the
+    /// format it comes in.
+    async fn text(&self, id: &str, which: &str) -> Result<InvoiceText>;
 }

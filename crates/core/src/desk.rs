@@ -89,7 +89,9 @@ pub fn evaluate_with_warnings(
     caps: &Capabilities,
 ) -> Evaluation {
     let mut ev = evaluate(draft, caps);
-    crate::fields::merge_issues(&mut ev.issues, backend.precheck(draft, caps));
+    if let Some(writer) = backend.writer() {
+        crate::fields::merge_issues(&mut ev.issues, writer.precheck(draft, caps));
+    }
     let Some(r) = draft.relation.as_ref() else {
         return ev;
     };
@@ -107,7 +109,7 @@ pub fn evaluate_with_warnings(
         .relations_matching(&draft.connection_id, scope, &r.name, r.email.as_deref())
         .unwrap_or(0);
     if n > 1 {
-        let system = caps.kind.display_name();
+        let system = caps.system_name.as_str();
         ev.warnings.push(FieldIssue {
             field: "relation".into(),
             message: Text::new(
@@ -577,7 +579,7 @@ pub async fn submit(
     progress: UploadProgress<'_>,
 ) -> Result<SubmitResult> {
     let connection_id = draft(store, draft_id)?.connection_id;
-    let system = caps.kind.display_name();
+    let system = caps.system_name.as_str();
     let outcome = submit::submit_draft(
         store,
         backend,

@@ -7,14 +7,17 @@
 //! - [`backend`]: the trait every bookkeeping system implements, and its types.
 //! - [`fields`]: conditional fields, the declared header, the pre-send check's invoice.
 //! - [`lists`]: declared look-up lists, look-up fields and the local address book.
+//! - [`connector`]: how a connector describes its settings; the connection as the UI sees it.
 //! - [`error`]: the error that crosses IPC as `{code, message, field?}`.
 //! - [`i18n`]: Dutch and English messages.
 //! - [`store`]: the local SQLite store: drafts, outbox, look-up cache with FTS5.
 //! - [`sync`] and [`submit`]: background cache refresh and sending an invoice exactly once.
 //! - [`desk`]: what each IPC command does, free of Tauri: texts, warnings, History.
 //! - [`outbox`]: sending a waiting invoice under a lease, so one process sends it.
+//! - [`reader`]: what reading invoices back from a system gives.
 
 pub mod backend;
+pub mod connector;
 pub mod desk;
 pub mod error;
 pub mod fields;
@@ -23,6 +26,7 @@ pub mod invoice;
 pub mod lists;
 pub mod money;
 pub mod outbox;
+pub mod reader;
 pub mod store;
 pub mod submit;
 pub mod sync;

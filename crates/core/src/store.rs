@@ -8,7 +8,7 @@
 //! [`Store::claim`]), so two processes never send the same invoice. Drafts are committed with `synchronous=FULL`: a commit that
 //! returned survives a power cut.
 
-use crate::backend::{BackendKind, Product, Relation, RelationKind, SyncPage};
+use crate::backend::{Product, Relation, RelationKind, SyncPage, SystemId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Text;
 use crate::invoice::{Draft, OutgoingInvoice};
@@ -232,7 +232,8 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionRecord {
     pub id: String,
-    pub kind: BackendKind,
+    /// The connector's id (`afas`, `silvasoft`, …).
+    pub kind: SystemId,
     pub name: String,
     pub base_url: String,
     /// `app_token`, `oauth` or `none`.
@@ -927,10 +928,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, name, base_url, auth, demo, administration_id, config, created) = row?;
-            let Some(kind) = BackendKind::parse(&kind) else {
-                tracing::warn!(%id, "skipping a connection of an unknown kind");
-                continue;
-            };
+            // Any kind is kept as stored; a kind no connector knows is said when the
+            // connection is used, not dropped here.
+            let kind = SystemId::new(kind);
             out.push(ConnectionRecord {
                 id,
                 kind,

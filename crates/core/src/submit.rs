@@ -18,7 +18,7 @@
 //!      is sent again: found is `sent`, not found is sent again, and when it cannot tell,
 //!      `uncertain`, and the clerk is told exactly that. This holds across a restart.
 
-use crate::backend::{Backend, Capabilities, Lookup, Receipt, Upload};
+use crate::backend::{writer_of, Backend, Capabilities, Lookup, Receipt, Upload};
 use crate::error::{Error, ErrorCode, Result};
 use crate::invoice::{
     check_attachments, to_outgoing_checked, Draft, DraftAttachment, OutgoingInvoice,
@@ -134,6 +134,8 @@ pub async fn submit_draft(
     if let Some(entry) = store.outbox_entry(draft_id)? {
         return resume(store, backend, entry, policy, progress).await;
     }
+    // A read-only system: nothing is queued that could never be sent.
+    let writer = writer_of(backend)?;
     let draft = store.draft(draft_id)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
@@ -142,7 +144,7 @@ pub async fn submit_draft(
         )
     })?;
     // The system's own rules as well: the clerk saw them on the fields while typing.
-    let mut invoice = to_outgoing_checked(&draft, caps, backend.precheck(&draft, caps))?;
+    let mut invoice = to_outgoing_checked(&draft, caps, writer.precheck(&draft, caps))?;
     check_attachments(&draft, caps)?;
     if let Some(start) = caps.app_numbering {
         // No idempotency key at this back end: a unique number, fixed before the first attempt.
@@ -216,6 +218,7 @@ pub async fn resume(
         }
         _ => {}
     }
+    let writer = writer_of(backend)?;
     let mut invoice = entry
         .payload
         .clone()
@@ -255,7 +258,7 @@ pub async fn resume(
         store.set_outbox_state(entry.draft_id, SubmissionState::Sending, None)?;
         if must_ask {
             // A previous attempt may have arrived: ask first.
-            match backend.lookup(&invoice).await {
+            match writer.lookup(&invoice).await {
                 Ok(Lookup::Found(r)) => {
                     store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
                     return Ok(Outcome::Sent(r));
@@ -290,7 +293,7 @@ pub async fn resume(
         }
         // From here the body may reach the back end: recorded before the first byte goes out.
         store.set_maybe_created(entry.draft_id, true)?;
-        match backend.submit(&invoice).await {
+        match writer.submit(&invoice).await {
             Ok(receipt) => {
                 store.mark_sent(
                     entry.draft_id,
@@ -354,6 +357,7 @@ async fn upload_attachments(
 ) -> Result<()> {
     let mut changed = false;
     let max_bytes = backend.capabilities().max_attachment_bytes;
+    let writer = writer_of(backend)?;
     for i in 0..draft.attachments.len() {
         if draft.attachments[i].remote_ref.is_some() {
             continue;
@@ -369,7 +373,7 @@ async fn upload_attachments(
         };
         let id = a.id;
         let cb = move |sent: u64, total: u64| progress(id, sent, total);
-        let reference = backend
+        let reference = writer
             .upload_attachment(&invoice.administration_id, &upload, &cb)
             .await
             .map_err(|e| {
@@ -425,7 +429,11 @@ async fn settle_failure(
         }
         ErrorCode::Uncertain => {
             if !uncertain_checked {
-                if let Ok(Lookup::Found(r)) = backend.lookup(invoice).await {
+                let found = match backend.writer() {
+                    Some(w) => w.lookup(invoice).await,
+                    None => Ok(Lookup::CannotTell),
+                };
+                if let Ok(Lookup::Found(r)) = found {
                     store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
                     return Ok(Outcome::Sent(r));
                 }

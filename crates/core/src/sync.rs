@@ -19,6 +19,10 @@ pub async fn sync_list(
     entity: Entity,
     on_page: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<usize> {
+    // A system without look-up lists from the server has nothing to bring.
+    let Some(source) = backend.lookups() else {
+        return Ok(0);
+    };
     let state = store.sync_cursor(connection_id, scope, entity)?;
     let mut cursor = state.cursor;
     let mut received = 0usize;
@@ -26,14 +30,14 @@ pub async fn sync_list(
     loop {
         let (done, next) = match entity {
             Entity::Relations => {
-                let page = backend.sync_relations(scope, cursor.as_deref()).await?;
+                let page = source.sync_relations(scope, cursor.as_deref()).await?;
                 store.apply_relations(connection_id, scope, &page)?;
                 received += page.items.len();
                 store.set_sync_cursor(connection_id, scope, entity, &page.cursor, page.done)?;
                 (page.done, page.cursor)
             }
             Entity::Products => {
-                let page = backend.sync_products(scope, cursor.as_deref()).await?;
+                let page = source.sync_products(scope, cursor.as_deref()).await?;
                 store.apply_products(connection_id, scope, &page)?;
                 received += page.items.len();
                 store.set_sync_cursor(connection_id, scope, entity, &page.cursor, page.done)?;
@@ -81,12 +85,19 @@ pub async fn sync_declared(
     scope: &ScopeValue,
     on_page: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<usize> {
+    let Some(source) = backend.lookups() else {
+        return Err(Error::new(
+            ErrorCode::Config,
+            format!("Dit boekhoudpakket heeft geen opzoeklijst '{list}'."),
+            format!("This bookkeeping system has no look-up list '{list}'."),
+        ));
+    };
     let key = scope.cache_key();
     let mut cursor = store.list_cursor(connection_id, list, &key)?.cursor;
     let mut received = 0usize;
     let mut pages = 0usize;
     loop {
-        let page = backend.sync_list(list, scope, cursor.as_deref()).await?;
+        let page = source.sync_list(list, scope, cursor.as_deref()).await?;
         store.apply_list_page(connection_id, list, &key, &page)?;
         received = received.saturating_add(page.items.len());
         on_page(received);

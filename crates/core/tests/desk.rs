@@ -4,11 +4,11 @@ mod common;
 
 use common::*;
 use invoice_desk_core::backend::{
-    Administration, BackendKind, Capabilities, Relation, RelationKind, SyncPage,
+    Administration, Capabilities, Relation, RelationKind, SyncPage, SystemId,
 };
 use invoice_desk_core::desk;
 use invoice_desk_core::error::ErrorCode;
-use invoice_desk_core::i18n::Lang;
+use invoice_desk_core::i18n::{Lang, Text};
 use invoice_desk_core::invoice::{Draft, DraftLine};
 use invoice_desk_core::store::{ConnectionRecord, OutboxEntry, Store, SubmissionState};
 use serde_json::json;
@@ -18,13 +18,13 @@ fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()
 }
 
-fn store_with(id: &str, kind: BackendKind, administration_id: Option<&str>) -> Store {
+fn store_with(id: &str, kind: &str, administration_id: Option<&str>) -> Store {
     let store = Store::open_in_memory().unwrap();
     store
         .upsert_connection(&ConnectionRecord {
             id: id.into(),
-            kind,
-            name: kind.display_name().into(),
+            kind: SystemId::new(kind),
+            name: kind.into(),
             base_url: "http://127.0.0.1:9".into(),
             auth: "api_key".into(),
             demo: true,
@@ -39,7 +39,8 @@ fn store_with(id: &str, kind: BackendKind, administration_id: Option<&str>) -> S
 /// As Silvasoft declares it: no administrations, a customer without a number found by name.
 fn silvasoft_caps() -> Capabilities {
     Capabilities {
-        kind: BackendKind::Silvasoft,
+        kind: SystemId::new("silvasoft"),
+        system_name: "Silvasoft".into(),
         administrations: false,
         matches_customer_by_name: true,
         ..caps()
@@ -115,7 +116,7 @@ fn noop(_: Uuid, _: u64, _: u64) {}
 
 #[tokio::test]
 async fn a_sent_invoice_answers_with_the_number_first_and_a_fresh_draft_in_the_administration() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let fake = Fake::with(vec![], true);
     let d = valid_draft(&store);
     let r = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
@@ -140,7 +141,7 @@ async fn a_sent_invoice_answers_with_the_number_first_and_a_fresh_draft_in_the_a
 
 #[tokio::test]
 async fn a_refused_invoice_answers_with_the_reason_and_gives_the_draft_back() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let fake = Fake::with(vec![Script::Refuse], true);
     let d = valid_draft(&store);
     let r = desk::submit(&store, &fake, &caps(), d.id, Lang::Nl, today(), &noop)
@@ -210,7 +211,7 @@ async fn a_systems_pre_send_rule_is_on_the_field_as_the_clerk_types_and_send_ref
 
 #[tokio::test]
 async fn sending_a_draft_that_does_not_exist_is_not_found() {
-    let store = store_with("c1", BackendKind::Afas, None);
+    let store = store_with("c1", "afas", None);
     let fake = Fake::with(vec![], true);
     let e = desk::submit(
         &store,
@@ -267,7 +268,7 @@ fn a_waiting_row_whose_invoice_cannot_be_read_shows_as_needing_attention() {
 
 #[tokio::test]
 async fn history_shows_a_sent_invoice_with_its_number_in_the_clerks_language() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let fake = Fake::with(vec![], true);
     let d = valid_draft(&store);
     desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
@@ -287,7 +288,7 @@ async fn history_shows_a_sent_invoice_with_its_number_in_the_clerks_language() {
 
 #[test]
 fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
-    let store = store_with("s", BackendKind::Silvasoft, None);
+    let store = store_with("s", "silvasoft", None);
     let caps = silvasoft_caps();
     store
         .apply_relations(
@@ -325,7 +326,7 @@ fn an_ambiguous_name_without_a_number_is_a_warning_on_the_relation() {
 
 #[tokio::test]
 async fn offline_the_administrations_from_last_time_are_listed() {
-    let store = store_with("c1", BackendKind::Afas, None);
+    let store = store_with("c1", "afas", None);
     let fake = Fake::with(vec![], true);
     let list = vec![Administration {
         id: "1".into(),
@@ -352,7 +353,7 @@ async fn offline_the_administrations_from_last_time_are_listed() {
 
 #[test]
 fn a_fresh_draft_takes_the_chosen_administration_only_where_there_are_administrations() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let d = desk::fresh_draft(&store, "c1", &caps(), today()).unwrap();
     assert_eq!(d.administration_id.as_deref(), Some("adm"));
     assert_eq!(store.open_draft("c1").unwrap().map(|o| o.id), Some(d.id));
@@ -364,7 +365,7 @@ fn a_fresh_draft_takes_the_chosen_administration_only_where_there_are_administra
 
 #[test]
 fn choosing_another_administration_clears_the_products_of_the_open_draft() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let d = valid_draft(&store);
     desk::select_administration(&store, "c1", "adm").unwrap();
     let same = store.draft(d.id).unwrap().unwrap();
@@ -390,7 +391,7 @@ fn choosing_another_administration_clears_the_products_of_the_open_draft() {
 
 #[test]
 fn the_current_draft_is_the_open_one_or_a_fresh_one() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let first = desk::current_draft(&store, &Fake::default(), "c1", &caps(), today()).unwrap();
     let again = desk::current_draft(&store, &Fake::default(), "c1", &caps(), today()).unwrap();
     assert_eq!(first.draft.id, again.draft.id);
@@ -413,7 +414,7 @@ fn attachment(name: &str) -> invoice_desk_core::invoice::DraftAttachment {
 
 #[test]
 fn a_save_keeps_the_recorded_files_whatever_the_web_view_sends() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let d = valid_draft(&store);
     let a = attachment("werkbon.pdf");
     let with = desk::add_attachments(&store, d.id, vec![a.clone()]).unwrap();
@@ -446,7 +447,7 @@ fn a_save_keeps_the_recorded_files_whatever_the_web_view_sends() {
 
 #[test]
 fn relations_shared_by_the_administrations_are_searched_once_for_all() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let page = SyncPage {
         items: vec![customer("1", Some("17"))],
         removed: vec![],
@@ -480,7 +481,7 @@ fn relations_shared_by_the_administrations_are_searched_once_for_all() {
 
 #[test]
 fn retry_now_makes_one_waiting_invoice_or_all_of_them_due_at_once() {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
     let mut ids = vec![];
     for _ in 0..2 {
@@ -497,4 +498,83 @@ fn retry_now_makes_one_waiting_invoice_or_all_of_them_due_at_once() {
     assert_eq!(due, vec![ids[0]]);
     assert_eq!(desk::retry_now(&store, None, now).unwrap(), 2);
     assert_eq!(store.due(now).unwrap().len(), 2);
+}
+
+// ---- a system without a writer ----
+
+/// A made-up system whose API only reads: no writer, no look-up lists.
+struct ReadOnly;
+
+#[async_trait::async_trait]
+impl invoice_desk_core::backend::Backend for ReadOnly {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            kind: SystemId::new("read-only"),
+            creates_invoices: false,
+            system_name: "Alleen Lezen".into(),
+            ..caps()
+        }
+    }
+    async fn test_connection(&self) -> invoice_desk_core::error::Result<Text> {
+        Ok(Text::new("gelezen", "read"))
+    }
+    async fn administrations(&self) -> invoice_desk_core::error::Result<Vec<Administration>> {
+        Ok(vec![])
+    }
+}
+
+#[test]
+fn creates_invoices_is_declared_exactly_when_a_backend_has_a_writer() {
+    use invoice_desk_core::backend::Backend;
+    let fake = Fake::with(vec![], true);
+    assert!(fake.writer().is_some());
+    assert!(fake.capabilities().creates_invoices);
+    assert!(ReadOnly.writer().is_none());
+    assert!(!ReadOnly.capabilities().creates_invoices);
+}
+
+#[tokio::test]
+async fn a_read_only_system_sends_nothing_and_the_desk_says_it_cannot_send_invoices() {
+    use invoice_desk_core::backend::Backend;
+    let store = store_with("ro", "read-only", None);
+    let caps = ReadOnly.capabilities();
+    let view = desk::current_draft(&store, "ro", &caps, today()).unwrap();
+    let Err(e) = desk::submit(
+        &store,
+        &ReadOnly,
+        &caps,
+        view.draft.id,
+        Lang::En,
+        today(),
+        &noop,
+    )
+    .await
+    else {
+        panic!("a system without a writer sent an invoice");
+    };
+    assert_eq!(e.code, ErrorCode::Config);
+    assert!(
+        e.message.en.contains("cannot send invoices"),
+        "{}",
+        e.message.en
+    );
+    assert!(e.message.nl.contains("geen facturen versturen"));
+    // Nothing was queued, and the draft is still the clerk's.
+    assert!(store.outbox_entry(view.draft.id).unwrap().is_none());
+    assert_eq!(
+        store.open_draft("ro").unwrap().map(|d| d.id),
+        Some(view.draft.id)
+    );
+    // A look-up refresh has nothing to bring, and says so without an error.
+    let n = invoice_desk_core::sync::sync_list(
+        &ReadOnly,
+        &store,
+        "ro",
+        "",
+        invoice_desk_core::store::Entity::Relations,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 0);
 }

@@ -479,7 +479,7 @@ fn a_connection_with_waiting_or_uncertain_invoices_is_not_deleted() {
     let s = Store::open_in_memory().unwrap();
     let rec = invoice_desk_core::store::ConnectionRecord {
         id: "c1".into(),
-        kind: invoice_desk_core::backend::BackendKind::Afas,
+        kind: invoice_desk_core::backend::SystemId::new("afas"),
         name: "Bakkerij".into(),
         base_url: "https://example.test".into(),
         auth: "app_token".into(),
@@ -685,4 +685,30 @@ fn two_stores_taking_invoice_numbers_at_once_wait_their_turn_and_never_share_one
     assert_eq!(numbers.len(), before, "no number handed out twice");
     assert_eq!(numbers.first(), Some(&2026001));
     assert_eq!(numbers.last(), Some(&(2026001 + 599)));
+}
+
+#[test]
+fn a_connection_keeps_its_stored_kind_whatever_system_it_names() {
+    let s = Store::open_in_memory().unwrap();
+    for kind in ["afas", "a-system-this-version-does-not-know"] {
+        let rec = invoice_desk_core::store::ConnectionRecord {
+            id: format!("c-{kind}"),
+            kind: invoice_desk_core::backend::SystemId::new(kind),
+            name: "Kantoor".into(),
+            base_url: "https://example.test".into(),
+            auth: "app_token".into(),
+            demo: false,
+            administration_id: None,
+            config: serde_json::json!({"oauth_client_id": "x"}),
+            created_at: chrono::Utc::now(),
+        };
+        s.upsert_connection(&rec).unwrap();
+        let back = s
+            .connection(&rec.id)
+            .unwrap()
+            .expect("the connection is listed");
+        assert_eq!(back.kind.as_str(), kind);
+        assert_eq!(back.config, rec.config);
+    }
+    assert_eq!(s.connections().unwrap().len(), 2);
 }

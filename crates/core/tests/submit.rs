@@ -502,6 +502,42 @@ impl invoice_desk_core::backend::Backend for Probe<'_> {
     ) -> invoice_desk_core::error::Result<Vec<invoice_desk_core::backend::Administration>> {
         Ok(vec![])
     }
+    fn writer(&self) -> Option<&dyn invoice_desk_core::backend::InvoiceWriter> {
+        Some(self)
+    }
+    fn lookups(&self) -> Option<&dyn invoice_desk_core::backend::LookupSource> {
+        Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl invoice_desk_core::backend::InvoiceWriter for Probe<'_> {
+    async fn upload_attachment(
+        &self,
+        a: &str,
+        u: &invoice_desk_core::backend::Upload,
+        p: invoice_desk_core::backend::Progress<'_>,
+    ) -> invoice_desk_core::error::Result<String> {
+        self.inner.upload_attachment(a, u, p).await
+    }
+    async fn submit(
+        &self,
+        inv: &invoice_desk_core::invoice::OutgoingInvoice,
+    ) -> invoice_desk_core::error::Result<invoice_desk_core::backend::Receipt> {
+        let flag = self.store.maybe_created(self.draft_id).unwrap();
+        self.seen.lock().unwrap().push(flag);
+        self.inner.submit(inv).await
+    }
+    async fn lookup(
+        &self,
+        inv: &invoice_desk_core::invoice::OutgoingInvoice,
+    ) -> invoice_desk_core::error::Result<invoice_desk_core::backend::Lookup> {
+        self.inner.lookup(inv).await
+    }
+}
+
+#[async_trait::async_trait]
+impl invoice_desk_core::backend::LookupSource for Probe<'_> {
     async fn sync_relations(
         &self,
         a: &str,
@@ -526,28 +562,6 @@ impl invoice_desk_core::backend::Backend for Probe<'_> {
         r: &invoice_desk_core::backend::Relation,
     ) -> invoice_desk_core::error::Result<Vec<invoice_desk_core::backend::Address>> {
         self.inner.addresses(a, r).await
-    }
-    async fn upload_attachment(
-        &self,
-        a: &str,
-        u: &invoice_desk_core::backend::Upload,
-        p: invoice_desk_core::backend::Progress<'_>,
-    ) -> invoice_desk_core::error::Result<String> {
-        self.inner.upload_attachment(a, u, p).await
-    }
-    async fn submit(
-        &self,
-        inv: &invoice_desk_core::invoice::OutgoingInvoice,
-    ) -> invoice_desk_core::error::Result<invoice_desk_core::backend::Receipt> {
-        let flag = self.store.maybe_created(self.draft_id).unwrap();
-        self.seen.lock().unwrap().push(flag);
-        self.inner.submit(inv).await
-    }
-    async fn lookup(
-        &self,
-        inv: &invoice_desk_core::invoice::OutgoingInvoice,
-    ) -> invoice_desk_core::error::Result<invoice_desk_core::backend::Lookup> {
-        self.inner.lookup(inv).await
     }
 }
 

@@ -30,6 +30,34 @@ impl Backend for Endless {
     async fn administrations(&self) -> Result<Vec<Administration>> {
         Ok(vec![])
     }
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        Some(self)
+    }
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceWriter for Endless {
+    async fn upload_attachment(
+        &self,
+        _: &str,
+        _: &Upload,
+        _: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<String> {
+        Ok(String::new())
+    }
+    async fn submit(&self, _: &OutgoingInvoice) -> Result<Receipt> {
+        unreachable!("no invoices in this test")
+    }
+    async fn lookup(&self, _: &OutgoingInvoice) -> Result<Lookup> {
+        Ok(Lookup::NotFound)
+    }
+}
+
+#[async_trait::async_trait]
+impl LookupSource for Endless {
     async fn sync_relations(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Relation>> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         Ok(SyncPage {
@@ -51,20 +79,6 @@ impl Backend for Endless {
     }
     async fn addresses(&self, _: &str, _: &Relation) -> Result<Vec<Address>> {
         Ok(vec![])
-    }
-    async fn upload_attachment(
-        &self,
-        _: &str,
-        _: &Upload,
-        _: &(dyn Fn(u64, u64) + Send + Sync),
-    ) -> Result<String> {
-        Ok(String::new())
-    }
-    async fn submit(&self, _: &OutgoingInvoice) -> Result<Receipt> {
-        unreachable!("no invoices in this test")
-    }
-    async fn lookup(&self, _: &OutgoingInvoice) -> Result<Lookup> {
-        Ok(Lookup::NotFound)
     }
 }
 

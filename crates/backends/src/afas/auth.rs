@@ -14,7 +14,7 @@
 //! (single flight).
 
 use super::wire::{OAuthError, TokenResponse};
-use super::{normalize_base_url, AfasAuth, SYSTEM};
+use super::{normalize_base_url, AfasAuth, NAME};
 use crate::http::{Http, Reply, Safety};
 use crate::kit::token::{Token, TokenCache};
 use crate::secret::Secret;
@@ -66,7 +66,7 @@ pub async fn exchange_code(
     code_verifier: &str,
 ) -> Result<TokenSet> {
     let base = normalize_base_url(base_url)?;
-    let http = Http::new(SYSTEM)?;
+    let http = Http::new(NAME)?;
     let form = [
         ("grant_type", "authorization_code"),
         ("client_id", client_id),
@@ -227,7 +227,7 @@ impl TokenSource {
             auth,
             refresh_token: Mutex::new(refresh),
             hook: Mutex::new(None),
-            cache: TokenCache::new(SYSTEM),
+            cache: TokenCache::new(NAME),
         }
     }
 
@@ -267,7 +267,7 @@ impl TokenSource {
 
     async fn fetch(&self) -> Result<Token> {
         let kind = self.kind();
-        tracing::debug!(system = SYSTEM, ?kind, "fetching an access token");
+        tracing::debug!(system = NAME, ?kind, "fetching an access token");
         let rb = match &self.auth {
             AfasAuth::AppToken(app_token) => self
                 .http
@@ -313,7 +313,7 @@ impl TokenSource {
                 changed
             };
             if changed {
-                tracing::info!(system = SYSTEM, "AFAS SB issued a new refresh token");
+                tracing::info!(system = NAME, "AFAS SB issued a new refresh token");
                 let hook = self.hook.lock().unwrap_or_else(|e| e.into_inner()).clone();
                 if let Some(hook) = hook {
                     hook(&new_refresh);
@@ -322,7 +322,7 @@ impl TokenSource {
         }
         let lifetime = tr.expires_in.unwrap_or(kind.default_lifetime());
         tracing::debug!(
-            system = SYSTEM,
+            system = NAME,
             lifetime_s = lifetime,
             "access token received"
         );

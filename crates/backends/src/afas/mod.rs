@@ -32,20 +32,23 @@
 
 mod answer;
 pub mod auth;
+pub mod connector;
 mod feed;
 mod wire;
 
 pub use auth::{authorize_url, exchange_code, RefreshTokenHook, TokenSet};
 
 use crate::http::{Http, Reply, Safety};
+
 use crate::kit::wire::json_number;
 use crate::paging::{self, Subject};
 use crate::secret::Secret;
 use auth::TokenSource;
 use feed::Cursor;
 use invoice_desk_core::backend::{
-    Address, Administration, Backend, BackendKind, Capabilities, Choice, FieldKind, FieldSpec,
-    HeaderField, Lookup, Product, Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
+    Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
+    InvoiceWriter, Lookup, LookupSource, Product, Progress, Receipt, Relation, RelationKind,
+    SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -59,8 +62,10 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use url::Url;
 
-/// The name users know; used in messages.
-pub(crate) const SYSTEM: &str = "AFAS SB";
+/// This connector's id: the `kind` of its connections.
+pub const SYSTEM: &str = "afas";
+/// Its name as a clerk knows it.
+pub const NAME: &str = "AFAS SB";
 
 /// Rows per page.
 pub const TAKE: u64 = 500;
@@ -214,21 +219,21 @@ fn subject(ep: &Endpoint) -> Subject<'static> {
         _ => ("regels", "rows"),
     };
     Subject {
-        system: SYSTEM,
+        system: NAME,
         nl,
         en,
     }
 }
 
 fn bad_list(what_en: &str) -> Error {
-    crate::kit::wire::unreadable_list(SYSTEM, what_en)
+    crate::kit::wire::unreadable_list(NAME, what_en)
 }
 
 impl AfasClient {
     /// A client with the standard HTTP settings. Fails with `Config` on a bad URL or a
     /// missing secret; does not contact AFAS.
     pub fn new(config: AfasConfig) -> Result<AfasClient> {
-        AfasClient::with_http(config, Http::new(SYSTEM)?)
+        AfasClient::with_http(config, Http::new(NAME)?)
     }
 
     /// A client over a given HTTP layer (tests use short timeouts).
@@ -403,7 +408,7 @@ impl AfasClient {
             Err(e) if cur.incremental && e.code == ErrorCode::Refused => {
                 // A tracking token AFAS no longer accepts: load everything again.
                 tracing::info!(
-                    system = SYSTEM,
+                    system = NAME,
                     endpoint = ep.path,
                     "tracking token refused; full reload"
                 );
@@ -435,7 +440,7 @@ impl AfasClient {
             .collect();
         if items.len() < rows {
             tracing::warn!(
-                system = SYSTEM,
+                system = NAME,
                 endpoint = ep.path,
                 skipped = rows - items.len(),
                 "rows skipped (no id, unreadable, or another administration)"
@@ -443,7 +448,7 @@ impl AfasClient {
         }
         cur.advance(&names, rows, take, page.tracking_token);
         tracing::debug!(
-            system = SYSTEM,
+            system = NAME,
             endpoint = ep.path,
             rows,
             full_reload,
@@ -465,7 +470,7 @@ impl AfasClient {
         let identity = invoice.identity.to_string();
         let url = self.url("api/salesinvoice");
         let _write = self.inner.write_lock.lock().await;
-        tracing::info!(system = SYSTEM, tracking_identifier = %identity,
+        tracing::info!(system = NAME, tracking_identifier = %identity,
             lines = invoice.lines.len(), "sending a sales invoice");
         let reply = self
             .call(Safety::NotIdempotent, |token| {
@@ -481,9 +486,9 @@ impl AfasClient {
             .await?;
         let result = answer::interpret(&self.inner.http, &reply, invoice);
         match &result {
-            Ok(r) => tracing::info!(system = SYSTEM, tracking_identifier = %identity,
+            Ok(r) => tracing::info!(system = NAME, tracking_identifier = %identity,
                 remote_id = %r.remote_id, warnings = r.warnings.len(), "sales invoice accepted"),
-            Err(e) => tracing::info!(system = SYSTEM, tracking_identifier = %identity,
+            Err(e) => tracing::info!(system = NAME, tracking_identifier = %identity,
                 code = ?e.code, "sales invoice not accepted"),
         }
         result
@@ -567,7 +572,7 @@ impl AfasClient {
                 ),
             )),
             Err(e) => {
-                tracing::info!(system = SYSTEM, remote_id = %r.remote_id, code = ?e.code,
+                tracing::info!(system = NAME, remote_id = %r.remote_id, code = ?e.code,
                     "invoice number not looked up");
                 r.warnings.push(Text::new(
                     "Het factuurnummer kon niet bij AFAS SB worden opgevraagd; de factuur is wel aangemaakt.",
@@ -935,7 +940,7 @@ fn payment_methods() -> Vec<Choice> {
 /// What AFAS SB can do, for the form.
 pub fn capabilities() -> Capabilities {
     Capabilities {
-        kind: BackendKind::Afas,
+        kind: SystemId::new(SYSTEM),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
@@ -1007,6 +1012,7 @@ pub fn capabilities() -> Capabilities {
         description_max_len: None,
         lists: vec![],
         relations: Default::default(),
+        system_name: NAME.into(),
     }
 }
 
@@ -1014,11 +1020,6 @@ pub fn capabilities() -> Capabilities {
 impl Backend for AfasClient {
     fn capabilities(&self) -> Capabilities {
         capabilities()
-    }
-
-    /// The same rules as at send time ([`precheck`]), on the draft as typed.
-    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
-        invoice_desk_core::fields::precheck_draft(draft, caps, precheck)
     }
 
     /// Fetches a token and the administrations: `Connected to <env>: 2 administrations (A, B)`.
@@ -1079,70 +1080,19 @@ impl Backend for AfasClient {
         }
         Ok(out)
     }
-
-    /// One page of the feed over persons, organisations and unknown relations (in that
-    /// order). Relations belong to the environment; `administration` is not used.
-    async fn sync_relations(
-        &self,
-        _administration: &str,
-        cursor: Option<&str>,
-    ) -> Result<SyncPage<Relation>> {
-        self.feed_page(&RELATION_FEED, None, None, cursor, map_relation)
-            .await
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        Some(self)
     }
-
-    async fn sync_products(
-        &self,
-        administration: &str,
-        cursor: Option<&str>,
-    ) -> Result<SyncPage<Product>> {
-        let admin = administration.trim();
-        if admin.is_empty() {
-            return Err(Error::new(
-                ErrorCode::Validation,
-                "Kies eerst een administratie.",
-                "Choose an administration first.",
-            )
-            .with_field("administration"));
-        }
-        let filter = format!("AdministrationId eq {admin}");
-        self.feed_page(
-            &PRODUCT_FEED,
-            Some(admin),
-            Some(&filter),
-            cursor,
-            |_, row| map_product(row, admin),
-        )
-        .await
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        Some(self)
     }
+}
 
-    async fn addresses(&self, _administration: &str, relation: &Relation) -> Result<Vec<Address>> {
-        let filter = format!("RelationId eq {}", relation.id.trim());
-        let mut out = Vec::new();
-        let mut skip = 0;
-        let mut guard = paging::Guard::default();
-        loop {
-            let page = self
-                .list_page(&ADDRESSES, skip, self.take(), None, Some(&filter))
-                .await?;
-            let n = page.rows.len() as u64;
-            guard.after_page(
-                &page.rows,
-                n >= self.take(),
-                self.max_pages(),
-                subject(&ADDRESSES),
-            )?;
-            out.extend(
-                page.rows
-                    .into_iter()
-                    .filter_map(|r| map_address(r, &relation.id)),
-            );
-            if n < self.take() {
-                break;
-            }
-            skip += n;
-        }
-        Ok(out)
+#[async_trait::async_trait]
+impl InvoiceWriter for AfasClient {
+    /// The same rules as at send time ([`precheck`]), on the draft as typed.
+    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+        invoice_desk_core::fields::precheck_draft(draft, caps, precheck)
     }
 
     /// Reserves the blob (`PUT /api/blob/{upload.id}` with the `blob-content-*` headers and no
@@ -1215,7 +1165,7 @@ impl Backend for AfasClient {
             sent += chunk.len() as u64;
             progress(sent, total);
         }
-        tracing::debug!(system = SYSTEM, blob = %upload.id, bytes = total, chunk_size, "attachment uploaded");
+        tracing::debug!(system = NAME, blob = %upload.id, bytes = total, chunk_size, "attachment uploaded");
         Ok(upload.id.to_string())
     }
 
@@ -1246,6 +1196,74 @@ impl Backend for AfasClient {
             Err(e) if e.code == ErrorCode::BadResponse => Ok(Lookup::CannotTell),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl LookupSource for AfasClient {
+    /// One page of the feed over persons, organisations and unknown relations (in that
+    /// order). Relations belong to the environment; `administration` is not used.
+    async fn sync_relations(
+        &self,
+        _administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Relation>> {
+        self.feed_page(&RELATION_FEED, None, None, cursor, map_relation)
+            .await
+    }
+
+    async fn sync_products(
+        &self,
+        administration: &str,
+        cursor: Option<&str>,
+    ) -> Result<SyncPage<Product>> {
+        let admin = administration.trim();
+        if admin.is_empty() {
+            return Err(Error::new(
+                ErrorCode::Validation,
+                "Kies eerst een administratie.",
+                "Choose an administration first.",
+            )
+            .with_field("administration"));
+        }
+        let filter = format!("AdministrationId eq {admin}");
+        self.feed_page(
+            &PRODUCT_FEED,
+            Some(admin),
+            Some(&filter),
+            cursor,
+            |_, row| map_product(row, admin),
+        )
+        .await
+    }
+
+    async fn addresses(&self, _administration: &str, relation: &Relation) -> Result<Vec<Address>> {
+        let filter = format!("RelationId eq {}", relation.id.trim());
+        let mut out = Vec::new();
+        let mut skip = 0;
+        let mut guard = paging::Guard::default();
+        loop {
+            let page = self
+                .list_page(&ADDRESSES, skip, self.take(), None, Some(&filter))
+                .await?;
+            let n = page.rows.len() as u64;
+            guard.after_page(
+                &page.rows,
+                n >= self.take(),
+                self.max_pages(),
+                subject(&ADDRESSES),
+            )?;
+            out.extend(
+                page.rows
+                    .into_iter()
+                    .filter_map(|r| map_address(r, &relation.id)),
+            );
+            if n < self.take() {
+                break;
+            }
+            skip += n;
+        }
+        Ok(out)
     }
 }
 

@@ -41,7 +41,7 @@ fn message(g: &mut Gen) -> String {
 
 #[test]
 fn afas_invoice_answers_never_panic() {
-    let http = http(super::SYSTEM);
+    let http = http(super::NAME);
     run_seeded(
         "afas::answer::interpret",
         |g| (g.reply(), g.invoice()),
@@ -93,7 +93,7 @@ fn afas_lists_and_rows_never_panic() {
 
 #[test]
 fn afas_token_answers_and_stored_cursors_never_panic() {
-    let http = http(super::SYSTEM);
+    let http = http(super::NAME);
     run_seeded(
         "afas token answers and sync cursors",
         |g| {

@@ -80,7 +80,7 @@ fn reply(status: u16, body: &str) -> Reply {
 }
 
 fn http() -> Http {
-    Http::new(SYSTEM).unwrap()
+    Http::new(NAME).unwrap()
 }
 
 #[test]
@@ -552,7 +552,7 @@ fn client_needs_credentials_and_keeps_them_out_of_debug() {
 #[test]
 fn capabilities_as_declared() {
     let c = capabilities();
-    assert_eq!(c.kind, BackendKind::Afas);
+    assert_eq!(c.kind.as_str(), SYSTEM);
     assert_eq!(c.vat_rates.len(), 3);
     assert_eq!(c.price_bases, vec![PriceBasis::ExclVat]);
     assert_eq!((c.quantity_dp, c.price_dp), (2, 4));

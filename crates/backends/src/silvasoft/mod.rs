@@ -68,16 +68,19 @@
 mod answer;
 pub mod attach;
 pub mod body;
+pub mod connector;
 mod wire;
 
 use crate::http::{Http, Reply, Safety};
+
 use crate::paging::{self, Guard, Subject};
 use crate::ratelimit::{self, Priority, RateLimiter, RateLimits};
 use crate::secret::Secret;
 use attach::{FileStore, ResolvedFile};
 use invoice_desk_core::backend::{
-    Address, Administration, Backend, BackendKind, Capabilities, Choice, FieldKind, FieldSpec,
-    HeaderField, Lookup, Product, Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
+    Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
+    InvoiceWriter, Lookup, LookupSource, Product, Progress, Receipt, Relation, RelationKind,
+    SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -93,10 +96,12 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use url::Url;
 
-/// The name users know; used in messages.
-pub(crate) const SYSTEM: &str = "Silvasoft";
+/// This connector's id: the `kind` of its connections.
+pub const SYSTEM: &str = "silvasoft";
+/// Its name as a clerk knows it.
+pub const NAME: &str = "Silvasoft";
+use url::Url;
 
 /// Silvasoft's production host.
 pub const DEFAULT_BASE_URL: &str = "https://rest-api.silvasoft.nl";
@@ -456,7 +461,7 @@ pub fn capabilities(
             ),
         };
     Capabilities {
-        kind: BackendKind::Silvasoft,
+        kind: SystemId::new(SYSTEM),
         vat_rates,
         rounding: match module {
             SilvasoftModule::Bookkeeping => Rounding::PerLine,
@@ -491,6 +496,7 @@ pub fn capabilities(
         description_max_len: None,
         lists: vec![],
         relations: Default::default(),
+        system_name: NAME.into(),
     }
 }
 
@@ -592,14 +598,14 @@ fn subject(list: &str) -> Subject<'static> {
         _ => ("regels", "rows"),
     };
     Subject {
-        system: SYSTEM,
+        system: NAME,
         nl,
         en,
     }
 }
 
 fn bad_list(what_en: &str) -> Error {
-    crate::kit::wire::unreadable_list(SYSTEM, what_en)
+    crate::kit::wire::unreadable_list(NAME, what_en)
 }
 
 /// The Silvasoft connector. Cheap to clone; clones share everything.
@@ -870,7 +876,7 @@ impl SilvasoftClient {
     /// A client with the standard HTTP settings. Fails with `Config` on a bad address, a missing
     /// username or key, or a VAT percentage that is not one; does not contact Silvasoft.
     pub fn new(config: SilvasoftConfig) -> Result<SilvasoftClient> {
-        SilvasoftClient::with_http(config, Http::new(SYSTEM)?)
+        SilvasoftClient::with_http(config, Http::new(NAME)?)
     }
 
     /// A client over a given HTTP layer (tests use short timeouts).
@@ -1054,7 +1060,7 @@ impl SilvasoftClient {
             401 => {
                 let e = unauthorized(&reply.body);
                 if e.code == ErrorCode::RateLimited {
-                    tracing::warn!(system = SYSTEM, endpoint, "rate limit reached; backing off");
+                    tracing::warn!(system = NAME, endpoint, "rate limit reached; backing off");
                     limiter.cool_down();
                 }
                 Err(e)
@@ -1130,7 +1136,7 @@ impl SilvasoftClient {
             {
                 // Silvasoft ignores the offset: the rest of the day's invoices cannot be
                 // read, so what was read is not known to be all of them.
-                tracing::warn!(system = SYSTEM, offset, "the same page of invoices again");
+                tracing::warn!(system = NAME, offset, "the same page of invoices again");
                 return Ok((out, false));
             }
             out.extend(rows.iter().map(wire::invoice));
@@ -1163,7 +1169,7 @@ impl SilvasoftClient {
             && self.total_matches(found.total_incl, inv);
         if !ours {
             tracing::info!(
-                system = SYSTEM,
+                system = NAME,
                 number,
                 "invoice number taken by another invoice"
             );
@@ -1197,7 +1203,7 @@ impl SilvasoftClient {
     ) -> Result<Receipt> {
         match self.by_number(invoice, number).await {
             Ok(ByNumber::Ours(r)) => {
-                tracing::info!(system = SYSTEM, identity = %invoice.identity, number,
+                tracing::info!(system = NAME, identity = %invoice.identity, number,
                     "the taken number holds this invoice: an earlier attempt arrived");
                 Ok(r)
             }
@@ -1234,7 +1240,7 @@ impl SilvasoftClient {
             .filter(|w| answer::same_notes(w.notes.as_deref(), notes.as_deref()))
             .collect();
         tracing::info!(
-            system = SYSTEM,
+            system = NAME,
             listed = listed.len(),
             matching = candidates.len(),
             "look-up by date"
@@ -1281,13 +1287,6 @@ impl Backend for SilvasoftClient {
         )
     }
 
-    /// The same rules as at send time ([`body::precheck`]), on the draft as typed.
-    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
-        invoice_desk_core::fields::precheck_draft(draft, caps, |inv| {
-            body::precheck(inv, self.inner.module, &self.inner.vat_rates)
-        })
-    }
-
     /// `GET /rest/listrelations/?Limit=1`: "Connected to Silvasoft as <user> (<module>)".
     /// Wrong credentials and an ended trial are `AuthFailed` (Silvasoft does not tell them
     /// apart), a rate limit is `RateLimited`.
@@ -1306,7 +1305,142 @@ impl Backend for SilvasoftClient {
     async fn administrations(&self) -> Result<Vec<Administration>> {
         Ok(Vec::new())
     }
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        Some(self)
+    }
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        Some(self)
+    }
+}
 
+#[async_trait::async_trait]
+impl InvoiceWriter for SilvasoftClient {
+    /// The same rules as at send time ([`body::precheck`]), on the draft as typed.
+    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+        invoice_desk_core::fields::precheck_draft(draft, caps, |inv| {
+            body::precheck(inv, self.inner.module, &self.inner.vat_rates)
+        })
+    }
+
+    /// Checks the file (invoicing module: at most 10 MB, pdf/png/jpg/gif/doc/docx by its first
+    /// bytes) and hands out a reference; the bytes go inside the invoice (see [`attach`]).
+    async fn upload_attachment(
+        &self,
+        _administration: &str,
+        upload: &Upload,
+        progress: Progress<'_>,
+    ) -> Result<String> {
+        if self.inner.module != SilvasoftModule::Invoicing {
+            return Err(Error::new(
+                ErrorCode::Validation,
+                "De boekhoudmodule van Silvasoft neemt een bijlage alleen via een webadres.",
+                "Silvasoft's bookkeeping module takes an attachment only by web address.",
+            ));
+        }
+        let total = upload.bytes.len() as u64;
+        progress(0, total);
+        let content_type = attach::check(upload)?;
+        let reference = attach::reference(upload);
+        self.inner.files.keep(
+            &reference,
+            ResolvedFile {
+                name: upload.file_name.clone(),
+                content_type,
+                bytes: Arc::new(upload.bytes.clone()),
+            },
+        );
+        progress(total, total);
+        Ok(reference)
+    }
+
+    /// `POST /rest/addsalestransaction/` or `/rest/addsalesinvoice/`, after the checks of
+    /// [`body::precheck`]. When Silvasoft refuses a number the app assigned as taken, the
+    /// invoice under that number is looked up and compared (customer, date, total): when it is ours
+    /// (an earlier attempt whose answer was lost, in this process or before a restart), its
+    /// receipt is the answer; when it is another invoice, the refusal says so.
+    async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
+        let module = self.inner.module;
+        body::precheck(invoice, module, &self.inner.vat_rates)?;
+        let files = self.resolve_files(invoice)?;
+        let json = body::body(invoice, module, &files)?;
+        let bytes = serde_json::to_vec(&json).map_err(Error::internal)?;
+        let number = body::invoice_number(invoice)?;
+        let _write = self.inner.write_lock.lock().await;
+        tracing::info!(system = NAME, identity = %invoice.identity, module = module.as_str(),
+            lines = invoice.lines.len(), numbered = number.is_some(), "sending an invoice");
+        let result = match self
+            .call(
+                Method::POST,
+                module.endpoint(),
+                &[],
+                Some(bytes),
+                Safety::NotIdempotent,
+                Priority::Interactive,
+            )
+            .await
+        {
+            Ok(reply) => answer::interpret(&self.inner.http, &reply, invoice, module, number),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => {
+                tracing::info!(system = NAME, identity = %invoice.identity,
+                    number = %r.remote_id, warnings = r.warnings.len(), "invoice created");
+                self.remember(&r);
+                Ok(r)
+            }
+            // A refusal of an invoice under a number the app assigned (a typed one taken is
+            // the clerk's to change). Silvasoft's words for "number taken" are not documented,
+            // so every refusal is checked against the number, not only one that reads so.
+            Err(e)
+                if e.code == ErrorCode::Refused
+                    && number.is_some()
+                    && invoice.extra_str(APP_ASSIGNED_NUMBER) == Some("true") =>
+            {
+                let n = number.unwrap_or_default();
+                let r = self.resolve_taken_number(invoice, n, e).await?;
+                self.remember(&r);
+                Ok(r)
+            }
+            Err(e) => {
+                tracing::info!(system = NAME, identity = %invoice.identity, code = ?e.code,
+                    "invoice not created");
+                Err(e)
+            }
+        }
+    }
+
+    /// After an answer that never came (Silvasoft has no idempotency key):
+    /// - **with an invoice number** (assigned by the app or typed):
+    ///   `GET /rest/listsalesinvoices/?InvoiceNumber=N`. Listed with the same customer and a
+    ///   total within a cent per line of the preview (less the invoice discount): `Found`.
+    ///   Not listed: `NotFound`, which is certain, numbers being unique. Listed for another
+    ///   customer or amount: `NotFound` as well, since ours cannot exist under a number that
+    ///   is taken; a resend is refused as a duplicate number and the clerk is told.
+    /// - **numbering left to Silvasoft**: the invoices of that `InvoiceDate`
+    ///   (`DateFrom = DateTill`, up to 5,000 of them; beyond that `CannotTell` when none of
+    ///   those read matches) that match the customer (number, or name without
+    ///   regard to case), the total including VAT (as above) and the notes, and whose number
+    ///   the app does not already hold as sent ([`SilvasoftClient::remember_invoice_numbers`]
+    ///   and this client's own receipts). Exactly one: `Found`; none: `NotFound`; several:
+    ///   `CannotTell`, and the clerk is told the outcome is uncertain. Limits: two identical
+    ///   invoices (same customer, day, amount and notes) sent from elsewhere cannot be told
+    ///   apart from ours, and an invoice someone changed in Silvasoft after it arrived is not
+    ///   recognised.
+    async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup> {
+        let result = match body::invoice_number(invoice)? {
+            Some(n) => self.lookup_by_number(invoice, n).await,
+            None => self.lookup_by_date(invoice).await,
+        };
+        if let Ok(Lookup::Found(r)) = &result {
+            self.remember(r);
+        }
+        result
+    }
+}
+
+#[async_trait::async_trait]
+impl LookupSource for SilvasoftClient {
     /// One page of customers; every sync is a full reload (no change feed for relations).
     async fn sync_relations(
         &self,
@@ -1349,7 +1483,7 @@ impl Backend for SilvasoftClient {
             .collect();
         if (items.len() as u64) < n {
             tracing::warn!(
-                system = SYSTEM,
+                system = NAME,
                 skipped = n - items.len() as u64,
                 "relations without a RelationGUID skipped"
             );
@@ -1473,7 +1607,7 @@ impl Backend for SilvasoftClient {
                 ),
             }
         };
-        tracing::debug!(system = SYSTEM, rows = n, phase = ?c.phase, done, "product page");
+        tracing::debug!(system = NAME, rows = n, phase = ?c.phase, done, "product page");
         let cursor = if done {
             next.encode()
         } else {
@@ -1491,122 +1625,6 @@ impl Backend for SilvasoftClient {
     /// Silvasoft invoices go to the relation's default address: no addresses to choose from.
     async fn addresses(&self, _administration: &str, _relation: &Relation) -> Result<Vec<Address>> {
         Ok(Vec::new())
-    }
-
-    /// Checks the file (invoicing module: at most 10 MB, pdf/png/jpg/gif/doc/docx by its first
-    /// bytes) and hands out a reference; the bytes go inside the invoice (see [`attach`]).
-    async fn upload_attachment(
-        &self,
-        _administration: &str,
-        upload: &Upload,
-        progress: Progress<'_>,
-    ) -> Result<String> {
-        if self.inner.module != SilvasoftModule::Invoicing {
-            return Err(Error::new(
-                ErrorCode::Validation,
-                "De boekhoudmodule van Silvasoft neemt een bijlage alleen via een webadres.",
-                "Silvasoft's bookkeeping module takes an attachment only by web address.",
-            ));
-        }
-        let total = upload.bytes.len() as u64;
-        progress(0, total);
-        let content_type = attach::check(upload)?;
-        let reference = attach::reference(upload);
-        self.inner.files.keep(
-            &reference,
-            ResolvedFile {
-                name: upload.file_name.clone(),
-                content_type,
-                bytes: Arc::new(upload.bytes.clone()),
-            },
-        );
-        progress(total, total);
-        Ok(reference)
-    }
-
-    /// `POST /rest/addsalestransaction/` or `/rest/addsalesinvoice/`, after the checks of
-    /// [`body::precheck`]. When Silvasoft refuses a number the app assigned as taken, the
-    /// invoice under that number is looked up and compared (customer, date, total): when it is ours
-    /// (an earlier attempt whose answer was lost, in this process or before a restart), its
-    /// receipt is the answer; when it is another invoice, the refusal says so.
-    async fn submit(&self, invoice: &OutgoingInvoice) -> Result<Receipt> {
-        let module = self.inner.module;
-        body::precheck(invoice, module, &self.inner.vat_rates)?;
-        let files = self.resolve_files(invoice)?;
-        let json = body::body(invoice, module, &files)?;
-        let bytes = serde_json::to_vec(&json).map_err(Error::internal)?;
-        let number = body::invoice_number(invoice)?;
-        let _write = self.inner.write_lock.lock().await;
-        tracing::info!(system = SYSTEM, identity = %invoice.identity, module = module.as_str(),
-            lines = invoice.lines.len(), numbered = number.is_some(), "sending an invoice");
-        let result = match self
-            .call(
-                Method::POST,
-                module.endpoint(),
-                &[],
-                Some(bytes),
-                Safety::NotIdempotent,
-                Priority::Interactive,
-            )
-            .await
-        {
-            Ok(reply) => answer::interpret(&self.inner.http, &reply, invoice, module, number),
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(r) => {
-                tracing::info!(system = SYSTEM, identity = %invoice.identity,
-                    number = %r.remote_id, warnings = r.warnings.len(), "invoice created");
-                self.remember(&r);
-                Ok(r)
-            }
-            // A refusal of an invoice under a number the app assigned (a typed one taken is
-            // the clerk's to change). Silvasoft's words for "number taken" are not documented,
-            // so every refusal is checked against the number, not only one that reads so.
-            Err(e)
-                if e.code == ErrorCode::Refused
-                    && number.is_some()
-                    && invoice.extra_str(APP_ASSIGNED_NUMBER) == Some("true") =>
-            {
-                let n = number.unwrap_or_default();
-                let r = self.resolve_taken_number(invoice, n, e).await?;
-                self.remember(&r);
-                Ok(r)
-            }
-            Err(e) => {
-                tracing::info!(system = SYSTEM, identity = %invoice.identity, code = ?e.code,
-                    "invoice not created");
-                Err(e)
-            }
-        }
-    }
-
-    /// After an answer that never came (Silvasoft has no idempotency key):
-    /// - **with an invoice number** (assigned by the app or typed):
-    ///   `GET /rest/listsalesinvoices/?InvoiceNumber=N`. Listed with the same customer and a
-    ///   total within a cent per line of the preview (less the invoice discount): `Found`.
-    ///   Not listed: `NotFound`, which is certain, numbers being unique. Listed for another
-    ///   customer or amount: `NotFound` as well, since ours cannot exist under a number that
-    ///   is taken; a resend is refused as a duplicate number and the clerk is told.
-    /// - **numbering left to Silvasoft**: the invoices of that `InvoiceDate`
-    ///   (`DateFrom = DateTill`, up to 5,000 of them; beyond that `CannotTell` when none of
-    ///   those read matches) that match the customer (number, or name without
-    ///   regard to case), the total including VAT (as above) and the notes, and whose number
-    ///   the app does not already hold as sent ([`SilvasoftClient::remember_invoice_numbers`]
-    ///   and this client's own receipts). Exactly one: `Found`; none: `NotFound`; several:
-    ///   `CannotTell`, and the clerk is told the outcome is uncertain. Limits: two identical
-    ///   invoices (same customer, day, amount and notes) sent from elsewhere cannot be told
-    ///   apart from ours, and an invoice someone changed in Silvasoft after it arrived is not
-    ///   recognised.
-    async fn lookup(&self, invoice: &OutgoingInvoice) -> Result<Lookup> {
-        let result = match body::invoice_number(invoice)? {
-            Some(n) => self.lookup_by_number(invoice, n).await,
-            None => self.lookup_by_date(invoice).await,
-        };
-        if let Ok(Lookup::Found(r)) = &result {
-            self.remember(r);
-        }
-        result
     }
 }
 

@@ -49,7 +49,7 @@ fn message(g: &mut Gen) -> String {
 
 #[test]
 fn silvasoft_invoice_answers_never_panic() {
-    let http = http(super::SYSTEM);
+    let http = http(super::NAME);
     run_seeded(
         "silvasoft::answer::interpret",
         |g| {

@@ -92,7 +92,7 @@ fn reply(status: u16, body: &str) -> Reply {
 }
 
 fn http() -> Http {
-    Http::new(SYSTEM).unwrap()
+    Http::new(NAME).unwrap()
 }
 
 /// The documentation's answer to `addsalestransaction`, shortened.
@@ -164,7 +164,7 @@ fn vat_rates_use_the_percentage_as_code() {
 #[test]
 fn capabilities_per_module() {
     let b = capabilities(SilvasoftModule::Bookkeeping, rates(), None);
-    assert_eq!(b.kind, BackendKind::Silvasoft);
+    assert_eq!(b.kind.as_str(), SYSTEM);
     assert_eq!(
         b.price_bases,
         vec![PriceBasis::InclVat, PriceBasis::ExclVat]

@@ -4,7 +4,8 @@
 
 use chrono::NaiveDate;
 use invoice_desk_backends::{AfasAuth, AfasClient, AfasConfig, Secret};
-use invoice_desk_core::backend::{Backend, Product, Relation, RelationKind};
+use invoice_desk_core::backend::LookupSource;
+use invoice_desk_core::backend::{Product, Relation, RelationKind};
 use invoice_desk_core::invoice::{OutgoingInvoice, OutgoingLine};
 use invoice_desk_core::totals::{self, LineInput, PriceBasis, Rounding};
 use invoice_desk_core::Decimal;

@@ -261,7 +261,7 @@ pub async fn relation_pages(client: &dyn Backend, scope: &str) -> Vec<SyncPage<R
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..1000 {
-        let page = client
+        let page = lookups(client)
             .sync_relations(scope, cursor.as_deref())
             .await
             .unwrap_or_else(|e| panic!("relation page {}: {e:?}", pages.len()));
@@ -280,7 +280,7 @@ pub async fn product_pages(client: &dyn Backend, scope: &str) -> Vec<SyncPage<Pr
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..1000 {
-        let page = client
+        let page = lookups(client)
             .sync_products(scope, cursor.as_deref())
             .await
             .unwrap_or_else(|e| panic!("product page {}: {e:?}", pages.len()));
@@ -452,10 +452,15 @@ impl Desk {
 /// read-only system skips them and says so.
 pub fn creates_invoices(client: &dyn Backend) -> bool {
     let caps = client.capabilities();
+    assert_eq!(
+        caps.creates_invoices,
+        client.writer().is_some(),
+        "capabilities.creates_invoices must say whether the client has a writer"
+    );
     if !caps.creates_invoices {
         eprintln!(
             "skipped by declaration: {} creates no invoices (capabilities.creates_invoices)",
-            caps.kind.display_name()
+            caps.system_name
         );
     }
     caps.creates_invoices
@@ -479,4 +484,20 @@ pub fn assert_server_side(e: &Error, what: &str) {
     );
     assert!(e.code.is_transient(), "{what}: not retried later: {e:?}");
     assert_both_languages(e);
+}
+
+/// The client's look-up lists (every conformance subject has them).
+pub fn lookups(client: &dyn Backend) -> &dyn invoice_desk_core::backend::LookupSource {
+    match client.lookups() {
+        Some(l) => l,
+        None => panic!("{} has no look-up lists", client.capabilities().system_name),
+    }
+}
+
+/// The client's invoice writer (only for subjects that create invoices).
+pub fn writer(client: &dyn Backend) -> &dyn invoice_desk_core::backend::InvoiceWriter {
+    match client.writer() {
+        Some(w) => w,
+        None => panic!("{} sends no invoices", client.capabilities().system_name),
+    }
 }

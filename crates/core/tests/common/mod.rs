@@ -41,7 +41,7 @@ pub struct Fake {
 
 pub fn caps() -> Capabilities {
     Capabilities {
-        kind: BackendKind::Afas,
+        kind: SystemId::new("afas"),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
@@ -63,6 +63,7 @@ pub fn caps() -> Capabilities {
         description_max_len: None,
         lists: vec![],
         relations: Default::default(),
+        system_name: "AFAS SB".into(),
     }
 }
 
@@ -128,15 +129,16 @@ impl Backend for Fake {
             None => Err(Error::new(ErrorCode::Offline, "offline", "offline")),
         }
     }
-    async fn sync_relations(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Relation>> {
-        unimplemented!()
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        Some(self)
     }
-    async fn sync_products(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Product>> {
-        unimplemented!()
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        Some(self)
     }
-    async fn addresses(&self, _: &str, _: &Relation) -> Result<Vec<Address>> {
-        Ok(vec![])
-    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceWriter for Fake {
     async fn upload_attachment(&self, _: &str, u: &Upload, p: Progress<'_>) -> Result<String> {
         p(0, u.bytes.len() as u64);
         self.uploads
@@ -216,5 +218,18 @@ impl Backend for Fake {
             }),
             None => Lookup::NotFound,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl LookupSource for Fake {
+    async fn sync_relations(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Relation>> {
+        unimplemented!()
+    }
+    async fn sync_products(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Product>> {
+        unimplemented!()
+    }
+    async fn addresses(&self, _: &str, _: &Relation) -> Result<Vec<Address>> {
+        Ok(vec![])
     }
 }
