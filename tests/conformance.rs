@@ -3,7 +3,7 @@
 //! after the invoice was stored, and paging to the end of the look-up lists.
 //!
 //! Every case below runs for every subject in the `subjects!` list, as a test of its own named
-//! `<subject>::<case>`: `cargo test -p invoice-desk-backends --test conformance -- afas_sb::`
+//! `<subject>::<case>`: `cargo test -p invoice-desk-tests --test conformance -- afas_sb::`
 //! runs one system, `-- paging_` one case for all. A system without tokens passes the
 //! renewal case by declaring so; it prints `skipped by declaration: <why>`.
 //!

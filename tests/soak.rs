@@ -41,10 +41,12 @@
 //!   amounts equal the preview's. A difference that the other rounding rule explains is
 //!   printed as a finding; any other difference fails the test.
 //!
-//! The figures are printed (`cargo test -p invoice-desk-backends --test soak -- --nocapture`);
+//! The figures are printed (`cargo test -p invoice-desk-tests --test soak -- --nocapture`);
 //! an invoice with a problem is followed call by call (every submit and look-up core made for
 //! each of its identities, and what the stand-in stored).
 
+// The back-end tests' helpers (a small sandbox, its hooks, invoices from what it lists).
+#[path = "../crates/backends/tests/common/mod.rs"]
 mod common;
 
 use chrono::{Duration as Days, NaiveDate};
