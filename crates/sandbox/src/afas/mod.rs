@@ -53,7 +53,7 @@
 //!   "complete", "chunks"}]`; `GET /__sandbox/afas/blobs/{uuid}` → the bytes.
 //! - `GET /__sandbox/afas/oauth/approve?state=<state>` approves the newest pending consent
 //!   request with that state: `{"location", "code", "state"}`.
-//! - `GET`, `POST`, `DELETE /__sandbox/afas/faults`: see [`crate::faults`]; `POST` also takes
+//! - `GET`, `POST`, `DELETE /__sandbox/afas/faults`: see [`crate::kit::faults`]; `POST` also takes
 //!   `"expire_tokens": true` (every access token issued so far stops working now).
 //! - `POST /__sandbox/afas/mutate` changes data, so a change feed has something to report:
 //!   `{"entity": "persons"|"organisations"|"products"|"unknownrelation"|"addresses",
@@ -75,7 +75,6 @@ pub mod blobs;
 pub mod data;
 pub mod errors;
 mod hooks;
-pub(crate) mod names;
 pub mod query;
 pub mod salesinvoice;
 pub mod schema;
@@ -93,8 +92,9 @@ use axum::Router;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::faults::{FaultLayer, Faults};
-use crate::server::Shutdown;
+use crate::kit::faults::{self, Faults};
+use crate::kit::hooks::{FaultAction, StandIn};
+use crate::kit::server::Shutdown;
 use data::{Data, Record, Table};
 use errors::json_response;
 
@@ -189,10 +189,7 @@ impl Afas {
 
     /// Waits the `work_delay_ms` fault, if any (cut short when the sandbox stops).
     pub(crate) async fn work_delay(&self) {
-        let d = self.faults.work_delay();
-        if !d.is_zero() {
-            self.shutdown.sleep(d).await;
-        }
+        faults::work_delay(&self.faults, &self.shutdown).await;
     }
 
     pub(crate) fn blobs(&self) -> MutexGuard<'_, HashMap<Uuid, blobs::Blob>> {
@@ -258,12 +255,12 @@ impl Afas {
         let data = self.data();
         let t = table(&data);
         let rows: Vec<Value> = if params.sort.is_empty() {
-            query::run(&t.rows, &params)
+            query::run(t.rows(), &params)
                 .into_iter()
                 .map(Record::to_json)
                 .collect()
         } else {
-            let sig = params.signature(t.counter, t.rows.len());
+            let sig = params.signature(t.counter(), t.len());
             let cached = {
                 let cache = self.sort_cache.lock().unwrap_or_else(|e| e.into_inner());
                 cache
@@ -274,7 +271,7 @@ impl Afas {
             let order = match cached {
                 Some(o) => o,
                 None => {
-                    let o = Arc::new(query::sorted_positions(&t.rows, &params));
+                    let o = Arc::new(query::sorted_positions(t.rows(), &params));
                     self.sort_cache
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -286,11 +283,11 @@ impl Afas {
                 .iter()
                 .skip(params.skip)
                 .take(params.take.unwrap_or(usize::MAX))
-                .map(|&i| t.rows[i].to_json())
+                .map(|&i| t[i].to_json())
                 .collect()
         };
         let body = if wrapped {
-            json!({"TrackingToken": query::tracking_token(t.counter), "Result": rows})
+            json!({"TrackingToken": query::tracking_token(t.counter()), "Result": rows})
         } else {
             Value::Array(rows)
         };
@@ -365,6 +362,29 @@ async fn salesinvoices(
     })
 }
 
+impl StandIn for Afas {
+    const NAME: &'static str = "afas";
+
+    fn faults(&self) -> &Arc<Faults> {
+        &self.faults
+    }
+
+    fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// `"expire_tokens": true` expires every access token now; the answer counts them.
+    fn fault_action() -> Option<FaultAction<Self>> {
+        Some(FaultAction {
+            member: "expire_tokens",
+            run: |afas, asked| {
+                let expired = if asked { afas.auth().expire_all() } else { 0 };
+                ("tokens_expired", json!(expired))
+            },
+        })
+    }
+}
+
 /// Rewrites `/{environment}/Api/Persons` to `/{environment}/api/persons` (AFAS' routes are
 /// case-insensitive). `None` if the path is not this environment's.
 pub fn normalize_path(environment: &str, path: &str) -> Option<String> {
@@ -410,16 +430,9 @@ pub fn router(afas: Arc<Afas>) -> Router {
             "/api/blob/{id}",
             put(blobs::put).layer(DefaultBodyLimit::max(body_limit)),
         )
-        .fallback(|| async { errors::not_found() })
-        .layer(axum::middleware::from_fn_with_state(
-            FaultLayer {
-                faults: afas.faults.clone(),
-                render: errors::injected,
-                shutdown: afas.shutdown.clone(),
-            },
-            crate::faults::layer,
-        ))
-        .with_state(afas.clone());
+        .fallback(|| async { errors::not_found() });
+    let api =
+        faults::mount(api, &afas.faults, errors::injected, &afas.shutdown).with_state(afas.clone());
     Router::new()
         .nest(&format!("/{}", afas.cfg.environment), api)
         .merge(hooks::router(afas))

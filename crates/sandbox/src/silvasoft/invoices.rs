@@ -26,7 +26,7 @@ use super::data::{
 use super::errors::{self, ApiError};
 use super::lists::parse_date;
 use super::Silvasoft;
-use crate::server::DropConnection;
+use crate::kit::server::DropConnection;
 
 /// The most lines an invoice may have.
 pub const MAX_LINES: usize = 75;
