@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::AfasConfig;
 use crate::kit::data::{self as kit, digits, new_uuid, pick, stream};
 use crate::kit::names::*;
+use crate::kit::table::impl_row;
 pub use crate::kit::table::{Row, Table};
 
 /// The type of a field, for filters and sorting.
@@ -50,6 +51,8 @@ fn js(s: &Option<String>) -> Value {
 pub fn num(d: Decimal) -> Value {
     Value::Number(serde_json::Number::from_str(&d.to_string()).expect("a decimal is a number"))
 }
+
+impl_row!(Uuid => Administration, Person, Organisation, UnknownRelation, Product, Address, Invoice);
 
 /// One row type of a GET connector (its id and change stamp are the kit's [`Row`]).
 pub trait Record: Row<Id = Uuid> {
@@ -146,19 +149,6 @@ pub struct Administration {
     pub changed: u64,
 }
 
-impl Row for Administration {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
-    }
-}
-
 impl Record for Administration {
     const FIELDS: &'static [(&'static str, Kind)] = &[
         ("Id", Kind::Uuid),
@@ -207,19 +197,6 @@ impl Person {
         n.push(' ');
         n.push_str(&self.last_name);
         self.name = n;
-    }
-}
-
-impl Row for Person {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
     }
 }
 
@@ -290,19 +267,6 @@ impl Organisation {
     }
 }
 
-impl Row for Organisation {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
-    }
-}
-
 impl Record for Organisation {
     const FIELDS: &'static [(&'static str, Kind)] = &[
         ("Id", Kind::Uuid),
@@ -355,19 +319,6 @@ pub struct UnknownRelation {
     pub purchase: bool,
     pub blocked: bool,
     pub changed: u64,
-}
-
-impl Row for UnknownRelation {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
-    }
 }
 
 impl Record for UnknownRelation {
@@ -433,19 +384,6 @@ impl Product {
 
     pub fn display(&self) -> &str {
         &self.display
-    }
-}
-
-impl Row for Product {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
     }
 }
 
@@ -529,19 +467,6 @@ pub struct Address {
     pub preferred_invoice: bool,
     pub preferred_supplier: bool,
     pub changed: u64,
-}
-
-impl Row for Address {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
-    }
 }
 
 impl Record for Address {
@@ -678,19 +603,6 @@ pub struct Invoice {
     pub result: String,
     pub attachments: Vec<Uuid>,
     pub changed: u64,
-}
-
-impl Row for Invoice {
-    type Id = Uuid;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn changed(&self) -> u64 {
-        self.changed
-    }
-    fn set_changed(&mut self, c: u64) {
-        self.changed = c;
-    }
 }
 
 impl Record for Invoice {

@@ -32,7 +32,7 @@ pub fn router(afas: Arc<Afas>) -> Router {
 }
 
 async fn invoices(State(afas): State<Arc<Afas>>) -> Json<Vec<Value>> {
-    let data = afas.data();
+    let data = afas.data.read();
     Json(
         data.invoices
             .iter()
@@ -112,7 +112,7 @@ async fn approve(State(afas): State<Arc<Afas>>, RawQuery(q): RawQuery) -> Respon
 }
 
 async fn stats(State(afas): State<Arc<Afas>>) -> Response {
-    let data = afas.data();
+    let data = afas.data.read();
     Json(json!({
         "persons": data.persons.len(),
         "organisations": data.organisations.len(),
@@ -432,7 +432,7 @@ async fn mutate(State(afas): State<Arc<Afas>>, body: Bytes) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let mut data = afas.data_mut();
+    let mut data = afas.data.write();
     let mut ids = Vec::new();
     let outcome: Result<(), String> = (|| {
         if action == "create" {

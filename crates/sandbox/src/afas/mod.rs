@@ -81,7 +81,7 @@ pub mod schema;
 pub mod tracking;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -95,6 +95,7 @@ use uuid::Uuid;
 use crate::kit::faults::{self, Faults};
 use crate::kit::hooks::{FaultAction, StandIn};
 use crate::kit::server::Shutdown;
+use crate::kit::shared::{lock, Shared};
 use data::{Data, Record, Table};
 use errors::json_response;
 
@@ -146,7 +147,8 @@ type SortedOrder = (String, Arc<Vec<usize>>);
 /// The state of one AFAS environment.
 pub struct Afas {
     pub cfg: AfasConfig,
-    data: RwLock<Data>,
+    /// The data set (`data.read()`, `data.write()`).
+    pub(crate) data: Shared<Data>,
     auth: Mutex<auth::AuthState>,
     blobs: Mutex<HashMap<Uuid, blobs::Blob>>,
     tracking: Mutex<HashMap<Uuid, TrackingSlot>>,
@@ -164,7 +166,7 @@ impl Afas {
         let generation_ms = started.elapsed().as_millis() as u64;
         Afas {
             cfg,
-            data: RwLock::new(data),
+            data: Shared::new(data),
             auth: Mutex::new(auth::AuthState::default()),
             blobs: Mutex::new(HashMap::new()),
             tracking: Mutex::new(HashMap::new()),
@@ -175,16 +177,8 @@ impl Afas {
         }
     }
 
-    pub(crate) fn data(&self) -> RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn data_mut(&self) -> RwLockWriteGuard<'_, Data> {
-        self.data.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     pub(crate) fn auth(&self) -> MutexGuard<'_, auth::AuthState> {
-        self.auth.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.auth)
     }
 
     /// Waits the `work_delay_ms` fault, if any (cut short when the sandbox stops).
@@ -193,7 +187,7 @@ impl Afas {
     }
 
     pub(crate) fn blobs(&self) -> MutexGuard<'_, HashMap<Uuid, blobs::Blob>> {
-        self.blobs.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.blobs)
     }
 
     /// The checks every `/api/*` call passes: bearer token, then `Accept-Version` with the
@@ -252,7 +246,7 @@ impl Afas {
             Ok(p) => p,
             Err(r) => return r,
         };
-        let data = self.data();
+        let data = self.data.read();
         let t = table(&data);
         let rows: Vec<Value> = if params.sort.is_empty() {
             query::run(t.rows(), &params)
@@ -262,7 +256,7 @@ impl Afas {
         } else {
             let sig = params.signature(t.counter(), t.len());
             let cached = {
-                let cache = self.sort_cache.lock().unwrap_or_else(|e| e.into_inner());
+                let cache = lock(&self.sort_cache);
                 cache
                     .get(name)
                     .filter(|(s, _)| *s == sig)
@@ -272,10 +266,7 @@ impl Afas {
                 Some(o) => o,
                 None => {
                     let o = Arc::new(query::sorted_positions(t.rows(), &params));
-                    self.sort_cache
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(name, (sig, o.clone()));
+                    lock(&self.sort_cache).insert(name, (sig, o.clone()));
                     o
                 }
             };

@@ -136,7 +136,7 @@ impl Afas {
             .and_then(Node::as_array)
             .unwrap_or(&[]);
 
-        let mut data = self.data_mut();
+        let mut data = self.data.write();
         let mut errs: Vec<BusinessError> = Vec::new();
 
         let Some(admin) = data.administrations.get(&admin_id) else {
@@ -347,7 +347,7 @@ impl Afas {
         };
         let admin_id = uuid_of(&node, "AdministrationId").unwrap_or_default();
         let id = uuid_of(&node, "Id").unwrap_or_default();
-        let mut data = self.data_mut();
+        let mut data = self.data.write();
         let deletable = data
             .invoices
             .get(&id)

@@ -6,6 +6,7 @@
 //! - [`hooks`]: the test hooks under `/__sandbox/<system>/` (the `faults` hook with the
 //!   system's own extra members, the `mutate` envelope, field readers) and [`StandIn`], what a
 //!   stand-in tells the kit about itself.
+//! - [`shared`]: the state behind locks that a panicking handler does not poison.
 //! - [`table`]: rows with an id index and a change counter (what a change feed reads).
 //! - [`log`]: the request log behind `GET /__sandbox/log`.
 //! - [`json`]: a strict JSON reader that keeps duplicate members and positions, for vendors
@@ -21,6 +22,7 @@ pub mod json;
 pub mod log;
 pub mod names;
 pub mod server;
+pub mod shared;
 pub mod table;
 
 pub use hooks::StandIn;

@@ -20,6 +20,28 @@ pub trait Row {
     fn set_changed(&mut self, counter: u64);
 }
 
+/// `impl Row` for row types with an `id` (a `Copy` type) and a `changed: u64` field:
+/// `impl_row!(Uuid => Person, Organisation);`.
+macro_rules! impl_row {
+    ($id:ty => $($t:ty),+ $(,)?) => {
+        $(
+            impl $crate::kit::table::Row for $t {
+                type Id = $id;
+                fn id(&self) -> $id {
+                    self.id
+                }
+                fn changed(&self) -> u64 {
+                    self.changed
+                }
+                fn set_changed(&mut self, c: u64) {
+                    self.changed = c;
+                }
+            }
+        )+
+    };
+}
+pub(crate) use impl_row;
+
 /// Rows plus an id index and the change counter of this entity. Reading goes through the
 /// rows as a slice (`table.iter()`, `table[i]`, `table.len()`); every change goes through the
 /// table, so the index and the counter stay right.

@@ -18,6 +18,7 @@ use crate::kit::names::{
     MAIL_DOMAINS_BE, MAIL_DOMAINS_NL, MEN_BE, MEN_NL, STREETS_BE, STREETS_NL, SURNAMES_BE,
     SURNAMES_NL, WOMEN_BE, WOMEN_NL,
 };
+use crate::kit::table::{Row, Table};
 
 // ---------------------------------------------------------------------------------------------
 // money
@@ -194,6 +195,19 @@ pub struct Relation {
     pub archived: bool,
 }
 
+/// Silvasoft's change feed (`ChangedSince`) reads its own clock: the rows keep `changed` in
+/// UNIX seconds, stamped by whoever changes them.
+impl Row for Relation {
+    type Id = i64;
+    fn id(&self) -> i64 {
+        self.guid
+    }
+    fn changed(&self) -> u64 {
+        u64::try_from(self.changed).unwrap_or(0)
+    }
+    fn set_changed(&mut self, _counter: u64) {}
+}
+
 impl Relation {
     /// The VAT number as `RelationVAT` compares it: without country code and suffix (B01).
     pub fn vat_core(&self) -> Option<&str> {
@@ -278,6 +292,17 @@ pub struct Product {
     pub positions: Vec<StockPosition>,
     pub created: i64,
     pub changed: i64,
+}
+
+impl Row for Product {
+    type Id = String;
+    fn id(&self) -> String {
+        self.article_number.clone()
+    }
+    fn changed(&self) -> u64 {
+        u64::try_from(self.changed).unwrap_or(0)
+    }
+    fn set_changed(&mut self, _counter: u64) {}
 }
 
 impl Product {
@@ -656,10 +681,10 @@ pub fn per_rate_of_lines(lines: &[Line]) -> PerRate {
 // the data set
 
 pub struct Data {
-    /// In creation order (ascending `RelationGUID`).
-    pub relations: Vec<Relation>,
-    /// In creation order.
-    pub products: Vec<Product>,
+    /// In creation order (ascending `RelationGUID`), by `RelationGUID`.
+    pub relations: Table<Relation>,
+    /// In creation order, by `ArticleNumber`.
+    pub products: Table<Product>,
     /// In arrival order; generated history first.
     pub invoices: Vec<Invoice>,
     pub cost_centers: Vec<String>,
@@ -1334,8 +1359,8 @@ impl Data {
         }
 
         let mut data = Data {
-            relations,
-            products,
+            relations: Table::new(relations),
+            products: Table::new(products),
             invoices: Vec::new(),
             cost_centers: vec!["Algemeen".into(), "Service".into(), "Projecten".into()],
             next_guid: guid + 17,
@@ -1475,8 +1500,8 @@ impl Data {
         }
     }
 
-    /// A new relation from the generator (for the mutate hook).
-    pub fn create_relation(&mut self, now: i64) -> &mut Relation {
+    /// A new relation from the generator (for the mutate hook); answers its position.
+    pub fn create_relation(&mut self, now: i64) -> usize {
         let mut r = gen_relation(&mut self.rng);
         self.next_guid += self.rng.gen_range(1..40);
         r.guid = self.next_guid;
@@ -1490,30 +1515,24 @@ impl Data {
         }
         r.created = now;
         r.changed = now;
-        self.relations.push(r);
-        self.relations.last_mut().expect("just pushed")
+        self.relations.insert(r)
     }
 
-    /// A new product from the generator (for the mutate hook).
-    pub fn create_product(&mut self, admin: &Admin, now: i64) -> &mut Product {
+    /// A new product from the generator (for the mutate hook); answers its position.
+    pub fn create_product(&mut self, admin: &Admin, now: i64) -> usize {
         let mut names: HashSet<String> = self.products.iter().map(|p| p.name.clone()).collect();
         let mut eans: HashSet<String> =
             self.products.iter().filter_map(|p| p.ean.clone()).collect();
         let k = self.next_product as usize + 100_000;
         self.next_product += 1;
         let mut p = gen_product(&mut self.rng, admin, k, &mut names, &mut eans);
-        while self
-            .products
-            .iter()
-            .any(|q| q.article_number == p.article_number)
-        {
+        while self.products.get(&p.article_number).is_some() {
             p.article_number.push('X');
         }
         p.archived = false;
         p.created = now;
         p.changed = now;
-        self.products.push(p);
-        self.products.last_mut().expect("just pushed")
+        self.products.insert(p)
     }
 }
 
@@ -1611,8 +1630,8 @@ mod tests {
         let cfg = SilvasoftConfig::default();
         let a = Data::generate(&cfg, &admin(), 5);
         let b = Data::generate(&cfg, &admin(), 5);
-        assert_eq!(a.relations, b.relations);
-        assert_eq!(a.products, b.products);
+        assert_eq!(a.relations.rows(), b.relations.rows());
+        assert_eq!(a.products.rows(), b.products.rows());
         assert_eq!(a.relations.len(), 1200);
         assert_eq!(a.products.len(), 300);
         assert_eq!(a.invoices.len(), 10);

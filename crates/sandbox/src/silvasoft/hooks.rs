@@ -29,7 +29,7 @@ pub fn router(s: Arc<Silvasoft>) -> Router {
 }
 
 async fn invoices(State(s): State<Arc<Silvasoft>>) -> Json<Vec<Value>> {
-    let data = s.data();
+    let data = s.data.read();
     Json(
         data.invoices
             .iter()
@@ -57,7 +57,7 @@ async fn ratelimit_reset(State(s): State<Arc<Silvasoft>>) -> Response {
 
 async fn stats(State(s): State<Arc<Silvasoft>>) -> Response {
     let (sec, min, hour) = s.limiter().usage(&s.cfg.username, Instant::now());
-    let data = s.data();
+    let data = s.data.read();
     Json(json!({
         "relations": data.relations.iter().filter(|r| !r.archived).count(),
         "customers": data.relations.iter().filter(|r| !r.archived && r.is_customer).count(),
@@ -127,41 +127,59 @@ fn apply_relation(data: &mut Data, idx: usize, fields: &Fields, now: i64) -> Res
                 return Err(format!("{k} {n} is already in use"));
             }
         }
-        let r: &mut Relation = &mut data.relations[idx];
-        match k.as_str() {
-            "Name" => r.name = hooks::required_non_empty(v, k)?,
-            "Email" => r.email = hooks::non_empty(v, k)?,
-            "Phone" => r.phone = hooks::non_empty(v, k)?,
-            "CustomerNumber" => {
-                r.customer_number = number;
-                r.is_customer = number.is_some();
+        let set = |r: &mut Relation| -> Result<(), String> {
+            match k.as_str() {
+                "Name" => r.name = hooks::required_non_empty(v, k)?,
+                "Email" => r.email = hooks::non_empty(v, k)?,
+                "Phone" => r.phone = hooks::non_empty(v, k)?,
+                "CustomerNumber" => {
+                    r.customer_number = number;
+                    r.is_customer = number.is_some();
+                }
+                "SupplierNumber" => {
+                    r.supplier_number = number;
+                    r.is_supplier = number.is_some();
+                }
+                "IsCustomer" => r.is_customer = hooks::boolean(v, k)?,
+                "IsSupplier" => r.is_supplier = hooks::boolean(v, k)?,
+                "IsArchived" => r.archived = hooks::boolean(v, k)?,
+                "TaxIdentificationNumber" => r.tax_id = hooks::non_empty(v, k)?,
+                "RegistrationNumber" => r.registration_number = hooks::non_empty(v, k)?,
+                "Address_Street" => r.street = hooks::non_empty(v, k)?.unwrap_or_default(),
+                "Address_Unit" => r.unit = hooks::non_empty(v, k)?.unwrap_or_default(),
+                "Address_UnitAppendix" => {
+                    r.unit_appendix = hooks::non_empty(v, k)?.unwrap_or_default()
+                }
+                "Address_City" => r.city = hooks::non_empty(v, k)?.unwrap_or_default(),
+                "Address_PostalCode" => r.postal_code = hooks::non_empty(v, k)?.unwrap_or_default(),
+                "Address_CountryCode" => {
+                    r.country_code = hooks::non_empty(v, k)?.unwrap_or_default()
+                }
+                _ => return Err(format!("relations have no settable field {k}")),
             }
-            "SupplierNumber" => {
-                r.supplier_number = number;
-                r.is_supplier = number.is_some();
-            }
-            "IsCustomer" => r.is_customer = hooks::boolean(v, k)?,
-            "IsSupplier" => r.is_supplier = hooks::boolean(v, k)?,
-            "IsArchived" => r.archived = hooks::boolean(v, k)?,
-            "TaxIdentificationNumber" => r.tax_id = hooks::non_empty(v, k)?,
-            "RegistrationNumber" => r.registration_number = hooks::non_empty(v, k)?,
-            "Address_Street" => r.street = hooks::non_empty(v, k)?.unwrap_or_default(),
-            "Address_Unit" => r.unit = hooks::non_empty(v, k)?.unwrap_or_default(),
-            "Address_UnitAppendix" => r.unit_appendix = hooks::non_empty(v, k)?.unwrap_or_default(),
-            "Address_City" => r.city = hooks::non_empty(v, k)?.unwrap_or_default(),
-            "Address_PostalCode" => r.postal_code = hooks::non_empty(v, k)?.unwrap_or_default(),
-            "Address_CountryCode" => r.country_code = hooks::non_empty(v, k)?.unwrap_or_default(),
-            _ => return Err(format!("relations have no settable field {k}")),
-        }
+            Ok(())
+        };
+        data.relations.update_at(idx, set).unwrap_or(Ok(()))?;
     }
-    let r = &mut data.relations[idx];
-    if r.is_customer && r.customer_number.is_none() {
-        r.customer_number = Some(data.next_customer_number);
+    let next = data.next_customer_number;
+    let numbered = data.relations.update_at(idx, |r| {
+        r.changed = now;
+        let number = r.is_customer && r.customer_number.is_none();
+        if number {
+            r.customer_number = Some(next);
+        }
+        number
+    });
+    if numbered == Some(true) {
         data.next_customer_number += 1;
     }
-    let r = &mut data.relations[idx];
-    r.changed = now;
     Ok(())
+}
+
+fn update_product(data: &mut Data, idx: usize, fields: &Fields, now: i64) -> Result<(), String> {
+    data.products
+        .update_at(idx, |p| apply_product(p, fields, now))
+        .unwrap_or(Ok(()))
 }
 
 fn apply_product(p: &mut Product, fields: &Fields, now: i64) -> Result<(), String> {
@@ -227,20 +245,19 @@ async fn mutate(State(s): State<Arc<Silvasoft>>, body: Bytes) -> Response {
         }
     }
     let now = Utc::now().timestamp();
-    let mut data = s.data_mut();
+    let mut data = s.data.write();
     let outcome: Result<Vec<usize>, String> = (|| {
         if action == "create" {
             let mut out = Vec::new();
             for _ in 0..m.count()? {
                 if entity == "relations" {
-                    data.create_relation(now);
-                    let idx = data.relations.len() - 1;
+                    let idx = data.create_relation(now);
                     apply_relation(&mut data, idx, &fields, now)?;
                     out.push(idx);
                 } else {
-                    let p = data.create_product(&s.admin, now);
-                    apply_product(p, &fields, now)?;
-                    out.push(data.products.len() - 1);
+                    let idx = data.create_product(&s.admin, now);
+                    update_product(&mut data, idx, &fields, now)?;
+                    out.push(idx);
                 }
             }
             return Ok(out);
@@ -251,8 +268,7 @@ async fn mutate(State(s): State<Arc<Silvasoft>>, body: Bytes) -> Response {
                 .and_then(Value::as_i64)
                 .ok_or("id (a RelationGUID) is required")?;
             data.relations
-                .iter()
-                .position(|r| r.guid == guid)
+                .position(&guid)
                 .ok_or_else(|| format!("no relation with RelationGUID {guid}"))?
         } else {
             let article = match req.get("id") {
@@ -261,14 +277,13 @@ async fn mutate(State(s): State<Arc<Silvasoft>>, body: Bytes) -> Response {
                 _ => return Err("id (an ArticleNumber) is required".into()),
             };
             data.products
-                .iter()
-                .position(|p| p.article_number == article)
+                .position(&article)
                 .ok_or_else(|| format!("no product with ArticleNumber {article}"))?
         };
         if entity == "relations" {
             apply_relation(&mut data, idx, &fields, now)?;
         } else {
-            apply_product(&mut data.products[idx], &fields, now)?;
+            update_product(&mut data, idx, &fields, now)?;
         }
         Ok(vec![idx])
     })();

@@ -226,7 +226,7 @@ pub mod lists;
 pub mod ratelimit;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -240,6 +240,7 @@ use crate::kit::faults::{self, Counter, Faults};
 use crate::kit::hooks::StandIn;
 use crate::kit::log::RateLimited;
 use crate::kit::server::Shutdown;
+use crate::kit::shared::{lock, Shared};
 use data::{Admin, Data};
 use ratelimit::{Limits, RateLimiter};
 
@@ -290,7 +291,8 @@ impl Default for SilvasoftConfig {
 pub struct Silvasoft {
     pub cfg: SilvasoftConfig,
     pub admin: Admin,
-    data: RwLock<Data>,
+    /// The data set (`data.read()`, `data.write()`).
+    pub(crate) data: Shared<Data>,
     limiter: Mutex<RateLimiter>,
     attachments: Mutex<HashMap<i64, Bytes>>,
     pub faults: Arc<Faults>,
@@ -318,7 +320,7 @@ impl Silvasoft {
         Ok(Silvasoft {
             cfg,
             admin,
-            data: RwLock::new(data),
+            data: Shared::new(data),
             limiter: Mutex::new(RateLimiter::default()),
             attachments: Mutex::new(HashMap::new()),
             faults: Arc::new(Faults::new(seed ^ 0x5117_A50F)),
@@ -329,20 +331,12 @@ impl Silvasoft {
         })
     }
 
-    pub(crate) fn data(&self) -> RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn data_mut(&self) -> RwLockWriteGuard<'_, Data> {
-        self.data.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
-        self.limiter.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.limiter)
     }
 
     fn attachments(&self) -> MutexGuard<'_, HashMap<i64, Bytes>> {
-        self.attachments.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.attachments)
     }
 
     /// Takes one "answer `{}`" token, if any is left.
