@@ -1,6 +1,6 @@
 //! An in-memory table of one entity: rows in creation order, an index by id, and a change
 //! counter that stamps every insert and update, so a stand-in can answer "what changed since
-//! token N" (a change feed) and page through rows without sorting them again.
+//! token N" (a change feed); paging is the vendor's own (`skip`/`take`, `Offset`/`Limit`).
 //!
 //! A stand-in keeps its vendor's row shapes; [`Row`] is all the table needs of them. A vendor
 //! whose change feed uses its own clock (Silvasoft's `ChangedSince` in UNIX seconds) stamps its
@@ -132,15 +132,6 @@ impl<T: Row> Deref for Table<T> {
     }
 }
 
-/// One page of a listing: `limit` items after skipping `offset` (no limit: to the end).
-pub fn page<I: IntoIterator>(items: I, offset: usize, limit: Option<usize>) -> Vec<I::Item> {
-    items
-        .into_iter()
-        .skip(offset)
-        .take(limit.unwrap_or(usize::MAX))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,12 +180,5 @@ mod tests {
         assert_eq!(t.changed_since(t.counter()).count(), 0);
         assert_eq!(t.len(), 3);
         assert_eq!(t[0].name, "aa");
-    }
-
-    #[test]
-    fn a_page_skips_and_takes() {
-        assert_eq!(page(1..=10, 3, Some(2)), [4, 5]);
-        assert_eq!(page(1..=3, 1, None), [2, 3]);
-        assert!(page(1..=3, 5, Some(2)).is_empty());
     }
 }

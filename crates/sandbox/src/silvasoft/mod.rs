@@ -416,10 +416,7 @@ async fn guard(State(s): State<Arc<Silvasoft>>, req: Request, next: Next) -> Res
 
 /// Is this path the stand-in's (for the request log).
 pub fn owns_path(path: &str) -> bool {
-    path == PREFIX
-        || path
-            .strip_prefix(PREFIX)
-            .is_some_and(|rest| rest.starts_with('/'))
+    crate::kit::server::is_under(PREFIX, path)
 }
 
 /// The routes of the stand-in (under `/silvasoft`) and of its hooks.
