@@ -26,8 +26,8 @@
 //!   it creates no invoices skips the cases that send, by that declaration.
 //!
 //! Each test starts its own sandbox on 127.0.0.1 with small data; the clients have short
-//! timeouts and no pacing of their own (Silvasoft's pace is tested in `silvasoft.rs`), so the
-//! suite takes seconds. Sending goes through `core::submit::submit_draft` with a file-backed
+//! timeouts and no pacing of their own (Silvasoft's pace is tested in
+//! `crates/backends/tests/silvasoft.rs`), so the suite takes seconds. Sending goes through `core::submit::submit_draft` with a file-backed
 //! `Store`, as in the app.
 
 mod conformance {

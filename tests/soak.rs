@@ -11,7 +11,8 @@
 //!   minute.
 //! - Silvasoft's rate limit is off in the stand-in (`enforce_rate_limit: false`) and the two
 //!   Silvasoft clients have no limiter of their own (`RateLimits::unlimited()`): the limiter is
-//!   tested in `silvasoft.rs`; at 2 requests per second 500 invoices would take minutes here.
+//!   tested in `crates/backends/tests/silvasoft.rs`; at 2 requests per second 500 invoices
+//!   would take minutes here.
 //! - 500 AFAS invoices, 250 bookkeeping, 250 invoicing; each a core `Draft` typed (saved twice)
 //!   into the store and sent with `submit::submit_draft` and a fast `RetryPolicy`, 8 at a time,
 //!   under one lock per draft as the shell holds it. About 4 % get a double click (a second
