@@ -5,7 +5,7 @@
 # the run failed).
 #
 # Usage: scripts/repeat.sh [-n RUNS] [TEST_FILE [NAME_FILTER]]
-#   TEST_FILE    a file in crates/e2e/tests without .rs (default: offline)
+#   TEST_FILE    a test target in tests/ (a file there without .rs) (default: offline)
 #   NAME_FILTER  passed to the test binary to pick tests in that file (default: all)
 #   RUNS         how many runs (default: 20)
 # Example: scripts/repeat.sh -n 5 window connection
@@ -23,7 +23,7 @@ shift $((OPTIND - 1))
 test_file="${1:-offline}"
 filter="${2:-}"
 case "$runs" in ''|*[!0-9]*) echo "RUNS must be a number: $runs" >&2; exit 2 ;; esac
-[ -f "crates/e2e/tests/$test_file.rs" ] || { echo "no test file crates/e2e/tests/$test_file.rs" >&2; exit 2; }
+[ -f "tests/$test_file.rs" ] || { echo "no test file tests/$test_file.rs" >&2; exit 2; }
 
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/e2e-logs/repeat-$test_file-$(date +%Y%m%d-%H%M%S)"
@@ -35,7 +35,7 @@ out="$(cd "$out" && pwd)"
 echo "==> build $(date +%T)"
 (cd ui && npm run build >/dev/null) || { echo "the UI did not build" >&2; exit 1; }
 cargo build -p invoice-desk -p invoice-desk-sandbox || exit 1
-bin="$(cargo test -p invoice-desk-e2e --test "$test_file" --no-run --message-format=json 2>/dev/null \
+bin="$(cargo test -p invoice-desk-tests --test "$test_file" --no-run --message-format=json 2>/dev/null \
   | jq -r 'select(.reason == "compiler-artifact" and .executable != null and .target.kind == ["test"]) | .executable' \
   | tail -n 1)"
 [ -x "$bin" ] || { echo "the test binary for $test_file was not built" >&2; exit 1; }

@@ -10,17 +10,18 @@
 //! - [`silvasoft`]: Silvasoft under `/silvasoft` (`/silvasoft/rest/listrelations/` ...), with
 //!   its `Username`/`ApiKey` headers and rate limits, see its module documentation.
 //!
-//! Common to all stand-ins:
+//! Common to all stand-ins, in [`kit`] (a stand-in holds only its vendor's rules):
 //!
-//! - Test hooks live under `/__sandbox` and need no authentication.
-//! - [`log`]: `GET /__sandbox/log` lists every request to a stand-in
+//! - Test hooks live under `/__sandbox/<system>/` and need no authentication
+//!   ([`kit::hooks`]).
+//! - [`kit::log`]: `GET /__sandbox/log` lists every request to a stand-in
 //!   (`[{"t_ms", "method", "path", "query", "status", "system", "duration_ms", "dropped",
 //!   "rate_limited"}]`), `DELETE` clears it.
-//! - [`faults`]: per system, `POST /__sandbox/<system>/faults` injects failures (5xx, 429 with
+//! - [`kit::faults`]: per system, `POST /__sandbox/<system>/faults` injects failures (5xx, 429 with
 //!   `Retry-After`, latency, a seeded failure rate, a malformed body, a hanging request, slow
 //!   processing, a connection cut after the invoice was stored).
 //! - Data is generated from [`SandboxConfig::seed`]: the same seed gives the same relations,
-//!   products and ids.
+//!   products and ids ([`kit::data`]: Dutch and Belgian names, addresses, numbers).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -35,11 +36,10 @@
 // Handlers answer errors as ready HTTP responses; boxing them would only add noise.
 
 pub mod afas;
-pub mod faults;
-pub mod json;
-pub mod log;
-pub mod server;
+pub mod kit;
 pub mod silvasoft;
+
+use kit::{log, server};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::errors::{self, json_response};
 use super::query::{parse_query, percent_encode};
 use super::{schema, Afas};
-use crate::json;
+use crate::kit::json;
 
 /// How long an authorization code stays valid.
 const CODE_TTL: Duration = Duration::from_secs(600);

@@ -14,35 +14,27 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::data::{gen_organisation, gen_person, gen_product, new_uuid, Data, Record, VatType};
+use super::data::{gen_organisation, gen_person, gen_product, Data, Record, VatType};
 use super::query::parse_query;
 use super::Afas;
-use crate::faults::FaultPatch;
+use crate::kit::data::new_uuid;
+use crate::kit::hooks::{self, hook_error, Hooks, Mutation};
 
 pub fn router(afas: Arc<Afas>) -> Router {
-    Router::new()
-        .route("/__sandbox/afas/invoices", get(invoices))
-        .route("/__sandbox/afas/blobs", get(blob_list))
-        .route("/__sandbox/afas/blobs/{id}", get(blob_bytes))
-        .route("/__sandbox/afas/oauth/approve", get(approve))
-        .route(
-            "/__sandbox/afas/faults",
-            get(faults_get).post(faults_post).delete(faults_delete),
-        )
-        .route("/__sandbox/afas/mutate", post(mutate))
-        .route("/__sandbox/afas/stats", get(stats))
-        .with_state(afas)
-}
-
-fn hook_error(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, Json(json!({"error": msg.into()}))).into_response()
+    Hooks::<Afas>::new()
+        .route("invoices", get(invoices))
+        .route("blobs", get(blob_list))
+        .route("blobs/{id}", get(blob_bytes))
+        .route("oauth/approve", get(approve))
+        .route("mutate", post(mutate))
+        .route("stats", get(stats))
+        .build(afas)
 }
 
 async fn invoices(State(afas): State<Arc<Afas>>) -> Json<Vec<Value>> {
-    let data = afas.data();
+    let data = afas.data.read();
     Json(
         data.invoices
-            .rows
             .iter()
             .filter(|i| !i.historic)
             .map(|i| {
@@ -119,43 +111,8 @@ async fn approve(State(afas): State<Arc<Afas>>, RawQuery(q): RawQuery) -> Respon
     }
 }
 
-async fn faults_get(State(afas): State<Arc<Afas>>) -> Response {
-    Json(afas.faults.settings()).into_response()
-}
-
-async fn faults_delete(State(afas): State<Arc<Afas>>) -> Response {
-    afas.faults.reset();
-    Json(afas.faults.settings()).into_response()
-}
-
-async fn faults_post(State(afas): State<Arc<Afas>>, body: Bytes) -> Response {
-    let mut obj: Map<String, Value> = match serde_json::from_slice(&body) {
-        Ok(Value::Object(m)) => m,
-        _ => return hook_error(StatusCode::BAD_REQUEST, "expected a JSON object"),
-    };
-    let expire = match obj.remove("expire_tokens") {
-        None => false,
-        Some(Value::Bool(b)) => b,
-        Some(_) => return hook_error(StatusCode::BAD_REQUEST, "expire_tokens must be a boolean"),
-    };
-    let patch: FaultPatch = match serde_json::from_value(Value::Object(obj)) {
-        Ok(p) => p,
-        Err(e) => return hook_error(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let settings = match afas.faults.apply(patch) {
-        Ok(s) => s,
-        Err(e) => return hook_error(StatusCode::BAD_REQUEST, e),
-    };
-    let expired = if expire { afas.auth().expire_all() } else { 0 };
-    let mut v = serde_json::to_value(settings).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert("tokens_expired".into(), json!(expired));
-    }
-    Json(v).into_response()
-}
-
 async fn stats(State(afas): State<Arc<Afas>>) -> Response {
-    let data = afas.data();
+    let data = afas.data.read();
     Json(json!({
         "persons": data.persons.len(),
         "organisations": data.organisations.len(),
@@ -163,8 +120,8 @@ async fn stats(State(afas): State<Arc<Afas>>) -> Response {
         "products_per_admin": data.products_per_admin,
         "products": data.products.len(),
         "addresses": data.addresses.len(),
-        "administrations": data.administrations.rows.iter().map(|a| a.id).collect::<Vec<_>>(),
-        "invoices_received": data.invoices.rows.iter().filter(|i| !i.historic).count(),
+        "administrations": data.administrations.iter().map(|a| a.id).collect::<Vec<_>>(),
+        "invoices_received": data.invoices.iter().filter(|i| !i.historic).count(),
         "generation_ms": afas.generation_ms,
     }))
     .into_response()
@@ -175,53 +132,30 @@ async fn stats(State(afas): State<Arc<Afas>>) -> Response {
 
 type Fields = Map<String, Value>;
 
-/// A mass creation answers the first rows only.
-const MAX_RECORDS_ANSWERED: usize = 1000;
-
-fn field_str(v: &Value, name: &str) -> Result<Option<String>, String> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        _ => Err(format!("{name} must be a string or null")),
-    }
-}
-
-fn field_req_str(v: &Value, name: &str) -> Result<String, String> {
-    field_str(v, name)?.ok_or_else(|| format!("{name} must be a string"))
-}
-
-fn field_bool(v: &Value, name: &str) -> Result<bool, String> {
-    v.as_bool()
-        .ok_or_else(|| format!("{name} must be a boolean"))
-}
-
 fn field_decimal(v: &Value, name: &str) -> Result<Decimal, String> {
-    let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        _ => return Err(format!("{name} must be a number")),
-    };
-    Decimal::from_str(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| format!("{name} must be a number"))
+    hooks::number(v, name, |t| {
+        Decimal::from_str(t)
+            .or_else(|_| Decimal::from_scientific(t))
+            .ok()
+    })
 }
 
 /// Applies `fields` to a row of an entity; unknown fields are an error.
 fn apply_fields(data: &mut Data, entity: &str, id: Uuid, fields: &Fields) -> Result<(), String> {
     let mut result = Ok(());
     let found = match entity {
-        "persons" => data.persons.update(id, |p| {
+        "persons" => data.persons.update(&id, |p| {
             result = (|| {
                 for (k, v) in fields {
                     match k.as_str() {
-                        "FirstName" => p.first_name = field_req_str(v, k)?,
-                        "Initials" => p.initials = field_req_str(v, k)?,
-                        "Prefix" => p.prefix = field_str(v, k)?,
-                        "Lastname" => p.last_name = field_req_str(v, k)?,
-                        "PhoneNumber" => p.phone = field_str(v, k)?,
-                        "EmailAddress" => p.email = field_str(v, k)?,
-                        "ExternalId" => p.external_id = field_str(v, k)?,
-                        "IsArchived" => p.archived = field_bool(v, k)?,
+                        "FirstName" => p.first_name = hooks::required_string(v, k)?,
+                        "Initials" => p.initials = hooks::required_string(v, k)?,
+                        "Prefix" => p.prefix = hooks::string(v, k)?,
+                        "Lastname" => p.last_name = hooks::required_string(v, k)?,
+                        "PhoneNumber" => p.phone = hooks::string(v, k)?,
+                        "EmailAddress" => p.email = hooks::string(v, k)?,
+                        "ExternalId" => p.external_id = hooks::string(v, k)?,
+                        "IsArchived" => p.archived = hooks::boolean(v, k)?,
                         _ => return Err(format!("persons has no settable field {k}")),
                     }
                 }
@@ -229,18 +163,18 @@ fn apply_fields(data: &mut Data, entity: &str, id: Uuid, fields: &Fields) -> Res
                 Ok(())
             })();
         }),
-        "organisations" => data.organisations.update(id, |o| {
+        "organisations" => data.organisations.update(&id, |o| {
             result = (|| {
                 for (k, v) in fields {
                     match k.as_str() {
-                        "Name" => o.name = field_req_str(v, k)?,
-                        "CocNumber" => o.coc = field_str(v, k)?,
-                        "VatNumber" => o.vat = field_str(v, k)?,
-                        "PhoneNumber" => o.phone = field_str(v, k)?,
-                        "EmailAddress" => o.email = field_str(v, k)?,
-                        "SbiCode" => o.sbi = field_str(v, k)?,
-                        "ExternalId" => o.external_id = field_str(v, k)?,
-                        "IsArchived" => o.archived = field_bool(v, k)?,
+                        "Name" => o.name = hooks::required_string(v, k)?,
+                        "CocNumber" => o.coc = hooks::string(v, k)?,
+                        "VatNumber" => o.vat = hooks::string(v, k)?,
+                        "PhoneNumber" => o.phone = hooks::string(v, k)?,
+                        "EmailAddress" => o.email = hooks::string(v, k)?,
+                        "SbiCode" => o.sbi = hooks::string(v, k)?,
+                        "ExternalId" => o.external_id = hooks::string(v, k)?,
+                        "IsArchived" => o.archived = hooks::boolean(v, k)?,
                         _ => return Err(format!("organisations has no settable field {k}")),
                     }
                 }
@@ -248,25 +182,25 @@ fn apply_fields(data: &mut Data, entity: &str, id: Uuid, fields: &Fields) -> Res
                 Ok(())
             })();
         }),
-        "products" => data.products.update(id, |p| {
+        "products" => data.products.update(&id, |p| {
             result = (|| {
                 for (k, v) in fields {
                     match k.as_str() {
-                        "Description" => p.description = field_req_str(v, k)?,
-                        "Code" => p.code = field_req_str(v, k)?,
+                        "Description" => p.description = hooks::required_string(v, k)?,
+                        "Code" => p.code = hooks::required_string(v, k)?,
                         "PriceExcludingVAT" => p.price = field_decimal(v, k)?,
                         "VatType" => {
-                            p.vat = VatType::parse(&field_req_str(v, k)?)
+                            p.vat = VatType::parse(&hooks::required_string(v, k)?)
                                 .ok_or("VatType must be high, low or zero")?
                         }
-                        "ProductGroup" => p.group = field_req_str(v, k)?,
-                        "Barcode" => p.barcode = field_str(v, k)?,
-                        "Category" => p.category = field_str(v, k)?,
-                        "ExtraDescription" => p.extra = field_str(v, k)?,
-                        "ProductType" => p.kind = field_req_str(v, k)?,
-                        "IsArchived" => p.archived = field_bool(v, k)?,
-                        "IsBlocked" => p.blocked = field_bool(v, k)?,
-                        "IsDisabled" => p.disabled = field_bool(v, k)?,
+                        "ProductGroup" => p.group = hooks::required_string(v, k)?,
+                        "Barcode" => p.barcode = hooks::string(v, k)?,
+                        "Category" => p.category = hooks::string(v, k)?,
+                        "ExtraDescription" => p.extra = hooks::string(v, k)?,
+                        "ProductType" => p.kind = hooks::required_string(v, k)?,
+                        "IsArchived" => p.archived = hooks::boolean(v, k)?,
+                        "IsBlocked" => p.blocked = hooks::boolean(v, k)?,
+                        "IsDisabled" => p.disabled = hooks::boolean(v, k)?,
                         _ => return Err(format!("products has no settable field {k}")),
                     }
                 }
@@ -274,36 +208,36 @@ fn apply_fields(data: &mut Data, entity: &str, id: Uuid, fields: &Fields) -> Res
                 Ok(())
             })();
         }),
-        "unknownrelation" => data.unknown.update(id, |u| {
+        "unknownrelation" => data.unknown.update(&id, |u| {
             result = (|| {
                 for (k, v) in fields {
                     match k.as_str() {
-                        "Name" => u.name = field_req_str(v, k)?,
-                        "SalesRelation" => u.sales = field_bool(v, k)?,
-                        "PurchaseRelation" => u.purchase = field_bool(v, k)?,
-                        "IsBlocked" => u.blocked = field_bool(v, k)?,
+                        "Name" => u.name = hooks::required_string(v, k)?,
+                        "SalesRelation" => u.sales = hooks::boolean(v, k)?,
+                        "PurchaseRelation" => u.purchase = hooks::boolean(v, k)?,
+                        "IsBlocked" => u.blocked = hooks::boolean(v, k)?,
                         _ => return Err(format!("unknownrelation has no settable field {k}")),
                     }
                 }
                 Ok(())
             })();
         }),
-        "addresses" => data.addresses.update(id, |a| {
+        "addresses" => data.addresses.update(&id, |a| {
             result = (|| {
                 for (k, v) in fields {
                     match k.as_str() {
-                        "StreetName" => a.street = field_req_str(v, k)?,
+                        "StreetName" => a.street = hooks::required_string(v, k)?,
                         "HouseNumber" => {
                             a.house_number = match v {
                                 Value::Number(n) => n.to_string(),
-                                _ => field_req_str(v, k)?,
+                                _ => hooks::required_string(v, k)?,
                             }
                         }
-                        "HouseNumberAddition" => a.addition = field_str(v, k)?,
-                        "PostalZone" => a.postal_zone = field_req_str(v, k)?,
-                        "CityName" => a.city = field_req_str(v, k)?,
-                        "CountryName" => a.country = field_req_str(v, k)?,
-                        "IsPreferedSupplierAddress" => a.preferred_supplier = field_bool(v, k)?,
+                        "HouseNumberAddition" => a.addition = hooks::string(v, k)?,
+                        "PostalZone" => a.postal_zone = hooks::required_string(v, k)?,
+                        "CityName" => a.city = hooks::required_string(v, k)?,
+                        "CountryName" => a.country = hooks::required_string(v, k)?,
+                        "IsPreferedSupplierAddress" => a.preferred_supplier = hooks::boolean(v, k)?,
                         "RelationId" | "RelationType" => {}
                         _ => return Err(format!("addresses has no settable field {k}")),
                     }
@@ -321,11 +255,11 @@ fn apply_fields(data: &mut Data, entity: &str, id: Uuid, fields: &Fields) -> Res
 
 fn record_json(data: &Data, entity: &str, id: Uuid) -> Value {
     match entity {
-        "persons" => data.persons.get(id).map(Record::to_json),
-        "organisations" => data.organisations.get(id).map(Record::to_json),
-        "products" => data.products.get(id).map(Record::to_json),
-        "unknownrelation" => data.unknown.get(id).map(Record::to_json),
-        "addresses" => data.addresses.get(id).map(Record::to_json),
+        "persons" => data.persons.get(&id).map(Record::to_json),
+        "organisations" => data.organisations.get(&id).map(Record::to_json),
+        "products" => data.products.get(&id).map(Record::to_json),
+        "unknownrelation" => data.unknown.get(&id).map(Record::to_json),
+        "addresses" => data.addresses.get(&id).map(Record::to_json),
         _ => None,
     }
     .unwrap_or(Value::Null)
@@ -333,11 +267,11 @@ fn record_json(data: &Data, entity: &str, id: Uuid) -> Value {
 
 fn counter(data: &Data, entity: &str) -> u64 {
     match entity {
-        "persons" => data.persons.counter,
-        "organisations" => data.organisations.counter,
-        "products" => data.products.counter,
-        "unknownrelation" => data.unknown.counter,
-        "addresses" => data.addresses.counter,
+        "persons" => data.persons.counter(),
+        "organisations" => data.organisations.counter(),
+        "products" => data.products.counter(),
+        "unknownrelation" => data.unknown.counter(),
+        "addresses" => data.addresses.counter(),
         _ => 0,
     }
 }
@@ -373,24 +307,21 @@ fn create(
         }
         "products" => {
             let admin = match admin {
-                Some(a) if data.administrations.get(a).is_some() => a,
+                Some(a) if data.administrations.get(&a).is_some() => a,
                 Some(a) => return Err(format!("no administration {a}")),
                 None => data
                     .administrations
-                    .rows
                     .first()
                     .map(|a| a.id)
                     .ok_or("there is no administration")?,
             };
             let index = data
                 .products
-                .rows
                 .iter()
                 .filter(|p| p.administration_id == admin)
                 .count();
             let styles = data
                 .products
-                .rows
                 .iter()
                 .find(|p| p.administration_id == admin)
                 .map(|p| (p.style, p.style))
@@ -417,16 +348,15 @@ fn create(
                 .and_then(Value::as_str)
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .ok_or("creating an address needs fields.RelationId")?;
-            let rt = if data.organisations.get(rel).is_some() {
+            let rt = if data.organisations.get(&rel).is_some() {
                 super::data::RelType::Organisation
-            } else if data.persons.get(rel).is_some() {
+            } else if data.persons.get(&rel).is_some() {
                 super::data::RelType::Person
             } else {
                 return Err(format!("no person or organisation {rel}"));
             };
             let template = data
                 .addresses
-                .rows
                 .iter()
                 .find(|a| a.relation_id == rel)
                 .cloned();
@@ -459,45 +389,29 @@ fn create(
 }
 
 async fn mutate(State(afas): State<Arc<Afas>>, body: Bytes) -> Response {
-    let req: Map<String, Value> = match serde_json::from_slice(&body) {
-        Ok(Value::Object(m)) => m,
-        _ => return hook_error(StatusCode::BAD_REQUEST, "expected a JSON object"),
-    };
-    for k in req.keys() {
-        if ![
+    let m = match Mutation::read(
+        &body,
+        &[
             "entity",
             "action",
             "id",
             "count",
             "administration_id",
             "fields",
-        ]
-        .contains(&k.as_str())
-        {
-            return hook_error(StatusCode::BAD_REQUEST, format!("unknown member {k}"));
-        }
-    }
-    let entity = req.get("entity").and_then(Value::as_str).unwrap_or("");
-    let action = req.get("action").and_then(Value::as_str).unwrap_or("");
-    let fields: Fields = match req.get("fields") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => return hook_error(StatusCode::BAD_REQUEST, "fields must be an object"),
+        ],
+        &[
+            "persons",
+            "organisations",
+            "products",
+            "unknownrelation",
+            "addresses",
+        ],
+        "entity must be persons, organisations, products, unknownrelation or addresses",
+    ) {
+        Ok(m) => m,
+        Err(r) => return r,
     };
-    if ![
-        "persons",
-        "organisations",
-        "products",
-        "unknownrelation",
-        "addresses",
-    ]
-    .contains(&entity)
-    {
-        return hook_error(
-            StatusCode::BAD_REQUEST,
-            "entity must be persons, organisations, products, unknownrelation or addresses",
-        );
-    }
+    let (entity, action, fields, req) = (m.entity.as_str(), m.action.as_str(), &m.fields, &m.body);
     let parse_uuid = |k: &str| -> Result<Option<Uuid>, Response> {
         match req.get(k) {
             None | Some(Value::Null) => Ok(None),
@@ -518,16 +432,12 @@ async fn mutate(State(afas): State<Arc<Afas>>, body: Bytes) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let mut data = afas.data_mut();
+    let mut data = afas.data.write();
     let mut ids = Vec::new();
     let outcome: Result<(), String> = (|| {
         if action == "create" {
-            let count = req.get("count").and_then(Value::as_u64).unwrap_or(1);
-            if !(1..=500_000).contains(&count) {
-                return Err("count must be within 1..=500000".into());
-            }
-            for _ in 0..count {
-                ids.push(create(&mut data, entity, &fields, admin)?);
+            for _ in 0..m.count()? {
+                ids.push(create(&mut data, entity, fields, admin)?);
             }
             return Ok(());
         }
@@ -560,17 +470,8 @@ async fn mutate(State(afas): State<Arc<Afas>>, body: Bytes) -> Response {
     if let Err(e) = outcome {
         return hook_error(StatusCode::BAD_REQUEST, e);
     }
-    let records: Vec<Value> = ids
-        .iter()
-        .take(MAX_RECORDS_ANSWERED)
-        .map(|id| record_json(&data, entity, *id))
-        .collect();
-    Json(json!({
-        "entity": entity,
-        "action": action,
-        "count": ids.len(),
-        "records": records,
-        "tracking_counter": counter(&data, entity),
-    }))
-    .into_response()
+    let records = ids.iter().map(|id| record_json(&data, entity, *id));
+    let mut extra = Map::new();
+    extra.insert("tracking_counter".into(), json!(counter(&data, entity)));
+    m.answer(ids.len(), records, extra)
 }

@@ -53,7 +53,7 @@
 //!   "complete", "chunks"}]`; `GET /__sandbox/afas/blobs/{uuid}` → the bytes.
 //! - `GET /__sandbox/afas/oauth/approve?state=<state>` approves the newest pending consent
 //!   request with that state: `{"location", "code", "state"}`.
-//! - `GET`, `POST`, `DELETE /__sandbox/afas/faults`: see [`crate::faults`]; `POST` also takes
+//! - `GET`, `POST`, `DELETE /__sandbox/afas/faults`: see [`crate::kit::faults`]; `POST` also takes
 //!   `"expire_tokens": true` (every access token issued so far stops working now).
 //! - `POST /__sandbox/afas/mutate` changes data, so a change feed has something to report:
 //!   `{"entity": "persons"|"organisations"|"products"|"unknownrelation"|"addresses",
@@ -75,14 +75,13 @@ pub mod blobs;
 pub mod data;
 pub mod errors;
 mod hooks;
-pub(crate) mod names;
 pub mod query;
 pub mod salesinvoice;
 pub mod schema;
 pub mod tracking;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -93,8 +92,10 @@ use axum::Router;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::faults::{FaultLayer, Faults};
-use crate::server::Shutdown;
+use crate::kit::faults::{self, Faults};
+use crate::kit::hooks::{FaultAction, StandIn};
+use crate::kit::server::Shutdown;
+use crate::kit::shared::{lock, Shared};
 use data::{Data, Record, Table};
 use errors::json_response;
 
@@ -146,7 +147,8 @@ type SortedOrder = (String, Arc<Vec<usize>>);
 /// The state of one AFAS environment.
 pub struct Afas {
     pub cfg: AfasConfig,
-    data: RwLock<Data>,
+    /// The data set (`data.read()`, `data.write()`).
+    pub(crate) data: Shared<Data>,
     auth: Mutex<auth::AuthState>,
     blobs: Mutex<HashMap<Uuid, blobs::Blob>>,
     tracking: Mutex<HashMap<Uuid, TrackingSlot>>,
@@ -164,7 +166,7 @@ impl Afas {
         let generation_ms = started.elapsed().as_millis() as u64;
         Afas {
             cfg,
-            data: RwLock::new(data),
+            data: Shared::new(data),
             auth: Mutex::new(auth::AuthState::default()),
             blobs: Mutex::new(HashMap::new()),
             tracking: Mutex::new(HashMap::new()),
@@ -175,28 +177,17 @@ impl Afas {
         }
     }
 
-    pub(crate) fn data(&self) -> RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn data_mut(&self) -> RwLockWriteGuard<'_, Data> {
-        self.data.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     pub(crate) fn auth(&self) -> MutexGuard<'_, auth::AuthState> {
-        self.auth.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.auth)
     }
 
     /// Waits the `work_delay_ms` fault, if any (cut short when the sandbox stops).
     pub(crate) async fn work_delay(&self) {
-        let d = self.faults.work_delay();
-        if !d.is_zero() {
-            self.shutdown.sleep(d).await;
-        }
+        faults::work_delay(&self.faults, &self.shutdown).await;
     }
 
     pub(crate) fn blobs(&self) -> MutexGuard<'_, HashMap<Uuid, blobs::Blob>> {
-        self.blobs.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.blobs)
     }
 
     /// The checks every `/api/*` call passes: bearer token, then `Accept-Version` with the
@@ -255,17 +246,17 @@ impl Afas {
             Ok(p) => p,
             Err(r) => return r,
         };
-        let data = self.data();
+        let data = self.data.read();
         let t = table(&data);
         let rows: Vec<Value> = if params.sort.is_empty() {
-            query::run(&t.rows, &params)
+            query::run(t.rows(), &params)
                 .into_iter()
                 .map(Record::to_json)
                 .collect()
         } else {
-            let sig = params.signature(t.counter, t.rows.len());
+            let sig = params.signature(t.counter(), t.len());
             let cached = {
-                let cache = self.sort_cache.lock().unwrap_or_else(|e| e.into_inner());
+                let cache = lock(&self.sort_cache);
                 cache
                     .get(name)
                     .filter(|(s, _)| *s == sig)
@@ -274,11 +265,8 @@ impl Afas {
             let order = match cached {
                 Some(o) => o,
                 None => {
-                    let o = Arc::new(query::sorted_positions(&t.rows, &params));
-                    self.sort_cache
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(name, (sig, o.clone()));
+                    let o = Arc::new(query::sorted_positions(t.rows(), &params));
+                    lock(&self.sort_cache).insert(name, (sig, o.clone()));
                     o
                 }
             };
@@ -286,11 +274,11 @@ impl Afas {
                 .iter()
                 .skip(params.skip)
                 .take(params.take.unwrap_or(usize::MAX))
-                .map(|&i| t.rows[i].to_json())
+                .map(|&i| t[i].to_json())
                 .collect()
         };
         let body = if wrapped {
-            json!({"TrackingToken": query::tracking_token(t.counter), "Result": rows})
+            json!({"TrackingToken": query::tracking_token(t.counter()), "Result": rows})
         } else {
             Value::Array(rows)
         };
@@ -365,6 +353,29 @@ async fn salesinvoices(
     })
 }
 
+impl StandIn for Afas {
+    const NAME: &'static str = "afas";
+
+    fn faults(&self) -> &Arc<Faults> {
+        &self.faults
+    }
+
+    fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// `"expire_tokens": true` expires every access token now; the answer counts them.
+    fn fault_action() -> Option<FaultAction<Self>> {
+        Some(FaultAction {
+            member: "expire_tokens",
+            run: |afas, asked| {
+                let expired = if asked { afas.auth().expire_all() } else { 0 };
+                ("tokens_expired", json!(expired))
+            },
+        })
+    }
+}
+
 /// Rewrites `/{environment}/Api/Persons` to `/{environment}/api/persons` (AFAS' routes are
 /// case-insensitive). `None` if the path is not this environment's.
 pub fn normalize_path(environment: &str, path: &str) -> Option<String> {
@@ -410,16 +421,9 @@ pub fn router(afas: Arc<Afas>) -> Router {
             "/api/blob/{id}",
             put(blobs::put).layer(DefaultBodyLimit::max(body_limit)),
         )
-        .fallback(|| async { errors::not_found() })
-        .layer(axum::middleware::from_fn_with_state(
-            FaultLayer {
-                faults: afas.faults.clone(),
-                render: errors::injected,
-                shutdown: afas.shutdown.clone(),
-            },
-            crate::faults::layer,
-        ))
-        .with_state(afas.clone());
+        .fallback(|| async { errors::not_found() });
+    let api =
+        faults::mount(api, &afas.faults, errors::injected, &afas.shutdown).with_state(afas.clone());
     Router::new()
         .nest(&format!("/{}", afas.cfg.environment), api)
         .merge(hooks::router(afas))

@@ -20,8 +20,8 @@ use super::data::{compute_amounts, Invoice, RelType, VatType};
 use super::errors::{self, BusinessError};
 use super::schema::{self, decimal};
 use super::{tracking, Afas};
-use crate::json::{self, Node};
-use crate::server::DropConnection;
+use crate::kit::json::{self, Node};
+use crate::kit::server::DropConnection;
 
 const DEFINITION: &str = "salesinvoice.UpdateConnectorHandler";
 const INVOICE: &str = "Verkoopfactuur";
@@ -136,10 +136,10 @@ impl Afas {
             .and_then(Node::as_array)
             .unwrap_or(&[]);
 
-        let mut data = self.data_mut();
+        let mut data = self.data.write();
         let mut errs: Vec<BusinessError> = Vec::new();
 
-        let Some(admin) = data.administrations.get(admin_id) else {
+        let Some(admin) = data.administrations.get(&admin_id) else {
             return errors::result(
                 "Failed",
                 json!({}),
@@ -160,15 +160,15 @@ impl Afas {
         let relation: Option<(Option<String>, String, bool)> = match rel_type {
             RelType::Organisation => data
                 .organisations
-                .get(rel_id)
+                .get(&rel_id)
                 .map(|o| (Some(o.number.clone()), o.name.clone(), o.archived)),
             RelType::Person => data
                 .persons
-                .get(rel_id)
+                .get(&rel_id)
                 .map(|p| (Some(p.number.clone()), p.name().to_string(), p.archived)),
             RelType::Unknown => data
                 .unknown
-                .get(rel_id)
+                .get(&rel_id)
                 .filter(|u| u.sales)
                 .map(|u| (None, u.name.clone(), u.blocked)),
         };
@@ -196,7 +196,7 @@ impl Afas {
         if let Some(address_id) = uuid_of(&node, "AddressId") {
             let ok = data
                 .addresses
-                .get(address_id)
+                .get(&address_id)
                 .is_some_and(|a| a.relation_id == rel_id && relation.is_some());
             if !ok {
                 errs.push(BusinessError::Entity(INVOICE, invalid_reference("Adres")));
@@ -219,7 +219,7 @@ impl Afas {
                 .unwrap_or_default();
             let Some(product) = data
                 .products
-                .get(item)
+                .get(&item)
                 .filter(|p| p.administration_id == admin_id)
             else {
                 errs.push(BusinessError::Entity(LINE, invalid_reference("Artikel")));
@@ -347,10 +347,10 @@ impl Afas {
         };
         let admin_id = uuid_of(&node, "AdministrationId").unwrap_or_default();
         let id = uuid_of(&node, "Id").unwrap_or_default();
-        let mut data = self.data_mut();
+        let mut data = self.data.write();
         let deletable = data
             .invoices
-            .get(id)
+            .get(&id)
             .is_some_and(|i| i.administration_id == admin_id && i.to_be_invoiced && !i.deleted);
         if !deletable {
             return errors::result(
@@ -362,7 +362,7 @@ impl Afas {
                 )],
             );
         }
-        data.invoices.update(id, |i| i.deleted = true);
+        data.invoices.update(&id, |i| i.deleted = true);
         errors::result("Succeeded", json!({"salesinvoiceId": id}), &[])
     }
 }

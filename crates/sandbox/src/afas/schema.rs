@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::json::{format_path, JValue, Node, Seg};
+use crate::kit::json::{format_path, JValue, Node, Seg};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Format {
@@ -338,7 +338,7 @@ pub fn getaccesstoken() -> Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::kit::json::parse;
 
     fn err(body: &str) -> String {
         let n = parse(body.as_bytes()).unwrap();

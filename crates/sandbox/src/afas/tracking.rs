@@ -66,10 +66,7 @@ where
         Ok(None) => return join(tokio::spawn(f(None))).await,
         Err(r) => return r,
     };
-    let slot = afas
-        .tracking
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    let slot = crate::kit::shared::lock(&afas.tracking)
         .entry(id)
         .or_default()
         .clone();

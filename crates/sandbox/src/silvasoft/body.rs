@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::errors::ApiError;
-use crate::json::{self, JValue, Node};
+use crate::kit::json::{self, JValue, Node};
 
 /// Parses a body: syntax errors, duplicate member names and a top level that is not an object
 /// are all `INVALID_JSON: JSON is incorrect`.

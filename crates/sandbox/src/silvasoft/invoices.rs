@@ -26,7 +26,7 @@ use super::data::{
 use super::errors::{self, ApiError};
 use super::lists::parse_date;
 use super::Silvasoft;
-use crate::server::DropConnection;
+use crate::kit::server::DropConnection;
 
 /// The most lines an invoice may have.
 pub const MAX_LINES: usize = 75;
@@ -518,7 +518,7 @@ impl Silvasoft {
             });
         }
 
-        let mut data = self.data_mut();
+        let mut data = self.data.write();
         let relation = find_customer(&data, &customer)?.clone();
         check_unique(&data, number)?;
         check_file_url(file_url.as_deref())?;
@@ -660,7 +660,7 @@ impl Silvasoft {
         check_file_url(file_url.as_deref())?;
         let attachment = check_file(&file)?;
 
-        let mut data = self.data_mut();
+        let mut data = self.data.write();
         let relation = find_customer(&data, &customer)?.clone();
         check_unique(&data, number)?;
         check_line_count(lines.len())?;
@@ -668,15 +668,11 @@ impl Silvasoft {
         let mut stock: Vec<(usize, Decimal)> = Vec::new();
         for (i, l) in lines.iter().enumerate() {
             let found = match (&l.number, &l.ean) {
-                (Some(n), _) => data
-                    .products
-                    .iter()
-                    .position(|p| p.article_number == *n)
-                    .ok_or_else(|| {
-                        ApiError::invalid(format!(
-                            "Invoice_InvoiceLine[{i}]: product with ProductNumber '{n}' not found"
-                        ))
-                    })?,
+                (Some(n), _) => data.products.position(n).ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "Invoice_InvoiceLine[{i}]: product with ProductNumber '{n}' not found"
+                    ))
+                })?,
                 (None, Some(e)) => data
                     .products
                     .iter()
@@ -752,7 +748,7 @@ impl Silvasoft {
         if !draft {
             let now = Utc::now().timestamp();
             for (i, qty) in stock {
-                data.products[i].take_stock(qty, now);
+                data.products.update_at(i, |p| p.take_stock(qty, now));
             }
         }
         let number = match number {

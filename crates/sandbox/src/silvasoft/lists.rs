@@ -203,7 +203,7 @@ fn relations(s: &Silvasoft, p: &Params) -> Result<Vec<Value>, ApiError> {
         Some("DESC" | "DEC")
     );
     let (limit, offset) = p.paging(MAX_RELATIONS)?;
-    let data = s.data();
+    let data = s.data.read();
     let mut rows: Vec<&Relation> = data
         .relations
         .iter()
@@ -254,7 +254,7 @@ fn products(s: &Silvasoft, p: &Params) -> Result<Vec<Value>, ApiError> {
     let category = p.get("Category");
     let article = p.get("ArticleNumber");
     let ean = p.get("EAN");
-    let data = s.data();
+    let data = s.data.read();
     Ok(data
         .products
         .iter()
@@ -294,7 +294,7 @@ fn sales_invoices(s: &Silvasoft, p: &Params) -> Result<Vec<Value>, ApiError> {
     let (limit, offset) = p.paging(max)?;
     let from = p.date("DateFrom")?;
     let till = p.date("DateTill")?;
-    let data = s.data();
+    let data = s.data.read();
     let mut rows: Vec<_> = data
         .invoices
         .iter()

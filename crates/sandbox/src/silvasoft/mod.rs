@@ -195,7 +195,7 @@
 //!   "content_type", "size", "sha256"} | null, "addresses", "contacts"}]`, amounts as decimal
 //!   strings.
 //! - `GET /__sandbox/silvasoft/attachments/{InvoiceNumber}`: the bytes of a `FileContent`.
-//! - `GET`, `POST`, `DELETE /__sandbox/silvasoft/faults`: see [`crate::faults`], plus
+//! - `GET`, `POST`, `DELETE /__sandbox/silvasoft/faults`: see [`crate::kit::faults`], plus
 //!   `"empty_object_next": N` (the next N POSTs that pass authentication, the rate limit and
 //!   the content-type check are answered 200 `{}` and not processed) and `"rate_limit_next": N`
 //!   (the next N requests that pass authentication get the rate-limit answer, unprocessed, as
@@ -226,8 +226,7 @@ pub mod lists;
 pub mod ratelimit;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -237,9 +236,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::faults::{FaultLayer, Faults};
-use crate::log::RateLimited;
-use crate::server::Shutdown;
+use crate::kit::faults::{self, Counter, Faults};
+use crate::kit::hooks::StandIn;
+use crate::kit::log::RateLimited;
+use crate::kit::server::Shutdown;
+use crate::kit::shared::{lock, Shared};
 use data::{Admin, Data};
 use ratelimit::{Limits, RateLimiter};
 
@@ -290,13 +291,15 @@ impl Default for SilvasoftConfig {
 pub struct Silvasoft {
     pub cfg: SilvasoftConfig,
     pub admin: Admin,
-    data: RwLock<Data>,
+    /// The data set (`data.read()`, `data.write()`).
+    pub(crate) data: Shared<Data>,
     limiter: Mutex<RateLimiter>,
     attachments: Mutex<HashMap<i64, Bytes>>,
     pub faults: Arc<Faults>,
-    empty_object_next: AtomicU32,
+    /// The next N creates answer `{}` (the `empty_object_next` fault).
+    empty_object_next: Counter,
     /// The next N authenticated requests get the rate-limit answer (the `rate_limit_next` fault).
-    rate_limit_next: AtomicU32,
+    rate_limit_next: Counter,
     shutdown: Shutdown,
     generation_ms: u64,
 }
@@ -317,53 +320,38 @@ impl Silvasoft {
         Ok(Silvasoft {
             cfg,
             admin,
-            data: RwLock::new(data),
+            data: Shared::new(data),
             limiter: Mutex::new(RateLimiter::default()),
             attachments: Mutex::new(HashMap::new()),
             faults: Arc::new(Faults::new(seed ^ 0x5117_A50F)),
-            empty_object_next: AtomicU32::new(0),
-            rate_limit_next: AtomicU32::new(0),
+            empty_object_next: Counter::default(),
+            rate_limit_next: Counter::default(),
             shutdown,
             generation_ms,
         })
     }
 
-    pub(crate) fn data(&self) -> RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn data_mut(&self) -> RwLockWriteGuard<'_, Data> {
-        self.data.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
-        self.limiter.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.limiter)
     }
 
     fn attachments(&self) -> MutexGuard<'_, HashMap<i64, Bytes>> {
-        self.attachments.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.attachments)
     }
 
     /// Takes one "answer `{}`" token, if any is left.
     fn take_empty_object(&self) -> bool {
-        self.empty_object_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+        self.empty_object_next.take()
     }
 
     /// Takes one "answer as if the rate limit were reached" token, if any is left.
     fn take_rate_limit(&self) -> bool {
-        self.rate_limit_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+        self.rate_limit_next.take()
     }
 
     /// Waits the `work_delay_ms` fault, if any (cut short when the sandbox stops).
     async fn work_delay(&self) {
-        let d = self.faults.work_delay();
-        if !d.is_zero() {
-            self.shutdown.sleep(d).await;
-        }
+        faults::work_delay(&self.faults, &self.shutdown).await;
     }
 
     /// The user a request is admitted as; `None` for wrong credentials and the expired trial.
@@ -382,6 +370,25 @@ impl Silvasoft {
             per_minute: self.cfg.max_per_minute,
             per_hour: self.cfg.max_per_hour,
         }
+    }
+}
+
+impl StandIn for Silvasoft {
+    const NAME: &'static str = "silvasoft";
+
+    fn faults(&self) -> &Arc<Faults> {
+        &self.faults
+    }
+
+    fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    fn counters(&self) -> Vec<(&'static str, &Counter)> {
+        vec![
+            ("empty_object_next", &self.empty_object_next),
+            ("rate_limit_next", &self.rate_limit_next),
+        ]
     }
 }
 
@@ -409,10 +416,7 @@ async fn guard(State(s): State<Arc<Silvasoft>>, req: Request, next: Next) -> Res
 
 /// Is this path the stand-in's (for the request log).
 pub fn owns_path(path: &str) -> bool {
-    path == PREFIX
-        || path
-            .strip_prefix(PREFIX)
-            .is_some_and(|rest| rest.starts_with('/'))
+    crate::kit::server::is_under(PREFIX, path)
 }
 
 /// The routes of the stand-in (under `/silvasoft`) and of its hooks.
@@ -436,15 +440,7 @@ pub fn router(s: Arc<Silvasoft>) -> Router {
     let api = api
         .route_layer(middleware::from_fn_with_state(s.clone(), guard))
         .fallback(|| async { errors::not_found() })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(
-            FaultLayer {
-                faults: s.faults.clone(),
-                render: errors::injected,
-                shutdown: s.shutdown.clone(),
-            },
-            crate::faults::layer,
-        ))
-        .with_state(s.clone());
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    let api = faults::mount(api, &s.faults, errors::injected, &s.shutdown).with_state(s.clone());
     Router::new().nest(PREFIX, api).merge(hooks::router(s))
 }

@@ -9,6 +9,8 @@
 //! the number's decimal digits (serde_json keeps them): the `jsonschema` crate divides as
 //! `f64`, which calls 0.07 or 1.15 not a multiple of 0.01.
 
+// The back-end tests' helpers (a small sandbox, its hooks, invoices from what it lists).
+#[path = "../crates/backends/tests/common/mod.rs"]
 mod common;
 
 use common::*;
@@ -25,8 +27,7 @@ use std::path::PathBuf;
 const OPERATION: (&str, &str) = ("/api/salesinvoice", "post");
 
 fn spec_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/specs/afas-sb-6.0.0.openapi.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/afas-sb-6.0.0.openapi.json")
 }
 
 fn load_spec() -> Value {

@@ -11,7 +11,8 @@
 //!   minute.
 //! - Silvasoft's rate limit is off in the stand-in (`enforce_rate_limit: false`) and the two
 //!   Silvasoft clients have no limiter of their own (`RateLimits::unlimited()`): the limiter is
-//!   tested in `silvasoft.rs`; at 2 requests per second 500 invoices would take minutes here.
+//!   tested in `crates/backends/tests/silvasoft.rs`; at 2 requests per second 500 invoices
+//!   would take minutes here.
 //! - 500 AFAS invoices, 250 bookkeeping, 250 invoicing; each a core `Draft` typed (saved twice)
 //!   into the store and sent with `submit::submit_draft` and a fast `RetryPolicy`, 8 at a time,
 //!   under one lock per draft as the shell holds it. About 4 % get a double click (a second
@@ -41,10 +42,12 @@
 //!   amounts equal the preview's. A difference that the other rounding rule explains is
 //!   printed as a finding; any other difference fails the test.
 //!
-//! The figures are printed (`cargo test -p invoice-desk-backends --test soak -- --nocapture`);
+//! The figures are printed (`cargo test -p invoice-desk-tests --test soak -- --nocapture`);
 //! an invoice with a problem is followed call by call (every submit and look-up core made for
 //! each of its identities, and what the stand-in stored).
 
+// The back-end tests' helpers (a small sandbox, its hooks, invoices from what it lists).
+#[path = "../crates/backends/tests/common/mod.rs"]
 mod common;
 
 use chrono::{Duration as Days, NaiveDate};

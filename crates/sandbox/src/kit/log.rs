@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::server::DropConnection;
+use crate::kit::server::DropConnection;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LogEntry {

@@ -1,6 +1,6 @@
 //! A small W3C WebDriver client and a launcher for the real Invoice Desk window under
-//! tauri-driver, for end-to-end tests. Kept in its own crate so the app's tests don't build
-//! the Tauri stack twice.
+//! tauri-driver, for the window tests beside it in `tests/`. A package of its own, so the app's
+//! tests don't build the Tauri stack twice.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -19,10 +19,10 @@ pub mod keys {
     pub const CONTROL: &str = "\u{E009}";
 }
 
-/// The repository's root (two levels above this crate).
+/// The repository's root (one level above `tests/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("..")
         .canonicalize()
         .expect("repo root")
 }

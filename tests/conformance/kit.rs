@@ -102,7 +102,7 @@ pub trait Subject: Send + Sync {
     /// `/__sandbox/<hooks>/stats` (products of the first administration, if there are any).
     fn expected_counts(&self, stats: &Value) -> (usize, usize);
 
-    /// The fault hook's body for `fault`; the default speaks [`invoice_desk_sandbox::faults`].
+    /// The fault hook's body for `fault`; the default speaks [`invoice_desk_sandbox::kit::faults`].
     fn fault_body(&self, fault: Fault) -> Value {
         let read = self.read_path();
         let create = self.create_path();

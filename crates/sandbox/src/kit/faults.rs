@@ -30,6 +30,7 @@
 //! [`Faults::take_drop_after_store`], [`Faults::take_fail_after_store`] and
 //! [`Faults::work_delay`]), whatever the filter, and only to a request that was stored.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,11 +39,12 @@ use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::Router;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::server::Shutdown;
+use crate::kit::server::Shutdown;
 
 /// The current fault settings.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -269,6 +271,55 @@ impl Faults {
 }
 
 /// Renders a stand-in's own error body for an injected failure status.
+/// A system's own "the next N requests ..." fault (Silvasoft's `rate_limit_next`): set through
+/// the faults hook (see [`crate::kit::hooks::StandIn::counters`]), taken one request at a time.
+#[derive(Debug, Default)]
+pub struct Counter(AtomicU32);
+
+impl Counter {
+    /// Takes one, if any is left.
+    pub fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    pub fn get(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn set(&self, n: u32) {
+        self.0.store(n, Ordering::SeqCst);
+    }
+}
+
+/// Puts the fault layer in front of a stand-in's routes; `render` answers an injected
+/// failure in the vendor's error format.
+pub fn mount<T: Clone + Send + Sync + 'static>(
+    routes: Router<T>,
+    faults: &Arc<Faults>,
+    render: ErrorRenderer,
+    shutdown: &Shutdown,
+) -> Router<T> {
+    routes.layer(axum::middleware::from_fn_with_state(
+        FaultLayer {
+            faults: faults.clone(),
+            render,
+            shutdown: shutdown.clone(),
+        },
+        layer,
+    ))
+}
+
+/// Waits the `work_delay_ms` fault, if any, inside a create handler (cut short when the
+/// sandbox stops).
+pub async fn work_delay(faults: &Faults, shutdown: &Shutdown) {
+    let d = faults.work_delay();
+    if !d.is_zero() {
+        shutdown.sleep(d).await;
+    }
+}
+
 pub type ErrorRenderer = fn(StatusCode) -> Response;
 
 #[derive(Clone)]

@@ -54,6 +54,42 @@ pub const FIRST_NAMES_BE: &[&str] = &[
     "Annelies",
 ];
 
+/// Men's first names (for a contact's sex).
+pub const MEN_NL: &[&str] = &[
+    "Jan", "Pieter", "Kees", "Henk", "Gerrit", "Willem", "Johan", "Sander", "Bas", "Ruben", "Daan",
+    "Thijs", "Bram", "Jeroen", "Martijn", "Niels", "Joost", "Wouter", "Erik", "Marco", "Dennis",
+    "Rob", "Arjen", "Hans", "Frank", "Theo", "Marcel", "Mohamed", "Yusuf", "Emre",
+];
+pub const WOMEN_NL: &[&str] = &[
+    "Anouk", "Sanne", "Lotte", "Femke", "Marieke", "Inge", "Esther", "Linda", "Petra", "Monique",
+    "Wilma", "Joke", "Gerda", "Iris", "Eva", "Julia", "Emma", "Sophie", "Fleur", "Noor", "Lisa",
+    "Fatima", "Samira", "Ilse", "Karin", "Saskia", "Yvonne", "Johanna", "Hanneke", "Renate",
+];
+pub const MEN_BE: &[&str] = &[
+    "Wim",
+    "Luc",
+    "Jef",
+    "Koen",
+    "Bart",
+    "Dirk",
+    "Geert",
+    "Tom",
+    "Pieter-Jan",
+    "Jens",
+    "Wout",
+    "Arne",
+    "Seppe",
+    "Kristof",
+    "Filip",
+    "Marc",
+    "Patrick",
+    "Hendrik",
+];
+pub const WOMEN_BE: &[&str] = &[
+    "Hilde", "Griet", "Sofie", "An", "Els", "Katrien", "Liesbeth", "Nele", "Lien", "Veerle",
+    "Marleen", "Fien", "Lore", "Elke", "Sarah", "Jolien", "Annelies",
+];
+
 /// Surnames with their prefix ("tussenvoegsel"), as AFAS keeps them apart.
 pub const SURNAMES_NL: &[(&str, &str)] = &[
     ("de", "Vries"),
@@ -290,6 +326,7 @@ pub const ORG_MAILBOXES: &[&str] = &[
     "contact",
 ];
 
+#[derive(Debug)]
 /// City, first and last postal code number, area code (without the leading 0).
 pub struct City {
     pub name: &'static str,
@@ -659,6 +696,7 @@ pub const ADMINISTRATIONS: &[&str] = &[
 
 /// A product template: description, group, VAT type, product type, base price in cents,
 /// variants appended to the description.
+#[derive(Debug)]
 pub struct ProductTemplate {
     pub name: &'static str,
     pub group: &'static str,

@@ -224,3 +224,23 @@ impl Shutdown {
         }
     }
 }
+
+/// Is `path` the stand-in's own, mounted under `prefix` (`/silvasoft`): the prefix itself or
+/// below it, not `/silvasoftx` (for the request log).
+pub fn is_under(prefix: &str, path: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_under;
+
+    #[test]
+    fn a_path_is_under_a_prefix_only_at_a_segment_boundary() {
+        assert!(is_under("/silvasoft", "/silvasoft"));
+        assert!(is_under("/silvasoft", "/silvasoft/rest/listrelations/"));
+        assert!(!is_under("/silvasoft", "/silvasoftx/rest"));
+        assert!(!is_under("/silvasoft", "/demo/api/persons"));
+    }
+}

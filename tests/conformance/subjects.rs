@@ -137,8 +137,8 @@ impl Subject for Silvasoft {
     }
 
     fn configure(&self, c: &mut SandboxConfig) {
-        // Silvasoft's pace (2 per second, 50 per minute) is tested in `silvasoft.rs`; here it
-        // would only make the suite slow.
+        // Silvasoft's pace (2 per second, 50 per minute) is tested in
+        // `crates/backends/tests/silvasoft.rs`; here it would only make the suite slow.
         c.silvasoft.enforce_rate_limit = false;
         c.silvasoft.relations = 120;
         c.silvasoft.products = 60;

@@ -3,7 +3,7 @@
 //! after the invoice was stored, and paging to the end of the look-up lists.
 //!
 //! Every case below runs for every subject in the `subjects!` list, as a test of its own named
-//! `<subject>::<case>`: `cargo test -p invoice-desk-backends --test conformance -- afas_sb::`
+//! `<subject>::<case>`: `cargo test -p invoice-desk-tests --test conformance -- afas_sb::`
 //! runs one system, `-- paging_` one case for all. A system without tokens passes the
 //! renewal case by declaring so; it prints `skipped by declaration: <why>`.
 //!
@@ -26,8 +26,8 @@
 //!   it creates no invoices skips the cases that send, by that declaration.
 //!
 //! Each test starts its own sandbox on 127.0.0.1 with small data; the clients have short
-//! timeouts and no pacing of their own (Silvasoft's pace is tested in `silvasoft.rs`), so the
-//! suite takes seconds. Sending goes through `core::submit::submit_draft` with a file-backed
+//! timeouts and no pacing of their own (Silvasoft's pace is tested in
+//! `crates/backends/tests/silvasoft.rs`), so the suite takes seconds. Sending goes through `core::submit::submit_draft` with a file-backed
 //! `Store`, as in the app.
 
 mod conformance {

@@ -1,0 +1,81 @@
+//! The demo and the tests rely on the generated data staying as it is for a seed: the same
+//! relations, products and ids. The stand-ins draw it from the shared generators in
+//! `kit::data`, so a change made there for one system must not move another system's data.
+//! When a change of the data is meant, print the new fingerprints with
+//! `cargo test -p invoice-desk-sandbox --test seed -- --nocapture` and put them below.
+
+use invoice_desk_sandbox::afas::data::{Data as AfasData, Record};
+use invoice_desk_sandbox::silvasoft::data::{Admin, Data as SilvasoftData};
+use invoice_desk_sandbox::{AfasConfig, SandboxConfig, SilvasoftConfig};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The SHA-256 of the rows as JSON, and their count.
+fn fingerprint(rows: impl Iterator<Item = Value>) -> String {
+    let rows: Vec<Value> = rows.collect();
+    let text = serde_json::to_string(&rows).unwrap_or_default();
+    let hash: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{} {}", &hash[..16], rows.len())
+}
+
+#[test]
+fn the_default_seed_gives_the_same_afas_and_silvasoft_data_as_before() {
+    let seed = SandboxConfig::default().seed;
+    let a = AfasData::generate(&AfasConfig::default(), seed);
+    let cfg = SilvasoftConfig::default();
+    let admin = Admin::new(&cfg).expect("the default administration is valid");
+    let s = SilvasoftData::generate(&cfg, &admin, seed);
+    let got = [
+        (
+            "afas persons",
+            fingerprint(a.persons.iter().map(Record::to_json)),
+        ),
+        (
+            "afas organisations",
+            fingerprint(a.organisations.iter().map(Record::to_json)),
+        ),
+        (
+            "afas products",
+            fingerprint(a.products.iter().map(Record::to_json)),
+        ),
+        (
+            "afas addresses",
+            fingerprint(a.addresses.iter().map(Record::to_json)),
+        ),
+        (
+            "afas invoices",
+            fingerprint(a.invoices.iter().map(Record::to_json)),
+        ),
+        (
+            "silvasoft relations",
+            fingerprint(s.relations.iter().map(|r| r.to_json())),
+        ),
+        (
+            "silvasoft products",
+            fingerprint(s.products.iter().map(|p| p.to_json(true))),
+        ),
+        (
+            "silvasoft invoices",
+            fingerprint(s.invoices.iter().map(|i| i.to_hook_json())),
+        ),
+    ];
+    for (what, f) in &got {
+        println!("{what}: {f}");
+    }
+    let want = [
+        ("afas persons", "f37021f9bedb9773 1200"),
+        ("afas organisations", "4bb087562bd38f04 1000"),
+        ("afas products", "445dc57b1dc8fa5b 1000"),
+        ("afas addresses", "f688be3fc1042641 3064"),
+        ("afas invoices", "b2de86c996715602 30"),
+        ("silvasoft relations", "59e917d575af5558 1200"),
+        ("silvasoft products", "6c254bee2675482b 300"),
+        ("silvasoft invoices", "c822c16bc70615cd 10"),
+    ];
+    for ((what, got), (_, want)) in got.iter().zip(want) {
+        assert_eq!(got, want, "{what} changed for the default seed");
+    }
+}
