@@ -196,10 +196,6 @@ fn the_generated_capabilities_and_descriptions_are_those_of_the_registry() {
 
 // ---- the shell and the UI name no system ----------------------------------------------------------
 
-/// Whether `ui/src/` is checked too. Off while the settings screen is being moved onto the
-/// connectors' descriptions; turn it on once no file under `ui/src/` names a system.
-const CHECK_UI: bool = false;
-
 /// Files allowed to name a system: the UI's texts and what is generated from the registry.
 fn exempt(rel: &str) -> bool {
     rel == "ui/src/lib/i18n.ts" || rel.starts_with("ui/src/lib/generated/")
@@ -253,11 +249,7 @@ fn lines_naming_a_system(dirs: &[&str]) -> Vec<(String, usize, String)> {
 
 #[test]
 fn no_file_of_the_shell_or_the_ui_names_a_system() {
-    let mut dirs = vec!["src-tauri"];
-    if CHECK_UI {
-        dirs.push("ui/src");
-    }
-    let found = lines_naming_a_system(&dirs);
+    let found = lines_naming_a_system(&["src-tauri", "ui/src"]);
     let report: Vec<String> = found
         .iter()
         .map(|(file, line, name)| format!("{file}:{line}: names {name}"))

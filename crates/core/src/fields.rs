@@ -400,7 +400,7 @@ pub fn merge_issues(issues: &mut Vec<FieldIssue>, extra: Vec<FieldIssue>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{BackendKind, Choice, FieldKind};
+    use crate::backend::{Choice, FieldKind, SystemId};
     use crate::invoice::{evaluate, to_outgoing};
     use crate::totals::Rounding;
     use proptest::prelude::*;
@@ -419,7 +419,7 @@ mod tests {
             required_when: None,
         };
         Capabilities {
-            kind: BackendKind::Mollie,
+            kind: SystemId::new("made-up"),
             vat_rates: crate::vat::dutch_rates(),
             rounding: Rounding::PerTotal,
             price_bases: vec![PriceBasis::ExclVat],
@@ -469,6 +469,9 @@ mod tests {
             relations_per_administration: true,
             header: vec![HeaderField::supply_date()],
             description_max_len: Some(100),
+            lists: vec![],
+            relations: Default::default(),
+            system_name: "Made-up".into(),
         }
     }
 

@@ -163,7 +163,7 @@ async fn a_refused_invoice_answers_with_the_reason_and_gives_the_draft_back() {
 #[tokio::test]
 async fn a_systems_pre_send_rule_is_on_the_field_as_the_clerk_types_and_send_refuses_while_it_stands(
 ) {
-    let store = store_with("c1", BackendKind::Afas, Some("adm"));
+    let store = store_with("c1", "afas", Some("adm"));
     let fake = Fake {
         description_rule: Some(10),
         ..Fake::with(vec![], true)
@@ -538,7 +538,7 @@ async fn a_read_only_system_sends_nothing_and_the_desk_says_it_cannot_send_invoi
     use invoice_desk_core::backend::Backend;
     let store = store_with("ro", "read-only", None);
     let caps = ReadOnly.capabilities();
-    let view = desk::current_draft(&store, "ro", &caps, today()).unwrap();
+    let view = desk::current_draft(&store, &ReadOnly, "ro", &caps, today()).unwrap();
     let Err(e) = desk::submit(
         &store,
         &ReadOnly,

@@ -8,7 +8,6 @@ use invoice_desk_core::backend::*;
 use invoice_desk_core::desk;
 use invoice_desk_core::error::{Error, ErrorCode, Result};
 use invoice_desk_core::i18n::Text;
-use invoice_desk_core::invoice::OutgoingInvoice;
 use invoice_desk_core::lists::*;
 use invoice_desk_core::store::Store;
 use invoice_desk_core::sync::{fetch_key, sync_declared, sync_declared_lists, Fetches};
@@ -378,6 +377,8 @@ fn local_caps() -> Capabilities {
         relations: RelationSource::Local {
             fields: vec![
                 FieldSpec {
+                    shown_when: None,
+                    required_when: None,
                     key: "email".into(),
                     label: Text::new("E-mail", "E-mail"),
                     kind: FieldKind::Text { max_len: Some(80) },
@@ -386,6 +387,8 @@ fn local_caps() -> Capabilities {
                     help: None,
                 },
                 FieldSpec {
+                    shown_when: None,
+                    required_when: None,
                     key: "city".into(),
                     label: Text::new("Plaats", "City"),
                     kind: FieldKind::Text { max_len: None },
@@ -394,6 +397,8 @@ fn local_caps() -> Capabilities {
                     help: None,
                 },
                 FieldSpec {
+                    shown_when: None,
+                    required_when: None,
                     key: "locale".into(),
                     label: Text::new("Taal", "Language"),
                     kind: FieldKind::Choice {
@@ -582,6 +587,13 @@ impl Backend for Lists {
     async fn administrations(&self) -> Result<Vec<Administration>> {
         Ok(vec![])
     }
+    fn lookups(&self) -> Option<&dyn LookupSource> {
+        Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl LookupSource for Lists {
     async fn sync_relations(&self, _: &str, _: Option<&str>) -> Result<SyncPage<Relation>> {
         Ok(SyncPage {
             items: vec![],
@@ -602,15 +614,6 @@ impl Backend for Lists {
     }
     async fn addresses(&self, _: &str, _: &Relation) -> Result<Vec<Address>> {
         Ok(vec![])
-    }
-    async fn upload_attachment(&self, _: &str, _: &Upload, _: Progress<'_>) -> Result<String> {
-        Ok(String::new())
-    }
-    async fn submit(&self, _: &OutgoingInvoice) -> Result<Receipt> {
-        Err(Error::new(ErrorCode::Refused, "nee", "no"))
-    }
-    async fn lookup(&self, _: &OutgoingInvoice) -> Result<Lookup> {
-        Ok(Lookup::NotFound)
     }
     async fn sync_list(
         &self,

@@ -21,6 +21,8 @@ function lookup(key: string, list: string, filter: [string, string][], nl: strin
     required: true,
     default: null,
     help: null,
+    shown_when: null,
+    required_when: null,
   };
 }
 

@@ -15,8 +15,8 @@ vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMoc
 const mocked = vi.mocked(api);
 
 const fields: FieldSpec[] = [
-  { key: "email", label: { nl: "E-mailadres", en: "E-mail address" }, kind: { type: "text", max_len: 120 }, required: true, default: null, help: null },
-  { key: "city", label: { nl: "Plaats", en: "City" }, kind: { type: "text", max_len: null }, required: false, default: null, help: null },
+  { key: "email", label: { nl: "E-mailadres", en: "E-mail address" }, kind: { type: "text", max_len: 120 }, required: true, default: null, help: null, shown_when: null, required_when: null },
+  { key: "city", label: { nl: "Plaats", en: "City" }, kind: { type: "text", max_len: null }, required: false, default: null, help: null, shown_when: null, required_when: null },
   {
     key: "locale",
     label: { nl: "Taal", en: "Language" },
@@ -24,6 +24,8 @@ const fields: FieldSpec[] = [
     required: true,
     default: "nl_NL",
     help: null,
+    shown_when: null,
+    required_when: null,
   },
 ];
 
