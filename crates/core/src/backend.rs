@@ -323,7 +323,7 @@ pub struct Upload {
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
 /// What the back end answered to a created invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     /// The back end's id of the new invoice.
     pub remote_id: String,
@@ -334,6 +334,45 @@ pub struct Receipt {
     pub total_gross: Option<Decimal>,
     /// Warnings that did not stop the invoice (e.g. an attachment that was not accepted).
     pub warnings: Vec<Text>,
+    /// The invoice's state in the back end, in words ("Concept" / "Draft"), when it tells one.
+    #[serde(default)]
+    pub state: Option<Text>,
+    /// The totals the back end computed, when it tells them: excl. VAT, VAT and incl. VAT.
+    /// Shown next to our preview; a difference is shown, never hidden.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_excl: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_vat: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_incl: Option<Decimal>,
+}
+
+impl Receipt {
+    /// What the back end said beyond its id and number, to keep with the sent invoice; `None`
+    /// when it said nothing of the kind.
+    pub fn answer(&self) -> Option<Answer> {
+        let a = Answer {
+            state: self.state.clone(),
+            total_excl: self.total_excl,
+            total_vat: self.total_vat,
+            total_incl: self.total_incl.or(self.total_gross),
+        };
+        (a != Answer::default()).then_some(a)
+    }
+}
+
+/// The back end's own account of a created invoice: its state in words and its totals. Kept
+/// with the outbox row, so History shows it next to our preview.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    #[serde(default)]
+    pub state: Option<Text>,
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_excl: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_vat: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub total_incl: Option<Decimal>,
 }
 
 /// The answer to "does this invoice already exist?" after an answer that never came.

@@ -34,6 +34,71 @@ pub struct SubmitResult {
     pub message: String,
     pub error: Option<IpcError>,
     pub next: Option<DraftView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub answer: Option<BackendAnswer>,
+}
+
+// What the back end said of a sent invoice, next to our preview: its state in words and each
+// total it gave beside ours, with whether they differ (a difference is shown, never hidden).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct BackendAnswer {
+    pub state: Option<String>,
+    pub totals: Vec<TotalCompared>,
+    pub differs: bool,
+}
+
+// One total of the back end beside ours (plain decimals with two places, e.g. "302.50").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TotalCompared {
+    pub key: TotalKey,
+    pub ours: Option<String>,
+    pub theirs: String,
+    pub differs: bool,
+}
+
+// Which total: excluding VAT, the VAT, including VAT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TotalKey {
+    Excl,
+    Vat,
+    Incl,
+}
+
+/// The back end's answer beside our preview (`ours`, the totals the invoice was sent with);
+/// `None` when the back end said nothing beyond its id and number.
+pub fn compare_answer(
+    answer: Option<&crate::backend::Answer>,
+    ours: Option<&crate::totals::Totals>,
+    lang: Lang,
+) -> Option<BackendAnswer> {
+    let a = answer?;
+    let plain = crate::money::to_plain_2dp;
+    let mut totals = Vec::new();
+    for (key, theirs, mine) in [
+        (TotalKey::Excl, a.total_excl, ours.map(|t| t.net)),
+        (TotalKey::Vat, a.total_vat, ours.map(|t| t.vat)),
+        (TotalKey::Incl, a.total_incl, ours.map(|t| t.gross)),
+    ] {
+        let Some(theirs) = theirs else { continue };
+        totals.push(TotalCompared {
+            key,
+            ours: mine.map(plain),
+            theirs: plain(theirs),
+            differs: mine.is_some_and(|m| m != theirs),
+        });
+    }
+    let state = a.state.as_ref().map(|t| t.get(lang).to_string());
+    if state.is_none() && totals.is_empty() {
+        return None;
+    }
+    let differs = totals.iter().any(|t| t.differs);
+    Some(BackendAnswer {
+        state,
+        totals,
+        differs,
+    })
 }
 
 // One row of History.
@@ -51,6 +116,9 @@ pub struct HistoryEntry {
     pub issue_date: Option<String>,
     pub attempts: u32,
     pub next_attempt_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub answer: Option<BackendAnswer>,
 }
 
 /// A connection by id; not found when it does not exist (any more).
@@ -609,9 +677,14 @@ pub async fn submit(
                 message.push('\n');
                 message.push_str(w.get(lang));
             }
+            let ours = store
+                .outbox_entry(draft_id)?
+                .and_then(|e| e.payload)
+                .map(|p| p.totals);
             SubmitResult {
                 state: SubmissionState::Sent,
                 message,
+                answer: compare_answer(r.answer().as_ref(), ours.as_ref(), lang),
                 remote_id: Some(r.remote_id),
                 number: r.number,
                 error: None,
@@ -629,6 +702,7 @@ pub async fn submit(
                 message: e.message.get(lang).to_string(),
                 error: Some(e.to_ipc(lang)),
                 next,
+                answer: None,
             }
         }
         Outcome::Queued(e) => SubmitResult {
@@ -638,6 +712,7 @@ pub async fn submit(
             message: queued_message(lang, system),
             error: Some(e.to_ipc(lang)),
             next: fresh()?,
+            answer: None,
         },
         Outcome::Uncertain(e) => SubmitResult {
             state: SubmissionState::Uncertain,
@@ -646,6 +721,7 @@ pub async fn submit(
             message: e.message.get(lang).to_string(),
             error: Some(e.to_ipc(lang)),
             next: fresh()?,
+            answer: None,
         },
     })
 }
@@ -653,7 +729,19 @@ pub async fn submit(
 /// History: the connection's latest outbox rows, as the clerk reads them.
 pub fn history(store: &Store, connection_id: &str, lang: Lang) -> Result<Vec<HistoryEntry>> {
     let rows = store.outbox(connection_id, 200)?;
-    Ok(rows.into_iter().map(|r| history_entry(r, lang)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let answer = match r.state {
+                SubmissionState::Sent => store.answer(r.draft_id).ok().flatten(),
+                _ => None,
+            };
+            let ours = r.payload.as_ref().map(|p| p.totals.clone());
+            let mut e = history_entry(r, lang);
+            e.answer = compare_answer(answer.as_ref(), ours.as_ref(), lang);
+            e
+        })
+        .collect())
 }
 
 /// One outbox row as History shows it. A waiting row whose stored invoice cannot be read is
@@ -700,5 +788,6 @@ pub fn history_entry(r: OutboxEntry, lang: Lang) -> HistoryEntry {
         } else {
             r.next_attempt_at.map(|t| t.to_rfc3339())
         },
+        answer: None,
     }
 }

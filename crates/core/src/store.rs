@@ -8,7 +8,7 @@
 //! [`Store::claim`]), so two processes never send the same invoice. Drafts are committed with `synchronous=FULL`: a commit that
 //! returned survives a power cut.
 
-use crate::backend::{Product, Relation, RelationKind, SyncPage, SystemId};
+use crate::backend::{Answer, Product, Relation, RelationKind, SyncPage, SystemId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Text;
 use crate::invoice::{Draft, OutgoingInvoice};
@@ -225,6 +225,11 @@ const MIGRATIONS: &[&str] = &[
         name, number, email, city, content='', contentless_delete=1,
         tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
     );
+    "#,
+    // 7: what the back end said of a sent invoice beyond its id and number (its state in
+    // words, its totals), as JSON, shown in History next to our preview.
+    r#"
+    ALTER TABLE outbox ADD COLUMN answer TEXT;
     "#,
 ];
 
@@ -1382,6 +1387,36 @@ impl Store {
         )
         })?;
         Ok(())
+    }
+
+    /// Keeps what the back end said of a sent invoice (state in words, totals) with its row;
+    /// an answer with nothing of the kind leaves the row as it is.
+    pub fn record_answer(&self, draft_id: Uuid, answer: Option<&Answer>) -> Result<()> {
+        let Some(answer) = answer else {
+            return Ok(());
+        };
+        let json = serde_json::to_string(answer).map_err(Error::internal)?;
+        self.write_one(|w| {
+            w.execute(
+                "UPDATE outbox SET answer=?2 WHERE draft_id=?1",
+                params![draft_id.to_string(), json],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// What the back end said of a sent invoice, when it said more than its id and number. A
+    /// stored answer that cannot be read counts as none.
+    pub fn answer(&self, draft_id: Uuid) -> Result<Option<Answer>> {
+        let c = lock(&self.read);
+        let json: Option<Option<String>> = c
+            .query_row(
+                "SELECT answer FROM outbox WHERE draft_id=?1",
+                params![draft_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.flatten().and_then(|j| serde_json::from_str(&j).ok()))
     }
 
     /// Keeps the uploaded attachment references in the outbox payload, so a retry does not

@@ -204,12 +204,17 @@ pub async fn resume(
     let entry = store.outbox_entry(entry.draft_id)?.unwrap_or(entry);
     match entry.state {
         SubmissionState::Sent => {
+            let answer = store.answer(entry.draft_id)?.unwrap_or_default();
             return Ok(Outcome::Sent(Receipt {
                 remote_id: entry.remote_id.unwrap_or_default(),
                 number: entry.number,
                 total_gross: None,
                 warnings: Vec::new(),
-            }))
+                state: answer.state,
+                total_excl: answer.total_excl,
+                total_vat: answer.total_vat,
+                total_incl: answer.total_incl,
+            }));
         }
         // Final: the draft went back to the clerk under a new identity; sending this one
         // again could create the invoice twice.
@@ -260,7 +265,7 @@ pub async fn resume(
             // A previous attempt may have arrived: ask first.
             match writer.lookup(&invoice).await {
                 Ok(Lookup::Found(r)) => {
-                    store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                    mark_sent(store, entry.draft_id, &r)?;
                     return Ok(Outcome::Sent(r));
                 }
                 Ok(Lookup::NotFound) => {
@@ -295,11 +300,7 @@ pub async fn resume(
         store.set_maybe_created(entry.draft_id, true)?;
         match writer.submit(&invoice).await {
             Ok(receipt) => {
-                store.mark_sent(
-                    entry.draft_id,
-                    &receipt.remote_id,
-                    receipt.number.as_deref(),
-                )?;
+                mark_sent(store, entry.draft_id, &receipt)?;
                 return Ok(Outcome::Sent(receipt));
             }
             Err(e) if may_have_created(&e) => {
@@ -403,6 +404,13 @@ async fn upload_attachments(
     Ok(())
 }
 
+/// Marks the row sent and keeps what the back end said of the invoice (its state in words,
+/// its totals) with it.
+fn mark_sent(store: &Store, draft_id: Uuid, r: &Receipt) -> Result<()> {
+    store.mark_sent(draft_id, &r.remote_id, r.number.as_deref())?;
+    store.record_answer(draft_id, r.answer().as_ref())
+}
+
 async fn settle_failure(
     store: &Store,
     backend: &dyn Backend,
@@ -434,7 +442,7 @@ async fn settle_failure(
                     None => Ok(Lookup::CannotTell),
                 };
                 if let Ok(Lookup::Found(r)) = found {
-                    store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                    mark_sent(store, entry.draft_id, &r)?;
                     return Ok(Outcome::Sent(r));
                 }
             }

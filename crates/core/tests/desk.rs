@@ -284,6 +284,63 @@ async fn history_shows_a_sent_invoice_with_its_number_in_the_clerks_language() {
     assert_eq!(rows[0].issue_date.as_deref(), Some("2026-01-05"));
 }
 
+#[tokio::test]
+async fn the_back_ends_state_and_totals_are_shown_beside_the_preview_and_a_difference_is_marked() {
+    let store = store_with("c1", "afas", Some("adm"));
+    let fake = Fake {
+        answer_vat_off: Some(rust_decimal::Decimal::new(1, 2)),
+        ..Fake::with(vec![], true)
+    };
+    let d = valid_draft(&store);
+    let sent = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    let answer = sent.answer.expect("the back end's answer on the result");
+    assert_eq!(answer.state.as_deref(), Some("Draft"));
+    assert!(answer.differs, "{answer:?}");
+    let by = |k: desk::TotalKey| answer.totals.iter().find(|t| t.key == k).unwrap().clone();
+    let excl = by(desk::TotalKey::Excl);
+    assert_eq!(excl.ours, Some(excl.theirs.clone()));
+    assert!(!excl.differs);
+    let vat = by(desk::TotalKey::Vat);
+    assert!(vat.differs, "{vat:?}");
+    let ours: rust_decimal::Decimal = vat.ours.clone().unwrap().parse().unwrap();
+    let theirs: rust_decimal::Decimal = vat.theirs.parse().unwrap();
+    assert_eq!(theirs - ours, rust_decimal::Decimal::new(1, 2));
+    assert_eq!(
+        vat.theirs.split('.').nth(1).map(str::len),
+        Some(2),
+        "two places"
+    );
+    assert!(by(desk::TotalKey::Incl).differs);
+    // History shows the same, in the clerk's language, after the fact.
+    let rows = desk::history(&store, "c1", Lang::Nl).unwrap();
+    let kept = rows[0].answer.clone().expect("History keeps the answer");
+    assert_eq!(kept.state.as_deref(), Some("Concept"));
+    assert_eq!(kept.totals, answer.totals);
+    assert!(kept.differs);
+}
+
+#[tokio::test]
+async fn a_back_end_that_says_nothing_beyond_its_id_has_no_answer_to_compare() {
+    let store = store_with("c1", "afas", Some("adm"));
+    let fake = Fake::with(vec![], true);
+    let d = valid_draft(&store);
+    let sent = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    // The fake gives a total incl. VAT, equal to ours: shown, and not a difference.
+    let answer = sent.answer.expect("the total it gave");
+    assert_eq!(answer.state, None);
+    assert_eq!(answer.totals.len(), 1);
+    assert!(!answer.differs);
+    assert_eq!(
+        desk::compare_answer(None, None, Lang::En),
+        None,
+        "no answer, nothing shown"
+    );
+}
+
 // ---- warnings ----
 
 #[test]

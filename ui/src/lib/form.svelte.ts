@@ -9,9 +9,11 @@ import { declaredHeader, fieldRequired, fieldShown, headerField } from "./fields
 import { locale } from "./locale.svelte";
 import { beginSubmit, endSubmit } from "./outbox.svelte";
 import { formatForInput } from "./money";
+import { unitPriceFor, type UnitPrice } from "./lineAmount";
 import { uuid } from "./uuid";
 import type {
   Address,
+  BackendAnswer,
   Capabilities,
   Draft,
   DraftLine,
@@ -24,6 +26,7 @@ import type {
   HistoryEntry,
   IpcError,
   LineAmounts,
+  PriceBasis,
   Product,
   ReadyConnection,
   Relation,
@@ -49,6 +52,8 @@ export interface Outcome {
   issueDate: string;
   /** Whether the form went on to a fresh draft (the invoice is in the outbox, not here). */
   fresh: boolean;
+  /** What the back end said of the sent invoice (state in words, totals beside ours). */
+  answer?: BackendAnswer | null;
 }
 
 const LINE_PATH = /^(lines|attachments)\[(\d+)\](.*)$/;
@@ -324,6 +329,51 @@ export class InvoiceFormState {
     }
   }
 
+  /**
+   * Whether each line shows its amounts excl. VAT, VAT and incl. VAT and takes a typed line
+   * amount instead of the price per item: a system that rounds VAT per line, where each line's
+   * amounts are what it keeps.
+   */
+  get lineAmountsShown(): boolean {
+    return this.caps.rounding === "per_line";
+  }
+
+  /**
+   * The clerk typed a line's amount excl. or incl. VAT: the price per item follows, on that
+   * basis, so the amount typed is kept exactly (as with prices typed incl. VAT). When the
+   * invoice was on the other basis it switches, and the other lines' prices are converted so
+   * their amounts on the new basis stay. A quantity left empty counts as one. Returns what
+   * the price gives, or null when the amount is not a number.
+   */
+  setLineAmount(index: number, basis: PriceBasis, text: string): UnitPrice | null {
+    const d = this.draft;
+    const line = d?.lines[index];
+    if (!d || !line || !this.caps.price_bases.includes(basis)) return null;
+    const quantity = (l: DraftLine) => (l.quantity.trim() === "" ? "1" : l.quantity);
+    const r = unitPriceFor(text, quantity(line), this.caps.price_dp);
+    if (!r) return null;
+    if (d.price_basis !== basis) {
+      d.lines.forEach((l, i) => {
+        const a = this.lineAmounts[l.id];
+        if (i === index || !a || l.unit_price.trim() === "") return;
+        const other = unitPriceFor(basis === "incl_vat" ? a.gross : a.net, quantity(l), this.caps.price_dp);
+        if (other) {
+          l.unit_price = formatForInput(other.price, locale.lang);
+          this.edited(`lines[${i}].unit_price`);
+        }
+      });
+      d.price_basis = basis;
+      this.edited("price_basis");
+    }
+    if (line.quantity.trim() === "") {
+      line.quantity = "1";
+      this.edited(`lines[${index}].quantity`);
+    }
+    line.unit_price = formatForInput(r.price, locale.lang);
+    this.edited(`lines[${index}].unit_price`);
+    return r;
+  }
+
   clearProduct(index: number): void {
     const line = this.draft?.lines[index];
     if (line && line.product) {
@@ -506,6 +556,7 @@ export class InvoiceFormState {
       error: res.error,
       ...what,
       fresh: false,
+      answer: res.answer ?? null,
     };
     if (res.state === "refused" || res.state === "draft") {
       if (res.error) this.setServerErrors(res.error);

@@ -72,6 +72,7 @@ pub(super) fn receipt(
         number: Some(number.to_string()),
         total_gross: found.total_incl,
         warnings,
+        ..Default::default()
     })
 }
 

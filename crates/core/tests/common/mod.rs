@@ -37,6 +37,9 @@ pub struct Fake {
     /// The system's own rules: what `precheck` finds on any draft whose first line's
     /// description is longer than this many characters (`None`: no rule).
     pub description_rule: Option<usize>,
+    /// What the "back end" says of a created invoice beyond its id: a state in words and
+    /// totals, the VAT this much off from ours (`None`: it says nothing of the kind).
+    pub answer_vat_off: Option<rust_decimal::Decimal>,
 }
 
 pub fn caps() -> Capabilities {
@@ -110,6 +113,19 @@ impl Fake {
             s.remove(0)
         }
     }
+    fn with_answer(&self, r: Receipt, inv: &OutgoingInvoice) -> Receipt {
+        let Some(off) = self.answer_vat_off else {
+            return r;
+        };
+        let vat = inv.totals.vat + off;
+        Receipt {
+            state: Some(invoice_desk_core::i18n::Text::new("Concept", "Draft")),
+            total_excl: Some(inv.totals.net),
+            total_vat: Some(vat),
+            total_incl: Some(inv.totals.net + vat),
+            ..r
+        }
+    }
     pub fn stored_count(&self) -> usize {
         self.stored.lock().unwrap().len()
     }
@@ -176,12 +192,15 @@ impl InvoiceWriter for Fake {
                 .clone()
         };
         match self.next() {
-            Script::Ok => Ok(Receipt {
-                remote_id: store(self),
-                number: Some("V1".into()),
-                total_gross: Some(inv.totals.gross),
-                warnings: vec![],
-            }),
+            Script::Ok => Ok(self.with_answer(
+                Receipt {
+                    remote_id: store(self),
+                    number: Some("V1".into()),
+                    total_gross: Some(inv.totals.gross),
+                    ..Default::default()
+                },
+                inv,
+            )),
             Script::Refuse => {
                 Err(Error::new(ErrorCode::Refused, "geweigerd", "refused").with_field("relation"))
             }
@@ -210,12 +229,13 @@ impl InvoiceWriter for Fake {
             return Ok(Lookup::CannotTell);
         }
         Ok(match self.stored.lock().unwrap().get(&inv.identity) {
-            Some(id) => Lookup::Found(Receipt {
-                remote_id: id.clone(),
-                number: None,
-                total_gross: None,
-                warnings: vec![],
-            }),
+            Some(id) => Lookup::Found(self.with_answer(
+                Receipt {
+                    remote_id: id.clone(),
+                    ..Default::default()
+                },
+                inv,
+            )),
             None => Lookup::NotFound,
         })
     }

@@ -75,6 +75,39 @@ describe("LookupField in a made-up system's form", () => {
     await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.owner).toBe(""));
   });
 
+  it("is used by keyboard only: type, arrows, Enter, in the header and on a line", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-1", relation: relation("r1", "Jansen Bouw"), extra: {}, lines: [line({ id: "l-1" })] })),
+    );
+    mocked.searchList.mockImplementation(async (_c, list) => {
+      if (list === "owners") return { items: [item("O-16", "Vastgoed Noord"), item("O-17", "Vereniging Oost")], pending: false };
+      if (list === "contracts") return { items: [item("K-1", "Huur Kerkstraat 1"), item("K-2", "Huur Molenweg 3")], pending: false };
+      return { items: [item("U-7", "Kantoorunit 2.07"), item("U-8", "Kantoorunit 2.08")], pending: false };
+    });
+    const user = userEvent.setup();
+    await renderForm();
+    input("extra-owner").focus();
+    await user.keyboard("ve");
+    await screen.findAllByTestId("extra-owner-option");
+    await user.keyboard("{ArrowDown}{ArrowDown}{Enter}");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.owner).toBe("O-17"));
+    expect(input("extra-owner").value).toBe("Vereniging Oost");
+    // The contract, now that owner and relation are known.
+    await waitFor(() => expect(input("extra-contract").disabled).toBe(false));
+    input("extra-contract").focus();
+    await user.keyboard("huur");
+    await screen.findAllByTestId("extra-contract-option");
+    await user.keyboard("{ArrowDown}{Enter}");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.contract).toBe("K-1"));
+    // A line's object.
+    input("line-0-field-object").focus();
+    await user.keyboard("unit");
+    await screen.findAllByTestId("line-0-field-object-option");
+    await user.keyboard("{ArrowDown}{ArrowDown}{Enter}");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.object).toBe("U-8"));
+    expect(input("line-0-field-object").value).toBe("Kantoorunit 2.08");
+  });
+
   it("says which fields to fill in first, then searches with their values as parents", async () => {
     mocked.currentDraft.mockResolvedValue(draftView(draft({ connection_id: "made-1", extra: {}, lines: [line({ id: "l-1" })] })));
     mocked.searchList.mockResolvedValue({ items: [], pending: false });

@@ -1,0 +1,85 @@
+// The per-item price that gives a typed line amount. A clerk may type a line's amount (excl.
+// or incl. VAT) instead of the price per item; the price follows with as many decimals as the
+// system takes, chosen so that quantity × price, rounded to cents, is exactly the amount typed
+// whenever such a price exists. Integer arithmetic on scaled values (BigInt): never floats.
+// Rust computes the totals from the price; this only proposes the price.
+
+import { parseAmount } from "./money";
+
+/** `s` (a canonical decimal as parseAmount gives it) as an integer scaled by 10^dp, or null
+ * when it has more decimals than that. */
+function scaled(s: string, dp: number): bigint | null {
+  const negative = s.startsWith("-");
+  const [int, frac = ""] = (negative ? s.slice(1) : s).split(".");
+  if (frac.length > dp) return null;
+  const v = BigInt(int + frac.padEnd(dp, "0"));
+  return negative ? -v : v;
+}
+
+/** n / d rounded half away from zero (d > 0). */
+function divRound(n: bigint, d: bigint): bigint {
+  const neg = n < 0n;
+  const a = neg ? -n : n;
+  const q = (a * 2n + d) / (2n * d);
+  return neg ? -q : q;
+}
+
+/** An integer scaled by 10^dp as a canonical decimal string. */
+function unscaled(v: bigint, dp: number): string {
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(dp + 1, "0");
+  const int = digits.slice(0, digits.length - dp);
+  const frac = dp > 0 ? "." + digits.slice(digits.length - dp) : "";
+  return (neg ? "-" : "") + int + frac;
+}
+
+function decimals(s: string): number {
+  const i = s.indexOf(".");
+  return i < 0 ? 0 : s.length - i - 1;
+}
+
+export interface UnitPrice {
+  /** The price per item, canonical, with at most `dp` decimals. */
+  price: string;
+  /** The line amount that price gives (quantity × price in cents), canonical with 2 decimals. */
+  amount: string;
+  /** Whether that is exactly the amount typed. */
+  exact: boolean;
+}
+
+/**
+ * The price per item (at most `dp` decimals) for which `quantity` × price, rounded half away
+ * from zero to cents, is `amount`; the nearest price when none is exact. Null when the amount
+ * or the quantity is not a number, the quantity is zero, or the amount has more than two
+ * decimals.
+ */
+export function unitPriceFor(amount: string, quantity: string, dp: number): UnitPrice | null {
+  const a = parseAmount(amount);
+  const q = parseAmount(quantity);
+  if (a === null || q === null) return null;
+  const cents = scaled(a, 2);
+  const qdp = decimals(q);
+  const qi = scaled(q, qdp);
+  if (cents === null || qi === null || qi === 0n) return null;
+  const m = 10n ** BigInt(qdp + dp);
+  // quantity × price in cents, for a price p scaled by 10^dp.
+  const lineCents = (p: bigint) => divRound(qi * p * 100n, m);
+  const qPos = qi < 0n ? -qi : qi;
+  const sign = qi < 0n ? -1n : 1n;
+  const p0 = divRound(sign * cents * m, 100n * qPos);
+  for (const d of [0n, -1n, 1n, -2n, 2n]) {
+    const p = p0 + d;
+    if (lineCents(p) === cents) {
+      return { price: trim(unscaled(p, dp)), amount: unscaled(cents, 2), exact: true };
+    }
+  }
+  return { price: trim(unscaled(p0, dp)), amount: unscaled(lineCents(p0), 2), exact: false };
+}
+
+/** Drops trailing zeros beyond two decimals: "125.0000" → "125.00", "33.3300" → "33.33". */
+function trim(s: string): string {
+  if (!s.includes(".")) return s;
+  let out = s;
+  while (decimals(out) > 2 && out.endsWith("0")) out = out.slice(0, -1);
+  return out;
+}
