@@ -334,17 +334,25 @@ pub struct Receipt {
     pub total_gross: Option<Decimal>,
     /// Warnings that did not stop the invoice (e.g. an attachment that was not accepted).
     pub warnings: Vec<Text>,
-    /// The invoice's state in the back end, in words ("Concept" / "Draft"), when it tells one.
+    /// The state the back end put the invoice in, in words (e.g. "Concept" / "Draft"), when
+    /// it tells one.
     #[serde(default)]
     pub state: Option<Text>,
-    /// The totals the back end computed, when it tells them: excl. VAT, VAT and incl. VAT.
-    /// Shown next to our preview; a difference is shown, never hidden.
-    #[serde(with = "rust_decimal::serde::str_option", default)]
-    pub total_excl: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
-    pub total_vat: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
-    pub total_incl: Option<Decimal>,
+    /// The totals the back end computed (excluding VAT, VAT, including VAT), when it tells
+    /// all three, shown next to the preview's; a difference is shown, never hidden.
+    #[serde(default)]
+    pub totals: Option<RemoteTotals>,
+}
+
+/// Totals a back end computed for an invoice it created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteTotals {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub net: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub vat: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub gross: Decimal,
 }
 
 impl Receipt {
@@ -353,9 +361,9 @@ impl Receipt {
     pub fn answer(&self) -> Option<Answer> {
         let a = Answer {
             state: self.state.clone(),
-            total_excl: self.total_excl,
-            total_vat: self.total_vat,
-            total_incl: self.total_incl.or(self.total_gross),
+            total_excl: self.totals.map(|t| t.net),
+            total_vat: self.totals.map(|t| t.vat),
+            total_incl: self.totals.map(|t| t.gross).or(self.total_gross),
         };
         (a != Answer::default()).then_some(a)
     }

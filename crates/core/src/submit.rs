@@ -211,9 +211,12 @@ pub async fn resume(
                 total_gross: None,
                 warnings: Vec::new(),
                 state: answer.state,
-                total_excl: answer.total_excl,
-                total_vat: answer.total_vat,
-                total_incl: answer.total_incl,
+                totals: match (answer.total_excl, answer.total_vat, answer.total_incl) {
+                    (Some(net), Some(vat), Some(gross)) => {
+                        Some(crate::backend::RemoteTotals { net, vat, gross })
+                    }
+                    _ => None,
+                },
             }));
         }
         // Final: the draft went back to the clerk under a new identity; sending this one

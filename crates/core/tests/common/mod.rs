@@ -120,9 +120,11 @@ impl Fake {
         let vat = inv.totals.vat + off;
         Receipt {
             state: Some(invoice_desk_core::i18n::Text::new("Concept", "Draft")),
-            total_excl: Some(inv.totals.net),
-            total_vat: Some(vat),
-            total_incl: Some(inv.totals.net + vat),
+            totals: Some(RemoteTotals {
+                net: inv.totals.net,
+                vat,
+                gross: inv.totals.net + vat,
+            }),
             ..r
         }
     }
