@@ -1141,3 +1141,64 @@ async fn the_request_log_names_bloxs_and_the_stats_count_the_data() {
     );
     assert_eq!(stats["valid_tokens"], 1);
 }
+
+#[tokio::test]
+async fn the_mutate_hook_adds_renames_and_archives_relations_and_stamps_them_as_modified() {
+    let env = start().await;
+    let since = (Utc::now() - chrono::Duration::seconds(5))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let (status, v) = env
+        .hook_post(
+            "mutate",
+            json!({"entity": "organisations", "action": "create", "count": 2,
+                   "fields": {"name": "Kinderopvang De Vlinder B.V."}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["count"], 2);
+    assert_eq!(v["records"][0]["reference"], "REL-003001");
+    assert_eq!(v["records"][0]["name"], "Kinderopvang De Vlinder B.V.");
+    let (status, v) = env
+        .hook_post(
+            "mutate",
+            json!({"entity": "persons", "action": "update", "id": "REL-000002",
+                   "fields": {"lastName": "de Boer"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["records"][0]["lastName"], "de Boer");
+    let (status, v) = env
+        .hook_post(
+            "mutate",
+            json!({"entity": "organisations", "action": "archive", "id": "REL-000001"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+
+    let changed = env
+        .all(
+            "/api/v1/relations/organisations/filter",
+            json!({"lastModified": {"from": since}}),
+            1000,
+        )
+        .await;
+    let changed = refs(&changed);
+    assert_eq!(changed.len(), 3, "only what the hook changed: {changed:?}");
+    for r in ["REL-000001", "REL-003001", "REL-003002"] {
+        assert!(changed.contains(&r.to_string()), "{r} in {changed:?}");
+    }
+    let (status, v) = env.create(&service("after-archive")).await;
+    assert_eq!(status, 400);
+    assert!(v["errors"]["relationReference"].is_array(), "{v}");
+
+    for bad in [
+        json!({"entity": "owners", "action": "create"}),
+        json!({"entity": "persons", "action": "update", "id": "REL-000001"}),
+        json!({"entity": "persons", "action": "update", "id": "REL-000002", "fields": {"name": "X"}}),
+        json!({"entity": "persons", "action": "delete", "id": "REL-000002"}),
+    ] {
+        let (status, v) = env.hook_post("mutate", bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {v}");
+    }
+}

@@ -502,9 +502,9 @@ impl<'a> Reader<'a> {
 
     /// A required, non-empty string.
     fn required(&self, member: &str, max: usize, errs: &mut Errors) -> Option<String> {
-        let present = matches!(self.obj.get(member), None | Some(Value::Null))
+        let missing = matches!(self.obj.get(member), None | Some(Value::Null))
             || self.obj.get(member).and_then(Value::as_str) == Some("");
-        if present {
+        if missing {
             errs.add(
                 self.path(member),
                 format!("The {} field is required.", pascal(member)),

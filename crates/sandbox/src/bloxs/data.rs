@@ -203,7 +203,7 @@ fn some_moment(rng: &mut StdRng) -> DateTime<Utc> {
     start + Duration::seconds(rng.gen_range(0..(1035 * 86_400)))
 }
 
-fn person(rng: &mut StdRng, reference: String) -> Relation {
+pub fn person(rng: &mut StdRng, reference: String) -> Relation {
     let first = sample::pick(rng, FIRST_NAMES_NL).to_string();
     let (prefix, surname) = *sample::pick(rng, SURNAMES_NL);
     let last = if prefix.is_empty() {
@@ -235,7 +235,7 @@ fn person(rng: &mut StdRng, reference: String) -> Relation {
     }
 }
 
-fn organisation(rng: &mut StdRng, reference: String) -> Relation {
+pub fn organisation(rng: &mut StdRng, reference: String) -> Relation {
     let company = sample::company_name(rng, false);
     let address = Address::generate(rng);
     let email = sample::company_email(rng, &company.core, false);
@@ -788,6 +788,8 @@ pub struct Data {
     pub services: Vec<Service>,
     /// The sequence number of the next service's reference.
     pub next_service: u64,
+    /// Draws the relations the `mutate` hook creates.
+    pub rng: StdRng,
 }
 
 impl Data {
@@ -803,6 +805,7 @@ impl Data {
             relations: Table::new(relations),
             services: Vec::new(),
             next_service: 1,
+            rng: stream(seed, 0xB10C_0005),
         }
     }
 

@@ -6,13 +6,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use chrono::Utc;
+use serde_json::{json, Map, Value};
 
-use super::data::{timestamp, Kind};
+use super::data::{organisation, person, relation_reference, timestamp, Data, Kind, Relation};
 use super::{Bloxs, WORKFLOW_STATES};
-use crate::kit::hooks::{hook_error, Hooks};
+use crate::kit::hooks::{self, hook_error, Hooks, Mutation};
 
 pub fn router(b: Arc<Bloxs>) -> Router {
     Hooks::<Bloxs>::new()
@@ -23,6 +24,7 @@ pub fn router(b: Arc<Bloxs>) -> Router {
             get(workflow_state).post(set_workflow_state),
         )
         .route("stats", get(stats))
+        .route("mutate", post(mutate))
         .build(b)
 }
 
@@ -119,4 +121,112 @@ async fn stats(State(b): State<Arc<Bloxs>>) -> Response {
         "token_ttl_secs": b.cfg.token_ttl_secs,
     }))
     .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// mutate
+
+/// Applies `fields` (API member names) to a relation of the given kind.
+fn apply(r: &mut Relation, fields: &Map<String, Value>) -> Result<(), String> {
+    for (k, v) in fields {
+        match (k.as_str(), r.kind) {
+            ("name", Kind::Organisation) => r.name = hooks::required_non_empty(v, k)?,
+            ("firstName", Kind::Person) => {
+                r.first_name = hooks::required_non_empty(v, k)?;
+                r.name = format!("{} {}", r.first_name, r.last_name);
+            }
+            ("lastName", Kind::Person) => {
+                r.last_name = hooks::required_non_empty(v, k)?;
+                r.name = format!("{} {}", r.first_name, r.last_name);
+            }
+            ("email", _) => r.email = hooks::non_empty(v, k)?,
+            ("phoneNumber", _) => r.phone = hooks::non_empty(v, k)?,
+            ("vatNumber", Kind::Organisation) => r.vat_number = hooks::non_empty(v, k)?,
+            ("chamberOfCommerceNumber", _) => r.coc_number = hooks::non_empty(v, k)?,
+            ("isActive", _) => r.is_active = hooks::boolean(v, k)?,
+            _ => return Err(format!("{k} cannot be set on this relation")),
+        }
+    }
+    Ok(())
+}
+
+fn change(
+    data: &mut Data,
+    kind: Kind,
+    m: &Mutation,
+    f: impl FnOnce(&mut Relation) -> Result<(), String>,
+) -> Result<Vec<String>, String> {
+    let id = m
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or("id (a relation reference) is required")?
+        .to_string();
+    let mut copy = match data.relations.get(&id) {
+        Some(r) if r.kind == kind => r.clone(),
+        _ => return Err(format!("no {} with reference {id}", m.entity)),
+    };
+    f(&mut copy)?;
+    copy.last_modified = Utc::now();
+    data.relations.update(&id, |r| *r = copy);
+    Ok(vec![id])
+}
+
+/// `{"entity": "persons"|"organisations", "action": "create"|"update"|"archive"|"unarchive",
+/// "count"?, "id"?: reference, "fields"?: {API member: value}}`; every change sets
+/// `lastModified` to now.
+async fn mutate(State(b): State<Arc<Bloxs>>, body: Bytes) -> Response {
+    let m = match Mutation::read(
+        &body,
+        &["entity", "action", "count", "id", "fields"],
+        &["persons", "organisations"],
+        "entity must be persons or organisations",
+    ) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let kind = if m.entity == "persons" {
+        Kind::Person
+    } else {
+        Kind::Organisation
+    };
+    let mut data = b.data.write();
+    let data = &mut *data;
+    let outcome: Result<Vec<String>, String> = match m.action.as_str() {
+        "create" => m.count().and_then(|n| {
+            let mut made = Vec::new();
+            for _ in 0..n {
+                let reference = relation_reference(data.relations.len() + 1);
+                let mut r = match kind {
+                    Kind::Person => person(&mut data.rng, reference.clone()),
+                    Kind::Organisation => organisation(&mut data.rng, reference.clone()),
+                };
+                r.is_active = true;
+                apply(&mut r, &m.fields)?;
+                r.last_modified = Utc::now();
+                data.relations.insert(r);
+                made.push(reference);
+            }
+            Ok(made)
+        }),
+        "update" => change(data, kind, &m, |r| apply(r, &m.fields)),
+        "archive" => change(data, kind, &m, |r| {
+            r.is_active = false;
+            Ok(())
+        }),
+        "unarchive" => change(data, kind, &m, |r| {
+            r.is_active = true;
+            Ok(())
+        }),
+        _ => Err("action must be create, update, archive or unarchive".into()),
+    };
+    match outcome {
+        Ok(ids) => {
+            let records = ids
+                .iter()
+                .filter_map(|id| data.relations.get(id).map(Relation::to_json));
+            m.answer(ids.len(), records, Map::new())
+        }
+        Err(e) => hook_error(StatusCode::BAD_REQUEST, e),
+    }
 }

@@ -91,6 +91,12 @@
 //! - `GET`/`POST /__sandbox/bloxs/workflow_state`: `{"workflow_state": N}` sets the state new
 //!   services get; with `"reference"` it changes that service's state instead.
 //! - `GET /__sandbox/bloxs/stats`: counts of the data set and of the tokens.
+//! - `POST /__sandbox/bloxs/mutate` `{"entity": "persons"|"organisations", "action":
+//!   "create"|"update"|"archive"|"unarchive", "id"?: reference, "count"?: N (create),
+//!   "fields"?: {API member: value} (`name`, `firstName`, `lastName`, `email`, `phoneNumber`,
+//!   `vatNumber`, `chamberOfCommerceNumber`, `isActive`)}` → `{"entity", "action", "count",
+//!   "records"}`. Every change sets the relation's `lastModified` to now; new relations
+//!   continue the `REL-` sequence.
 //! - `GET`, `POST`, `DELETE /__sandbox/bloxs/faults`: see [`crate::kit::faults`], plus
 //!   `"expire_tokens": true` (answers `"tokens_expired": N`). `drop_after_store`,
 //!   `fail_after_store` and `work_delay_ms` apply to the create call.
