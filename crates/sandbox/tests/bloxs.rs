@@ -851,6 +851,15 @@ async fn every_rule_refuses_with_problem_details_on_its_path() {
             "lines[1].amountExclPerItem",
         ),
         (
+            "amount beyond the decimal type",
+            with(
+                service("e"),
+                "/lines/1/amountExclPerItem",
+                json!(79_228_162_514_264_337_593_543_950_335u128),
+            ),
+            "lines[1].amountExclPerItem",
+        ),
+        (
             "amount as text",
             with(service("e"), "/lines/0/amountExcl", json!("1250.00")),
             "lines[0].amountExcl",

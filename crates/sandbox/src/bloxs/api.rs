@@ -803,7 +803,11 @@ fn validate(data: &Data, obj: &Map<String, Value>, today: NaiveDate) -> Result<V
             continue;
         }
         let per_item = per_item.unwrap_or(item.excl);
-        let expected_excl = round2(per_item * Decimal::from(count));
+        const TOO_LARGE: &str = "The value is too large.";
+        let Some(expected_excl) = per_item.checked_mul(Decimal::from(count)).map(round2) else {
+            errs.add(l.path("amountExclPerItem"), TOO_LARGE);
+            continue;
+        };
         let excl = match excl {
             Some(e) if round2(e) != expected_excl => {
                 errs.add(
@@ -818,8 +822,16 @@ fn validate(data: &Data, obj: &Map<String, Value>, today: NaiveDate) -> Result<V
             Some(e) => round2(e),
             None => expected_excl,
         };
-        let vat = round2(vat.unwrap_or_else(|| excl * item.rate / Decimal::ONE_HUNDRED));
-        let expected_incl = excl + vat;
+        let vat = match vat {
+            Some(v) => Some(round2(v)),
+            None => excl
+                .checked_mul(item.rate)
+                .map(|x| round2(x / Decimal::ONE_HUNDRED)),
+        };
+        let Some((vat, expected_incl)) = vat.and_then(|v| Some((v, excl.checked_add(v)?))) else {
+            errs.add(l.path("amountExcl"), TOO_LARGE);
+            continue;
+        };
         let incl = match incl {
             Some(x) if round2(x) != expected_incl => {
                 errs.add(
@@ -833,9 +845,16 @@ fn validate(data: &Data, obj: &Map<String, Value>, today: NaiveDate) -> Result<V
             }
             _ => expected_incl,
         };
-        t_excl += excl;
-        t_vat += vat;
-        t_incl += incl;
+        let totals = (
+            t_excl.checked_add(excl),
+            t_vat.checked_add(vat),
+            t_incl.checked_add(incl),
+        );
+        let (Some(e), Some(v), Some(x)) = totals else {
+            errs.add(l.path("amountExcl"), "The totals are too large.");
+            continue;
+        };
+        (t_excl, t_vat, t_incl) = (e, v, x);
         out_lines.push(json!({
             "lineIndex": i + 1,
             "description": description.clone().unwrap_or_else(|| item.description.clone()),
