@@ -1112,7 +1112,7 @@ async fn a_slow_create_that_the_client_gives_up_on_is_still_stored() {
     assert!(r.is_err(), "the client gave up");
     // Await the condition: the service shows up once the work is done.
     let mut found = false;
-    for _ in 0..200 {
+    for _ in 0..600 {
         if !env.received().await.is_empty() {
             found = true;
             break;
