@@ -209,6 +209,8 @@ pub async fn resume(
                 number: entry.number,
                 total_gross: None,
                 warnings: Vec::new(),
+                state: None,
+                totals: None,
             }))
         }
         // Final: the draft went back to the clerk under a new identity; sending this one
@@ -260,7 +262,12 @@ pub async fn resume(
             // A previous attempt may have arrived: ask first.
             match writer.lookup(&invoice).await {
                 Ok(Lookup::Found(r)) => {
-                    store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                    store.mark_sent_with_note(
+                        entry.draft_id,
+                        &r.remote_id,
+                        r.number.as_deref(),
+                        r.note().as_ref(),
+                    )?;
                     return Ok(Outcome::Sent(r));
                 }
                 Ok(Lookup::NotFound) => {
@@ -295,10 +302,11 @@ pub async fn resume(
         store.set_maybe_created(entry.draft_id, true)?;
         match writer.submit(&invoice).await {
             Ok(receipt) => {
-                store.mark_sent(
+                store.mark_sent_with_note(
                     entry.draft_id,
                     &receipt.remote_id,
                     receipt.number.as_deref(),
+                    receipt.note().as_ref(),
                 )?;
                 return Ok(Outcome::Sent(receipt));
             }
@@ -434,7 +442,12 @@ async fn settle_failure(
                     None => Ok(Lookup::CannotTell),
                 };
                 if let Ok(Lookup::Found(r)) = found {
-                    store.mark_sent(entry.draft_id, &r.remote_id, r.number.as_deref())?;
+                    store.mark_sent_with_note(
+                        entry.draft_id,
+                        &r.remote_id,
+                        r.number.as_deref(),
+                        r.note().as_ref(),
+                    )?;
                     return Ok(Outcome::Sent(r));
                 }
             }

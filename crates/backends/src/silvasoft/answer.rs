@@ -72,6 +72,8 @@ pub(super) fn receipt(
         number: Some(number.to_string()),
         total_gross: found.total_incl,
         warnings,
+        state: None,
+        totals: None,
     })
 }
 

@@ -37,6 +37,13 @@ pub struct Fake {
     /// The system's own rules: what `precheck` finds on any draft whose first line's
     /// description is longer than this many characters (`None`: no rule).
     pub description_rule: Option<usize>,
+    /// What the "back end" says beyond the number on a created invoice: its state, its
+    /// totals and warnings.
+    pub said: Option<(
+        invoice_desk_core::i18n::Text,
+        invoice_desk_core::backend::RemoteTotals,
+        Vec<invoice_desk_core::i18n::Text>,
+    )>,
 }
 
 pub fn caps() -> Capabilities {
@@ -59,6 +66,7 @@ pub fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        products_per_administration: true,
         header: Vec::new(),
         description_max_len: None,
         lists: vec![],
@@ -180,7 +188,9 @@ impl InvoiceWriter for Fake {
                 remote_id: store(self),
                 number: Some("V1".into()),
                 total_gross: Some(inv.totals.gross),
-                warnings: vec![],
+                warnings: self.said.as_ref().map(|s| s.2.clone()).unwrap_or_default(),
+                state: self.said.as_ref().map(|s| s.0.clone()),
+                totals: self.said.as_ref().map(|s| s.1),
             }),
             Script::Refuse => {
                 Err(Error::new(ErrorCode::Refused, "geweigerd", "refused").with_field("relation"))
@@ -215,6 +225,8 @@ impl InvoiceWriter for Fake {
                 number: None,
                 total_gross: None,
                 warnings: vec![],
+                state: None,
+                totals: None,
             }),
             None => Lookup::NotFound,
         })
