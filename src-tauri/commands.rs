@@ -408,14 +408,18 @@ pub async fn search_products(
     limit: Option<usize>,
 ) -> Res<Vec<Product>> {
     blocking(&app, "search_products", move |state| {
+        // Products of the whole connection are cached once, whatever the administration.
+        let scope = match state.backend(&connection_id) {
+            Ok(b) => b
+                .capabilities()
+                .product_scope(Some(&administration_id))
+                .unwrap_or(&administration_id)
+                .to_string(),
+            Err(_) => administration_id.clone(),
+        };
         state
             .store()
-            .search_products(
-                &connection_id,
-                &administration_id,
-                &query,
-                limit.unwrap_or(20),
-            )
+            .search_products(&connection_id, &scope, &query, limit.unwrap_or(20))
             .map_err(|e| state.ipc(e))
     })
     .await

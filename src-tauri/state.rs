@@ -2,7 +2,7 @@
 
 use crate::files::FilePicker;
 use crate::secrets::{self, Keyring};
-use invoice_desk_backends::registry::{self, DemoToken, RotatedSecret};
+use invoice_desk_backends::registry::{self, RotatedSecret};
 use invoice_desk_backends::Secret;
 use invoice_desk_core::backend::Backend;
 use invoice_desk_core::error::{Error, IpcError, Result};
@@ -167,8 +167,7 @@ impl AppState {
 pub fn build_backend(rec: &ConnectionRecord, store: Option<&Store>) -> Result<Arc<dyn Backend>> {
     let connector = registry::get(rec.kind.as_str())?;
     if rec.demo {
-        let token = DemoToken(connector.demo.token);
-        return connector.build(rec, &token, store, None);
+        return connector.build(rec, &connector.demo.secrets(), store, None);
     }
     let id = rec.id.clone();
     let keep: RotatedSecret = Arc::new(move |key: &str, secret: &Secret| {

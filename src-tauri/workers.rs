@@ -19,7 +19,7 @@ pub fn status_with_counts(state: &AppState, connection_id: &str) -> crate::state
         let (rscope, pscope) = match &caps {
             Some(c) => (
                 c.relation_scope(admin).map(String::from),
-                c.scope(admin).map(String::from),
+                c.product_scope(admin).map(String::from),
             ),
             None => (admin.map(String::from), admin.map(String::from)),
         };
@@ -168,11 +168,15 @@ async fn run_sync(app: &AppHandle, connection_id: &str) -> invoice_desk_core::er
         )
         .await?;
     }
+    let product_scope = caps
+        .product_scope(Some(&admin))
+        .unwrap_or(&admin)
+        .to_string();
     sync_list(
         backend.as_ref(),
         &store,
         connection_id,
-        &admin,
+        &product_scope,
         Entity::Products,
         &tick,
     )

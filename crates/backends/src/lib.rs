@@ -10,11 +10,13 @@
 //! - [`registry`]: every connector, describing itself and how it is built.
 //! - [`afas`]: AFAS SB.
 //! - [`silvasoft`]: Silvasoft (bookkeeping and invoicing modules).
+//! - [`bloxs`]: Bloxs (real-estate administration: sales invoice services).
 
 // The core error carries a message in two languages and per-field issues; it is returned by
 // value everywhere, as in the core crate.
 
 pub mod afas;
+pub mod bloxs;
 pub mod http;
 pub mod kit;
 pub mod paging;
@@ -28,5 +30,6 @@ pub mod silvasoft;
 mod props;
 
 pub use afas::{AfasAuth, AfasClient, AfasConfig};
+pub use bloxs::{BloxsClient, BloxsConfig};
 pub use secret::Secret;
 pub use silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};

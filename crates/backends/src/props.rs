@@ -59,6 +59,24 @@ pub(crate) fn run<S: Strategy>(
 /// Field names the vendors use (AFAS SB and Silvasoft), so that generated objects often have
 /// the shapes the parsers look for.
 const KEYS: &[&str] = &[
+    // Bloxs
+    "reference",
+    "externalIdentifier",
+    "workflowState",
+    "totalAmountExcl",
+    "totalAmountVAT",
+    "totalAmountIncl",
+    "items",
+    "totalPages",
+    "isActive",
+    "name",
+    "code",
+    "specificForOwnerReference",
+    "ownerReference",
+    "amountExcl",
+    "amountVAT",
+    "token",
+    "expiration",
     "Id",
     "id",
     "Result",

@@ -5,7 +5,7 @@
 //! name no system; adding a system adds one line to [`connectors`].
 
 use crate::secret::Secret;
-use crate::{afas, silvasoft};
+use crate::{afas, bloxs, silvasoft};
 use invoice_desk_core::backend::{Backend, Capabilities, SystemId};
 use invoice_desk_core::connector::{
     self, ConnectionInput, ConnectionView, ConnectorDescription, CredentialInput, SettingSpec,
@@ -25,13 +25,14 @@ pub fn connectors() -> &'static [Connector] {
         vec![
             afas::connector::connector(),
             silvasoft::connector::connector(),
+            bloxs::connector::connector(),
         ]
     })
 }
 
 /// Systems expected next, not in the registry yet. With the registry's own ids they are the
 /// names no file of the shell or the UI may contain (the shell's check of that reads them here).
-pub const PLANNED: &[&str] = &["bloxs", "mollie", "bouwsoft"];
+pub const PLANNED: &[&str] = &["mollie", "bouwsoft"];
 
 /// Every system name the shell and the UI must not contain: the registry's ids and the planned
 /// ones, in lower case.
@@ -147,7 +148,39 @@ pub struct DemoConnection {
 pub struct Demo {
     pub path: &'static str,
     pub token: &'static str,
+    /// Secrets of the demo by keyring name, for a sign-in with more than one (an API key and
+    /// its secret); every secret not named here is `token`.
+    pub secrets: &'static [(&'static str, &'static str)],
     pub connections: Vec<DemoConnection>,
+}
+
+impl Demo {
+    /// Where a demo connection's build reads its secrets.
+    pub fn secrets(&self) -> DemoSecrets {
+        DemoSecrets {
+            token: self.token,
+            named: self.secrets,
+        }
+    }
+}
+
+/// The demo's secret source: the secrets its [`Demo`] names, every other one its token
+/// (sample data only).
+pub struct DemoSecrets {
+    pub token: &'static str,
+    pub named: &'static [(&'static str, &'static str)],
+}
+
+impl SecretSource for DemoSecrets {
+    fn secret(&self, key: &str) -> Result<Option<Secret>> {
+        let value = self
+            .named
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .unwrap_or(self.token);
+        Ok(Some(Secret::new(value)))
+    }
 }
 
 /// What the shell hands a connector to start an OAuth sign-in.
@@ -297,7 +330,7 @@ impl Connector {
             config: serde_json::json!({ "settings": pairs(settings) }),
             created_at: chrono::DateTime::UNIX_EPOCH,
         };
-        self.build(&rec, &DemoToken(self.demo.token), None, None)
+        self.build(&rec, &self.demo.secrets(), None, None)
     }
 
     /// The capabilities of each example, by its key.

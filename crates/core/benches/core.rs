@@ -88,6 +88,7 @@ fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        products_per_administration: true,
         header: Vec::new(),
         description_max_len: None,
         lists: vec![],

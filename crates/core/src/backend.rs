@@ -152,6 +152,11 @@ pub struct Capabilities {
     /// administrations of the environment (AFAS SB), and so are cached once.
     #[serde(default = "shared_default")]
     pub relations_per_administration: bool,
+    /// Whether the products (articles, service items) belong to one administration (cached
+    /// per administration) rather than to the whole connection (cached once). Only
+    /// meaningful with `administrations`.
+    #[serde(default = "shared_default")]
+    pub products_per_administration: bool,
     /// The standard header fields the system has (date, reference, price basis), each
     /// required or optional; one not listed is absent. Empty: the default header
     /// ([`crate::fields::default_header`]).
@@ -188,6 +193,16 @@ impl Capabilities {
     }
 
     /// The cache scope of a connection: the administration, or "" for systems that have none.
+    /// The cache scope of the products: the administration when products belong to one
+    /// (`None` while none is chosen), else the connection's one scope `""`.
+    pub fn product_scope<'a>(&self, administration: Option<&'a str>) -> Option<&'a str> {
+        if self.administrations && self.products_per_administration {
+            administration.filter(|a| !a.is_empty())
+        } else {
+            Some("")
+        }
+    }
+
     pub fn scope<'a>(&self, administration: Option<&'a str>) -> Option<&'a str> {
         if self.administrations {
             administration.filter(|a| !a.is_empty())
@@ -332,7 +347,8 @@ pub struct Receipt {
     /// Totals the back end computed, when it tells them, to compare with our preview.
     #[serde(with = "rust_decimal::serde::str_option", default)]
     pub total_gross: Option<Decimal>,
-    /// Warnings that did not stop the invoice (e.g. an attachment that was not accepted).
+    /// Warnings that did not stop the invoice (e.g. an attachment that was not accepted, a
+    /// total that differs from the preview).
     pub warnings: Vec<Text>,
     /// The state the back end put the invoice in, in words (e.g. "Concept" / "Draft"), when
     /// it tells one.
@@ -342,6 +358,41 @@ pub struct Receipt {
     /// all three, shown next to the preview's; a difference is shown, never hidden.
     #[serde(default)]
     pub totals: Option<RemoteTotals>,
+}
+
+impl Receipt {
+    /// What the back end said beyond the number, one line each, for the result screen and
+    /// History: the state it put the invoice in, its totals, and the warnings. `None` when
+    /// there is nothing to say.
+    pub fn note(&self) -> Option<Text> {
+        let mut nl: Vec<String> = Vec::new();
+        let mut en: Vec<String> = Vec::new();
+        if let Some(s) = &self.state {
+            nl.push(format!("Status: {}", s.nl));
+            en.push(format!("State: {}", s.en));
+        }
+        if let Some(t) = &self.totals {
+            let m = |d: Decimal| crate::money::to_plain_2dp(d);
+            let c = |d: Decimal| m(d).replace('.', ",");
+            nl.push(format!(
+                "Totalen daar: excl. btw € {}, btw € {}, incl. btw € {}",
+                c(t.net),
+                c(t.vat),
+                c(t.gross)
+            ));
+            en.push(format!(
+                "Totals there: excl. VAT €{}, VAT €{}, incl. VAT €{}",
+                m(t.net),
+                m(t.vat),
+                m(t.gross)
+            ));
+        }
+        for w in &self.warnings {
+            nl.push(w.nl.clone());
+            en.push(w.en.clone());
+        }
+        (!nl.is_empty()).then(|| Text::new(nl.join("\n"), en.join("\n")))
+    }
 }
 
 /// Totals a back end computed for an invoice it created.

@@ -673,9 +673,11 @@ pub async fn submit(
                 r.number.as_deref(),
                 r.total_gross,
             );
-            for w in &r.warnings {
+            // Then what the system said beyond the number: its state, its totals, and each
+            // warning (e.g. a total that differs from the preview), a line each.
+            if let Some(note) = r.note() {
                 message.push('\n');
-                message.push_str(w.get(lang));
+                message.push_str(note.get(lang));
             }
             let ours = store
                 .outbox_entry(draft_id)?

@@ -467,6 +467,7 @@ mod tests {
             app_numbering: None,
             matches_customer_by_name: false,
             relations_per_administration: true,
+            products_per_administration: true,
             header: vec![HeaderField::supply_date()],
             description_max_len: Some(100),
             lists: vec![],

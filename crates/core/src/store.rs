@@ -1379,11 +1379,24 @@ impl Store {
     }
 
     pub fn mark_sent(&self, draft_id: Uuid, remote_id: &str, number: Option<&str>) -> Result<()> {
+        self.mark_sent_with_note(draft_id, remote_id, number, None)
+    }
+
+    /// [`Store::mark_sent`] with a note History shows (in both languages): what the back end
+    /// said about the invoice it created (its state, its totals, a difference with the preview).
+    pub fn mark_sent_with_note(
+        &self,
+        draft_id: Uuid,
+        remote_id: &str,
+        number: Option<&str>,
+        note: Option<&Text>,
+    ) -> Result<()> {
+        let message = note.and_then(|t| serde_json::to_string(t).ok());
         self.write_one(|w| {
             w.execute(
-            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=NULL, updated_at=?4,
+            "UPDATE outbox SET state='sent', remote_id=?2, number=?3, message=?5, updated_at=?4,
                lease_owner=NULL, lease_until=NULL WHERE draft_id=?1",
-            params![draft_id.to_string(), remote_id, number, now()],
+            params![draft_id.to_string(), remote_id, number, now(), message],
         )
         })?;
         Ok(())

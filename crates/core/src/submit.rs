@@ -410,7 +410,12 @@ async fn upload_attachments(
 /// Marks the row sent and keeps what the back end said of the invoice (its state in words,
 /// its totals) with it.
 fn mark_sent(store: &Store, draft_id: Uuid, r: &Receipt) -> Result<()> {
-    store.mark_sent(draft_id, &r.remote_id, r.number.as_deref())?;
+    store.mark_sent_with_note(
+        draft_id,
+        &r.remote_id,
+        r.number.as_deref(),
+        r.note().as_ref(),
+    )?;
     store.record_answer(draft_id, r.answer().as_ref())
 }
 

@@ -341,6 +341,46 @@ async fn a_back_end_that_says_nothing_beyond_its_id_has_no_answer_to_compare() {
     );
 }
 
+#[tokio::test]
+async fn the_state_and_totals_a_system_answers_and_a_difference_with_the_preview_are_shown_after_sending_and_in_history(
+) {
+    let store = store_with("c1", "afas", Some("adm"));
+    let mut fake = Fake::with(vec![], true);
+    fake.said = Some((
+        Text::new("Concept", "Draft"),
+        invoice_desk_core::backend::RemoteTotals {
+            net: rust_decimal_macros::dec!(10.00),
+            vat: rust_decimal_macros::dec!(0.91),
+            gross: rust_decimal_macros::dec!(10.91),
+        },
+        vec![Text::new(
+            "Het totaal daar wijkt af van de voorvertoning.",
+            "The total there differs from the preview.",
+        )],
+    ));
+    let d = valid_draft(&store);
+    let r = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(r.state, SubmissionState::Sent);
+    let lines: Vec<&str> = r.message.lines().collect();
+    assert_eq!(
+        &lines[1..],
+        [
+            "State: Draft",
+            "Totals there: excl. VAT €10.00, VAT €0.91, incl. VAT €10.91",
+            "The total there differs from the preview.",
+        ],
+        "{}",
+        r.message
+    );
+    let rows = desk::history(&store, "c1", Lang::Nl).unwrap();
+    let shown = rows[0].message.clone().unwrap_or_default();
+    assert!(shown.contains("Status: Concept"), "{shown}");
+    assert!(shown.contains("incl. btw € 10,91"), "{shown}");
+    assert!(shown.contains("wijkt af van de voorvertoning"), "{shown}");
+}
+
 // ---- warnings ----
 
 #[test]
@@ -515,6 +555,7 @@ fn relations_shared_by_the_administrations_are_searched_once_for_all() {
     store.apply_relations("c1", "", &page).unwrap();
     let shared = Capabilities {
         relations_per_administration: false,
+        products_per_administration: true,
         header: Vec::new(),
         description_max_len: None,
         ..caps()

@@ -9,6 +9,8 @@
 //!   for the endpoints and their checks.
 //! - [`silvasoft`]: Silvasoft under `/silvasoft` (`/silvasoft/rest/listrelations/` ...), with
 //!   its `Username`/`ApiKey` headers and rate limits, see its module documentation.
+//! - [`bloxs`]: Bloxs under `/bloxs` (`/bloxs/Authorization`, `/bloxs/api/v1/...`), with its
+//!   bearer tokens, filter endpoints and problem details, see its module documentation.
 //!
 //! Common to all stand-ins, in [`kit`] (a stand-in holds only its vendor's rules):
 //!
@@ -29,6 +31,7 @@
 //! let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default()).await?;
 //! println!("AFAS SB at {}", sandbox.afas_base_url());
 //! println!("Silvasoft at {}", sandbox.silvasoft_base_url());
+//! println!("Bloxs at {}", sandbox.bloxs_base_url());
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -36,6 +39,7 @@
 // Handlers answer errors as ready HTTP responses; boxing them would only add noise.
 
 pub mod afas;
+pub mod bloxs;
 pub mod kit;
 pub mod silvasoft;
 
@@ -56,6 +60,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use afas::AfasConfig;
+pub use bloxs::BloxsConfig;
 pub use silvasoft::SilvasoftConfig;
 
 /// Configuration of the whole sandbox.
@@ -65,6 +70,7 @@ pub struct SandboxConfig {
     pub seed: u64,
     pub afas: AfasConfig,
     pub silvasoft: SilvasoftConfig,
+    pub bloxs: BloxsConfig,
 }
 
 impl Default for SandboxConfig {
@@ -73,6 +79,7 @@ impl Default for SandboxConfig {
             seed: 20_240_129,
             afas: AfasConfig::default(),
             silvasoft: SilvasoftConfig::default(),
+            bloxs: BloxsConfig::default(),
         }
     }
 }
@@ -118,6 +125,7 @@ impl Sandbox {
             || env.contains(['/', '?', '#', ' '])
             || env.starts_with("__")
             || env.eq_ignore_ascii_case(&silvasoft::PREFIX[1..])
+            || env.eq_ignore_ascii_case(&bloxs::PREFIX[1..])
         {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -137,10 +145,15 @@ impl Sandbox {
             silvasoft::Silvasoft::new(config.silvasoft.clone(), config.seed, shutdown.clone())
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
         );
+        let bloxs = Arc::new(
+            bloxs::Bloxs::new(config.bloxs.clone(), config.seed, shutdown.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        );
 
         let inner = Router::new()
             .merge(afas::router(afas))
             .merge(silvasoft::router(silvasoft))
+            .merge(bloxs::router(bloxs))
             .route(
                 "/__sandbox/log",
                 get(log::get_log)
@@ -153,6 +166,8 @@ impl Sandbox {
                 None
             } else if silvasoft::owns_path(path) {
                 Some("silvasoft")
+            } else if bloxs::owns_path(path) {
+                Some("bloxs")
             } else if afas::owns_path(&classify_env, path) {
                 Some("afas")
             } else {
@@ -219,6 +234,11 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT/silvasoft`.
     pub fn silvasoft_base_url(&self) -> String {
         format!("{}{}", self.base_url(), silvasoft::PREFIX)
+    }
+
+    /// The Bloxs base URL (for `https://<customer>.bloxs.io`): `http://127.0.0.1:PORT/bloxs`.
+    pub fn bloxs_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), bloxs::PREFIX)
     }
 
     /// Stops accepting connections, cuts the open ones and waits for the server task.

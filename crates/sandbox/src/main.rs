@@ -1,7 +1,8 @@
 //! Runs the sandbox on its own: `invoice-desk-sandbox --port 8765 [--host 127.0.0.1]
 //! [--seed N] [--environment demo] [--persons N] [--organisations N] [--products N]
 //! [--administrations N] [--silvasoft-relations N] [--silvasoft-products N]
-//! [--silvasoft-no-rate-limit]`. Prints the addresses and runs until Ctrl-C.
+//! [--silvasoft-no-rate-limit] [--bloxs-persons N] [--bloxs-organisations N]
+//! [--bloxs-contracts N] [--bloxs-token-ttl SECS]`. Prints the addresses and runs until Ctrl-C.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -11,7 +12,8 @@ fn usage() -> ! {
     eprintln!(
         "usage: invoice-desk-sandbox [--port N] [--host IP] [--seed N] [--environment NAME]\n\
          \x20                           [--persons N] [--organisations N] [--products N] [--administrations N]\n\
-         \x20                           [--silvasoft-relations N] [--silvasoft-products N] [--silvasoft-no-rate-limit]"
+         \x20                           [--silvasoft-relations N] [--silvasoft-products N] [--silvasoft-no-rate-limit]\n\
+         \x20                           [--bloxs-persons N] [--bloxs-organisations N] [--bloxs-contracts N] [--bloxs-token-ttl SECS]"
     );
     std::process::exit(2)
 }
@@ -58,6 +60,14 @@ async fn main() {
                 cfg.silvasoft.products = parse("--silvasoft-products", args.next())
             }
             "--silvasoft-no-rate-limit" => cfg.silvasoft.enforce_rate_limit = false,
+            "--bloxs-persons" => cfg.bloxs.persons = parse("--bloxs-persons", args.next()),
+            "--bloxs-organisations" => {
+                cfg.bloxs.organisations = parse("--bloxs-organisations", args.next())
+            }
+            "--bloxs-contracts" => cfg.bloxs.contracts = parse("--bloxs-contracts", args.next()),
+            "--bloxs-token-ttl" => {
+                cfg.bloxs.token_ttl_secs = parse("--bloxs-token-ttl", args.next())
+            }
             "--help" | "-h" => usage(),
             other => {
                 eprintln!("unknown argument {other}");
@@ -68,6 +78,7 @@ async fn main() {
 
     let afas = cfg.afas.clone();
     let silvasoft = cfg.silvasoft.clone();
+    let bloxs = cfg.bloxs.clone();
     let sandbox = match Sandbox::start(SocketAddr::new(host, port), cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -90,6 +101,12 @@ async fn main() {
         silvasoft.username, silvasoft.api_key, silvasoft.expired_trial_username
     );
     println!("  hooks: {}/__sandbox/silvasoft/stats", sandbox.base_url());
+    println!("Bloxs: {}", sandbox.bloxs_base_url());
+    println!(
+        "  API key: {}   API secret: {}   (no API rights: {})",
+        bloxs.api_key, bloxs.api_secret, bloxs.no_rights_api_key
+    );
+    println!("  hooks: {}/__sandbox/bloxs/stats", sandbox.base_url());
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
 }

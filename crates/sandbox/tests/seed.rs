@@ -5,8 +5,9 @@
 //! `cargo test -p invoice-desk-sandbox --test seed -- --nocapture` and put them below.
 
 use invoice_desk_sandbox::afas::data::{Data as AfasData, Record};
+use invoice_desk_sandbox::bloxs::data::Data as BloxsData;
 use invoice_desk_sandbox::silvasoft::data::{Admin, Data as SilvasoftData};
-use invoice_desk_sandbox::{AfasConfig, SandboxConfig, SilvasoftConfig};
+use invoice_desk_sandbox::{AfasConfig, BloxsConfig, SandboxConfig, SilvasoftConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -74,6 +75,52 @@ fn the_default_seed_gives_the_same_afas_and_silvasoft_data_as_before() {
         ("silvasoft relations", "59e917d575af5558 1200"),
         ("silvasoft products", "6c254bee2675482b 300"),
         ("silvasoft invoices", "c822c16bc70615cd 10"),
+    ];
+    for ((what, got), (_, want)) in got.iter().zip(want) {
+        assert_eq!(got, want, "{what} changed for the default seed");
+    }
+}
+
+#[test]
+fn the_default_seed_gives_the_same_bloxs_data_as_before() {
+    let seed = SandboxConfig::default().seed;
+    let b = BloxsData::generate(&BloxsConfig::default(), seed);
+    let got = [
+        (
+            "bloxs owners",
+            fingerprint(b.owners.iter().map(|o| o.to_json())),
+        ),
+        (
+            "bloxs relations",
+            fingerprint(b.relations.iter().map(|r| r.to_json())),
+        ),
+        (
+            "bloxs contracts",
+            fingerprint(b.contracts.iter().map(|c| c.to_json())),
+        ),
+        (
+            "bloxs units",
+            fingerprint(b.units.iter().map(|u| u.to_json())),
+        ),
+        (
+            "bloxs ledger accounts",
+            fingerprint(b.ledger_accounts.iter().map(|a| a.to_json())),
+        ),
+        (
+            "bloxs service items",
+            fingerprint(b.service_items.iter().map(|i| i.to_json())),
+        ),
+    ];
+    for (what, f) in &got {
+        println!("{what}: {f}");
+    }
+    let want = [
+        ("bloxs owners", "4e081235324c6612 6"),
+        ("bloxs relations", "daa25d157f4abf7f 3000"),
+        ("bloxs contracts", "f6cfbf10ff1b1cfa 300"),
+        ("bloxs units", "8cb5b619bd2f65b6 98"),
+        ("bloxs ledger accounts", "197933c99af95ca7 13"),
+        ("bloxs service items", "3880c754c524838a 26"),
     ];
     for ((what, got), (_, want)) in got.iter().zip(want) {
         assert_eq!(got, want, "{what} changed for the default seed");

@@ -150,7 +150,12 @@ export function deferred<T>(): {
 /** The second set of capabilities: a system without administrations, addresses or
  * attachments, prices incl. VAT. The app numbers its invoices from 2026001 (the connection's
  * settings below). */
-export const secondCaps: Capabilities = { ...declared[1], app_numbering: 2026001 };
+export const secondCaps: Capabilities = {
+  // The first system without administrations (the generated files list the systems by id, so
+  // a system added later may come before it).
+  ...(declared.find((c) => !c.administrations) ?? declared[1]),
+  app_numbering: 2026001,
+};
 export const secondSystem: ConnectorDescription = describedAs(secondCaps);
 
 export const secondConnection: ReadyConnection = {

@@ -99,7 +99,8 @@ fn business_answer(r: UpdateResult, inv: &OutgoingInvoice) -> Result<Receipt> {
                 number: invoice_number(r.instances.as_deref()),
                 total_gross: None,
                 warnings,
-                ..Default::default()
+                state: None,
+                totals: None,
             })
         }
         "failed" => {

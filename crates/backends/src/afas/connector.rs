@@ -113,6 +113,7 @@ pub fn connector() -> Connector {
         demo: Demo {
             path: "/demo",
             token: "demo-app-token",
+            secrets: &[],
             connections: vec![DemoConnection {
                 id: DEMO_ID,
                 name: "Demo – AFAS SB",

@@ -1000,6 +1000,7 @@ pub fn capabilities() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: false,
+        products_per_administration: true,
         // What the body sends: `IssueDate` (required), `Reference` (optional, no documented
         // limit); prices excluding VAT only.
         header: vec![

@@ -72,7 +72,8 @@ pub(super) fn receipt(
         number: Some(number.to_string()),
         total_gross: found.total_incl,
         warnings,
-        ..Default::default()
+        state: None,
+        totals: None,
     })
 }
 

@@ -158,6 +158,7 @@ pub fn connector() -> Connector {
         demo: Demo {
             path: "/silvasoft",
             token: "demo-silvasoft-key",
+            secrets: &[],
             connections: vec![
                 DemoConnection {
                     id: "demo-silvasoft-bookkeeping",

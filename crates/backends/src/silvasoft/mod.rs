@@ -482,6 +482,7 @@ pub fn capabilities(
         app_numbering,
         matches_customer_by_name: true,
         relations_per_administration: true,
+        products_per_administration: true,
         // What the bodies send: `InvoiceDate` (required); the reference as `InvoiceReference`
         // (invoicing, at most 150 characters) or as "Ref: …" in the notes when they are empty
         // (bookkeeping, which has no reference field).

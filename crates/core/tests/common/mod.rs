@@ -40,6 +40,13 @@ pub struct Fake {
     /// What the "back end" says of a created invoice beyond its id: a state in words and
     /// totals, the VAT this much off from ours (`None`: it says nothing of the kind).
     pub answer_vat_off: Option<rust_decimal::Decimal>,
+    /// What the "back end" says beyond the number on a created invoice: its state, its
+    /// totals and warnings.
+    pub said: Option<(
+        invoice_desk_core::i18n::Text,
+        invoice_desk_core::backend::RemoteTotals,
+        Vec<invoice_desk_core::i18n::Text>,
+    )>,
 }
 
 pub fn caps() -> Capabilities {
@@ -62,6 +69,7 @@ pub fn caps() -> Capabilities {
         app_numbering: None,
         matches_customer_by_name: false,
         relations_per_administration: true,
+        products_per_administration: true,
         header: Vec::new(),
         description_max_len: None,
         lists: vec![],
@@ -199,7 +207,9 @@ impl InvoiceWriter for Fake {
                     remote_id: store(self),
                     number: Some("V1".into()),
                     total_gross: Some(inv.totals.gross),
-                    ..Default::default()
+                    warnings: self.said.as_ref().map(|s| s.2.clone()).unwrap_or_default(),
+                    state: self.said.as_ref().map(|s| s.0.clone()),
+                    totals: self.said.as_ref().map(|s| s.1),
                 },
                 inv,
             )),

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
 import { setLocale } from "../../lib/locale.svelte";
 import type { ConnectionView } from "../../lib/types";
-import { connection, firstSystem, secondSystem } from "../../test/fixtures";
+import { connection, connectors, firstSystem, secondSystem } from "../../test/fixtures";
 import ConnectionForm from "../ConnectionForm.svelte";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
@@ -326,7 +326,7 @@ describe("ConnectionForm", () => {
       render(ConnectionForm, { editing: null, kind: firstSystem.id, onsaved: () => {}, onclose: () => {} });
       expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe("");
       const kind = screen.getByTestId("conn-kind") as HTMLSelectElement;
-      expect([...kind.options].map((o) => o.textContent?.trim())).toEqual([firstSystem.name, secondSystem.name]);
+      expect([...kind.options].map((o) => o.textContent?.trim())).toEqual(connectors.filter((c) => c.available).map((c) => c.name));
       await user.selectOptions(kind, secondSystem.id);
       expect(screen.getByRole("heading").textContent).toBe(`New ${secondSystem.name} connection`);
       expect((screen.getByTestId("conn-url") as HTMLInputElement).value).toBe(secondSystem.url.default);

@@ -10,7 +10,7 @@ import {
   visibleSettings,
   type ConnectionFormValues,
 } from "../connectionKinds";
-import { connectors } from "../../test/fixtures";
+import { connectors, secondCaps } from "../../test/fixtures";
 import type { ConnectorDescription, CredentialSpec, SettingSpec } from "../types";
 
 const text = (en: string) => ({ nl: en, en });
@@ -113,7 +113,7 @@ describe("connection settings from a connector's description", () => {
       "conn-oauth-redirect-port",
     ]);
     expect(first.sign_in[1].fields.map((f) => f.secret)).toEqual([false, true, false]);
-    const second = connectors[1];
+    const second = connectors.find((c) => c.id === secondCaps.kind)!;
     expect(second.sign_in.flatMap((m) => m.fields.map((f) => fieldId(f.key)))).toEqual(["conn-api-key"]);
     expect(second.settings.map((f) => fieldId(f.key))).toEqual([
       "conn-username",
