@@ -21,6 +21,8 @@ pub const FIELD_MAP: FieldMap<'static> = FieldMap {
         ("paymentMethod", "extra.payment_method"),
     ],
     lines: &["lines"],
+    // A line field declared by the connector is `lines[i].<key>` on the form (as the core's
+    // checks name it), not `lines[i].extra.<key>`.
     line_fields: &[
         ("description", "description"),
         ("numberOfItems", "quantity"),
@@ -29,8 +31,8 @@ pub const FIELD_MAP: FieldMap<'static> = FieldMap {
         ("amountVAT", "unit_price"),
         ("amountIncl", "unit_price"),
         ("serviceItemName", "product"),
-        ("realEstateObjectReference", "extra.real_estate_object"),
-        ("ledgerAccountCode", "extra.ledger_account"),
+        ("realEstateObjectReference", "real_estate_object"),
+        ("ledgerAccountCode", "ledger_account"),
     ],
     first_line: 0,
 };

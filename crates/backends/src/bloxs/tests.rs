@@ -200,7 +200,7 @@ fn a_refusal_puts_each_vendor_message_on_the_field_it_names_including_line_field
         "lines[1].product",
         "administration",
         "lines[0].unit_price",
-        "lines[0].extra.real_estate_object",
+        "lines[0].real_estate_object",
         "extra.sales_contract",
     ] {
         assert!(got.contains(&want.to_string()), "{want} in {got:?}");
