@@ -407,6 +407,14 @@ pub struct RemoteTotals {
 }
 
 impl Receipt {
+    /// The warnings, one a line, in both languages; `None` when there are none. The state and
+    /// the totals are shown apart, beside the preview ([`Receipt::answer`]).
+    pub fn warnings_note(&self) -> Option<Text> {
+        let nl: Vec<&str> = self.warnings.iter().map(|w| w.nl.as_str()).collect();
+        let en: Vec<&str> = self.warnings.iter().map(|w| w.en.as_str()).collect();
+        (!nl.is_empty()).then(|| Text::new(nl.join("\n"), en.join("\n")))
+    }
+
     /// What the back end said beyond its id and number, to keep with the sent invoice; `None`
     /// when it said nothing of the kind.
     pub fn answer(&self) -> Option<Answer> {

@@ -673,9 +673,9 @@ pub async fn submit(
                 r.number.as_deref(),
                 r.total_gross,
             );
-            // Then what the system said beyond the number: its state, its totals, and each
-            // warning (e.g. a total that differs from the preview), a line each.
-            if let Some(note) = r.note() {
+            // Then each warning (e.g. a total that differs from the preview) on a line of its
+            // own; the state and the totals come apart, beside the preview (`answer`).
+            if let Some(note) = r.warnings_note() {
                 message.push('\n');
                 message.push_str(note.get(lang));
             }

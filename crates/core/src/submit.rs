@@ -414,7 +414,7 @@ fn mark_sent(store: &Store, draft_id: Uuid, r: &Receipt) -> Result<()> {
         draft_id,
         &r.remote_id,
         r.number.as_deref(),
-        r.note().as_ref(),
+        r.warnings_note().as_ref(),
     )?;
     store.record_answer(draft_id, r.answer().as_ref())
 }

@@ -363,22 +363,29 @@ async fn the_state_and_totals_a_system_answers_and_a_difference_with_the_preview
         .await
         .unwrap();
     assert_eq!(r.state, SubmissionState::Sent);
+    // The warning follows the first line of the text; the state and the totals are shown
+    // apart, each total beside the preview's, so they are not repeated in the text.
     let lines: Vec<&str> = r.message.lines().collect();
     assert_eq!(
         &lines[1..],
-        [
-            "State: Draft",
-            "Totals there: excl. VAT €10.00, VAT €0.91, incl. VAT €10.91",
-            "The total there differs from the preview.",
-        ],
+        ["The total there differs from the preview."],
         "{}",
         r.message
     );
+    let answer = r.answer.expect("the state and totals beside the preview");
+    assert_eq!(answer.state.as_deref(), Some("Draft"));
+    let incl = answer
+        .totals
+        .iter()
+        .find(|t| t.key == desk::TotalKey::Incl)
+        .expect("the total incl. VAT");
+    assert_eq!(incl.theirs, "10.91");
     let rows = desk::history(&store, "c1", Lang::Nl).unwrap();
     let shown = rows[0].message.clone().unwrap_or_default();
-    assert!(shown.contains("Status: Concept"), "{shown}");
-    assert!(shown.contains("incl. btw € 10,91"), "{shown}");
     assert!(shown.contains("wijkt af van de voorvertoning"), "{shown}");
+    let kept = rows[0].answer.clone().expect("History keeps the answer");
+    assert_eq!(kept.state.as_deref(), Some("Concept"));
+    assert_eq!(kept.totals, answer.totals);
 }
 
 // ---- warnings ----
