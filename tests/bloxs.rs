@@ -508,6 +508,45 @@ async fn a_clerk_types_a_bloxs_invoice_by_keyboard_and_bloxs_receives_it_to_the_
         .await
         .expect("the answer");
     assert_eq!(differs, json!("false"), "Bloxs's totals match the preview");
+
+    // History shows the same answer next to the invoice.
+    app.find("[data-testid=open-history]")
+        .await
+        .expect("History")
+        .click()
+        .await
+        .expect("open History");
+    let in_history = app
+        .wait_until(
+            "the answer in History",
+            "const e=document.querySelector('[data-testid=history-answer-state]');return e && e.innerText",
+            LONG,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        in_history.as_str(),
+        Some(state.as_str()),
+        "the same state in History"
+    );
+    let incl = app
+        .text_of("[data-testid=history-answer-incl]")
+        .await
+        .unwrap_or_default();
+    // 302,50 typed plus the second item's own amount incl. VAT, in cents.
+    let cents = |s: &str| -> i64 { s.replace('.', "").parse().unwrap_or(i64::MIN) };
+    let want = cents("302.50") + cents(&dec(&at_21[1]["amountIncl"]));
+    let want = format!("{}.{:02}", want / 100, want % 100);
+    assert_eq!(
+        dec(&inv["detail"]["totalAmountIncl"]),
+        want,
+        "Bloxs's own total"
+    );
+    assert!(
+        incl.contains(&want) || incl.contains(&want.replace('.', ",")),
+        "Bloxs's total incl. VAT ({want}) in History: {incl}"
+    );
+    app.screenshot("bloxs-04-history").await.expect("shot");
     app.quit().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
