@@ -267,6 +267,15 @@ async fn a_clerk_types_a_bloxs_invoice_by_keyboard_and_bloxs_receives_it_to_the_
     let probe = SandboxProbe::new(port);
     use_bloxs(&app).await;
     choose_owner(&app, OWNER).await;
+    // The top bar calls the choice what Bloxs calls it.
+    let label = app
+        .text_of("[data-testid=admin-label]")
+        .await
+        .unwrap_or_default();
+    assert!(
+        label.trim() == "Owner" || label.trim() == "Eigenaar",
+        "{label}"
+    );
 
     // What the stand-in offers this owner: two service items at 21 % VAT, an object, a
     // ledger account.

@@ -79,6 +79,7 @@ fn caps() -> Capabilities {
         price_dp: 4,
         max_lines: None,
         administrations: false,
+        administration_label: None,
         addresses: false,
         attachments: true,
         max_attachment_bytes: None,

@@ -128,6 +128,10 @@ pub struct Capabilities {
     pub max_lines: Option<usize>,
     /// Whether the back end has several administrations to choose from.
     pub administrations: bool,
+    /// What the system calls what a clerk chooses there, when not an administration (the
+    /// owner, whose financial administration it is); `None`: "Administration".
+    #[serde(default)]
+    pub administration_label: Option<Text>,
     /// Whether a relation has addresses to choose an invoice address from.
     pub addresses: bool,
     pub attachments: bool,

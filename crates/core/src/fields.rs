@@ -428,6 +428,7 @@ mod tests {
             price_dp: 2,
             max_lines: None,
             administrations: false,
+            administration_label: None,
             addresses: false,
             attachments: false,
             max_attachment_bytes: None,

@@ -42,6 +42,7 @@ fn silvasoft_caps() -> Capabilities {
         kind: SystemId::new("silvasoft"),
         system_name: "Silvasoft".into(),
         administrations: false,
+        administration_label: None,
         matches_customer_by_name: true,
         ..caps()
     }

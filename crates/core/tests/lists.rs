@@ -933,6 +933,7 @@ async fn a_system_without_administrations_keeps_one_copy_of_a_list_per_administr
     let b = Lists::new();
     let no_admins = Capabilities {
         administrations: false,
+        administration_label: None,
         ..declared_caps()
     };
     sync_declared_lists(&b, &s, "c", &no_admins, Some("stray"), &|_| {})

@@ -949,6 +949,7 @@ pub fn capabilities() -> Capabilities {
         price_dp: 4,
         max_lines: None,
         administrations: true,
+        administration_label: None,
         addresses: true,
         attachments: true,
         max_attachment_bytes: Some(MAX_ATTACHMENT_BYTES),

@@ -609,6 +609,7 @@ pub fn capabilities() -> Capabilities {
         price_dp: 2,
         max_lines: None,
         administrations: true,
+        administration_label: Some(Text::new("Eigenaar", "Owner")),
         addresses: false,
         attachments: false,
         max_attachment_bytes: None,

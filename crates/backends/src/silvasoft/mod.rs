@@ -473,6 +473,7 @@ pub fn capabilities(
         price_dp: 2,
         max_lines: Some(body::MAX_LINES),
         administrations: false,
+        administration_label: None,
         addresses: false,
         attachments,
         max_attachment_bytes: max_bytes,

@@ -60,6 +60,7 @@ pub fn caps() -> Capabilities {
         price_dp: 4,
         max_lines: None,
         administrations: true,
+        administration_label: None,
         addresses: true,
         attachments: true,
         max_attachment_bytes: None,

@@ -39,6 +39,16 @@ describe("TopBar", () => {
     );
   });
 
+  it("calls what is chosen in the top bar what the system calls it, else an administration", () => {
+    const { unmount } = render(TopBar);
+    expect(screen.getByTestId("admin-label").textContent?.trim()).toBe("Administration");
+    unmount();
+    const owners = { ...connection.capabilities, administration_label: { nl: "Eigenaar", en: "Owner" } };
+    app.connections = [{ ...connection, capabilities: owners }];
+    render(TopBar);
+    expect(screen.getByTestId("admin-label").textContent?.trim()).toBe("Owner");
+  });
+
   it("switches the language through set_lang", async () => {
     mocked.setLang.mockResolvedValue({ version: "1", lang: "nl", demo: true, active_connection_id: null, store_warning: null, store_error: null });
     const user = userEvent.setup();

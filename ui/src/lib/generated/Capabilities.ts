@@ -5,6 +5,7 @@ import type { ListSpec } from "./ListSpec";
 import type { PriceBasis } from "./PriceBasis";
 import type { RelationSource } from "./RelationSource";
 import type { Rounding } from "./Rounding";
+import type { Text } from "./Text";
 import type { VatRate } from "./VatRate";
 
 /**
@@ -35,6 +36,11 @@ price_dp: number, max_lines: number | null,
  * Whether the back end has several administrations to choose from.
  */
 administrations: boolean, 
+/**
+ * What the system calls what a clerk chooses there, when not an administration (the
+ * owner, whose financial administration it is); `None`: "Administration".
+ */
+administration_label: Text | null, 
 /**
  * Whether a relation has addresses to choose an invoice address from.
  */
