@@ -61,6 +61,12 @@ matches_customer_by_name: boolean,
  */
 relations_per_administration: boolean, 
 /**
+ * Whether the products (articles, service items) belong to one administration (cached
+ * per administration) rather than to the whole connection (cached once). Only
+ * meaningful with `administrations`.
+ */
+products_per_administration: boolean, 
+/**
  * The standard header fields the system has (date, reference, price basis), each
  * required or optional; one not listed is absent. Empty: the default header
  * ([`crate::fields::default_header`]).
