@@ -485,3 +485,27 @@ async fn owners_service_items_and_the_declared_lists_come_from_bloxs() {
         "another owner's account: {codes:?}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_connection_signs_in_to_the_stand_in_with_the_key_and_secret_it_names() {
+    let env = start().await;
+    let connector = invoice_desk_backends::registry::find("bloxs").expect("Bloxs is registered");
+    let demo = &connector.demo.connections[0];
+    let rec = invoice_desk_core::store::ConnectionRecord {
+        id: demo.id.into(),
+        kind: connector.system(),
+        name: demo.name.into(),
+        base_url: env.sandbox.bloxs_base_url(),
+        auth: demo.auth.into(),
+        demo: true,
+        administration_id: None,
+        config: json!({}),
+        created_at: chrono::Utc::now(),
+    };
+    let backend = connector
+        .build(&rec, &connector.demo.secrets(), None, None)
+        .expect("the demo builds");
+    let said = backend.test_connection().await.expect("the demo signs in");
+    assert!(said.nl.starts_with("Verbonden met Bloxs"), "{said:?}");
+    assert!(env.sandbox.bloxs_base_url().ends_with(connector.demo.path));
+}
