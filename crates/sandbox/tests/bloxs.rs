@@ -1112,7 +1112,7 @@ async fn a_slow_create_that_the_client_gives_up_on_is_still_stored() {
     assert!(r.is_err(), "the client gave up");
     // Await the condition: the service shows up once the work is done.
     let mut found = false;
-    for _ in 0..200 {
+    for _ in 0..600 {
         if !env.received().await.is_empty() {
             found = true;
             break;
@@ -1210,4 +1210,42 @@ async fn the_mutate_hook_adds_renames_and_archives_relations_and_stamps_them_as_
         let (status, v) = env.hook_post("mutate", bad.clone()).await;
         assert_eq!(status, 400, "{bad}: {v}");
     }
+}
+
+#[tokio::test]
+async fn services_are_listed_by_the_filter_call_on_their_identifier_owner_and_supply_date() {
+    let env = start().await;
+    env.create(&service("first")).await;
+    env.create(&with(service("second"), "/supplyDate", json!("2026-12-15")))
+        .await;
+    let path = "/api/v1/invoices/salesinvoiceservices/filter";
+    let by_id = env
+        .all(path, json!({"externalIdentifier": "second"}), 1000)
+        .await;
+    assert_eq!(by_id.len(), 1);
+    assert_eq!(by_id[0]["supplyDate"], "2026-12-15");
+    assert_eq!(by_id[0]["workflowState"], 1);
+    let december = env
+        .all(
+            path,
+            json!({"ownerReference": "OWN-0001", "supplyDate": {"from": "2026-12-01", "to": "2026-12-31"}}),
+            1000,
+        )
+        .await;
+    assert_eq!(
+        december
+            .iter()
+            .map(|s| s["externalIdentifier"].clone())
+            .collect::<Vec<_>>(),
+        [json!("second")]
+    );
+    assert_eq!(
+        env.all(path, json!({}), 1).await.len(),
+        2,
+        "paged one by one"
+    );
+    let none = env
+        .all(path, json!({"ownerReference": "OWN-0002"}), 1000)
+        .await;
+    assert!(none.is_empty());
 }

@@ -444,6 +444,48 @@ pub async fn ledger_accounts(
     page(&q, items)
 }
 
+/// `POST /api/v1/invoices/salesinvoiceservices/filter`: the services received, as their detail.
+pub async fn services(State(b): State<Arc<Bloxs>>, headers: HeaderMap, body: Bytes) -> Response {
+    let q = try_or!(read_query(
+        &headers,
+        &body,
+        &[
+            "reference",
+            "supplyDate",
+            "ownerReference",
+            "relationReference"
+        ]
+    ));
+    let mut f = Filter::new(&q.filter);
+    let reference = f.text("reference");
+    let external = f.text("externalIdentifier");
+    let owner = f.text("ownerReference");
+    let relation = f.text("relationReference");
+    let (from, to) = f.range("supplyDate");
+    try_or!(f.done());
+    let data = b.data.read();
+    let items = data
+        .services
+        .iter()
+        .filter(|s| {
+            let d = &s.detail;
+            let supply = d["supplyDate"]
+                .as_str()
+                .and_then(parse_date)
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .map(|d| d.and_utc());
+            equals(Some(&s.reference), &reference)
+                && equals(s.external_identifier.as_deref(), &external)
+                && equals(d["ownerReference"].as_str(), &owner)
+                && equals(d["relationReference"].as_str(), &relation)
+                && from.is_none_or(|t| supply.is_some_and(|s| s >= t))
+                && to.is_none_or(|t| supply.is_some_and(|s| s <= t))
+        })
+        .map(|s| s.detail.clone())
+        .collect();
+    page(&q, items)
+}
+
 pub async fn service_items(State(b): State<Arc<Bloxs>>) -> Response {
     let data = b.data.read();
     Json(Value::Array(

@@ -83,6 +83,10 @@
 //! # Look-up: `GET /api/v1/invoices/salesinvoiceservices?externalIdentifier=…|reference=…`
 //! 200 the detail (the first one stored with that identifier), 404 when there is none; both
 //! given must match the same one (otherwise 404); neither is 400.
+//! `POST /api/v1/invoices/salesinvoiceservices/filter` lists them (as their detail, in the
+//! paging envelope) by `reference`, `externalIdentifier`, `ownerReference`,
+//! `relationReference` and `supplyDate` `{"from", "to"}`; columns `reference`, `supplyDate`,
+//! `ownerReference`, `relationReference`.
 //!
 //! # Test hooks (no authentication)
 //! - `GET /__sandbox/bloxs/invoices` (also `/services`): the services received, `[{"reference",
@@ -404,6 +408,10 @@ pub fn router(b: Arc<Bloxs>) -> Router {
         .route(
             "/api/v1/invoices/salesinvoiceservices",
             post(api::create).get(api::look_up),
+        )
+        .route(
+            "/api/v1/invoices/salesinvoiceservices/filter",
+            post(api::services),
         )
         .route_layer(middleware::from_fn_with_state(b.clone(), guard));
     let api = api
