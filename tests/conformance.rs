@@ -22,7 +22,9 @@
 //!   them) — a system without tokens says so, and the renewal case is skipped by that
 //!   declaration;
 //! - a valid draft from what the client lists, the remote id of a stored invoice, and the
-//!   counts of relations and products its client must list. A system whose capabilities say
+//!   counts of relations and products its client must list (a system whose products come in
+//!   one answer without paging, such as Bloxs's service items, declares so with
+//!   `product_paging`, and the products case then checks that one complete page). A system whose capabilities say
 //!   it creates no invoices skips the cases that send, by that declaration.
 //!
 //! Each test starts its own sandbox on 127.0.0.1 with small data; the clients have short
