@@ -547,3 +547,45 @@ fn products_are_cached_per_administration_only_where_a_system_says_so() {
     assert_eq!(bloxs.product_scope(Some("OWN-0001")), Some(""));
     assert_eq!(bloxs.product_scope(None), Some(""));
 }
+
+#[test]
+fn bloxs_rules_run_as_the_clerk_types_on_the_drafts_own_rows() {
+    use invoice_desk_core::invoice::DraftLine;
+    let caps = capabilities();
+    let client = BloxsClient::new(BloxsConfig {
+        base_url: "https://klant.bloxs.io".into(),
+        api_key: Secret::new("k"),
+        api_secret: Secret::new("s"),
+    })
+    .unwrap();
+    let mut d = Draft::new("c", &caps, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+    d.administration_id = Some("OWN-0001".into());
+    d.extra.insert(HEADER_PAYMENT.into(), "1".into());
+    d.lines = vec![
+        DraftLine {
+            product: Some(item("Huur")),
+            quantity: "2".into(),
+            unit_price: "10".into(),
+            vat_code: "high".into(),
+            ..DraftLine::default()
+        },
+        // A blank row in between: the messages stay on the rows the clerk sees.
+        DraftLine::default(),
+        DraftLine {
+            product: None,
+            description: "Schoonmaak".into(),
+            quantity: "1,5".into(),
+            unit_price: "10".into(),
+            vat_code: "high".into(),
+            ..DraftLine::default()
+        },
+    ];
+    let issues = client.writer().unwrap().precheck(&d, &caps);
+    let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
+    assert!(fields.contains(&"lines[2].product"), "{fields:?}");
+    assert!(fields.contains(&"lines[2].quantity"), "{fields:?}");
+    assert!(
+        !fields.iter().any(|f| f.starts_with("lines[0]")),
+        "{fields:?}"
+    );
+}
