@@ -4,8 +4,9 @@
 //! - One in-process sandbox with small look-up data sets. The look-up cache is filled by
 //!   `core::sync` into a real file-backed `Store` (one store for all connections, as in the
 //!   app), before any fault is switched on.
-//! - Three connections: AFAS SB (app token), Silvasoft bookkeeping with app numbering (from
-//!   5000001) and Silvasoft invoicing with Silvasoft's own numbering. Every client runs over
+//! - Four connections: AFAS SB (app token), Silvasoft bookkeeping with app numbering (from
+//!   5000001), Silvasoft invoicing with Silvasoft's own numbering, and Bloxs (API key and
+//!   secret, the invoice's identity as `externalIdentifier`). Every client runs over
 //!   the HTTP layer with short timeouts (connect 2 s, request 1.5 s), so the stand-in's
 //!   timeout fault (a request that hangs for 2.5 s, unprocessed) costs 1.5 s instead of a
 //!   minute.
@@ -13,13 +14,14 @@
 //!   Silvasoft clients have no limiter of their own (`RateLimits::unlimited()`): the limiter is
 //!   tested in `crates/backends/tests/silvasoft.rs`; at 2 requests per second 500 invoices
 //!   would take minutes here.
-//! - 500 AFAS invoices, 250 bookkeeping, 250 invoicing; each a core `Draft` typed (saved twice)
+//! - 400 AFAS invoices, 200 bookkeeping, 200 invoicing, 200 Bloxs; each a core `Draft` typed (saved twice)
 //!   into the store and sent with `submit::submit_draft` and a fast `RetryPolicy`, 8 at a time,
 //!   under one lock per draft as the shell holds it. About 4 % get a double click (a second
 //!   submit of the same draft right after the first). A background worker runs meanwhile as
 //!   the app's does: `store.due(now)`, `try_lock` per draft, `submit::resume`.
-//! - Faults, for the whole run, on the invoice requests of both stand-ins (every path holding
-//!   `sales`: the creating POSTs and Silvasoft's `listsalesinvoices` look-ups): one driver per
+//! - Faults, for the whole run, on the invoice requests of the stand-ins (every path holding
+//!   `sales`: the creating POSTs, Silvasoft's `listsalesinvoices` and Bloxs's look-up by
+//!   external identifier): one driver per
 //!   stand-in arms one fault at a time through `POST /__sandbox/<system>/faults` and arms the
 //!   next one when the stand-in has used it, keeping the faults at 30 % of the requests the
 //!   clients make. The kinds rotate by weight: 500, 429 with `Retry-After: 1`, a malformed
@@ -37,7 +39,8 @@
 //!   final rounds; the figures say whether that happened.
 //! - Checked from the stand-ins' own records and the outbox: 1,000 invoices stored, none
 //!   twice (AFAS by Tracking-Identifier and by our reference; Silvasoft by invoice number and
-//!   by the marker in the invoice notes), none lost (each invoice's last draft is `sent` with
+//!   by the marker in the invoice notes; Bloxs by external identifier and by the marker in
+//!   the first line's description), none lost (each invoice's last draft is `sent` with
 //!   the remote id the stand-in holds, every stored invoice is one draft's), and the stand-in's
 //!   amounts equal the preview's. A difference that the other rounding rule explains is
 //!   printed as a finding; any other difference fails the test.
@@ -54,7 +57,8 @@ use chrono::{Duration as Days, NaiveDate};
 use invoice_desk_backends::http::Http;
 use invoice_desk_backends::ratelimit::RateLimits;
 use invoice_desk_backends::{
-    AfasAuth, AfasClient, AfasConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
+    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, Secret, SilvasoftClient,
+    SilvasoftConfig, SilvasoftModule,
 };
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, InvoiceWriter, Lookup, LookupSource, Product,
@@ -78,9 +82,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const AFAS_INVOICES: usize = 500;
-const BOOKKEEPING_INVOICES: usize = 250;
-const INVOICING_INVOICES: usize = 250;
+const AFAS_INVOICES: usize = 400;
+const BOOKKEEPING_INVOICES: usize = 200;
+const INVOICING_INVOICES: usize = 200;
+const BLOXS_INVOICES: usize = 200;
 const CONCURRENCY: usize = 8;
 const FAULT_RATE: f64 = 0.30;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -94,6 +99,8 @@ const QUIET_ROUNDS: usize = 5;
 const FIRST_APP_NUMBER: u64 = 5_000_001;
 const SILVASOFT_USER: &str = "demo@invoicedesk.nl";
 const SILVASOFT_KEY: &str = "demo-silvasoft-key";
+const BLOXS_KEY: &str = "demo-bloxs-key";
+const BLOXS_SECRET: &str = "demo-bloxs-secret";
 
 fn fast() -> RetryPolicy {
     RetryPolicy {
@@ -118,16 +125,17 @@ fn dec_of(v: &Value) -> Decimal {
     }
 }
 
-// ---- the three connections ------------------------------------------------------------------
+// ---- the four connections -------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Sys {
     Afas,
     Bookkeeping,
     Invoicing,
+    Bloxs,
 }
 
-const SYSTEMS: [Sys; 3] = [Sys::Afas, Sys::Bookkeeping, Sys::Invoicing];
+const SYSTEMS: [Sys; 4] = [Sys::Afas, Sys::Bookkeeping, Sys::Invoicing, Sys::Bloxs];
 
 impl Sys {
     fn idx(self) -> usize {
@@ -138,6 +146,7 @@ impl Sys {
             Sys::Afas => "soak-afas",
             Sys::Bookkeeping => "soak-silvasoft-bookkeeping",
             Sys::Invoicing => "soak-silvasoft-invoicing",
+            Sys::Bloxs => "soak-bloxs",
         }
     }
     fn of_connection(c: &str) -> Sys {
@@ -151,6 +160,7 @@ impl Sys {
             Sys::Afas => "AFAS",
             Sys::Bookkeeping => "Silvasoft bookkeeping",
             Sys::Invoicing => "Silvasoft invoicing",
+            Sys::Bloxs => "Bloxs",
         }
     }
 }
@@ -557,6 +567,11 @@ fn marker_of(sys: Sys, d: &Draft) -> String {
         Sys::Bookkeeping | Sys::Invoicing => {
             d.extra.get("invoice_notes").cloned().unwrap_or_default()
         }
+        Sys::Bloxs => d
+            .lines
+            .first()
+            .map(|l| l.description.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -934,6 +949,55 @@ fn plan_silvasoft(
     }
 }
 
+/// A Bloxs invoice: an owner, a relation, one to five service items in whole numbers, prices
+/// excluding or including VAT, a payment method; the marker is the first line's description
+/// (Bloxs's invoice has no notes or reference of ours).
+fn plan_bloxs(
+    rng: &mut StdRng,
+    k: usize,
+    caps: &Capabilities,
+    owner: &str,
+    cat: &Catalogue,
+) -> Planned {
+    let mut d = Draft::new(Sys::Bloxs.connection(), caps, issue_date(rng));
+    d.administration_id = Some(owner.to_string());
+    d.relation = Some(cat.relations.choose(rng).expect("a relation").clone());
+    d.extra.insert(
+        "payment_method".into(),
+        if rng.gen_bool(0.5) { "1" } else { "2" }.into(),
+    );
+    d.price_basis = if rng.gen_bool(0.4) {
+        PriceBasis::InclVat
+    } else {
+        PriceBasis::ExclVat
+    };
+    let marker = format!("soak-D{k:04}");
+    let n = rng.gen_range(1..=5);
+    d.lines = (0..n)
+        .map(|i| {
+            let p = cat.products.choose(rng).expect("a service item").clone();
+            DraftLine {
+                description: if i == 0 {
+                    marker.clone()
+                } else {
+                    p.description.clone()
+                },
+                vat_code: p.vat_code.clone().unwrap_or_else(|| "high".into()),
+                product: Some(p),
+                quantity: rng.gen_range(1..=12).to_string(),
+                unit_price: price(rng, 2),
+                ..DraftLine::new(caps)
+            }
+        })
+        .collect();
+    Planned {
+        sys: Sys::Bloxs,
+        marker,
+        draft: d,
+        double_click: rng.gen_bool(0.04),
+    }
+}
+
 // ---- checks ---------------------------------------------------------------------------------
 
 /// The preview's totals again under `rounding`, from the invoice as it was sent.
@@ -973,6 +1037,8 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     config.silvasoft.relations = 60;
     config.silvasoft.products = 40;
     config.silvasoft.enforce_rate_limit = false;
+    config.bloxs.persons = 60;
+    config.bloxs.organisations = 40;
     let env = common::start_with(config).await;
     let base = env.sandbox.base_url();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1006,10 +1072,20 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     };
     let bookkeeping = silvasoft(SilvasoftModule::Bookkeeping, Some(FIRST_APP_NUMBER));
     let invoicing = silvasoft(SilvasoftModule::Invoicing, None);
+    let bloxs = BloxsClient::with_http(
+        BloxsConfig {
+            base_url: env.sandbox.bloxs_base_url(),
+            api_key: Secret::new(BLOXS_KEY),
+            api_secret: Secret::new(BLOXS_SECRET),
+        },
+        http("Bloxs"),
+    )
+    .expect("Bloxs client");
     let backends = vec![
         Counted::new(Arc::new(afas.clone())),
         Counted::new(Arc::new(bookkeeping)),
         Counted::new(Arc::new(invoicing)),
+        Counted::new(Arc::new(bloxs.clone())),
     ];
     let caps: Vec<Capabilities> = backends.iter().map(|b| b.capabilities()).collect();
     assert_eq!(
@@ -1022,18 +1098,25 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     let admin = afas.administrations().await.expect("administrations")[0]
         .id
         .clone();
+    let owner = bloxs.administrations().await.expect("owners")[0].id.clone();
     let mut catalogues = Vec::new();
     for sys in SYSTEMS {
-        let scope = caps[sys.idx()]
-            .scope(Some(admin.as_str()))
-            .expect("scope")
-            .to_string();
-        for entity in [Entity::Relations, Entity::Products] {
+        let a = match sys {
+            Sys::Bloxs => owner.as_str(),
+            _ => admin.as_str(),
+        };
+        let c = &caps[sys.idx()];
+        let relation_scope = c.relation_scope(Some(a)).expect("scope").to_string();
+        let product_scope = c.product_scope(Some(a)).expect("scope").to_string();
+        for (entity, scope) in [
+            (Entity::Relations, &relation_scope),
+            (Entity::Products, &product_scope),
+        ] {
             sync_list(
                 backends[sys.idx()].as_ref(),
                 &store,
                 sys.connection(),
-                &scope,
+                scope,
                 entity,
                 &|_| {},
             )
@@ -1041,10 +1124,10 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .expect("sync");
         }
         let relations = store
-            .search_relations(sys.connection(), &scope, "", 200)
+            .search_relations(sys.connection(), &relation_scope, "", 200)
             .expect("relations");
         let products: Vec<Product> = store
-            .search_products(sys.connection(), &scope, "", 200)
+            .search_products(sys.connection(), &product_scope, "", 200)
             .expect("products")
             .into_iter()
             .filter(|p| sys != Sys::Invoicing || p.code.is_some())
@@ -1087,6 +1170,9 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             &caps[2],
             &catalogues[2],
         ));
+    }
+    for k in 0..BLOXS_INVOICES {
+        plan.push(plan_bloxs(&mut rng, k, &caps[3], &owner, &catalogues[3]));
     }
     plan.shuffle(&mut rng);
     let total = plan.len();
@@ -1164,6 +1250,30 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         stop_faults.clone(),
     ));
 
+    let bloxs_driver = tokio::spawn(run_driver(
+        Driver {
+            system: "bloxs",
+            hook: "/__sandbox/bloxs/faults",
+            clients: vec![backends[3].clone()],
+            // Fewer invoices than AFAS: the rarer kinds weigh more, so each is used.
+            mix: vec![
+                (Kind::Status500, 16),
+                (Kind::Status429, 12),
+                (Kind::Malformed, 14),
+                (Kind::Timeout, 10),
+                (Kind::Latency, 12),
+                (Kind::DropAfterStore, 16),
+                (Kind::StoredThen500, 10),
+                (Kind::StoredThen502, 10),
+                (Kind::StoredThen504, 10),
+            ],
+            requests_per_call: 1,
+            seed: 13,
+        },
+        base.clone(),
+        stop_faults.clone(),
+    ));
+
     // First pass: the clerks, 8 at a time, and the background worker meanwhile.
     let pass_started = Instant::now();
     let stop_worker = Arc::new(AtomicBool::new(false));
@@ -1202,6 +1312,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     stop_faults.store(true, Ordering::SeqCst);
     let afas_faults = afas_driver.await.expect("AFAS driver");
     let silvasoft_faults = silvasoft_driver.await.expect("Silvasoft driver");
+    let bloxs_faults = bloxs_driver.await.expect("Bloxs driver");
     let mut quiet_rounds = 0;
     if !settled {
         for _ in 0..QUIET_ROUNDS {
@@ -1221,6 +1332,12 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     let afas_stored = env.invoices().await;
     let silvasoft_stored: Vec<Value> = env
         .get("/__sandbox/silvasoft/invoices")
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let bloxs_stored: Vec<Value> = env
+        .get("/__sandbox/bloxs/invoices")
         .await
         .as_array()
         .cloned()
@@ -1266,12 +1383,26 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .entry(inv["invoice_number"].as_i64().expect("a number"))
             .or_default() += 1;
     }
+    // Bloxs: the marker is the first line's description; the key is our identity.
+    for inv in &bloxs_stored {
+        let marker = inv["body"]["lines"][0]["description"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        by_marker.entry(marker).or_default().push(inv);
+        *tracking
+            .entry(format!(
+                "bloxs:{}",
+                inv["external_identifier"].as_str().unwrap_or("")
+            ))
+            .or_default() += 1;
+    }
     let duplicate_tracking = tracking.values().filter(|n| **n > 1).count();
     let duplicate_numbers = numbers.values().filter(|n| **n > 1).count();
     let duplicate_markers = by_marker.values().filter(|v| v.len() > 1).count();
     if duplicate_tracking > 0 {
         problems.push(format!(
-            "{duplicate_tracking} AFAS Tracking-Identifiers stored twice"
+            "{duplicate_tracking} AFAS Tracking-Identifiers or Bloxs external identifiers stored twice"
         ));
     }
     if duplicate_numbers > 0 {
@@ -1322,6 +1453,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         let remote = entry.remote_id.clone().unwrap_or_default();
         let found = stored.iter().find(|inv| match sys {
             Sys::Afas => inv["id"].as_str() == Some(remote.as_str()),
+            Sys::Bloxs => inv["reference"].as_str() == Some(remote.as_str()),
             _ => remote
                 .parse::<i64>()
                 .is_ok_and(|n| inv["invoice_number"].as_i64() == Some(n)),
@@ -1361,12 +1493,25 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
                 }
             }
             Sys::Invoicing => {}
+            Sys::Bloxs => {
+                if found["external_identifier"].as_str() != Some(&entry.identity.to_string()) {
+                    problems.push(format!("{marker}: another external identifier"));
+                }
+                if entry.number.as_deref() != Some(remote.as_str()) {
+                    problems.push(format!("{marker}: the number is not Bloxs's reference"));
+                }
+            }
         }
         let (incl, excl, vat) = match sys {
             Sys::Afas => (
                 dec_of(&found["amounts"]["including_vat"]),
                 dec_of(&found["amounts"]["excluding_vat"]),
                 dec_of(&found["amounts"]["vat"]),
+            ),
+            Sys::Bloxs => (
+                dec_of(&found["detail"]["totalAmountIncl"]),
+                dec_of(&found["detail"]["totalAmountExcl"]),
+                dec_of(&found["detail"]["totalAmountVAT"]),
             ),
             _ => (
                 dec_of(&found["amounts"]["incl"]),
@@ -1396,10 +1541,11 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             check.split_only += 1;
         }
     }
-    let stored_total = afas_stored.len() + silvasoft_stored.len();
+    let stored_total = afas_stored.len() + silvasoft_stored.len() + bloxs_stored.len();
     let unclaimed = afas_stored
         .iter()
         .chain(silvasoft_stored.iter())
+        .chain(bloxs_stored.iter())
         .filter(|v| !claimed.contains(&(*v as *const Value)))
         .count();
     if unclaimed > 0 {
@@ -1441,18 +1587,19 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .join(", ")
     };
     let mut all_kinds: BTreeMap<Kind, u64> = BTreeMap::new();
-    for inj in [&afas_faults, &silvasoft_faults] {
+    for inj in [&afas_faults, &silvasoft_faults, &bloxs_faults] {
         for (k, n) in &inj.per_kind {
             *all_kinds.entry(*k).or_default() += n;
         }
     }
-    let faults_total = afas_faults.total() + silvasoft_faults.total();
+    let faults_total = afas_faults.total() + silvasoft_faults.total() + bloxs_faults.total();
     let requests_afas = invoice_requests("afas");
     let requests_silvasoft = invoice_requests("silvasoft");
+    let requests_bloxs = invoice_requests("bloxs");
 
     eprintln!("soak: setup (sandbox, sync) {:.1?}", setup);
     eprintln!(
-        "soak: {total} invoices ({AFAS_INVOICES} AFAS, {BOOKKEEPING_INVOICES} Silvasoft bookkeeping from {FIRST_APP_NUMBER}, {INVOICING_INVOICES} Silvasoft invoicing), {lines_total} lines, {credit_lines} credit lines, {} double clicks",
+        "soak: {total} invoices ({AFAS_INVOICES} AFAS, {BOOKKEEPING_INVOICES} Silvasoft bookkeeping from {FIRST_APP_NUMBER}, {INVOICING_INVOICES} Silvasoft invoicing, {BLOXS_INVOICES} Bloxs), {lines_total} lines, {credit_lines} credit lines, {} double clicks",
         shared.tally.double_clicks.load(Ordering::SeqCst)
     );
     eprintln!(
@@ -1487,6 +1634,17 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .map(|k| format!("; {} left armed, unused", k.name()))
             .unwrap_or_default()
     );
+    eprintln!(
+        "soak: Bloxs faults {} of {requests_bloxs} invoice requests ({:.1} %): {}; latency bursts touched ~{} calls{}",
+        bloxs_faults.total(),
+        100.0 * bloxs_faults.total() as f64 / requests_bloxs.max(1) as f64,
+        per_kind(&bloxs_faults),
+        bloxs_faults.latency_requests,
+        bloxs_faults
+            .left_armed
+            .map(|k| format!("; {} left armed, unused", k.name()))
+            .unwrap_or_default()
+    );
     for (i, sys) in SYSTEMS.iter().enumerate() {
         eprintln!(
             "soak: {}: {} submits, {} look-ups, {} receipts with a warning; results {:?}",
@@ -1509,11 +1667,12 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         "soak: AFAS invoices sent with AFAS' invoice number in the outbox {afas_numbered} of {AFAS_INVOICES} (the rest keep the id: the number read failed under a fault)"
     );
     eprintln!(
-        "soak: stored AFAS {}, Silvasoft {} (bookkeeping {}, invoicing {}); duplicates: tracking ids {duplicate_tracking}, numbers {duplicate_numbers}, markers {duplicate_markers}; lost {lost}; unclaimed {unclaimed}",
+        "soak: stored AFAS {}, Silvasoft {} (bookkeeping {}, invoicing {}), Bloxs {}; duplicates: tracking ids {duplicate_tracking}, numbers {duplicate_numbers}, markers {duplicate_markers}; lost {lost}; unclaimed {unclaimed}",
         afas_stored.len(),
         silvasoft_stored.len(),
         silvasoft_stored.iter().filter(|i| i["module"] == "bookkeeping").count(),
         silvasoft_stored.iter().filter(|i| i["module"] == "invoicing").count(),
+        bloxs_stored.len(),
     );
     for (sys, c) in &checks {
         eprintln!(
@@ -1606,6 +1765,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         silvasoft_stored.len(),
         BOOKKEEPING_INVOICES + INVOICING_INVOICES
     );
+    assert_eq!(bloxs_stored.len(), BLOXS_INVOICES);
     assert_eq!(
         duplicate_tracking + duplicate_numbers + duplicate_markers,
         0
@@ -1621,10 +1781,11 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         refused_rows as u64,
         shared.tally.refused.load(Ordering::SeqCst)
     );
-    // Faults of every kind were used on both stand-ins.
+    // Faults of every kind were used on every stand-in.
     for (inj, kinds) in [
         (&afas_faults, &SYSTEM_KINDS_AFAS[..]),
         (&silvasoft_faults, &SYSTEM_KINDS_SILVASOFT[..]),
+        (&bloxs_faults, &SYSTEM_KINDS_AFAS[..]),
     ] {
         for k in kinds {
             assert!(
@@ -1635,10 +1796,10 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         }
     }
     assert!(
-        (faults_total as f64) >= 0.2 * (requests_afas + requests_silvasoft) as f64,
+        (faults_total as f64) >= 0.2 * (requests_afas + requests_silvasoft + requests_bloxs) as f64,
         "too few faults: {faults_total}"
     );
-    for sys in [Sys::Afas, Sys::Bookkeeping] {
+    for sys in [Sys::Afas, Sys::Bookkeeping, Sys::Bloxs] {
         let c = checks.get(&sys).expect("compared");
         assert!(
             c.other_rounding.is_empty(),

@@ -43,6 +43,14 @@ pub enum Tokens {
     None { because: &'static str },
 }
 
+/// How a list comes from the system.
+pub enum Paging {
+    /// In pages of [`PAGE`] rows.
+    Pages,
+    /// In one answer, without paging; `because` says where that is documented.
+    Single { because: &'static str },
+}
+
 /// A fault to arm at the stand-in, for the next matching request.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
@@ -101,6 +109,13 @@ pub trait Subject: Send + Sync {
     /// The relations and products the client must list, counted from
     /// `/__sandbox/<hooks>/stats` (products of the first administration, if there are any).
     fn expected_counts(&self, stats: &Value) -> (usize, usize);
+
+    /// Whether the system lists its products in pages (the default) or in one answer without
+    /// paging (Bloxs's service items): then the paging case for products checks one complete
+    /// page and says why.
+    fn product_paging(&self) -> Paging {
+        Paging::Pages
+    }
 
     /// The fault hook's body for `fault`; the default speaks [`invoice_desk_sandbox::kit::faults`].
     fn fault_body(&self, fault: Fault) -> Value {
@@ -305,7 +320,7 @@ pub async fn scopes(client: &dyn Backend) -> (String, String, String) {
         .map(|a| a.id.clone())
         .unwrap_or_default();
     let relations = caps.relation_scope(Some(&admin)).unwrap_or("").to_string();
-    let products = caps.scope(Some(&admin)).unwrap_or("").to_string();
+    let products = caps.product_scope(Some(&admin)).unwrap_or("").to_string();
     (admin, relations, products)
 }
 

@@ -5,7 +5,8 @@ use super::kit::*;
 use invoice_desk_backends::http::Http;
 use invoice_desk_backends::ratelimit::RateLimits;
 use invoice_desk_backends::{
-    AfasAuth, AfasClient, AfasConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
+    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, Secret, SilvasoftClient,
+    SilvasoftConfig, SilvasoftModule,
 };
 use invoice_desk_core::backend::{Backend, Capabilities, RelationKind};
 use invoice_desk_core::invoice::Draft;
@@ -209,5 +210,121 @@ impl Subject for Silvasoft {
     fn expected_counts(&self, stats: &Value) -> (usize, usize) {
         // The relation list asks for customers; archived relations and products are not listed.
         (count(stats, "customers"), count(stats, "products"))
+    }
+}
+
+// ---- Bloxs ------------------------------------------------------------------------------------
+
+/// Bloxs with the stand-in's API key and secret.
+pub struct Bloxs;
+
+const BLOXS_KEY: &str = "demo-bloxs-key";
+const BLOXS_SECRET: &str = "demo-bloxs-secret";
+
+impl Subject for Bloxs {
+    fn hooks(&self) -> &'static str {
+        "bloxs"
+    }
+
+    fn configure(&self, c: &mut SandboxConfig) {
+        // Persons and organisations take two pages each.
+        c.bloxs.persons = 40;
+        c.bloxs.organisations = 30;
+        c.bloxs.contracts = 20;
+    }
+
+    fn client(&self, sandbox: &Sandbox, credentials: Credentials) -> Arc<dyn Backend> {
+        let secret = match credentials {
+            Credentials::Good => BLOXS_SECRET,
+            Credentials::Bad => WRONG_SECRET,
+        };
+        let http = Http::with_timeouts("Bloxs", CONNECT_TIMEOUT, REQUEST_TIMEOUT).expect("http");
+        let client = BloxsClient::with_http(
+            BloxsConfig {
+                base_url: sandbox.bloxs_base_url(),
+                api_key: Secret::new(BLOXS_KEY),
+                api_secret: Secret::new(secret),
+            },
+            http,
+        )
+        .expect("client");
+        Arc::new(client.with_page_size(PAGE as u32))
+    }
+
+    fn read_path(&self) -> &'static str {
+        "/api/v1/relations/persons/filter"
+    }
+
+    fn create_path(&self) -> &'static str {
+        "/api/v1/invoices/salesinvoiceservices"
+    }
+
+    fn tokens(&self) -> Tokens {
+        Tokens::Renewable {
+            token_path: "/Authorization",
+            expire: json!({"expire_tokens": true}),
+        }
+    }
+
+    fn rate_limit_answer(&self) -> Value {
+        // Bloxs documents no rate limit; an HTTP 429 with Retry-After is what it would send.
+        self.fault_body(Fault::ReadTooMany {
+            retry_after_secs: 2,
+        })
+    }
+
+    fn product_paging(&self) -> Paging {
+        Paging::Single {
+            because: "Bloxs lists its service items in one answer, without paging",
+        }
+    }
+
+    fn fault_body(&self, fault: Fault) -> Value {
+        // Bloxs reads its lists with POST …/filter.
+        let read = self.read_path();
+        match fault {
+            Fault::ReadStatus(status) => {
+                json!({"fail_next": 1, "status": status, "method": "POST", "path_contains": read})
+            }
+            Fault::ReadTooMany { retry_after_secs } => json!({
+                "fail_next": 1, "status": 429, "retry_after_secs": retry_after_secs,
+                "method": "POST", "path_contains": read
+            }),
+            Fault::CreateStatus(status) => json!({
+                "fail_next": 1, "status": status, "method": "POST",
+                "path_contains": self.create_path()
+            }),
+            Fault::CreateTooMany { retry_after_secs } => json!({
+                "fail_next": 1, "status": 429, "retry_after_secs": retry_after_secs,
+                "method": "POST", "path_contains": self.create_path()
+            }),
+            Fault::DropAfterStore => json!({"drop_after_store": 1}),
+            Fault::StoreThen(status) => {
+                json!({"fail_after_store": 1, "after_store_status": status})
+            }
+        }
+    }
+
+    fn draft(&self, caps: &Capabilities, catalogue: &Catalogue, n: u32) -> Draft {
+        let relation = catalogue.relation(|_| true);
+        let mut d = one_line_draft(caps, catalogue, relation, Some(catalogue.product()), n);
+        d.extra.insert("payment_method".into(), "2".into());
+        d
+    }
+
+    fn remote_id(&self, stored: &Value) -> String {
+        stored["reference"]
+            .as_str()
+            .expect("a reference")
+            .to_string()
+    }
+
+    fn expected_counts(&self, stats: &Value) -> (usize, usize) {
+        // Every person and organisation is listed (inactive ones archived); every service item.
+        let relations = count(stats, "persons")
+            + count(stats, "organisations")
+            + count(stats, "inactive_persons")
+            + count(stats, "inactive_organisations");
+        (relations, count(stats, "service_items"))
     }
 }

@@ -501,3 +501,91 @@ fn receipts_without_totals_keep_the_old_shape_when_read_back() {
     assert!(r.note().is_none());
     let _ = Totals::default();
 }
+
+#[test]
+fn the_settings_screen_asks_for_the_address_and_two_secrets_and_says_where_each_is_found() {
+    let c = connector::connector();
+    assert_eq!((c.id, c.name), (SYSTEM, NAME));
+    assert!(c.url.default.is_empty(), "no default address");
+    assert_eq!(c.url.placeholder, "https://<klant>.bloxs.io");
+    assert_eq!(c.sign_in.len(), 1);
+    let fields = &c.sign_in[0].fields;
+    let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(keys, [connector::API_KEY, connector::API_SECRET]);
+    assert!(fields.iter().all(|f| f.secret && f.required));
+    let help = |i: usize| fields[i].help.clone().unwrap();
+    assert!(help(0).en.contains("User Profile"), "{:?}", help(0));
+    assert!(
+        help(1).en.contains("Admin → Integrations → API"),
+        "{:?}",
+        help(1)
+    );
+    assert!(help(1).nl.contains("Integraties"), "{:?}", help(1));
+    assert_eq!(c.demo.path, "/bloxs");
+    let mut keys = c.secret_keys();
+    keys.sort_unstable();
+    assert_eq!(keys, [connector::API_KEY, connector::API_SECRET]);
+    // The demo names a value per secret; the description builds on it.
+    let secrets = c.demo.secrets();
+    use crate::registry::SecretSource;
+    let key = secrets.secret(connector::API_KEY).unwrap().unwrap();
+    let secret = secrets.secret(connector::API_SECRET).unwrap().unwrap();
+    assert_eq!(
+        (key.expose(), secret.expose()),
+        (connector::DEMO_KEY, connector::DEMO_SECRET)
+    );
+    let d = c.describe();
+    assert!(d.writes && !d.reads);
+}
+
+#[test]
+fn products_are_cached_per_administration_only_where_a_system_says_so() {
+    let afas = crate::afas::capabilities();
+    assert_eq!(afas.product_scope(Some("A1")), Some("A1"));
+    assert_eq!(afas.product_scope(None), None);
+    let bloxs = capabilities();
+    assert_eq!(bloxs.product_scope(Some("OWN-0001")), Some(""));
+    assert_eq!(bloxs.product_scope(None), Some(""));
+}
+
+#[test]
+fn bloxs_rules_run_as_the_clerk_types_on_the_drafts_own_rows() {
+    use invoice_desk_core::invoice::DraftLine;
+    let caps = capabilities();
+    let client = BloxsClient::new(BloxsConfig {
+        base_url: "https://klant.bloxs.io".into(),
+        api_key: Secret::new("k"),
+        api_secret: Secret::new("s"),
+    })
+    .unwrap();
+    let mut d = Draft::new("c", &caps, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+    d.administration_id = Some("OWN-0001".into());
+    d.extra.insert(HEADER_PAYMENT.into(), "1".into());
+    d.lines = vec![
+        DraftLine {
+            product: Some(item("Huur")),
+            quantity: "2".into(),
+            unit_price: "10".into(),
+            vat_code: "high".into(),
+            ..DraftLine::default()
+        },
+        // A blank row in between: the messages stay on the rows the clerk sees.
+        DraftLine::default(),
+        DraftLine {
+            product: None,
+            description: "Schoonmaak".into(),
+            quantity: "1,5".into(),
+            unit_price: "10".into(),
+            vat_code: "high".into(),
+            ..DraftLine::default()
+        },
+    ];
+    let issues = client.writer().unwrap().precheck(&d, &caps);
+    let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
+    assert!(fields.contains(&"lines[2].product"), "{fields:?}");
+    assert!(fields.contains(&"lines[2].quantity"), "{fields:?}");
+    assert!(
+        !fields.iter().any(|f| f.starts_with("lines[0]")),
+        "{fields:?}"
+    );
+}

@@ -171,6 +171,7 @@ pub fn item_vat_code(excl: Option<Decimal>, vat: Option<Decimal>) -> Option<&'st
 }
 
 /// A service item: its `name` is its id (`serviceItemName`). The amounts are per item.
+/// Items have no active flag in the documentation; one marked `isActive: false` is archived.
 pub fn service_item(row: &Value) -> Option<Product> {
     let o = row.as_object()?;
     let name = text(o, "name")?;
@@ -185,7 +186,9 @@ pub fn service_item(row: &Value) -> Option<Product> {
         price_excl: excl,
         price_incl: incl,
         vat_code: item_vat_code(excl, vat).map(String::from),
-        group: text(o, "ledgerAccountCode"),
+        // The item's ledger account is Bloxs's default for the line (sent empty, Bloxs takes
+        // the item's); a product has no member to prefill a line field with.
+        group: None,
         archived: !flag(o, "isActive", true),
     })
 }
