@@ -75,6 +75,7 @@ fn caps() -> Capabilities {
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
         product_required: false,
+        line_texts: Default::default(),
         quantity_dp: 2,
         price_dp: 4,
         max_lines: None,

@@ -109,6 +109,32 @@ pub struct FieldSpec {
     pub required_when: Option<Condition>,
 }
 
+/// Which of a line's two texts a system sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct LineTexts {
+    /// `Typed`: the clerk's description is sent. `Product`: the system takes the product's own
+    /// text, so the description is shown but cannot be changed.
+    pub description: LineDescription,
+    /// Whether the extra description is sent.
+    pub extra_description: bool,
+}
+
+impl Default for LineTexts {
+    fn default() -> Self {
+        LineTexts {
+            description: LineDescription::Typed,
+            extra_description: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LineDescription {
+    Typed,
+    Product,
+}
+
 /// What a back end can do and how it computes. The form is built from this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Capabilities {
@@ -121,6 +147,10 @@ pub struct Capabilities {
     pub price_bases: Vec<PriceBasis>,
     /// Whether each line must reference a product from the catalogue.
     pub product_required: bool,
+    /// Which texts of a line the system takes, so the form offers no field whose text would
+    /// not be sent.
+    #[serde(default)]
+    pub line_texts: LineTexts,
     /// Decimals allowed in a quantity.
     pub quantity_dp: u32,
     /// Decimals allowed in a unit price.

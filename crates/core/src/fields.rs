@@ -424,6 +424,7 @@ mod tests {
             rounding: Rounding::PerTotal,
             price_bases: vec![PriceBasis::ExclVat],
             product_required: false,
+            line_texts: Default::default(),
             quantity_dp: 0,
             price_dp: 2,
             max_lines: None,

@@ -47,8 +47,8 @@ use auth::TokenSource;
 use feed::Cursor;
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
-    InvoiceWriter, Lookup, LookupSource, Product, Progress, Receipt, Relation, RelationKind,
-    SyncPage, SystemId, Upload,
+    InvoiceWriter, LineDescription, LineTexts, Lookup, LookupSource, Product, Progress, Receipt,
+    Relation, RelationKind, SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -945,6 +945,12 @@ pub fn capabilities() -> Capabilities {
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
         product_required: true,
+        // A line is its item: AFAS SB prints the item's own description; the clerk's text goes
+        // in ExtraDescription.
+        line_texts: LineTexts {
+            description: LineDescription::Product,
+            extra_description: true,
+        },
         quantity_dp: 2,
         price_dp: 4,
         max_lines: None,

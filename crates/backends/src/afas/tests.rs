@@ -675,3 +675,20 @@ fn the_declared_header_is_what_the_body_sends() {
     assert_eq!(b["IssueDate"], "2025-05-16");
     assert_eq!(b["Reference"], "PO-1");
 }
+
+#[test]
+fn the_line_texts_declared_are_what_the_body_sends_the_description_is_the_items_own() {
+    let texts = capabilities().line_texts;
+    assert_eq!(
+        texts.description,
+        invoice_desk_core::backend::LineDescription::Product
+    );
+    assert!(texts.extra_description);
+    let mut inv = invoice();
+    inv.lines[0].description = "typed by the clerk".into();
+    inv.lines[0].extra_description = "for the clerk's own words".into();
+    let b = salesinvoice_body(&inv).unwrap();
+    let line = &b["InvoiceLine"][0];
+    assert_eq!(line["ExtraDescription"], "for the clerk's own words");
+    assert!(!line.to_string().contains("typed by the clerk"));
+}

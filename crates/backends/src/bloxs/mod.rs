@@ -28,8 +28,8 @@ use crate::paging::{self, Guard, Subject};
 use crate::secret::Secret;
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
-    InvoiceWriter, Lookup, LookupSource, Product, Progress, Receipt, Relation, RelationKind,
-    SyncPage, SystemId, Upload,
+    InvoiceWriter, LineDescription, LineTexts, Lookup, LookupSource, Product, Progress, Receipt,
+    Relation, RelationKind, SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -605,6 +605,11 @@ pub fn capabilities() -> Capabilities {
         rounding: Rounding::PerLine,
         price_bases: vec![PriceBasis::ExclVat, PriceBasis::InclVat],
         product_required: true,
+        // A service line has one text, `description`.
+        line_texts: LineTexts {
+            description: LineDescription::Typed,
+            extra_description: false,
+        },
         quantity_dp: 0,
         price_dp: 2,
         max_lines: None,

@@ -432,6 +432,12 @@ fn a_sync_cursor_resumes_its_feed_and_page_and_anything_else_starts_over() {
 fn the_form_bloxs_declares() {
     let caps = capabilities();
     assert_eq!(caps.kind, SYSTEM);
+    // One text per line, `description`: no extra description is offered that would not be sent.
+    assert_eq!(
+        caps.line_texts.description,
+        invoice_desk_core::backend::LineDescription::Typed
+    );
+    assert!(!caps.line_texts.extra_description);
     assert!(caps.creates_invoices && caps.administrations && caps.product_required);
     assert!(!caps.relations_per_administration && !caps.products_per_administration);
     assert_eq!(caps.product_scope(Some("OWN-0001")), Some(""));

@@ -469,6 +469,7 @@ pub fn capabilities(
         },
         price_bases,
         product_required,
+        line_texts: Default::default(),
         quantity_dp: 2,
         price_dp: 2,
         max_lines: Some(body::MAX_LINES),

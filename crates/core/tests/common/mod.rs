@@ -56,6 +56,7 @@ pub fn caps() -> Capabilities {
         rounding: Rounding::PerTotal,
         price_bases: vec![PriceBasis::ExclVat],
         product_required: true,
+        line_texts: Default::default(),
         quantity_dp: 2,
         price_dp: 4,
         max_lines: None,

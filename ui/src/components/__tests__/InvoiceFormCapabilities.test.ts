@@ -263,3 +263,38 @@ describe("InvoiceForm follows the capabilities (the second system: no administra
     expect(secondCaps.administrations).toBe(false);
   });
 });
+
+describe("InvoiceForm offers no line text the system would not send", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    mocked.currentDraft.mockResolvedValue(draftView(secondDraft({ lines: [line({ id: "l-1" })] })));
+  });
+
+  it("shows the product's own description without letting it be changed, when the system prints that", async () => {
+    const user = userEvent.setup();
+    const capabilities = { ...secondCaps, line_texts: { description: "product" as const, extra_description: true } };
+    await renderForm({ ...secondConnection, capabilities });
+    const description = screen.getByTestId("line-0-description") as HTMLInputElement;
+    expect(description.readOnly).toBe(true);
+    expect(description.tabIndex).toBe(-1);
+    expect(description.title).toContain("extra description");
+    await user.type(description, "typed");
+    expect(description.value).not.toContain("typed");
+    expect(screen.getByTestId("line-0-extra-description")).toBeTruthy();
+  });
+
+  it("has no extra description when the system takes one text per line", async () => {
+    const capabilities = { ...secondCaps, line_texts: { description: "typed" as const, extra_description: false } };
+    await renderForm({ ...secondConnection, capabilities });
+    const description = screen.getByTestId("line-0-description") as HTMLInputElement;
+    expect(description.readOnly).toBe(false);
+    expect(screen.queryByTestId("line-0-extra-description")).toBeNull();
+  });
+
+  it("offers both texts by default", async () => {
+    await renderForm();
+    expect((screen.getByTestId("line-0-description") as HTMLInputElement).readOnly).toBe(false);
+    expect(screen.getByTestId("line-0-extra-description")).toBeTruthy();
+  });
+});

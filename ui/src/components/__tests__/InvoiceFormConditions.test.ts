@@ -36,6 +36,7 @@ const madeUp: Capabilities = {
   addresses: false,
   attachments: false,
   product_required: false,
+  line_texts: { description: "typed", extra_description: true },
   price_bases: ["excl_vat", "incl_vat"],
   header_fields: [
     text("status", "Status", {
