@@ -217,6 +217,7 @@ const products: Product[] = [
   vat_code: vat,
   group: null,
   archived: false,
+  line_defaults: {},
 }));
 
 /** The connection's own code for one of the sample rates (the samples use the first system's codes). */

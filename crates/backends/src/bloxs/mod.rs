@@ -664,8 +664,8 @@ pub fn capabilities() -> Capabilities {
                 LIST_LEDGER,
                 vec![],
                 Text::new(
-                    "Optioneel: leeg is de rekening van het service-item.",
-                    "Optional: empty is the service item's account.",
+                    "Optioneel: het service-item vult zijn rekening in (leeg: ook die rekening).",
+                    "Optional: the service item fills in its account (empty: that account too).",
                 ),
             ),
         ],

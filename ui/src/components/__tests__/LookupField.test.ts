@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
 import { setLocale } from "../../lib/locale.svelte";
 import type { Capabilities, FieldSpec, ListSynced, LookupItem, ReadyConnection } from "../../lib/types";
-import { caps, connection, draft, draftView, line, relation, sync } from "../../test/fixtures";
+import { caps, connection, draft, draftView, line, product, relation, sync } from "../../test/fixtures";
 import InvoiceForm from "../InvoiceForm.svelte";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
@@ -176,5 +176,66 @@ describe("LookupField in a made-up system's form", () => {
     expect(contractSearches()).toBe(before);
     tell({ connection_id: "made-1", list: "contracts" });
     expect((await screen.findByTestId("extra-contract-option")).textContent).toContain("Huur Kerkstraat 1");
+  });
+});
+
+describe("A picked product prefills a made-up system's declared line fields", () => {
+  const withAccounts: Capabilities = {
+    ...madeUp,
+    line_fields: [...madeUp.line_fields, { ...lookup("account", "accounts", [], "Rekening", "Account"), required: false }],
+    lists: [...madeUp.lists, { name: "accounts", label: { nl: "Rekeningen", en: "Accounts" }, scope: { type: "administration" } }],
+  };
+  const conn: ReadyConnection = { ...connection, id: "made-2", capabilities: withAccounts };
+  const rent = { ...product, id: "rent", code: "RENT", description: "Rent", line_defaults: { account: "8000", unknown: "x" } };
+  const service = { ...product, id: "svc", code: "SVC", description: "Service", line_defaults: {} };
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    mocked.searchList.mockImplementation(async (_c, list, _a, _p, q) => {
+      if (list !== "accounts") return { items: [], pending: false };
+      const all = [item("8000", "8000 Rent income"), item("8100", "8100 Service income")];
+      return { items: all.filter((i) => i.id === q || q === "" || i.label.toLowerCase().includes(q.toLowerCase())), pending: false };
+    });
+  });
+
+  async function pick(user: ReturnType<typeof userEvent.setup>, code: string) {
+    const box = input("line-0-product");
+    await user.clear(box);
+    await user.type(box, code.toLowerCase());
+    await user.click(await screen.findByTestId("product-option"));
+  }
+
+  it("fills the field the clerk left empty, shows its label, and replaces only what a product filled", async () => {
+    mocked.currentDraft.mockResolvedValue(draftView(draft({ connection_id: "made-2", extra: {}, lines: [line({ id: "l-1" })] })));
+    mocked.searchProducts.mockResolvedValue([rent]);
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("line-0-field-account");
+    await pick(user, "RENT");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe("8000"));
+    // Only declared fields are filled.
+    expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.unknown).toBeUndefined();
+    // The look-up shows the label of an id it did not pick itself.
+    await waitFor(() => expect(input("line-0-field-account").value).toBe("8000 Rent income"));
+    // Another product without a value empties what the first product filled.
+    mocked.searchProducts.mockResolvedValue([service]);
+    await pick(user, "SVC");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe(""));
+    expect(input("line-0-field-account").value).toBe("");
+  });
+
+  it("keeps a value the clerk chose", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-2", extra: {}, lines: [line({ id: "l-1", extra: { account: "8100" } })] })),
+    );
+    mocked.searchProducts.mockResolvedValue([rent]);
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await waitFor(() => expect(input("line-0-field-account").value).toBe("8100 Service income"));
+    await pick(user, "RENT");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].product?.id).toBe("rent"));
+    expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe("8100");
+    expect(input("line-0-field-account").value).toBe("8100 Service income");
   });
 });
