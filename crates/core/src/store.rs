@@ -1763,6 +1763,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// One cached relation by its id; `None` when it is not cached or archived (an inactive
+    /// relation is not offered for a new invoice).
+    pub fn relation(&self, connection_id: &str, scope: &str, id: &str) -> Result<Option<Relation>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare_cached(
+            "SELECT id,kind,name,number,email,city,vat_number,archived FROM relations
+             WHERE connection_id=?1 AND scope=?2 AND id=?3 AND archived=0",
+        )?;
+        Ok(st
+            .query_row(params![connection_id, scope, id], relation_row)
+            .optional()?)
+    }
+
     /// Type-ahead over the cached products (code, description, group). Archived hidden.
     pub fn search_products(
         &self,

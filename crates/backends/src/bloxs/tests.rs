@@ -608,3 +608,32 @@ fn a_service_item_prefills_the_lines_ledger_account_with_its_own() {
     let blank = wire::service_item(&json!({"name":"Service","ledgerAccountCode":"  "})).unwrap();
     assert!(blank.line_defaults.is_empty());
 }
+
+#[test]
+fn the_sales_contract_offers_the_owners_contracts_without_a_relation_and_fills_it_in() {
+    let caps = capabilities();
+    let contract = caps
+        .header_fields
+        .iter()
+        .find(|f| f.key == HEADER_CONTRACT)
+        .unwrap();
+    let FieldKind::Lookup { list, filter } = &contract.kind else {
+        panic!("the contract is a look-up");
+    };
+    assert_eq!(list, LIST_CONTRACTS);
+    let flags: Vec<(&str, bool, bool)> = filter
+        .iter()
+        .map(|f| (f.from_field.as_str(), f.optional, f.fills))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![("administration", false, false), ("relation", true, true)]
+    );
+    // The relation a contract fills in is its relationReference.
+    let row = json!({"reference":"K-1","ownerReference":"OWN-1","relationReference":"REL-9"});
+    let item = wire::contract(&row).unwrap();
+    assert_eq!(
+        item.parents.get("relation").map(String::as_str),
+        Some("REL-9")
+    );
+}

@@ -13,11 +13,15 @@ import InvoiceForm from "../InvoiceForm.svelte";
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
 
-function lookup(key: string, list: string, filter: [string, string][], nl: string, en: string): FieldSpec {
+function lookup(key: string, list: string, filter: [string, string, "fills"?][], nl: string, en: string): FieldSpec {
   return {
     key,
     label: { nl, en },
-    kind: { type: "lookup", list, filter: filter.map(([k, from]) => ({ key: k, from_field: from })) },
+    kind: {
+      type: "lookup",
+      list,
+      filter: filter.map(([k, from, fills]) => ({ key: k, from_field: from, optional: !!fills, fills: !!fills })),
+    },
     required: true,
     default: null,
     help: null,
@@ -237,5 +241,69 @@ describe("A picked product prefills a made-up system's declared line fields", ()
     await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].product?.id).toBe("rent"));
     expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe("8100");
     expect(input("line-0-field-account").value).toBe("8100 Service income");
+  });
+});
+
+describe("A made-up system's contract look-up that may fill the relation", () => {
+  const fillsCaps: Capabilities = {
+    ...madeUp,
+    header_fields: [
+      lookup("owner", "owners", [], "Eigenaar", "Owner"),
+      { ...lookup("contract", "contracts", [["owner", "owner"], ["relation", "relation", "fills"]], "Contract", "Contract"), required: false },
+    ],
+  };
+  const conn: ReadyConnection = { ...connection, id: "made-3", capabilities: fillsCaps };
+  const contract = (id: string, label: string, rel: string) => ({ ...item(id, label), parents: { owner: "O-17", relation: rel } });
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    mocked.searchList.mockImplementation(async (_c, list, _a, parents) => {
+      if (list === "owners") return { items: [item("O-17", "Vereniging Oost")], pending: false };
+      if (list !== "contracts") return { items: [], pending: false };
+      const all = [contract("K-1", "Huur Kerkstraat 1", "r1"), contract("K-3", "Huur Dorpsplein 3", "r3")];
+      return { items: all.filter((c) => !parents.relation || c.parents.relation === parents.relation), pending: false };
+    });
+  });
+
+  it("offers the owner's contracts while the relation is empty, and the chosen one fills the relation", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-3", relation: null, extra: { owner: "O-17" }, lines: [line({ id: "l-1" })] })),
+    );
+    mocked.relationById.mockResolvedValue(relation("r3", "Dorpsplein B.V."));
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("extra-contract");
+    expect(input("extra-contract").disabled).toBe(false);
+    await user.type(input("extra-contract"), "huur");
+    await waitFor(() => expect(mocked.searchList).toHaveBeenCalledWith("made-3", "contracts", "1", { owner: "O-17" }, "huur"));
+    const options = await screen.findAllByTestId("extra-contract-option");
+    expect(options).toHaveLength(2);
+    await user.click(options[1]);
+    expect(mocked.relationById).toHaveBeenCalledWith("made-3", "1", "r3");
+    await waitFor(() => {
+      const saved = mocked.saveDraft.mock.calls.at(-1)?.[0];
+      expect(saved?.extra.contract).toBe("K-3");
+      expect(saved?.relation?.id).toBe("r3");
+    });
+    expect((await screen.findByTestId("relation-selected")).textContent).toContain("Dorpsplein B.V.");
+    expect(input("extra-contract").value).toBe("Huur Dorpsplein 3");
+  });
+
+  it("leaves a chosen relation alone and filters on it", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-3", relation: relation("r1", "Jansen Bouw"), extra: { owner: "O-17" }, lines: [line({ id: "l-1" })] })),
+    );
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("extra-contract");
+    await user.type(input("extra-contract"), "huur");
+    await waitFor(() =>
+      expect(mocked.searchList).toHaveBeenCalledWith("made-3", "contracts", "1", { owner: "O-17", relation: "r1" }, "huur"),
+    );
+    await user.click(await screen.findByTestId("extra-contract-option"));
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.contract).toBe("K-1"));
+    expect(mocked.relationById).not.toHaveBeenCalled();
+    expect(mocked.saveDraft.mock.calls.at(-1)?.[0].relation?.id).toBe("r1");
   });
 });
