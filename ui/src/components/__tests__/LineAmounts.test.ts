@@ -205,3 +205,25 @@ describe("the back end's answer beside our preview", () => {
     expect(nbsp(within(row).getByTestId("history-answer-differs").textContent)).toContain("andere totalen");
   });
 });
+
+describe("History names the date as the system does", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    resetOutbox();
+  });
+
+  it("says supply date for a system whose invoices carry a supply date, and invoice date otherwise", async () => {
+    setLocale("en");
+    mocked.history.mockResolvedValue([historyEntry({ draft_id: "d-1", state: "sent", issue_date: "2026-11-15" })]);
+    app.activeId = "conn-1";
+    const supply = render(HistoryView, {
+      connectionId: "conn-1",
+      system: firstSystem.name,
+      dateLabel: { nl: "Leverdatum", en: "Supply date" },
+    });
+    await waitFor(() => expect(document.body.textContent).toContain("supply date 15/11/2026"));
+    supply.unmount();
+    render(HistoryView, { connectionId: "conn-1", system: firstSystem.name });
+    await waitFor(() => expect(document.body.textContent).toContain("invoice date 15/11/2026"));
+  });
+});
