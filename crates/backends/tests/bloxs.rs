@@ -84,7 +84,6 @@ fn item(name: &str) -> Product {
         vat_code: None,
         group: None,
         archived: false,
-        line_defaults: Default::default(),
     }
 }
 

@@ -80,7 +80,6 @@ export const product: Product = {
   vat_code: "high",
   group: null,
   archived: false,
-  line_defaults: {},
 };
 
 let lineCounter = 0;

@@ -26,7 +26,6 @@ fn product(id: &str) -> Product {
         vat_code: None,
         group: None,
         archived: false,
-        line_defaults: Default::default(),
     }
 }
 

@@ -838,7 +838,6 @@ fn map_product(w: wire::WireProduct, rates: &[VatRate]) -> Option<Product> {
         vat_code,
         group: w.category,
         archived: w.archived,
-        line_defaults: Default::default(),
     })
 }
 

@@ -39,7 +39,6 @@ fn product(code: Option<&str>) -> Product {
         vat_code: Some("21".into()),
         group: None,
         archived: false,
-        line_defaults: Default::default(),
     }
 }
 
