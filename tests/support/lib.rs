@@ -158,40 +158,66 @@ impl App {
     /// Starts tauri-driver with the given environment for the app and opens a session.
     pub async fn launch(data_dir: &Path, sandbox_port: u16, envs: &[(&str, String)]) -> Res<App> {
         can_run_window()?;
-        let port = free_port();
-        let native = free_port();
-        let mut cmd = Command::new(tauri_driver());
-        cmd.arg("--port")
-            .arg(port.to_string())
-            .arg("--native-port")
-            .arg(native.to_string())
-            .env("INVOICE_DESK_DATA_DIR", data_dir)
-            .env("INVOICE_DESK_SANDBOX_PORT", sandbox_port.to_string())
-            .env("INVOICE_DESK_LOG", "debug");
-        let (out, err) = driver_log(port);
-        cmd.stdout(out).stderr(err);
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let driver = cmd
-            .spawn()
-            .map_err(|e| format!("tauri-driver could not start ({e}); run `make setup-test`"))?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| e.to_string())?;
-        let base = format!("http://127.0.0.1:{port}");
-        // Wait for the driver to listen.
-        let start = Instant::now();
-        loop {
-            if http.get(format!("{base}/status")).send().await.is_ok() {
-                break;
+        // A port found free can be taken by another process before the driver binds it (the
+        // native driver then says "Unable to listen" and nothing answers): start again on
+        // other ports, a few times, and note it.
+        let mut attempt = 0;
+        let (driver, port, native) = loop {
+            attempt += 1;
+            let port = free_port();
+            let native = free_port();
+            let mut cmd = Command::new(tauri_driver());
+            cmd.arg("--port")
+                .arg(port.to_string())
+                .arg("--native-port")
+                .arg(native.to_string())
+                .env("INVOICE_DESK_DATA_DIR", data_dir)
+                .env("INVOICE_DESK_SANDBOX_PORT", sandbox_port.to_string())
+                .env("INVOICE_DESK_LOG", "debug");
+            let (out, err) = driver_log(port);
+            cmd.stdout(out).stderr(err);
+            for (k, v) in envs {
+                cmd.env(k, v);
             }
-            if start.elapsed() > Duration::from_secs(20) {
+            let mut driver = cmd.spawn().map_err(|e| {
+                format!("tauri-driver could not start ({e}); run `make setup-test`")
+            })?;
+            let base = format!("http://127.0.0.1:{port}");
+            // Wait for the driver to listen, or to end.
+            let start = Instant::now();
+            let listening = loop {
+                if http.get(format!("{base}/status")).send().await.is_ok() {
+                    break true;
+                }
+                if start.elapsed() > Duration::from_secs(20)
+                    || matches!(driver.try_wait(), Ok(Some(_)))
+                {
+                    break false;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            if listening {
+                break (driver, port, native);
+            }
+            let _ = driver.kill();
+            let _ = driver.wait();
+            if attempt >= 3 {
                 return Err("tauri-driver did not start listening".into());
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            let note = format!(
+                "tauri-driver on ports {port}/{native} did not start listening; starting again on others\n"
+            );
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log_dir().join("webdriver-retries.log"))
+                .and_then(|mut f| std::io::Write::write_all(&mut f, note.as_bytes()));
+        };
+        let base = format!("http://127.0.0.1:{port}");
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": app_binary().display().to_string()}
         }}});
