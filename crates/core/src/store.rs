@@ -452,6 +452,35 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Reads one sync state row (`cursor, done, synced_at`); no row is a sync not yet begun.
+pub(crate) fn read_cursor(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<SyncCursor> {
+    let row = c
+        .query_row(sql, params, |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .optional()?;
+    Ok(match row {
+        Some((cursor, done, at)) => SyncCursor {
+            cursor,
+            done,
+            synced_at: at.map(|s| parse_time(&s)),
+        },
+        None => SyncCursor {
+            cursor: None,
+            done: false,
+            synced_at: None,
+        },
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves a consistent SQLite connection behind
     // (transactions roll back on drop), so a poisoned lock is safe to reuse.
@@ -1854,32 +1883,11 @@ impl Store {
         scope: &str,
         entity: Entity,
     ) -> Result<SyncCursor> {
-        let c = lock(&self.read);
-        let row = c
-            .query_row(
-                "SELECT cursor,done,synced_at FROM sync_state WHERE connection_id=?1 AND scope=?2 AND entity=?3",
-                params![connection_id, scope, entity.as_str()],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, bool>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        Ok(match row {
-            Some((cursor, done, at)) => SyncCursor {
-                cursor,
-                done,
-                synced_at: at.map(|s| parse_time(&s)),
-            },
-            None => SyncCursor {
-                cursor: None,
-                done: false,
-                synced_at: None,
-            },
-        })
+        read_cursor(
+            &lock(&self.read),
+            "SELECT cursor,done,synced_at FROM sync_state WHERE connection_id=?1 AND scope=?2 AND entity=?3",
+            params![connection_id, scope, entity.as_str()],
+        )
     }
 
     /// Forgets where the syncs of a connection stood; the next sync is a full reload. The

@@ -7,7 +7,7 @@
 //! only when it is complete. Recipients are the clerk's own: no reload and no reset of the
 //! sync touches them.
 
-use super::{fts_query, immediate, lock, now, parse_time, Store, SyncCursor};
+use super::{fts_query, immediate, lock, now, parse_time, read_cursor, Store, SyncCursor};
 use crate::backend::{RelationKind, SyncPage};
 use crate::error::Result;
 use crate::lists::{LookupItem, Recipient};
@@ -188,32 +188,11 @@ impl Store {
 
     /// Where the sync of one copy of a declared list stands.
     pub fn list_cursor(&self, connection_id: &str, list: &str, scope: &str) -> Result<SyncCursor> {
-        let c = lock(&self.read);
-        let row = c
-            .query_row(
-                "SELECT cursor,done,synced_at FROM list_sync WHERE connection_id=?1 AND list=?2 AND scope=?3",
-                params![connection_id, list, scope],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, bool>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        Ok(match row {
-            Some((cursor, done, at)) => SyncCursor {
-                cursor,
-                done,
-                synced_at: at.map(|s| parse_time(&s)),
-            },
-            None => SyncCursor {
-                cursor: None,
-                done: false,
-                synced_at: None,
-            },
-        })
+        read_cursor(
+            &lock(&self.read),
+            "SELECT cursor,done,synced_at FROM list_sync WHERE connection_id=?1 AND list=?2 AND scope=?3",
+            params![connection_id, list, scope],
+        )
     }
 
     /// How many items of one copy of a list are cached, archived ones not counted.
