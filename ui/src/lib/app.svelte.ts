@@ -171,15 +171,29 @@ async function adoptAdministration(id: string): Promise<void> {
   }
 }
 
-export async function chooseAdministration(id: string): Promise<void> {
+/** Choices of administration, applied one at a time in the order they were made. */
+let adminChoices: Promise<void> = Promise.resolve();
+let adminChoiceSeq = 0;
+
+/** Chooses the administration of the active connection. A clerk who runs through the list
+ * (arrow keys, typed letters) makes several choices in a row: they reach the back end in that
+ * order, a choice overtaken by a later one is skipped, and the last one is what the form and
+ * the back end both use. */
+export function chooseAdministration(id: string): Promise<void> {
   const conn = activeConnection();
-  if (!conn || conn.administration_id === id) return;
-  try {
-    await api.selectAdministration(conn.id, id);
-    conn.administration_id = id;
-  } catch (e) {
-    showError(e);
-  }
+  if (!conn) return Promise.resolve();
+  const mine = ++adminChoiceSeq;
+  const next = adminChoices.then(async () => {
+    if (mine !== adminChoiceSeq || conn.administration_id === id) return;
+    try {
+      await api.selectAdministration(conn.id, id);
+      conn.administration_id = id;
+    } catch (e) {
+      showError(e);
+    }
+  });
+  adminChoices = next;
+  return next;
 }
 
 export async function syncNow(): Promise<void> {

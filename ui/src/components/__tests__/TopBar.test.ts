@@ -77,6 +77,32 @@ describe("TopBar", () => {
     expect(mocked.selectAdministration).toHaveBeenCalledWith("conn-1", "2");
     await waitFor(() => expect(app.connections[0].administration_id).toBe("2"));
   });
+
+  it("keeps the last of quick choices of administration, even when an earlier answer comes later", async () => {
+    app.administrations = [...app.administrations, { id: "3", name: "Bakker Vastgoed" }];
+    const answers: Array<() => void> = [];
+    mocked.selectAdministration.mockImplementation(
+      () => new Promise<void>((resolve) => answers.push(resolve)),
+    );
+    render(TopBar);
+    const select = screen.getByTestId("admin-select") as HTMLSelectElement;
+    const choose = (id: string) => {
+      select.value = id;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    };
+    choose("2");
+    await waitFor(() => expect(answers.length).toBe(1));
+    // While the first is on its way, two more: the second is overtaken by the third.
+    choose("3");
+    choose("1");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(mocked.selectAdministration).toHaveBeenCalledTimes(1);
+    answers[0]();
+    await waitFor(() => expect(answers.length).toBe(2));
+    answers[1]();
+    await waitFor(() => expect(app.connections[0].administration_id).toBe("1"));
+    expect(mocked.selectAdministration.mock.calls.map((c) => c[1])).toEqual(["2", "1"]);
+  });
 });
 
 describe("TopBar with several systems", () => {
