@@ -399,6 +399,29 @@ fn search_relations_in(
     .map_err(|e| state.ipc(e))
 }
 
+/// One relation by its id (from the cache or the address book); `null` when unknown or
+/// archived.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn relation_by_id(
+    app: AppHandle,
+    connection_id: String,
+    administration_id: String,
+    id: String,
+) -> Res<Option<Relation>> {
+    blocking(&app, "relation_by_id", move |state| {
+        let caps = state.backend(&connection_id).ok().map(|b| b.capabilities());
+        desk::relation_by_id(
+            &state.store(),
+            caps.as_ref(),
+            &connection_id,
+            &administration_id,
+            &id,
+        )
+        .map_err(|e| state.ipc(e))
+    })
+    .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn search_products(
     app: AppHandle,

@@ -309,6 +309,7 @@ pub fn run() {
             commands::sync_now,
             commands::sync_status,
             commands::search_relations,
+            commands::relation_by_id,
             commands::search_products,
             commands::relation_addresses,
             commands::current_draft,

@@ -372,6 +372,29 @@ async fn a_clerk_types_a_bloxs_invoice_by_keyboard_and_bloxs_receives_it_to_the_
         &unit_name,
     )
     .await;
+    // The service item filled in its own ledger account; the clerk chooses another one.
+    let item_ledger = at_21[0]["ledgerAccountCode"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if !item_ledger.is_empty() {
+        app.wait_until(
+            "the service item's ledger account",
+            &format!(
+                "const e=document.querySelector('[data-testid=line-0-field-ledger_account]');return !!e && e.value.startsWith({})",
+                serde_json::to_string(&item_ledger).unwrap()
+            ),
+            LONG,
+        )
+        .await
+        .expect("the ledger account filled in by the service item");
+    }
+    app.find("[data-testid=\"line-0-field-ledger_account\"]")
+        .await
+        .expect("the ledger account")
+        .clear()
+        .await
+        .expect("clear");
     pick(
         &app,
         "line-0-field-ledger_account",

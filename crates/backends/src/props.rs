@@ -416,6 +416,7 @@ impl Gen {
                     vat_code: Some("high".into()),
                     group: None,
                     archived: false,
+                    line_defaults: Default::default(),
                 }),
                 description: "Brood".into(),
                 quantity: self.decimal(),

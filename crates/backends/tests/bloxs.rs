@@ -84,6 +84,7 @@ fn item(name: &str) -> Product {
         vat_code: None,
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     }
 }
 

@@ -524,6 +524,7 @@ async fn silvasoft_a_look_up_stops_reading_a_repeated_page_of_invoices() {
         vat_code: Some("21".into()),
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     };
     let mut l = line(&product, "1", "121");
     l.vat_percent = 21.into();

@@ -157,6 +157,7 @@ fn product(code: &str, description: &str, vat: &str) -> Product {
         vat_code: Some(vat.into()),
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::totals::{PriceBasis, Rounding};
 use crate::vat::VatRate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Which system a connection talks to: the connector's id (`"afas"`, `"silvasoft"`, …), as
 /// stored in the connection's `kind`. The core knows no system by name: the connectors'
@@ -313,6 +314,10 @@ pub struct Product {
     pub vat_code: Option<String>,
     pub group: Option<String>,
     pub archived: bool,
+    /// Values for the system's declared line fields (by key) that picking this product fills
+    /// in where the clerk typed nothing (Bloxs: the service item's ledger account).
+    #[serde(default)]
+    pub line_defaults: BTreeMap<String, String>,
 }
 
 /// A postal address of a relation.

@@ -3,7 +3,9 @@
 //! the error; the texts a clerk reads, the warnings, the offline fallback and History's view of
 //! the outbox are decided here, and tested without a window.
 
-use crate::backend::{Administration, Backend, Capabilities, FieldSpec, Relation, RelationKind};
+use crate::backend::{
+    Administration, Backend, Capabilities, FieldKind, FieldSpec, Relation, RelationKind,
+};
 use crate::error::{Error, ErrorCode, FieldIssue, IpcError, Result};
 use crate::i18n::{Lang, Text};
 use crate::invoice::{evaluate, Draft, DraftAttachment, Evaluation};
@@ -312,6 +314,32 @@ pub fn search_relations(
     store.search_relations(connection_id, scope, query, limit.unwrap_or(20))
 }
 
+/// One relation by its id, from the same place the type-ahead reads (the cache, or the
+/// connection's own address book); `None` when it is unknown or archived. Used when a choice
+/// elsewhere on the form names the relation (Bloxs: a sales contract's relation).
+pub fn relation_by_id(
+    store: &Store,
+    caps: Option<&Capabilities>,
+    connection_id: &str,
+    administration_id: &str,
+    id: &str,
+) -> Result<Option<Relation>> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Ok(None);
+    }
+    if caps.is_some_and(|c| c.relations.is_local()) {
+        return Ok(store
+            .recipient(connection_id, id)?
+            .filter(|r| !r.archived)
+            .map(|r| r.as_relation()));
+    }
+    let scope = caps
+        .and_then(|c| c.relation_scope(Some(administration_id)))
+        .unwrap_or(administration_id);
+    store.relation(connection_id, scope, id)
+}
+
 // ---- declared look-up lists ----
 
 /// How old a list fetched for one set of parent values may be before a search fetches it
@@ -352,7 +380,20 @@ pub fn search_list(
     if caps.administrations && admin.is_none() && !matches!(spec.scope, ListScope::Connection) {
         return Ok((empty, None));
     }
-    let Some(scope) = ScopeValue::for_list(spec, admin, parents) else {
+    // Parent keys the form's look-up fields on this list may leave empty.
+    let optional: Vec<String> = caps
+        .header_fields
+        .iter()
+        .chain(&caps.line_fields)
+        .filter_map(|f| match &f.kind {
+            FieldKind::Lookup { list: l, filter } if l == list => Some(filter),
+            _ => None,
+        })
+        .flatten()
+        .filter(|f| f.optional)
+        .map(|f| f.key.clone())
+        .collect();
+    let Some(scope) = ScopeValue::for_list_with_optional(spec, admin, parents, &optional) else {
         // A parent (the owner, the relation…) is not chosen yet.
         return Ok((empty, None));
     };

@@ -70,6 +70,18 @@ impl ScopeValue {
         administration: Option<&str>,
         parents: &BTreeMap<String, String>,
     ) -> Option<ScopeValue> {
+        Self::for_list_with_optional(spec, administration, parents, &[])
+    }
+
+    /// As [`ScopeValue::for_list`], where a parent key in `optional` may be empty: the copy
+    /// is then the one without that value (Bloxs: an owner's contracts with every relation,
+    /// while the relation is not chosen yet).
+    pub fn for_list_with_optional(
+        spec: &ListSpec,
+        administration: Option<&str>,
+        parents: &BTreeMap<String, String>,
+        optional: &[String],
+    ) -> Option<ScopeValue> {
         let admin = administration.unwrap_or("").trim();
         match &spec.scope {
             ListScope::Connection => Some(ScopeValue::Connection),
@@ -81,6 +93,9 @@ impl ScopeValue {
                 for k in keys {
                     let v = parents.get(k).map(|v| v.trim()).unwrap_or("");
                     if v.is_empty() {
+                        if optional.contains(k) {
+                            continue;
+                        }
                         return None;
                     }
                     values.insert(k.clone(), v.to_string());
@@ -133,6 +148,14 @@ pub struct LookupItem {
 pub struct LookupFilter {
     pub key: String,
     pub from_field: String,
+    // While `from_field` is empty the filter is not applied (the look-up offers the items of
+    // every value) instead of asking to fill it in first.
+    #[serde(default)]
+    pub optional: bool,
+    // Picking an item while `from_field` is empty fills it with the item's parent value for
+    // `key` (Bloxs: a contract fills the relation). Only with `optional`.
+    #[serde(default)]
+    pub fills: bool,
 }
 
 // The answer to a search in a declared list. `pending`: the list (for these parent values) is
@@ -242,6 +265,41 @@ mod tests {
         q.insert("relation".to_string(), "R2".to_string());
         let c = ScopeValue::for_list(&s, Some("A"), &q).map(|v| v.cache_key());
         assert_ne!(b, c);
+    }
+
+    #[test]
+    fn an_optional_parent_key_may_be_empty_and_gives_its_own_copy() {
+        let s = spec(ListScope::Parent {
+            keys: vec!["owner".into(), "relation".into()],
+        });
+        let optional = ["relation".to_string()];
+        let mut p = BTreeMap::new();
+        assert_eq!(
+            ScopeValue::for_list_with_optional(&s, Some("A"), &p, &optional),
+            None,
+            "a required parent stays required"
+        );
+        p.insert("owner".to_string(), "O1".to_string());
+        let owner_only = ScopeValue::for_list_with_optional(&s, Some("A"), &p, &optional);
+        let mut values = BTreeMap::new();
+        values.insert("owner".to_string(), "O1".to_string());
+        assert_eq!(
+            owner_only,
+            Some(ScopeValue::Parent {
+                administration: "A".into(),
+                values
+            })
+        );
+        p.insert("relation".to_string(), "R1".to_string());
+        let both = ScopeValue::for_list_with_optional(&s, Some("A"), &p, &optional);
+        assert_ne!(
+            owner_only.map(|v| v.cache_key()),
+            both.map(|v| v.cache_key())
+        );
+        // A filter declared without the flags reads as before.
+        let f: LookupFilter =
+            serde_json::from_str(r#"{"key":"owner","from_field":"administration"}"#).unwrap();
+        assert!(!f.optional && !f.fills);
     }
 
     #[test]

@@ -231,6 +231,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN answer TEXT;
     "#,
+    // 8: the values a product fills into the system's declared line fields, as JSON.
+    r#"
+    ALTER TABLE products ADD COLUMN line_defaults TEXT NOT NULL DEFAULT '{}';
+    "#,
 ];
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
@@ -1689,8 +1693,8 @@ impl Store {
             let mut del_fts = tx.prepare_cached("DELETE FROM products_fts WHERE rowid=?1")?;
             let mut del = tx.prepare_cached("DELETE FROM products WHERE pid=?1")?;
             let mut ins = tx.prepare_cached(
-                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived,gen)
-                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived,gen,line_defaults)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
             )?;
             let mut ins_fts = tx.prepare_cached(
                 "INSERT INTO products_fts(rowid,code,description,grp) VALUES(?1,?2,?3,?4)",
@@ -1721,7 +1725,8 @@ impl Store {
                     p.vat_code,
                     p.group,
                     p.archived,
-                    generation.unwrap_or(0)
+                    generation.unwrap_or(0),
+                    serde_json::to_string(&p.line_defaults).unwrap_or_else(|_| "{}".into())
                 ])?;
                 let pid = tx.last_insert_rowid();
                 if !p.archived {
@@ -1787,6 +1792,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// One cached relation by its id; `None` when it is not cached or archived (an inactive
+    /// relation is not offered for a new invoice).
+    pub fn relation(&self, connection_id: &str, scope: &str, id: &str) -> Result<Option<Relation>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare_cached(
+            "SELECT id,kind,name,number,email,city,vat_number,archived FROM relations
+             WHERE connection_id=?1 AND scope=?2 AND id=?3 AND archived=0",
+        )?;
+        Ok(st
+            .query_row(params![connection_id, scope, id], relation_row)
+            .optional()?)
+    }
+
     /// Type-ahead over the cached products (code, description, group). Archived hidden.
     pub fn search_products(
         &self,
@@ -1800,7 +1818,7 @@ impl Store {
         let rows: Vec<Product> = match fts_query(query) {
             None => {
                 let mut st = c.prepare_cached(
-                    "SELECT id,code,description,price_excl,price_incl,vat_code,grp,archived FROM products
+                    "SELECT id,code,description,price_excl,price_incl,vat_code,grp,archived,line_defaults FROM products
                      WHERE connection_id=?1 AND scope=?2 AND archived=0
                      ORDER BY description COLLATE NOCASE LIMIT ?3",
                 )?;
@@ -1811,7 +1829,7 @@ impl Store {
             }
             Some(q) => {
                 let mut st = c.prepare_cached(
-                    "SELECT p.id,p.code,p.description,p.price_excl,p.price_incl,p.vat_code,p.grp,p.archived
+                    "SELECT p.id,p.code,p.description,p.price_excl,p.price_incl,p.vat_code,p.grp,p.archived,p.line_defaults
                      FROM products_fts f JOIN products p ON p.pid=f.rowid
                      WHERE products_fts MATCH ?3 AND p.connection_id=?1 AND p.scope=?2 AND p.archived=0
                      ORDER BY (p.code = ?4) DESC, f.rank, p.description COLLATE NOCASE LIMIT ?5",
@@ -2052,6 +2070,11 @@ fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
         vat_code: r.get(5)?,
         group: r.get(6)?,
         archived: r.get(7)?,
+        // Unreadable JSON (a damaged row) prefills nothing rather than hiding the product.
+        line_defaults: r
+            .get::<_, Option<String>>(8)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
     })
 }
 

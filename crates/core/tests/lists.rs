@@ -560,6 +560,26 @@ impl Lists {
                 vec![item("K2", "Huur Molenweg")],
             ],
         );
+        // The owner's contracts with every relation, each naming its relation.
+        let with_relation = |id: &str, label: &str, relation: &str| {
+            let mut i = item(id, label);
+            i.parents = map(&[("owner", "O1"), ("relation", relation)]);
+            i
+        };
+        pages.insert(
+            (
+                "contracts".to_string(),
+                ScopeValue::Parent {
+                    administration: ADMIN.into(),
+                    values: map(&[("owner", "O1")]),
+                }
+                .cache_key(),
+            ),
+            vec![vec![
+                with_relation("K1", "Huur Kerkstraat", "R1"),
+                with_relation("K3", "Huur Dorpsplein", "R3"),
+            ]],
+        );
         Lists {
             pages,
             calls: Mutex::new(vec![]),
@@ -968,5 +988,136 @@ async fn a_system_without_administrations_keeps_one_copy_of_a_list_per_administr
         ids(&r.items),
         vec!["1"],
         "whatever administration the form sends"
+    );
+}
+
+#[tokio::test]
+async fn a_look_up_whose_relation_filter_is_optional_offers_the_owners_contracts_and_names_their_relation(
+) {
+    let s = Store::open_in_memory().unwrap();
+    let b = Lists::new();
+    let filter = |key: &str, from: &str, optional: bool| LookupFilter {
+        key: key.into(),
+        from_field: from.into(),
+        optional,
+        fills: optional,
+    };
+    let caps = Capabilities {
+        header_fields: vec![FieldSpec {
+            key: "contract".into(),
+            label: Text::new("Contract", "Contract"),
+            kind: FieldKind::Lookup {
+                list: "contracts".into(),
+                filter: vec![
+                    filter("owner", "administration", false),
+                    filter("relation", "relation", true),
+                ],
+            },
+            required: false,
+            default: None,
+            help: None,
+            shown_when: None,
+            required_when: None,
+        }],
+        ..declared_caps()
+    };
+    let now = chrono::Utc::now();
+    let search = |parents: &BTreeMap<String, String>| {
+        desk::search_list(
+            &s,
+            &caps,
+            "c",
+            "contracts",
+            Some(ADMIN),
+            parents,
+            "huur",
+            None,
+            now,
+        )
+        .unwrap()
+    };
+    // The owner is still required.
+    let (r, fetch) = search(&map(&[]));
+    assert!(r.items.is_empty() && fetch.is_none());
+    // Without the relation: the owner's copy is named and fetched.
+    let (r, fetch) = search(&map(&[("owner", "O1"), ("relation", " ")]));
+    assert!(r.pending);
+    let scope = fetch.expect("the owner's contracts");
+    assert_eq!(
+        scope,
+        ScopeValue::Parent {
+            administration: ADMIN.into(),
+            values: map(&[("owner", "O1")]),
+        }
+    );
+    sync_declared(&b, &s, "c", "contracts", &scope, &|_| {})
+        .await
+        .unwrap();
+    let (r, _) = search(&map(&[("owner", "O1")]));
+    let mut found = ids(&r.items);
+    found.sort();
+    assert_eq!(found, vec!["K1", "K3"]);
+    let relation_of = |id: &str| {
+        r.items
+            .iter()
+            .find(|i| i.id == id)
+            .and_then(|i| i.parents.get("relation").cloned())
+    };
+    assert_eq!(relation_of("K3").as_deref(), Some("R3"));
+    // With the relation it is that relation's own copy, as before.
+    let (_, fetch) = search(&map(&[("owner", "O1"), ("relation", "R1")]));
+    assert_eq!(
+        fetch.map(|f| f.cache_key()),
+        Some(contracts_key("O1", "R1"))
+    );
+}
+
+#[test]
+fn a_relation_is_read_by_its_id_from_the_cache_or_the_address_book_and_not_when_archived() {
+    let s = Store::open_in_memory().unwrap();
+    let caps = declared_caps();
+    let scope = caps
+        .relation_scope(Some(ADMIN))
+        .unwrap_or(ADMIN)
+        .to_string();
+    let mut gone = common::relation("R4", "Oud B.V.");
+    gone.archived = true;
+    s.apply_relations(
+        "c",
+        &scope,
+        &SyncPage {
+            items: vec![common::relation("R3", "Dorpsplein B.V."), gone],
+            removed: vec![],
+            cursor: String::new(),
+            done: true,
+            full_reload: true,
+        },
+    )
+    .unwrap();
+    let by_id = |id: &str| desk::relation_by_id(&s, Some(&caps), "c", ADMIN, id).unwrap();
+    assert_eq!(by_id("R3").map(|r| r.name), Some("Dorpsplein B.V.".into()));
+    assert_eq!(by_id(" R3 ").map(|r| r.id), Some("R3".into()));
+    assert_eq!(by_id("R4"), None, "an inactive relation is not offered");
+    assert_eq!(by_id("R9"), None);
+    assert_eq!(by_id(""), None);
+    assert_eq!(
+        desk::relation_by_id(&s, Some(&caps), "other", ADMIN, "R3").unwrap(),
+        None
+    );
+    // A connection with its own address book reads its recipients.
+    let local = local_caps();
+    let saved = desk::save_recipient(
+        &s,
+        &local,
+        "c",
+        input("Jansen Bouw", "info@jansen.nl"),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(
+        desk::relation_by_id(&s, Some(&local), "c", "", &saved.id)
+            .unwrap()
+            .map(|r| r.name),
+        Some("Jansen Bouw".into())
     );
 }

@@ -111,6 +111,29 @@ fn products_and_cursor() {
 }
 
 #[test]
+fn a_products_line_defaults_survive_the_cache_both_ways_of_searching() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = product("p1", "Huur kantoor", "1000.00");
+    p.line_defaults
+        .insert("ledger_account".into(), "8000".into());
+    let plain = product("p2", "Huur garage", "100.00");
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.apply_products("c1", "a1", &page(vec![p.clone(), plain.clone()], true))
+            .unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let typed = s.search_products("c1", "a1", "kantoor", 5).unwrap();
+    assert_eq!(typed, vec![p.clone()]);
+    let all = s.search_products("c1", "a1", "", 5).unwrap();
+    assert_eq!(all, vec![plain, p]);
+    // A product stored in a draft before products had line defaults still reads.
+    let old = r#"{"id":"p9","code":null,"description":"x","price_excl":null,"price_incl":null,"vat_code":null,"group":null,"archived":false}"#;
+    let back: invoice_desk_core::backend::Product = serde_json::from_str(old).unwrap();
+    assert!(back.line_defaults.is_empty());
+}
+
+#[test]
 fn a_damaged_file_is_kept_and_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(FILE_NAME);

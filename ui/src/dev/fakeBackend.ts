@@ -217,6 +217,7 @@ const products: Product[] = [
   vat_code: vat,
   group: null,
   archived: false,
+  line_defaults: {},
 }));
 
 /** The connection's own code for one of the sample rates (the samples use the first system's codes). */
@@ -751,6 +752,14 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       return relations
         .filter((r) => [r.name, r.number, r.email, r.city].some((x) => x?.toLowerCase().includes(q)))
         .slice(0, Number(a.limit));
+    }
+    case "relation_by_id": {
+      const id = String(a.id);
+      const pool =
+        connCaps(a.connection_id as string).relations?.kind === "local"
+          ? recipientsOf(a.connection_id as string).map(({ id, kind, name, number, email, city, vat_number, archived }) => ({ id, kind, name, number, email, city, vat_number, archived }))
+          : relations;
+      return pool.find((r) => r.id === id && !r.archived) ?? null;
     }
     case "search_products": {
       const q = String(a.query).toLowerCase();

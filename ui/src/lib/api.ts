@@ -178,6 +178,19 @@ export function searchRelations(
   });
 }
 
+/** One relation by its id (from the cache or the address book); null when unknown or archived. */
+export function relationById(
+  connectionId: string,
+  administrationId: string | null,
+  id: string,
+): Promise<Relation | null> {
+  return call("relation_by_id", {
+    connection_id: connectionId,
+    administration_id: administrationId ?? "",
+    id,
+  });
+}
+
 export function searchProducts(
   connectionId: string,
   administrationId: string | null,

@@ -99,6 +99,8 @@ export class InvoiceFormState {
   private lastJson = "";
   /** Per line id: the description a product last filled in, to tell it from typed text. */
   private productDescriptions: Record<string, string> = {};
+  /** Per line id: the line-field values a product last filled in, to tell them from typed ones. */
+  private productFieldValues: Record<string, Record<string, string>> = {};
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private addressSeq = 0;
   private readonly saver: Autosaver<Draft, Evaluation>;
@@ -193,6 +195,8 @@ export class InvoiceFormState {
     if (d.lines.length === 0) d.lines.push(this.newLine());
     this.productDescriptions = {};
     for (const l of d.lines) if (l.product) this.productDescriptions[l.id] = l.product.description;
+    this.productFieldValues = {};
+    for (const l of d.lines) if (l.product) this.productFieldValues[l.id] = { ...(l.product.line_defaults ?? {}) };
     this.draft = d;
     this.touched = {};
     this.submitAttempted = false;
@@ -305,8 +309,10 @@ export class InvoiceFormState {
   }
 
   /**
-   * Fills a line from a product: description, price on the draft's basis, VAT code. A
-   * description typed by hand is kept; one that came from the previous product is replaced.
+   * Fills a line from a product: description, price on the draft's basis, VAT code, and the
+   * system's declared line fields the product has values for. A description or field value
+   * typed by hand is kept; one that came from the previous product is replaced (or emptied when
+   * the new product has none).
    */
   pickProduct(index: number, product: Product): void {
     const d = this.draft;
@@ -314,6 +320,7 @@ export class InvoiceFormState {
     if (!d || !line) return;
     const typed = line.description.trim();
     const fromProduct = this.productDescriptions[line.id] ?? line.product?.description;
+    const before = this.productFieldValues[line.id] ?? line.product?.line_defaults ?? {};
     if (typed === "" || typed === fromProduct?.trim()) {
       line.description = product.description;
     }
@@ -324,6 +331,19 @@ export class InvoiceFormState {
     if (product.vat_code && this.caps.vat_rates.some((r) => r.code === product.vat_code)) {
       line.vat_code = product.vat_code;
     }
+    const defaults = product.line_defaults ?? {};
+    const filled: Record<string, string> = {};
+    for (const f of this.caps.line_fields) {
+      const now = (line.extra[f.key] ?? "").trim();
+      const fromProduct = before[f.key];
+      if (now !== "" && now !== fromProduct?.trim()) continue;
+      const value = defaults[f.key] ?? "";
+      if (value === "" && now === "") continue;
+      line.extra[f.key] = value;
+      if (value !== "") filled[f.key] = value;
+      this.edited(`lines[${index}].${f.key}`);
+    }
+    this.productFieldValues[line.id] = filled;
     for (const f of ["product", "description", "unit_price", "vat_code", ""]) {
       this.edited(f ? `lines[${index}].${f}` : `lines[${index}]`);
     }

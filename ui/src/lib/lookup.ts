@@ -5,7 +5,7 @@
 import { getContext, setContext } from "svelte";
 import * as api from "./api";
 import { pick, t } from "./locale.svelte";
-import type { Capabilities, Draft, FieldSpec, ListSearch, ListSynced } from "./types";
+import type { Capabilities, Draft, FieldSpec, ListSearch, ListSynced, LookupItem, Relation } from "./types";
 
 export interface LookupContext {
   search(list: string, parents: Record<string, string>, query: string): Promise<ListSearch>;
@@ -13,6 +13,9 @@ export interface LookupContext {
    * labels of the fields still empty. */
   parents(spec: FieldSpec, path: string): { values: Record<string, string>; missing: string[] };
   onSynced(handler: (e: ListSynced) => void): Promise<api.UnlistenFn>;
+  /** An item was picked in the look-up field at `path`: the fields its filters may fill
+   * (`fills`) and that are still empty take the item's parent values. */
+  picked(spec: FieldSpec, path: string, item: LookupItem): Promise<void>;
 }
 
 const KEY = Symbol("lookup");
@@ -56,6 +59,8 @@ export function formLookup(form: {
   connection: { id: string; capabilities: Capabilities };
   administrationId: string | null;
   draft: Draft | null;
+  setRelation(relation: Relation | null): void;
+  edited(path: string): void;
 }): LookupContext {
   return {
     search: (list, parents, query) =>
@@ -67,8 +72,9 @@ export function formLookup(form: {
       const line = lineIndex(path);
       for (const f of spec.kind.filter) {
         const v = fieldValue(form.draft, f.from_field, line).trim();
-        if (v === "") missing.push(fieldLabel(form.connection.capabilities, f.from_field));
-        else values[f.key] = v;
+        // An optional filter whose field is empty is not applied.
+        if (v === "" && !f.optional) missing.push(fieldLabel(form.connection.capabilities, f.from_field));
+        else if (v !== "") values[f.key] = v;
       }
       return { values, missing };
     },
@@ -76,5 +82,31 @@ export function formLookup(form: {
       api.onListSynced((e) => {
         if (e.connection_id === form.connection.id) handler(e);
       }),
+    async picked(spec, path, item) {
+      if (spec.kind.type !== "lookup" || !form.draft) return;
+      const line = lineIndex(path);
+      for (const f of spec.kind.filter) {
+        const value = (item.parents[f.key] ?? "").trim();
+        if (!f.fills || value === "" || f.from_field === "administration") continue;
+        if (fieldValue(form.draft, f.from_field, line).trim() !== "") continue;
+        if (f.from_field === "relation") {
+          const connection = form.connection.id;
+          const relation = await api.relationById(connection, form.administrationId, value);
+          // Only when the clerk did not choose a relation meanwhile.
+          if (relation && form.draft && !form.draft.relation && form.connection.id === connection) {
+            form.setRelation(relation);
+          }
+        } else if (line !== null && form.connection.capabilities.line_fields.some((l) => l.key === f.from_field)) {
+          const l = form.draft.lines[line];
+          if (l) {
+            l.extra[f.from_field] = value;
+            form.edited(`lines[${line}].${f.from_field}`);
+          }
+        } else {
+          form.draft.extra[f.from_field] = value;
+          form.edited(`extra.${f.from_field}`);
+        }
+      }
+    },
   };
 }

@@ -23,6 +23,7 @@ export function apiMock() {
     syncNow: vi.fn(async () => null),
     syncStatus: vi.fn(),
     searchRelations: vi.fn(async () => []),
+    relationById: vi.fn(async () => null),
     searchProducts: vi.fn(async () => []),
     relationAddresses: vi.fn(async () => []),
     searchList: vi.fn(async () => ({ items: [], pending: false })),

@@ -80,6 +80,7 @@ export const product: Product = {
   vat_code: "high",
   group: null,
   archived: false,
+  line_defaults: {},
 };
 
 let lineCounter = 0;

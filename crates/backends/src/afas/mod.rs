@@ -898,6 +898,7 @@ fn map_product(row: Value, administration: &str) -> Option<Product> {
             .map(String::from),
         group: non_empty(p.product_group),
         archived: p.is_archived || p.is_blocked || p.is_disabled,
+        line_defaults: Default::default(),
     })
 }
 

@@ -26,6 +26,7 @@ fn product(id: &str) -> Product {
         vat_code: None,
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     }
 }
 

@@ -640,15 +640,21 @@ pub fn capabilities() -> Capabilities {
                     LookupFilter {
                         key: "owner".into(),
                         from_field: invoice_desk_core::fields::ADMINISTRATION.into(),
+                        optional: false,
+                        fills: false,
                     },
+                    // Without a relation the owner's contracts are offered, and the chosen
+                    // one fills in its relation.
                     LookupFilter {
                         key: "relation".into(),
                         from_field: invoice_desk_core::fields::RELATION.into(),
+                        optional: true,
+                        fills: true,
                     },
                 ],
                 Text::new(
-                    "Optioneel: een contract van deze eigenaar met deze relatie.",
-                    "Optional: a contract of this owner with this relation.",
+                    "Optioneel: een contract van deze eigenaar met deze relatie; zonder relatie vult het contract de relatie in.",
+                    "Optional: a contract of this owner with this relation; without a relation the contract fills it in.",
                 ),
             ),
         ],
@@ -669,8 +675,8 @@ pub fn capabilities() -> Capabilities {
                 LIST_LEDGER,
                 vec![],
                 Text::new(
-                    "Optioneel: leeg is de rekening van het service-item.",
-                    "Optional: empty is the service item's account.",
+                    "Optioneel: het service-item vult zijn rekening in (leeg: ook die rekening).",
+                    "Optional: the service item fills in its account (empty: that account too).",
                 ),
             ),
         ],

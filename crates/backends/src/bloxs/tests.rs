@@ -22,6 +22,7 @@ fn item(name: &str) -> Product {
         vat_code: Some("high".into()),
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     }
 }
 
@@ -593,5 +594,52 @@ fn bloxs_rules_run_as_the_clerk_types_on_the_drafts_own_rows() {
     assert!(
         !fields.iter().any(|f| f.starts_with("lines[0]")),
         "{fields:?}"
+    );
+}
+
+#[test]
+fn a_service_item_prefills_the_lines_ledger_account_with_its_own() {
+    let s =
+        json!({"name":"Huur","ledgerAccountCode":"8000","amountExcl":1000.00,"amountVAT":90.00});
+    let p = wire::service_item(&s).unwrap();
+    assert_eq!(
+        p.line_defaults.get(LINE_LEDGER).map(String::as_str),
+        Some("8000")
+    );
+    // The key is a line field Bloxs declares, a look-up on the ledger accounts' ids (codes).
+    let caps = capabilities();
+    assert!(caps.line_fields.iter().any(|f| f.key == LINE_LEDGER));
+    let without = wire::service_item(&json!({"name":"Service"})).unwrap();
+    assert!(without.line_defaults.is_empty());
+    let blank = wire::service_item(&json!({"name":"Service","ledgerAccountCode":"  "})).unwrap();
+    assert!(blank.line_defaults.is_empty());
+}
+
+#[test]
+fn the_sales_contract_offers_the_owners_contracts_without_a_relation_and_fills_it_in() {
+    let caps = capabilities();
+    let contract = caps
+        .header_fields
+        .iter()
+        .find(|f| f.key == HEADER_CONTRACT)
+        .unwrap();
+    let FieldKind::Lookup { list, filter } = &contract.kind else {
+        panic!("the contract is a look-up");
+    };
+    assert_eq!(list, LIST_CONTRACTS);
+    let flags: Vec<(&str, bool, bool)> = filter
+        .iter()
+        .map(|f| (f.from_field.as_str(), f.optional, f.fills))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![("administration", false, false), ("relation", true, true)]
+    );
+    // The relation a contract fills in is its relationReference.
+    let row = json!({"reference":"K-1","ownerReference":"OWN-1","relationReference":"REL-9"});
+    let item = wire::contract(&row).unwrap();
+    assert_eq!(
+        item.parents.get("relation").map(String::as_str),
+        Some("REL-9")
     );
 }

@@ -186,10 +186,13 @@ pub fn service_item(row: &Value) -> Option<Product> {
         price_excl: excl,
         price_incl: incl,
         vat_code: item_vat_code(excl, vat).map(String::from),
-        // The item's ledger account is Bloxs's default for the line (sent empty, Bloxs takes
-        // the item's); a product has no member to prefill a line field with.
         group: None,
         archived: !flag(o, "isActive", true),
+        // The item's ledger account prefills the line's ledger-account field, so the clerk
+        // sees (and may change) the account the line is booked on.
+        line_defaults: text(o, "ledgerAccountCode")
+            .map(|code| BTreeMap::from([(super::LINE_LEDGER.to_string(), code)]))
+            .unwrap_or_default(),
     })
 }
 

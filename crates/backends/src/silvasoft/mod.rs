@@ -838,6 +838,7 @@ fn map_product(w: wire::WireProduct, rates: &[VatRate]) -> Option<Product> {
         vat_code,
         group: w.category,
         archived: w.archived,
+        line_defaults: Default::default(),
     })
 }
 

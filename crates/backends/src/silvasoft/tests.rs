@@ -39,6 +39,7 @@ fn product(code: Option<&str>) -> Product {
         vat_code: Some("21".into()),
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     }
 }
 

@@ -103,6 +103,7 @@ pub fn product(id: &str, desc: &str, price: &str) -> Product {
         vat_code: Some("high".into()),
         group: None,
         archived: false,
+        line_defaults: Default::default(),
     }
 }
 

@@ -220,7 +220,7 @@ describe("InvoiceForm follows the capabilities (the second system: no administra
   });
 
   it("keeps a typed description when a product is picked afterwards", async () => {
-    const p = { id: "p-9", code: "ADV", description: "Advies per uur", price_excl: "100.00", price_incl: "121.00", vat_code: "high", group: null, archived: false };
+    const p = { id: "p-9", code: "ADV", description: "Advies per uur", price_excl: "100.00", price_incl: "121.00", vat_code: "high", group: null, archived: false, line_defaults: {} };
     mocked.searchProducts.mockResolvedValue([p]);
     const user = userEvent.setup();
     await renderForm();

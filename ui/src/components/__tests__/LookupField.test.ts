@@ -7,17 +7,21 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
 import { setLocale } from "../../lib/locale.svelte";
 import type { Capabilities, FieldSpec, ListSynced, LookupItem, ReadyConnection } from "../../lib/types";
-import { caps, connection, draft, draftView, line, relation, sync } from "../../test/fixtures";
+import { caps, connection, draft, draftView, line, product, relation, sync } from "../../test/fixtures";
 import InvoiceForm from "../InvoiceForm.svelte";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
 const mocked = vi.mocked(api);
 
-function lookup(key: string, list: string, filter: [string, string][], nl: string, en: string): FieldSpec {
+function lookup(key: string, list: string, filter: [string, string, "fills"?][], nl: string, en: string): FieldSpec {
   return {
     key,
     label: { nl, en },
-    kind: { type: "lookup", list, filter: filter.map(([k, from]) => ({ key: k, from_field: from })) },
+    kind: {
+      type: "lookup",
+      list,
+      filter: filter.map(([k, from, fills]) => ({ key: k, from_field: from, optional: !!fills, fills: !!fills })),
+    },
     required: true,
     default: null,
     help: null,
@@ -176,5 +180,130 @@ describe("LookupField in a made-up system's form", () => {
     expect(contractSearches()).toBe(before);
     tell({ connection_id: "made-1", list: "contracts" });
     expect((await screen.findByTestId("extra-contract-option")).textContent).toContain("Huur Kerkstraat 1");
+  });
+});
+
+describe("A picked product prefills a made-up system's declared line fields", () => {
+  const withAccounts: Capabilities = {
+    ...madeUp,
+    line_fields: [...madeUp.line_fields, { ...lookup("account", "accounts", [], "Rekening", "Account"), required: false }],
+    lists: [...madeUp.lists, { name: "accounts", label: { nl: "Rekeningen", en: "Accounts" }, scope: { type: "administration" } }],
+  };
+  const conn: ReadyConnection = { ...connection, id: "made-2", capabilities: withAccounts };
+  const rent = { ...product, id: "rent", code: "RENT", description: "Rent", line_defaults: { account: "8000", unknown: "x" } };
+  const service = { ...product, id: "svc", code: "SVC", description: "Service", line_defaults: {} };
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    mocked.searchList.mockImplementation(async (_c, list, _a, _p, q) => {
+      if (list !== "accounts") return { items: [], pending: false };
+      const all = [item("8000", "8000 Rent income"), item("8100", "8100 Service income")];
+      return { items: all.filter((i) => i.id === q || q === "" || i.label.toLowerCase().includes(q.toLowerCase())), pending: false };
+    });
+  });
+
+  async function pick(user: ReturnType<typeof userEvent.setup>, code: string) {
+    const box = input("line-0-product");
+    await user.clear(box);
+    await user.type(box, code.toLowerCase());
+    await user.click(await screen.findByTestId("product-option"));
+  }
+
+  it("fills the field the clerk left empty, shows its label, and replaces only what a product filled", async () => {
+    mocked.currentDraft.mockResolvedValue(draftView(draft({ connection_id: "made-2", extra: {}, lines: [line({ id: "l-1" })] })));
+    mocked.searchProducts.mockResolvedValue([rent]);
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("line-0-field-account");
+    await pick(user, "RENT");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe("8000"));
+    // Only declared fields are filled.
+    expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.unknown).toBeUndefined();
+    // The look-up shows the label of an id it did not pick itself.
+    await waitFor(() => expect(input("line-0-field-account").value).toBe("8000 Rent income"));
+    // Another product without a value empties what the first product filled.
+    mocked.searchProducts.mockResolvedValue([service]);
+    await pick(user, "SVC");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe(""));
+    expect(input("line-0-field-account").value).toBe("");
+  });
+
+  it("keeps a value the clerk chose", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-2", extra: {}, lines: [line({ id: "l-1", extra: { account: "8100" } })] })),
+    );
+    mocked.searchProducts.mockResolvedValue([rent]);
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await waitFor(() => expect(input("line-0-field-account").value).toBe("8100 Service income"));
+    await pick(user, "RENT");
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].product?.id).toBe("rent"));
+    expect(mocked.saveDraft.mock.calls.at(-1)?.[0].lines[0].extra.account).toBe("8100");
+    expect(input("line-0-field-account").value).toBe("8100 Service income");
+  });
+});
+
+describe("A made-up system's contract look-up that may fill the relation", () => {
+  const fillsCaps: Capabilities = {
+    ...madeUp,
+    header_fields: [
+      lookup("owner", "owners", [], "Eigenaar", "Owner"),
+      { ...lookup("contract", "contracts", [["owner", "owner"], ["relation", "relation", "fills"]], "Contract", "Contract"), required: false },
+    ],
+  };
+  const conn: ReadyConnection = { ...connection, id: "made-3", capabilities: fillsCaps };
+  const contract = (id: string, label: string, rel: string) => ({ ...item(id, label), parents: { owner: "O-17", relation: rel } });
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    mocked.searchList.mockImplementation(async (_c, list, _a, parents) => {
+      if (list === "owners") return { items: [item("O-17", "Vereniging Oost")], pending: false };
+      if (list !== "contracts") return { items: [], pending: false };
+      const all = [contract("K-1", "Huur Kerkstraat 1", "r1"), contract("K-3", "Huur Dorpsplein 3", "r3")];
+      return { items: all.filter((c) => !parents.relation || c.parents.relation === parents.relation), pending: false };
+    });
+  });
+
+  it("offers the owner's contracts while the relation is empty, and the chosen one fills the relation", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-3", relation: null, extra: { owner: "O-17" }, lines: [line({ id: "l-1" })] })),
+    );
+    mocked.relationById.mockResolvedValue(relation("r3", "Dorpsplein B.V."));
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("extra-contract");
+    expect(input("extra-contract").disabled).toBe(false);
+    await user.type(input("extra-contract"), "huur");
+    await waitFor(() => expect(mocked.searchList).toHaveBeenCalledWith("made-3", "contracts", "1", { owner: "O-17" }, "huur"));
+    const options = await screen.findAllByTestId("extra-contract-option");
+    expect(options).toHaveLength(2);
+    await user.click(options[1]);
+    expect(mocked.relationById).toHaveBeenCalledWith("made-3", "1", "r3");
+    await waitFor(() => {
+      const saved = mocked.saveDraft.mock.calls.at(-1)?.[0];
+      expect(saved?.extra.contract).toBe("K-3");
+      expect(saved?.relation?.id).toBe("r3");
+    });
+    expect((await screen.findByTestId("relation-selected")).textContent).toContain("Dorpsplein B.V.");
+    expect(input("extra-contract").value).toBe("Huur Dorpsplein 3");
+  });
+
+  it("leaves a chosen relation alone and filters on it", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ connection_id: "made-3", relation: relation("r1", "Jansen Bouw"), extra: { owner: "O-17" }, lines: [line({ id: "l-1" })] })),
+    );
+    const user = userEvent.setup();
+    render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("extra-contract");
+    await user.type(input("extra-contract"), "huur");
+    await waitFor(() =>
+      expect(mocked.searchList).toHaveBeenCalledWith("made-3", "contracts", "1", { owner: "O-17", relation: "r1" }, "huur"),
+    );
+    await user.click(await screen.findByTestId("extra-contract-option"));
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].extra.contract).toBe("K-1"));
+    expect(mocked.relationById).not.toHaveBeenCalled();
+    expect(mocked.saveDraft.mock.calls.at(-1)?.[0].relation?.id).toBe("r1");
   });
 });

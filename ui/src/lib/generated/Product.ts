@@ -15,4 +15,9 @@ price_incl: string | null,
 /**
  * One of the back end's VAT codes.
  */
-vat_code: string | null, group: string | null, archived: boolean, };
+vat_code: string | null, group: string | null, archived: boolean, 
+/**
+ * Values for the system's declared line fields (by key) that picking this product fills
+ * in where the clerk typed nothing (Bloxs: the service item's ledger account).
+ */
+line_defaults: { [key in string]: string }, };
