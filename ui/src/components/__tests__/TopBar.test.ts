@@ -80,9 +80,9 @@ describe("TopBar", () => {
 
   it("keeps the last of quick choices of administration, even when an earlier answer comes later", async () => {
     app.administrations = [...app.administrations, { id: "3", name: "Bakker Vastgoed" }];
-    const answers: Array<() => void> = [];
+    const answers: Array<(v: null) => void> = [];
     mocked.selectAdministration.mockImplementation(
-      () => new Promise<void>((resolve) => answers.push(resolve)),
+      () => new Promise<null>((resolve) => answers.push(resolve)),
     );
     render(TopBar);
     const select = screen.getByTestId("admin-select") as HTMLSelectElement;
@@ -97,9 +97,9 @@ describe("TopBar", () => {
     choose("1");
     await new Promise((r) => setTimeout(r, 20));
     expect(mocked.selectAdministration).toHaveBeenCalledTimes(1);
-    answers[0]();
+    answers[0](null);
     await waitFor(() => expect(answers.length).toBe(2));
-    answers[1]();
+    answers[1](null);
     await waitFor(() => expect(app.connections[0].administration_id).toBe("1"));
     expect(mocked.selectAdministration.mock.calls.map((c) => c[1])).toEqual(["2", "1"]);
   });
