@@ -407,6 +407,7 @@ impl Gen {
         let n = self.below(4);
         let lines = (0..n)
             .map(|_| OutgoingLine {
+                discount: None,
                 product: Some(Product {
                     id: "5dbb40d7-52b5-51b6-809e-5a16dddeb650".into(),
                     code: Some("A1".into()),
@@ -437,6 +438,8 @@ impl Gen {
             extra.insert("invoice_number".to_string(), n.to_string());
         }
         OutgoingInvoice {
+            discount: None,
+            recipient: None,
             identity: uuid::Uuid::nil(),
             draft_id: uuid::Uuid::nil(),
             administration_id: "1".into(),

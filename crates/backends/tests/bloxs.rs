@@ -90,6 +90,7 @@ fn item(name: &str) -> Product {
 
 fn line(item_name: &str, q: &str, p: &str, pct: u32) -> OutgoingLine {
     OutgoingLine {
+        discount: None,
         product: Some(item(item_name)),
         description: format!("{item_name} november"),
         quantity: dec(q),
@@ -124,6 +125,8 @@ fn invoice(
     let mut extra = BTreeMap::new();
     extra.insert("payment_method".to_string(), "2".to_string());
     OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: uuid::Uuid::new_v4(),
         draft_id: uuid::Uuid::new_v4(),
         administration_id: owner.into(),

@@ -70,6 +70,8 @@ fn relations(n: usize) -> Vec<Relation> {
 
 fn caps() -> Capabilities {
     Capabilities {
+        discounts: Default::default(),
+        test_mode: false,
         kind: SystemId::new("afas"),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,

@@ -210,6 +210,21 @@ pub struct Capabilities {
     /// connector fills it with the name its registry entry shows.
     #[serde(default)]
     pub system_name: String,
+    /// Which discounts the system takes: per line and on the whole invoice, each as an
+    /// amount or a percentage.
+    #[serde(default)]
+    pub discounts: DiscountSupport,
+    /// The connection works in the system's test mode: nothing it sends is real. Every screen
+    /// says so while it is active.
+    #[serde(default)]
+    pub test_mode: bool,
+}
+
+/// Which discounts a system takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DiscountSupport {
+    pub line: bool,
+    pub invoice: bool,
 }
 
 fn shared_default() -> bool {
@@ -397,6 +412,9 @@ pub struct Receipt {
     /// all three, shown next to the preview's; a difference is shown, never hidden.
     #[serde(default)]
     pub totals: Option<RemoteTotals>,
+    /// Where the system keeps the invoice as a document (a PDF), opened in the system viewer.
+    #[serde(default)]
+    pub document_url: Option<String>,
 }
 
 impl Receipt {
@@ -483,6 +501,8 @@ pub struct Answer {
 
 /// The answer to "does this invoice already exist?" after an answer that never came.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One value per look-up after a lost answer, never kept in bulk: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Lookup {
     Found(Receipt),
     NotFound,
@@ -599,8 +619,8 @@ pub trait LookupSource: Send + Sync {
 }
 
 pub use crate::reader::{
-    InvoiceDetail, InvoiceLineRead, InvoicePage, InvoiceQuery, InvoiceState, InvoiceSummary,
-    InvoiceText, InvoiceVat, TextFormat,
+    InvoiceActionSpec, InvoiceDetail, InvoiceLineRead, InvoicePage, InvoiceQuery, InvoiceState,
+    InvoiceSummary, InvoiceText, InvoiceVat, TextFormat,
 };
 
 /// Reading invoices back from the system: list them, open one, fetch its texts. Declared for
@@ -620,4 +640,28 @@ pub trait InvoiceReader: Send + Sync {
     /// One of an invoice's texts (`which`: a name the system gives, e.g. "header"), in the
     /// format it comes in.
     async fn text(&self, id: &str, which: &str) -> Result<InvoiceText>;
+
+    /// What a clerk can do to an invoice in the system from History (e.g. issue a draft,
+    /// delete a draft); each invoice in a list names the ones that apply to it.
+    fn actions(&self) -> Vec<InvoiceActionSpec> {
+        Vec::new()
+    }
+
+    /// Does `action` to the invoice `id` with the values the clerk filled in for the action's
+    /// fields, and answers the invoice as it is now (`None`: it is gone, e.g. deleted).
+    /// `key` identifies this one request: a retry after a lost answer sends the same key.
+    async fn act(
+        &self,
+        id: &str,
+        action: &str,
+        values: &std::collections::BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<Option<InvoiceSummary>> {
+        let _ = (id, values, key);
+        Err(crate::error::Error::new(
+            crate::error::ErrorCode::Config,
+            format!("Dit boekhoudpakket kent de handeling '{action}' niet."),
+            format!("This bookkeeping system has no action '{action}'."),
+        ))
+    }
 }

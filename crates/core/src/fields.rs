@@ -314,6 +314,7 @@ pub fn provisional(draft: &Draft, caps: &Capabilities) -> OutgoingInvoice {
         .map(|(_, l)| {
             let rate = crate::vat::find(&caps.vat_rates, &l.vat_code);
             OutgoingLine {
+                discount: None,
                 product: l.product.clone(),
                 description: l.description.trim().to_string(),
                 quantity: parse_decimal(&l.quantity).unwrap_or(Decimal::ZERO),
@@ -328,6 +329,8 @@ pub fn provisional(draft: &Draft, caps: &Capabilities) -> OutgoingInvoice {
         })
         .collect();
     OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: draft.identity,
         draft_id: draft.id,
         administration_id: draft.administration_id.clone().unwrap_or_default(),
@@ -419,6 +422,8 @@ mod tests {
             required_when: None,
         };
         Capabilities {
+            discounts: Default::default(),
+            test_mode: false,
             kind: SystemId::new("made-up"),
             vat_rates: crate::vat::dutch_rates(),
             rounding: Rounding::PerTotal,

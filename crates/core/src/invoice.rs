@@ -404,6 +404,27 @@ pub struct OutgoingLine {
     pub vat_percent: Decimal,
     pub extra_description: String,
     pub extra: BTreeMap<String, String>,
+    /// A discount on this line, when the system takes one.
+    #[serde(default)]
+    pub discount: Option<Discount>,
+}
+
+/// Whether a discount is an amount or a percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountKind {
+    Amount,
+    Percentage,
+}
+
+/// A discount on a line or on the whole invoice: an amount (on the draft's price basis) or a
+/// percentage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Discount {
+    pub kind: DiscountKind,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub value: Decimal,
 }
 
 /// An invoice that passed validation; stored in the outbox so that every retry sends exactly
@@ -423,6 +444,13 @@ pub struct OutgoingInvoice {
     pub attachments: Vec<String>,
     pub extra: BTreeMap<String, String>,
     pub totals: Totals,
+    /// A discount on the whole invoice, on top of the lines' own.
+    #[serde(default)]
+    pub discount: Option<Discount>,
+    /// The recipient from the local address book, with every declared field, for a system
+    /// whose relations the app keeps itself (`None` for synced relations).
+    #[serde(default)]
+    pub recipient: Option<crate::lists::Recipient>,
 }
 
 impl OutgoingInvoice {
@@ -665,6 +693,7 @@ fn to_outgoing_unchecked(
         let rate = crate::vat::find(&caps.vat_rates, &l.vat_code)
             .ok_or_else(|| Error::internal("validated line with unknown VAT"))?;
         lines.push(OutgoingLine {
+            discount: None,
             product: l.product.clone(),
             description: l.description.trim().to_string(),
             quantity: parse_decimal(&l.quantity).map_err(Error::internal)?,
@@ -677,6 +706,8 @@ fn to_outgoing_unchecked(
         });
     }
     Ok(OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: draft.identity,
         draft_id: draft.id,
         administration_id: draft.administration_id.clone().unwrap_or_default(),

@@ -55,6 +55,24 @@ pub struct InvoiceSummary {
     #[ts(type = "string")]
     pub total_incl: Decimal,
     pub state: InvoiceState,
+    /// The system's own word for the state, when it has one ("issued", "pending-payment").
+    #[serde(default)]
+    pub state_text: Option<crate::i18n::Text>,
+    /// The keys of the actions ([`InvoiceActionSpec`]) that apply to this invoice now.
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// Something a clerk can do to an invoice in the system from History.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct InvoiceActionSpec {
+    pub key: String,
+    pub label: crate::i18n::Text,
+    /// Asked before the action is done ("Delete this draft?"), when it cannot be undone.
+    pub confirm: Option<crate::i18n::Text>,
+    /// What the clerk fills in for it (e.g. the e-mail to issue with), shown and required as
+    /// declared.
+    pub fields: Vec<crate::backend::FieldSpec>,
 }
 
 /// One page of invoices; `cursor` is handed back for the next page until `done`.

@@ -95,6 +95,7 @@ fn business_answer(r: UpdateResult, inv: &OutgoingInvoice) -> Result<Receipt> {
                 })
                 .collect();
             Ok(Receipt {
+                document_url: None,
                 remote_id,
                 number: invoice_number(r.instances.as_deref()),
                 total_gross: None,

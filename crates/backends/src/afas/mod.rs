@@ -941,6 +941,8 @@ fn payment_methods() -> Vec<Choice> {
 /// What AFAS SB can do, for the form.
 pub fn capabilities() -> Capabilities {
     Capabilities {
+        discounts: Default::default(),
+        test_mode: false,
         kind: SystemId::new(SYSTEM),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,

@@ -32,6 +32,7 @@ fn product(id: &str) -> Product {
 
 fn line(item: &str, q: Decimal, p: Decimal, vat: &str, pct: Decimal) -> OutgoingLine {
     OutgoingLine {
+        discount: None,
         product: Some(product(item)),
         description: String::new(),
         quantity: q,
@@ -45,6 +46,8 @@ fn line(item: &str, q: Decimal, p: Decimal, vat: &str, pct: Decimal) -> Outgoing
 
 fn invoice() -> OutgoingInvoice {
     OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: uuid::Uuid::new_v4(),
         draft_id: uuid::Uuid::new_v4(),
         administration_id: ADMIN.into(),

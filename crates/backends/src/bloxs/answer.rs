@@ -182,6 +182,7 @@ pub fn receipt(detail: &Value, inv: &OutgoingInvoice) -> Option<Receipt> {
         _ => None,
     };
     Some(Receipt {
+        document_url: None,
         remote_id: reference.clone(),
         number: Some(reference),
         total_gross: incl,

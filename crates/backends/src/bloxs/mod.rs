@@ -599,7 +599,7 @@ fn lookup_field(
 
 /// What Bloxs can do, for the form.
 pub fn capabilities() -> Capabilities {
-    Capabilities {
+    Capabilities { discounts: Default::default(), test_mode: false,
         kind: SystemId::new(SYSTEM),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerLine,

@@ -82,6 +82,7 @@ fn bloxs_request_body_never_panics_on_any_stored_invoice() {
 
 fn line(q: i64, cents: i64, pct: u32) -> OutgoingLine {
     OutgoingLine {
+        discount: None,
         product: None,
         description: String::new(),
         quantity: Decimal::from(q),

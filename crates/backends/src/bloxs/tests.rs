@@ -28,6 +28,7 @@ fn item(name: &str) -> Product {
 
 fn line(q: Decimal, p: Decimal, pct: Decimal) -> OutgoingLine {
     OutgoingLine {
+        discount: None,
         product: Some(item("Servicekosten")),
         description: "Servicekosten november".into(),
         quantity: q,
@@ -58,6 +59,8 @@ fn invoice(lines: Vec<OutgoingLine>, basis: PriceBasis) -> OutgoingInvoice {
     let mut extra = BTreeMap::new();
     extra.insert(HEADER_PAYMENT.to_string(), "2".to_string());
     OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: uuid::Uuid::parse_str("6f1c2a52-8e3b-4d7a-9a51-0c2f7e1b9d44").unwrap(),
         draft_id: uuid::Uuid::nil(),
         administration_id: "OWN-0001".into(),

@@ -68,6 +68,7 @@ pub(super) fn receipt(
         }
     }
     Some(Receipt {
+        document_url: None,
         remote_id: number.to_string(),
         number: Some(number.to_string()),
         total_gross: found.total_incl,

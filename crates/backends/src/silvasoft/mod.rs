@@ -461,6 +461,8 @@ pub fn capabilities(
             ),
         };
     Capabilities {
+        discounts: Default::default(),
+        test_mode: false,
         kind: SystemId::new(SYSTEM),
         vat_rates,
         rounding: match module {

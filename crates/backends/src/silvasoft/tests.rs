@@ -45,6 +45,7 @@ fn product(code: Option<&str>) -> Product {
 
 fn line(q: Decimal, p: Decimal, pct: Decimal) -> OutgoingLine {
     OutgoingLine {
+        discount: None,
         product: None,
         description: "Werkzaamheden".into(),
         quantity: q,
@@ -67,6 +68,8 @@ fn invoice(lines: Vec<OutgoingLine>, basis: PriceBasis) -> OutgoingInvoice {
         })
         .collect();
     OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: uuid::Uuid::new_v4(),
         draft_id: uuid::Uuid::new_v4(),
         administration_id: String::new(),

@@ -267,6 +267,7 @@ pub fn vat_percent(code: &str) -> Decimal {
 pub fn line(product: &Product, quantity: &str, price: &str) -> OutgoingLine {
     let vat_code = product.vat_code.clone().unwrap_or_else(|| "high".into());
     OutgoingLine {
+        discount: None,
         product: Some(product.clone()),
         description: product.description.clone(),
         quantity: quantity.parse().unwrap(),
@@ -295,6 +296,8 @@ pub fn invoice(
         })
         .collect();
     OutgoingInvoice {
+        discount: None,
+        recipient: None,
         identity: uuid::Uuid::new_v4(),
         draft_id: uuid::Uuid::new_v4(),
         administration_id: admin.to_string(),

@@ -51,6 +51,8 @@ pub struct Fake {
 
 pub fn caps() -> Capabilities {
     Capabilities {
+        discounts: Default::default(),
+        test_mode: false,
         kind: SystemId::new("afas"),
         vat_rates: invoice_desk_core::vat::dutch_rates(),
         rounding: Rounding::PerTotal,
@@ -207,6 +209,7 @@ impl InvoiceWriter for Fake {
         match self.next() {
             Script::Ok => Ok(self.with_answer(
                 Receipt {
+                    document_url: None,
                     remote_id: store(self),
                     number: Some("V1".into()),
                     total_gross: Some(inv.totals.gross),
