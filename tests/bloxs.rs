@@ -6,6 +6,7 @@
 //! and the state in words). Then a line the stand-in refuses: its message is on that line's
 //! field.
 
+use invoice_desk_e2e::form::{choose, dec, focus, pick, plain, retype, value_of};
 use invoice_desk_e2e::{free_port, keys, skip_window_test, temp_dir, App, SandboxProbe};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -62,29 +63,6 @@ async fn filter(port: u16, path: &str, filter: Value) -> Vec<Value> {
     v["items"].as_array().cloned().unwrap_or_default()
 }
 
-/// A decimal from a JSON number or string, through its digits.
-fn dec(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    // Two places: "302.5" → "302.50", "250" → "250.00".
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    format!("{int}.{:0<2}", frac)
-}
-
-/// What a clerk reads in an amount input, as a plain decimal ("1.234,56" → "1234.56").
-fn plain(shown: &str) -> String {
-    let s: String = shown.chars().filter(|c| !c.is_whitespace()).collect();
-    let s = s.trim_start_matches('€');
-    let s = if s.contains(',') {
-        s.replace('.', "").replace(',', ".")
-    } else {
-        s.replace(',', "")
-    };
-    dec(&Value::String(s))
-}
-
 /// Switches to the Bloxs demo and waits until its relations are cached.
 async fn use_bloxs(app: &App) {
     app.wait_for("[data-testid=connection-select]", LONG)
@@ -119,128 +97,6 @@ async fn choose_owner(app: &App, owner: &str) {
     app.wait_for_sync(DEMO, LONG)
         .await
         .expect("the owner's look-ups");
-}
-
-/// Puts the cursor in a field by clicking it, as a clerk does, and checks it is there.
-async fn focus(app: &App, testid: &str) {
-    let field = app
-        .wait_for(&format!("[data-testid=\"{testid}\"]"), LONG)
-        .await
-        .unwrap_or_else(|e| panic!("{testid}: {e}"));
-    // Into view first: a field below the fold (or under the totals bar) takes no click.
-    app.js(
-        "document.querySelector(arguments[0]).scrollIntoView({block:'center'})",
-        vec![json!(format!("[data-testid=\"{testid}\"]"))],
-    )
-    .await
-    .expect("scroll");
-    if let Err(e) = field.click().await {
-        let _ = app
-            .screenshot(&format!("bloxs-failed-click-{testid}"))
-            .await;
-        panic!("the click on {testid}: {e}");
-    }
-    app.wait_until(
-        &format!("the cursor in {testid}"),
-        &format!("return document.activeElement && document.activeElement.getAttribute('data-testid')==='{testid}'"),
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// Types into a type-ahead and takes the option containing `needle` with arrows and Enter.
-async fn pick(app: &App, testid: &str, option_css: &str, typed: &str, needle: &str) {
-    focus(app, testid).await;
-    app.keys(typed).await.expect("type");
-    let listed = format!(
-        "return [...document.querySelectorAll('{option_css}')].some(e => e.innerText.includes({}))",
-        serde_json::to_string(needle).unwrap()
-    );
-    if let Err(e) = app
-        .wait_until(&format!("the option {needle}"), &listed, LONG)
-        .await
-    {
-        let _ = app.screenshot(&format!("bloxs-failed-{testid}")).await;
-        panic!("{e}");
-    }
-    for _ in 0..25 {
-        app.keys(keys::ARROW_DOWN).await.expect("arrow");
-        let active = app
-            .js(
-                &format!("const e=[...document.querySelectorAll('{option_css}')].find(e=>e.getAttribute('aria-selected')==='true');return e?e.innerText:''"),
-                vec![],
-            )
-            .await
-            .expect("the highlighted option");
-        if active.as_str().unwrap_or_default().contains(needle) {
-            app.keys(keys::ENTER).await.expect("Enter");
-            return;
-        }
-    }
-    panic!("could not reach the option {needle} in {testid} by keyboard");
-}
-
-/// Clears a text field and types `text` into it, key by key.
-async fn retype(app: &App, testid: &str, text: &str) {
-    focus(app, testid).await;
-    let field = app
-        .find(&format!("[data-testid=\"{testid}\"]"))
-        .await
-        .expect(testid);
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-/// Chooses an option of a select by typing its label's first letters on it, as a clerk
-/// does on a focused list. WebKitGTK's driver may not move a closed list on typed keys: then
-/// the option is chosen the way the list itself does it (a change event), and that is logged.
-async fn choose(app: &App, testid: &str, value: &str) {
-    focus(app, testid).await;
-    let css = format!("[data-testid=\"{testid}\"]");
-    let label = app
-        .js(
-            "const s=document.querySelector(arguments[0]);const o=[...s.options].find(o=>o.value===arguments[1]);return o?o.text:''",
-            vec![json!(css), json!(value)],
-        )
-        .await
-        .expect("the option's label");
-    let label = label.as_str().unwrap_or_default().to_string();
-    assert!(!label.is_empty(), "{testid} has no option {value}");
-    let field = app.find(&css).await.expect(testid);
-    let _ = field.send_keys(&label).await;
-    let now = "return document.querySelector(arguments[0]).value";
-    let chosen = app.js(now, vec![json!(css)]).await.expect("the choice");
-    if chosen.as_str() != Some(value) {
-        eprintln!(
-            "typing on the list {testid} did not choose {label}; choosing it as the list does"
-        );
-        app.js(
-            "const s=document.querySelector(arguments[0]);s.value=arguments[1];s.dispatchEvent(new Event('change',{bubbles:true}));",
-            vec![json!(css), json!(value)],
-        )
-        .await
-        .expect("choose");
-    }
-    app.wait_until(
-        &format!("{testid} on {value}"),
-        &format!(
-            "return document.querySelector('{}').value==='{value}'",
-            css.replace('\'', "\\'")
-        ),
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-}
-
-async fn value_of(app: &App, testid: &str) -> String {
-    app.find(&format!("[data-testid=\"{testid}\"]"))
-        .await
-        .expect(testid)
-        .value()
-        .await
-        .expect("value")
 }
 
 /// The services the stand-in received.

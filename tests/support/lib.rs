@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub type Res<T> = Result<T, String>;
 
 /// Keys as WebDriver spells them.
+pub mod form;
+
 pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     pub const TAB: &str = "\u{E004}";
