@@ -862,3 +862,408 @@ async fn paging_follows_next_to_the_end_newest_first_without_repeats() {
         assert_eq!(v["field"], field);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// totals
+
+/// Three lines with line discounts (10 % and 0.90) and 5 % off the invoice.
+fn discounted_body(vat_mode: &str) -> Value {
+    let mut b = body();
+    b["vatMode"] = json!(vat_mode);
+    b["lines"] = json!([
+        {"description": "Krentenbollen (doos)", "quantity": 3, "vatRate": "21.00",
+         "unitPrice": {"currency": "EUR", "value": "19.99"},
+         "discount": {"type": "percentage", "value": "10"}},
+        {"description": "Appeltaart", "quantity": 2, "vatRate": "9.00",
+         "unitPrice": {"currency": "EUR", "value": "4.95"},
+         "discount": {"type": "amount", "value": "0.90"}},
+        {"description": "Statiegeld kratten", "quantity": 1, "vatRate": "0.00",
+         "unitPrice": {"currency": "EUR", "value": "12.50"}}
+    ]);
+    b["discount"] = json!({"type": "percentage", "value": "5.00"});
+    b
+}
+
+fn totals_of(v: &Value) -> [&str; 5] {
+    [
+        money(&v["subtotalAmount"]),
+        money(&v["discountedSubtotalAmount"]),
+        money(&v["totalVatAmount"]),
+        money(&v["totalAmount"]),
+        money(&v["amountDue"]),
+    ]
+}
+
+#[tokio::test]
+async fn exclusive_totals_with_line_and_invoice_discounts_are_right_to_the_cent() {
+    let env = start().await;
+    // Lines 59.97 − 6.00 = 53.97, 9.90 − 0.90 = 9.00, 12.50: 75.47. 5 % off = 3.77, spread
+    // 2.70 / 0.45 / 0.62 (largest remainders) → 51.27, 8.55, 11.88 = 71.70. VAT 10.77 + 0.77.
+    let (status, v) = env.create(&discounted_body("exclusive")).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(totals_of(&v), ["75.47", "71.70", "11.54", "83.24", "83.24"]);
+    assert_eq!(
+        v["discount"],
+        json!({"type": "percentage", "value": "5.00"})
+    );
+    assert_eq!(
+        v["lines"][1]["discount"],
+        json!({"type": "amount", "value": "0.90"})
+    );
+}
+
+#[tokio::test]
+async fn inclusive_totals_take_the_vat_out_of_each_discounted_line() {
+    let env = start().await;
+    // The same discounted lines incl. VAT: 51.27 → 42.37 + 8.90, 8.55 → 7.84 + 0.71, 11.88.
+    // Before the invoice discount: 44.60 + 8.26 + 12.50 excl. VAT.
+    let (status, v) = env.create(&discounted_body("inclusive")).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(totals_of(&v), ["65.36", "62.09", "9.61", "71.70", "71.70"]);
+}
+
+#[tokio::test]
+async fn halves_of_a_cent_round_away_from_zero() {
+    let env = start().await;
+    let mut b = body();
+    // 2.50 × 21 % = 0.525 → 0.53; 0.25 − 10 % (0.025 → 0.03) = 0.22 × 9 % = 0.0198 → 0.02.
+    b["lines"] = json!([
+        {"description": "Kopje koffie", "quantity": 1, "vatRate": "21.00",
+         "unitPrice": {"currency": "EUR", "value": "2.50"}},
+        {"description": "Koekje", "quantity": 1, "vatRate": "9.00",
+         "unitPrice": {"currency": "EUR", "value": "0.25"},
+         "discount": {"type": "percentage", "value": "10"}}
+    ]);
+    let (status, v) = env.create(&b).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(totals_of(&v), ["2.72", "2.72", "0.55", "3.27", "3.27"]);
+}
+
+#[tokio::test]
+async fn a_paid_invoice_owes_nothing_and_has_a_number() {
+    let env = start().await;
+    let mut b = body();
+    b["status"] = json!("paid");
+    b["paymentDetails"] = json!({"source": "manual"});
+    let (status, v) = env.create(&b).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(money(&v["totalAmount"]), "107.69");
+    assert_eq!(money(&v["amountDue"]), "0.00");
+    assert_eq!(v["paymentDetails"][0]["source"], "manual");
+    assert!(v["paidAt"].is_string());
+    assert!(is_invoice_number(&v["invoiceNumber"]), "{v}");
+}
+
+fn is_invoice_number(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        let parts: Vec<&str> = s.split('-').collect();
+        parts.len() == 3
+            && parts[0] == "INV"
+            && parts[1].len() == 4
+            && parts[2].len() == 6
+            && parts[1..]
+                .iter()
+                .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+fn number_of(v: &Value) -> u32 {
+    v["invoiceNumber"]
+        .as_str()
+        .and_then(|s| s.rsplit('-').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// update and delete
+
+async fn patch(env: &Env, id: &str, token: &str, b: Value) -> (StatusCode, Value) {
+    env.call(
+        Method::PATCH,
+        &format!("/v2/sales-invoices/{id}"),
+        Some(token),
+        Some(&uuid::Uuid::new_v4().to_string()),
+        Some(&b),
+    )
+    .await
+}
+
+async fn delete(env: &Env, id: &str, token: &str) -> StatusCode {
+    env.call(
+        Method::DELETE,
+        &format!("/v2/sales-invoices/{id}"),
+        Some(token),
+        Some(&uuid::Uuid::new_v4().to_string()),
+        None,
+    )
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn issuing_a_draft_needs_email_details_and_gives_the_next_number() {
+    let env = start().await;
+    let (_, draft) = env.create(&body()).await;
+    let id = draft["id"].as_str().unwrap_or("").to_string();
+    let k = DEMO_API_KEY_TEST;
+    let (status, v) = patch(&env, &id, k, json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty update: {v}"
+    );
+    let (status, v) = patch(&env, &id, k, json!({"status": "issued"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["field"], "emailDetails");
+    let issue = json!({"status": "issued", "emailDetails": {"subject": "Uw factuur", "body": "Zie bijlage."}});
+    let (status, first) = patch(&env, &id, k, issue.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["status"], "issued");
+    assert!(is_invoice_number(&first["invoiceNumber"]), "{first}");
+    assert!(first["issuedAt"].is_string() && first["dueAt"].is_string());
+    assert!(first["_links"]["invoicePayment"]["href"].is_string());
+    // A second invoice issued straight away gets the next number.
+    let mut b = body();
+    b["status"] = json!("issued");
+    let (status, second) = env.create(&b).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(number_of(&second), number_of(&first) + 1);
+    // An issued invoice keeps its lines and cannot go back to draft or be deleted.
+    let (status, v) = patch(&env, &id, k, json!({"lines": body()["lines"]})).await;
+    assert_eq!(
+        (status, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("lines"))
+    );
+    let (status, v) = patch(&env, &id, k, json!({"status": "draft"})).await;
+    assert_eq!(
+        (status, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("status"))
+    );
+    let (status, v) = env
+        .call(
+            Method::DELETE,
+            &format!("/v2/sales-invoices/{id}"),
+            Some(k),
+            Some("delete-issued"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        v["detail"],
+        "Invoice cannot be deleted unless it is draft status."
+    );
+    // Paid needs its details; then nothing is due, and it cannot be cancelled.
+    let (status, v) = patch(&env, &id, k, json!({"status": "paid"})).await;
+    assert_eq!(
+        (status, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("paymentDetails"))
+    );
+    let (status, v) = patch(
+        &env,
+        &id,
+        k,
+        json!({"status": "paid", "paymentDetails": {"source": "payment-link", "sourceReference": "pl_abc"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(money(&v["amountDue"]), "0.00");
+    assert_eq!(
+        v["invoiceNumber"], first["invoiceNumber"],
+        "the number stays"
+    );
+    let (status, _) = patch(&env, &id, k, json!({"status": "cancelled"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An issued one may be cancelled.
+    let (status, v) = patch(
+        &env,
+        second["id"].as_str().unwrap_or(""),
+        k,
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn a_draft_can_be_changed_and_deleted_once() {
+    let env = start().await;
+    let (_, draft) = env.create(&body()).await;
+    let id = draft["id"].as_str().unwrap_or("").to_string();
+    let k = DEMO_API_KEY_TEST;
+    let mut lines = body()["lines"].clone();
+    lines[0]["quantity"] = json!(2);
+    let (status, v) = patch(&env, &id, k, json!({"lines": lines, "memo": "Twee dozen"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(money(&v["totalAmount"]), "215.38");
+    assert_eq!(v["memo"], "Twee dozen");
+    assert_eq!(v["invoiceNumber"], Value::Null);
+    let (status, v) = patch(&env, &id, k, json!({"lines": [{"description": "x", "quantity": 1.5, "vatRate": "21.00", "unitPrice": {"currency": "EUR", "value": "1.00"}}]})).await;
+    assert_eq!(
+        (status, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("lines.0.quantity"))
+    );
+    // A replayed delete answers 204 again; a new one finds nothing.
+    for _ in 0..2 {
+        let (status, v) = env
+            .call(
+                Method::DELETE,
+                &format!("/v2/sales-invoices/{id}"),
+                Some(k),
+                Some("delete-draft"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    }
+    assert_eq!(delete(&env, &id, k).await, StatusCode::NOT_FOUND);
+    let (status, _) = env.get(&format!("/v2/sales-invoices/{id}"), k).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        delete(&env, "invoice_doesNotExist", k).await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_org_token_updates_and_deletes_in_the_mode_its_body_names() {
+    let env = start().await;
+    let mut b = body();
+    b["profileId"] = json!("pfl_demo0001");
+    b["testmode"] = json!(true);
+    let (_, draft) = env.create_as(DEMO_ORG_TOKEN, &b).await;
+    let id = draft["id"].as_str().unwrap_or("").to_string();
+    let (status, _) = patch(&env, &id, DEMO_ORG_TOKEN, json!({"memo": "live?"})).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a live update does not see it"
+    );
+    let (status, v) = patch(
+        &env,
+        &id,
+        DEMO_ORG_TOKEN,
+        json!({"memo": "test", "testmode": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, _) = env
+        .call(
+            Method::DELETE,
+            &format!("/v2/sales-invoices/{id}"),
+            Some(DEMO_ORG_TOKEN),
+            None,
+            Some(&json!({"testmode": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the PDF, the hooks and the data
+
+#[tokio::test]
+async fn the_pdf_link_serves_a_real_pdf() {
+    let env = start().await;
+    let (_, v) = env.create(&body()).await;
+    let href = v["_links"]["pdfLink"]["href"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(href.ends_with(".pdf"), "{href}");
+    let resp = env.http.get(&href).send().await.expect("an answer");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    let bytes = resp.bytes().await.expect("the PDF");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.starts_with("%PDF-1."));
+    assert!(text.trim_end().ends_with("%%EOF"));
+    // startxref points at the cross-reference table.
+    let at: usize = text
+        .rsplit("startxref\n")
+        .next()
+        .and_then(|t| t.lines().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(text[at..].starts_with("xref"), "startxref {at}");
+    let missing = env
+        .http
+        .get(env.url("/pdf/invoice_nope.pdf"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_status_hook_sets_a_status_mollie_would_and_stats_count_it() {
+    let env = start().await;
+    let (_, v) = env.create(&body()).await;
+    let id = v["id"].as_str().unwrap_or("").to_string();
+    let (status, _) = env
+        .hook_post("status", json!({"id": id, "status": "overdue"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, read) = env
+        .get(&format!("/v2/sales-invoices/{id}"), DEMO_API_KEY_TEST)
+        .await;
+    assert_eq!(read["status"], "overdue");
+    assert!(is_invoice_number(&read["invoiceNumber"]));
+    let (status, _) = env
+        .hook_post("status", json!({"id": "invoice_nope", "status": "paid"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let stats = env.hook("stats").await;
+    assert_eq!(stats["created_through_the_api"], 1);
+    assert!(stats["invoices"]["pfl_demo0000/test"]["overdue"].as_u64() >= Some(1));
+}
+
+#[tokio::test]
+async fn the_same_seed_and_time_give_the_same_invoices() {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00+00:00")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok();
+    let a = start_with(|c| c.now = now).await;
+    let b = start_with(|c| c.now = now).await;
+    for token in [DEMO_API_KEY_TEST, DEMO_API_KEY_LIVE] {
+        let (x, _) = a.all_pages("/v2/sales-invoices?limit=250", token).await;
+        let (y, _) = b.all_pages("/v2/sales-invoices?limit=250", token).await;
+        let strip = |v: Vec<Value>| -> Vec<Value> {
+            v.into_iter()
+                .map(|mut i| {
+                    i["_links"] = Value::Null;
+                    i
+                })
+                .collect()
+        };
+        assert_eq!(x.len(), 12);
+        assert_eq!(strip(x), strip(y));
+    }
+    let (x, _) = a
+        .all_pages("/v2/sales-invoices?limit=250&testmode=true", DEMO_ORG_TOKEN)
+        .await;
+    assert_eq!(x.len(), 24, "both profiles of the organisation");
+    let (only, _) = a
+        .all_pages(
+            "/v2/sales-invoices?limit=5&testmode=true&profileId=pfl_demo0002",
+            DEMO_ORG_TOKEN,
+        )
+        .await;
+    assert_eq!(only.len(), 12);
+    assert!(only.iter().all(|i| i["profileId"] == "pfl_demo0002"));
+    // Generated recipients are Dutch and Belgian, businesses with a VAT or KvK number.
+    for i in &x {
+        let r = &i["recipient"];
+        assert!(r["country"] == "NL" || r["country"] == "BE", "{r}");
+        if r["type"] == "business" {
+            assert!(r["vatNumber"].is_string() || r["organizationNumber"].is_string());
+        }
+    }
+}

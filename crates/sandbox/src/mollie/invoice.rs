@@ -316,9 +316,9 @@ impl Invoice {
         Ok(())
     }
 
-    /// Sets the dates a status implies (issued: issued and due; paid: paid too).
+    /// Sets the dates a status implies (any but draft: issued and due; paid: paid too).
     pub fn stamp(&mut self, now: DateTime<Utc>) {
-        if matches!(self.status.as_str(), "issued" | "paid") && self.issued_at.is_none() {
+        if self.status != "draft" && self.issued_at.is_none() {
             self.issued_at = Some(now);
             self.due_at = Some(now + Duration::days(term_days(self.payment_term.as_deref())));
         }
