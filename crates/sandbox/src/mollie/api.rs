@@ -256,7 +256,7 @@ pub async fn list(
             .unwrap_or(Value::Null)
     };
     let this = link(page.first().map(|i| i.id.as_str()));
-    let items: Vec<Value> = page.iter().map(|i| i.to_json(&base)).collect();
+    let items: Vec<Value> = page.iter().map(|i| i.to_list_json(&base)).collect();
     errors::hal(
         StatusCode::OK,
         json!({

@@ -410,6 +410,17 @@ impl Invoice {
     }
 }
 
+impl Invoice {
+    /// The answer as a list holds it (`list-sales-invoice-response`: no documentation link).
+    pub fn to_list_json(&self, base: &str) -> Value {
+        let mut v = self.to_json(base);
+        if let Some(links) = v.get_mut("_links").and_then(Value::as_object_mut) {
+            links.remove("documentation");
+        }
+        v
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // readers of the request's members
 
