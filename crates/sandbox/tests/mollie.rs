@@ -1267,3 +1267,101 @@ async fn the_same_seed_and_time_give_the_same_invoices() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_empty_update_is_refused_without_a_field() {
+    let env = start().await;
+    let (_, draft) = env.create(&body()).await;
+    let id = draft["id"].as_str().unwrap_or("").to_string();
+    let (status, v) = patch(&env, &id, DEMO_API_KEY_TEST, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v.get("field").is_none(), "{v}");
+    let (status, v) = patch(&env, &id, DEMO_ORG_TOKEN, json!({"testmode": true})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not the organisation's: {v}");
+}
+
+#[tokio::test]
+async fn a_failure_after_storing_is_answered_502_and_the_retry_with_its_key_gets_the_invoice() {
+    let env = start().await;
+    let (status, _) = env
+        .hook_post("faults", json!({"fail_after_store": 1}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let key = uuid::Uuid::new_v4().to_string();
+    let b = body();
+    let post = || {
+        env.call(
+            Method::POST,
+            "/v2/sales-invoices",
+            Some(DEMO_API_KEY_TEST),
+            Some(&key),
+            Some(&b),
+        )
+    };
+    let (status, v) = post().await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{v}");
+    let stored = env.hook("invoices").await;
+    assert_eq!(stored.as_array().map(Vec::len), Some(1));
+    let (status, v) = post().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(v["id"], stored[0]["id"]);
+    assert_eq!(env.hook("invoices").await.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_one_key_store_one_invoice_and_all_get_it() {
+    let env = start().await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let answers = futures_join(&env, &key, 6).await;
+    let ids: HashSet<String> = answers
+        .iter()
+        .map(|(s, v)| {
+            assert_eq!(*s, StatusCode::CREATED, "{v}");
+            v["id"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(env.hook("invoices").await.as_array().map(Vec::len), Some(1));
+    // The look-up after a lost answer finds it by its metadata in the newest page.
+    let (_, page) = env
+        .get("/v2/sales-invoices?limit=250", DEMO_API_KEY_TEST)
+        .await;
+    let found: Vec<&Value> = page["_embedded"]["sales_invoices"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|i| {
+                    i["metadata"]["invoiceDeskId"] == "5d1f3c2e-0000-4000-8000-000000000001"
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(found.len(), 1);
+    assert!(ids.contains(found[0]["id"].as_str().unwrap_or("")));
+}
+
+/// `n` identical creates under one key, sent at once.
+async fn futures_join(env: &Env, key: &str, n: usize) -> Vec<(StatusCode, Value)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let http = env.http.clone();
+        let url = env.url("/v2/sales-invoices");
+        let key = key.to_string();
+        tasks.spawn(async move {
+            let resp = http
+                .post(url)
+                .bearer_auth(DEMO_API_KEY_TEST)
+                .header("Idempotency-Key", key)
+                .json(&body())
+                .send()
+                .await
+                .expect("an answer");
+            answer(resp).await
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        out.push(r.expect("the task ends"));
+    }
+    out
+}

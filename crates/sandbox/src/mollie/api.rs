@@ -304,13 +304,14 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// A 422; a refusal with an empty field names none.
     fn refused(e: FieldError) -> Outcome {
         Outcome {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             body: Some(errors::body(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &e.detail,
-                Some(&e.field),
+                Some(e.field.as_str()).filter(|f| !f.is_empty()),
             )),
             invoice_id: None,
         }

@@ -41,7 +41,7 @@ pub fn error(status: StatusCode, detail: &str, field: Option<&str>) -> Response 
     hal(status, body(status, detail, field))
 }
 
-/// A refusal of one field: 422 with `field`.
+/// A refusal of one field: 422 with `field` (an empty field: of the whole request).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
@@ -55,15 +55,6 @@ impl FieldError {
             detail: detail.into(),
         }
     }
-
-    pub fn into_response(self) -> Response {
-        unprocessable(&self.detail, Some(&self.field))
-    }
-}
-
-/// 422, with the field when the refusal is about one.
-pub fn unprocessable(detail: &str, field: Option<&str>) -> Response {
-    error(StatusCode::UNPROCESSABLE_ENTITY, detail, field)
 }
 
 /// 401: no credentials, or unknown ones.

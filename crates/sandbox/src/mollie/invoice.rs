@@ -951,7 +951,7 @@ pub fn update(inv: &Invoice, obj: &Map<String, Value>, now: DateTime<Utc>) -> Ch
         obj.get(*m).is_some_and(|v| !v.is_null()) || (*m == "memo" && obj.contains_key("memo"))
     }) {
         return Err(FieldError::new(
-            "status",
+            "",
             "At least one of the fields must be provided to update the sales invoice",
         ));
     }

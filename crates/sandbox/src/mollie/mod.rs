@@ -51,12 +51,13 @@
 //! - `GET /v2/sales-invoices?from=&limit=&testmode=&profileId=`: newest first, `limit`
 //!   1..=250 (default 50; 400 on `limit` otherwise), `from` an id of the list (400 on
 //!   `from` otherwise). `{"count", "_embedded": {"sales_invoices"}, "_links": {"self",
-//!   "previous", "next", "documentation"}}`, `next` null on the last page.
+//!   "previous", "next", "documentation"}}`, `next` null on the last page; the invoices in a
+//!   list have no `documentation` link (`list-sales-invoice-response` declares none).
 //! - `GET /v2/sales-invoices/{id}`: the invoice, or 404 `No entity exists with token '…'`.
 //! - `PATCH /v2/sales-invoices/{id}` → 200: a draft takes every member; other statuses only
 //!   `status`, `memo`, `emailDetails`, `paymentDetails`. To `issued`: `emailDetails` required
 //!   [I]; to `paid`: `paymentDetails`; issued/overdue → paid or cancelled; nothing back to
-//!   draft; an update without members is 422.
+//!   draft; an update without members is 422 without a `field`.
 //! - `DELETE /v2/sales-invoices/{id}` → 204 for a draft, 422 otherwise.
 //!
 //! # Idempotency
