@@ -1365,3 +1365,36 @@ async fn futures_join(env: &Env, key: &str, n: usize) -> Vec<(StatusCode, Value)
     }
     out
 }
+
+#[tokio::test]
+async fn the_request_log_names_mollie_and_no_afas_environment_may_take_its_path() {
+    let env = start().await;
+    let _ = env
+        .get("/v2/sales-invoices?limit=1", DEMO_API_KEY_TEST)
+        .await;
+    let log: Value = env
+        .http
+        .get(format!("{}/__sandbox/log", env.sb.base_url()))
+        .send()
+        .await
+        .expect("the log answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(log.as_array().is_some_and(|l| l
+        .iter()
+        .any(|e| e["system"] == "mollie" && e["path"] == "/mollie/v2/sales-invoices")));
+    let mut cfg = config(|_| {});
+    cfg.afas.environment = "Mollie".into();
+    assert!(
+        Sandbox::start("127.0.0.1:0".parse().expect("an address"), cfg)
+            .await
+            .is_err()
+    );
+    let bad = config(|c| c.api_key_test = "live_x".into());
+    assert!(
+        Sandbox::start("127.0.0.1:0".parse().expect("an address"), bad)
+            .await
+            .is_err()
+    );
+}

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::data::{invoice_id, Data, Kept, Received};
 use super::errors::{self, FieldError};
 use super::invoice::{self, Invoice};
-use super::{base_of, Access, Mollie, API_KEY_PROFILE, ORG_PROFILES};
+use super::{base_of, Access, Mollie, ORG_PROFILES};
 use crate::kit::server::DropConnection;
 
 /// The largest `limit` of a list.
@@ -691,9 +691,4 @@ pub async fn pdf(State(m): State<Arc<Mollie>>, Path(file): Path<String>) -> Resp
         }
         _ => errors::no_entity(id),
     }
-}
-
-/// Is `id` one of the profiles' with invoices (the API key's or the organisation's).
-pub fn known_profile(id: &str) -> bool {
-    id == API_KEY_PROFILE.id || is_org_profile(id)
 }
