@@ -270,6 +270,20 @@ pub fn request_errors(body: &Value) -> Vec<String> {
     errors_of(request_validator(), body)
 }
 
+/// What is wrong with an update body (`PATCH`, `update-values-sales-invoice` with
+/// `testmode`), by the same strict rules; empty when it is valid.
+pub fn update_errors(body: &Value) -> Vec<String> {
+    static V: OnceLock<Validator> = OnceLock::new();
+    let v = V.get_or_init(|| {
+        let spec = spec();
+        let op = &spec["paths"]["/v2/sales-invoices/{salesInvoiceId}"]["patch"];
+        let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+        assert!(schema.is_object(), "no request schema for the update call");
+        compile(&inline(spec, schema, 0), Direction::Request)
+    });
+    errors_of(v, body)
+}
+
 // ---------------------------------------------------------------------------------------------
 // the request schema
 
@@ -425,6 +439,37 @@ fn a_fractional_quantity_a_long_description_and_a_missing_recipient_fail() {
         "{:?}",
         request_errors(&all)
     );
+}
+
+#[test]
+fn an_issue_update_passes_the_update_schema_and_a_line_change_on_it_is_checked_too() {
+    let issue = json!({
+        "status": "issued",
+        "emailDetails": {"subject": "Uw factuur", "body": "Zie bijlage."},
+        "testmode": true
+    });
+    assert_eq!(update_errors(&issue), Vec::<String>::new());
+    for (what, bad) in [
+        ("an unknown status", json!({"status": "sent"})),
+        (
+            "email details without a body",
+            json!({"status": "issued", "emailDetails": {"subject": "x"}}),
+        ),
+        (
+            "a member the schema does not declare",
+            json!({"status": "issued", "reference": "F-1"}),
+        ),
+        (
+            "a fractional quantity",
+            json!({"lines": [{"description": "x", "quantity": 1.5, "vatRate": "21.00", "unitPrice": {"currency": "EUR", "value": "1.00"}}]}),
+        ),
+        (
+            "a profile",
+            json!({"memo": "x", "profileId": "pfl_demo0001"}),
+        ),
+    ] {
+        assert!(!update_errors(&bad).is_empty(), "{what} passed");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -651,6 +651,16 @@ async fn a_business_with_only_a_chamber_of_commerce_number_and_a_consumer_are_ac
     assert_eq!(status, StatusCode::CREATED, "{v}");
     assert_eq!(v["recipient"]["country"], "NL");
     assert_eq!(v["isEInvoice"], true);
+    // Members the schema does not declare are ignored, and never answered.
+    let mut b = body();
+    b["recipient"]["name"] = json!("Acme");
+    b["reference"] = json!("F-1");
+    let (status, v) = env.create(&b).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert!(
+        v["recipient"].get("name").is_none() && v.get("reference").is_none(),
+        "{v}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

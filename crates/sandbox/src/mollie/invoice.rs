@@ -604,6 +604,26 @@ fn person_name(obj: &Map<String, Value>, member: &str) -> Checked<()> {
     Ok(())
 }
 
+/// The members of `sales-invoice-recipient`.
+pub const RECIPIENT_MEMBERS: &[&str] = &[
+    "type",
+    "title",
+    "givenName",
+    "familyName",
+    "organizationName",
+    "organizationNumber",
+    "vatNumber",
+    "email",
+    "phone",
+    "streetAndNumber",
+    "streetAdditional",
+    "postalCode",
+    "city",
+    "region",
+    "country",
+    "locale",
+];
+
 /// `sales-invoice-recipient`, plus its texts' rules: a consumer's names, a business's name
 /// and its VAT or chamber of commerce number.
 pub fn recipient(v: Option<&Value>) -> Checked<Map<String, Value>> {
@@ -673,7 +693,12 @@ pub fn recipient(v: Option<&Value>) -> Checked<Map<String, Value>> {
             ));
         }
     }
-    let mut out = obj.clone();
+    // Kept as sent, the members the schema declares only.
+    let mut out: Map<String, Value> = obj
+        .iter()
+        .filter(|(k, _)| RECIPIENT_MEMBERS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     out.insert("country".into(), json!(country.to_ascii_uppercase()));
     Ok(out)
 }
@@ -1104,6 +1129,88 @@ mod tests {
         assert_eq!(t.discounted_subtotal, d("100.00"));
         assert_eq!(t.vat, d("21.00"));
         assert_eq!(t.total, d("121.00"));
+    }
+
+    /// 20,000 random invoices: the spread adds up to the discount and never exceeds a line,
+    /// and the totals hold together in both modes.
+    #[test]
+    fn random_invoices_have_totals_that_add_up() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(20_261_130);
+        let rates = ["0.00", "9.00", "21.00", "6", "12.5"];
+        for case in 0..20_000 {
+            let lines: Vec<Line> = (0..rng.gen_range(1..6))
+                .map(|_| {
+                    let price = Decimal::new(rng.gen_range(0..5_000_000), 2);
+                    let discount = match rng.gen_range(0..4) {
+                        0 => pct(&format!("{}", rng.gen_range(0..=100))),
+                        1 => amt(&format!("{}", Decimal::new(rng.gen_range(0..500), 2))),
+                        _ => None,
+                    };
+                    l(
+                        &price.to_string(),
+                        rng.gen_range(1..50),
+                        rates[rng.gen_range(0..rates.len())],
+                        discount,
+                    )
+                })
+                .collect();
+            let discount = match rng.gen_range(0..3) {
+                0 => pct(&format!(
+                    "{}.{:02}",
+                    rng.gen_range(0..100),
+                    rng.gen_range(0..100)
+                )),
+                1 => amt(&format!("{}", Decimal::new(rng.gen_range(0..2_000), 2))),
+                _ => None,
+            };
+            let inclusive = rng.gen_bool(0.5);
+            let Ok(t) = totals(&lines, discount.as_ref(), inclusive) else {
+                continue; // a discount larger than its line or the subtotal
+            };
+            assert_eq!(t.total, t.discounted_subtotal + t.vat, "case {case}");
+            assert!(t.vat >= Decimal::ZERO && t.discounted_subtotal >= Decimal::ZERO);
+            assert!(t.discounted_subtotal <= t.subtotal, "case {case}: {t:?}");
+            assert_eq!(t.total.scale(), 2);
+            if !inclusive && discount.is_none() {
+                let sum: Decimal = lines
+                    .iter()
+                    .map(|l| {
+                        let g = l.unit_price * Decimal::from(l.quantity);
+                        g - l
+                            .discount
+                            .as_ref()
+                            .and_then(|d| d.on(g))
+                            .unwrap_or_default()
+                    })
+                    .sum();
+                assert_eq!(t.subtotal, sum, "case {case}");
+            }
+        }
+        for _ in 0..20_000 {
+            let weights: Vec<Decimal> = (0..rng.gen_range(1..8))
+                .map(|_| Decimal::new(rng.gen_range(0..1_000_000), 2))
+                .collect();
+            let total: Decimal = weights.iter().sum();
+            let amount = Decimal::new(
+                rng.gen_range(
+                    0..=(total * Decimal::ONE_HUNDRED)
+                        .trunc()
+                        .try_into()
+                        .unwrap_or(0i64),
+                ),
+                2,
+            );
+            let shares = spread(amount, &weights).unwrap_or_default();
+            assert_eq!(shares.len(), weights.len());
+            if !total.is_zero() {
+                assert_eq!(shares.iter().sum::<Decimal>(), amount);
+            }
+            for (s, w) in shares.iter().zip(&weights) {
+                assert!(*s <= *w && *s >= Decimal::ZERO, "{s} of {w}");
+            }
+        }
     }
 
     #[test]
