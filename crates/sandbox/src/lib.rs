@@ -11,6 +11,9 @@
 //!   its `Username`/`ApiKey` headers and rate limits, see its module documentation.
 //! - [`bloxs`]: Bloxs under `/bloxs` (`/bloxs/Authorization`, `/bloxs/api/v1/...`), with its
 //!   bearer tokens, filter endpoints and problem details, see its module documentation.
+//! - [`mollie`]: Mollie's Sales Invoice API under `/mollie` (`/mollie/v2/sales-invoices`,
+//!   `/mollie/v2/profiles`), with its API keys and organisation tokens, HAL answers, 422s and
+//!   `Idempotency-Key` replays, see its module documentation.
 //!
 //! Common to all stand-ins, in [`kit`] (a stand-in holds only its vendor's rules):
 //!
@@ -32,6 +35,7 @@
 //! println!("AFAS SB at {}", sandbox.afas_base_url());
 //! println!("Silvasoft at {}", sandbox.silvasoft_base_url());
 //! println!("Bloxs at {}", sandbox.bloxs_base_url());
+//! println!("Mollie at {}", sandbox.mollie_base_url());
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -41,6 +45,7 @@
 pub mod afas;
 pub mod bloxs;
 pub mod kit;
+pub mod mollie;
 pub mod silvasoft;
 
 use kit::{log, server};
@@ -61,6 +66,7 @@ use tokio::task::JoinHandle;
 
 pub use afas::AfasConfig;
 pub use bloxs::BloxsConfig;
+pub use mollie::MollieConfig;
 pub use silvasoft::SilvasoftConfig;
 
 /// Configuration of the whole sandbox.
@@ -71,6 +77,7 @@ pub struct SandboxConfig {
     pub afas: AfasConfig,
     pub silvasoft: SilvasoftConfig,
     pub bloxs: BloxsConfig,
+    pub mollie: MollieConfig,
 }
 
 impl Default for SandboxConfig {
@@ -80,6 +87,7 @@ impl Default for SandboxConfig {
             afas: AfasConfig::default(),
             silvasoft: SilvasoftConfig::default(),
             bloxs: BloxsConfig::default(),
+            mollie: MollieConfig::default(),
         }
     }
 }
@@ -126,6 +134,7 @@ impl Sandbox {
             || env.starts_with("__")
             || env.eq_ignore_ascii_case(&silvasoft::PREFIX[1..])
             || env.eq_ignore_ascii_case(&bloxs::PREFIX[1..])
+            || env.eq_ignore_ascii_case(&mollie::PREFIX[1..])
         {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -150,10 +159,16 @@ impl Sandbox {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
         );
 
+        let mollie = Arc::new(
+            mollie::Mollie::new(config.mollie.clone(), config.seed, shutdown.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        );
+
         let inner = Router::new()
             .merge(afas::router(afas))
             .merge(silvasoft::router(silvasoft))
             .merge(bloxs::router(bloxs))
+            .merge(mollie::router(mollie))
             .route(
                 "/__sandbox/log",
                 get(log::get_log)
@@ -168,6 +183,8 @@ impl Sandbox {
                 Some("silvasoft")
             } else if bloxs::owns_path(path) {
                 Some("bloxs")
+            } else if mollie::owns_path(path) {
+                Some("mollie")
             } else if afas::owns_path(&classify_env, path) {
                 Some("afas")
             } else {
@@ -239,6 +256,11 @@ impl Sandbox {
     /// The Bloxs base URL (for `https://<customer>.bloxs.io`): `http://127.0.0.1:PORT/bloxs`.
     pub fn bloxs_base_url(&self) -> String {
         format!("{}{}", self.base_url(), bloxs::PREFIX)
+    }
+
+    /// The Mollie base URL (for `https://api.mollie.com`): `http://127.0.0.1:PORT/mollie`.
+    pub fn mollie_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), mollie::PREFIX)
     }
 
     /// Stops accepting connections, cuts the open ones and waits for the server task.

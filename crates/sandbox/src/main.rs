@@ -2,7 +2,7 @@
 //! [--seed N] [--environment demo] [--persons N] [--organisations N] [--products N]
 //! [--administrations N] [--silvasoft-relations N] [--silvasoft-products N]
 //! [--silvasoft-no-rate-limit] [--bloxs-persons N] [--bloxs-organisations N]
-//! [--bloxs-contracts N] [--bloxs-token-ttl SECS]`. Prints the addresses and runs until Ctrl-C.
+//! [--bloxs-contracts N] [--bloxs-token-ttl SECS] [--mollie-invoices N]`. Prints the addresses and runs until Ctrl-C.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -13,7 +13,8 @@ fn usage() -> ! {
         "usage: invoice-desk-sandbox [--port N] [--host IP] [--seed N] [--environment NAME]\n\
          \x20                           [--persons N] [--organisations N] [--products N] [--administrations N]\n\
          \x20                           [--silvasoft-relations N] [--silvasoft-products N] [--silvasoft-no-rate-limit]\n\
-         \x20                           [--bloxs-persons N] [--bloxs-organisations N] [--bloxs-contracts N] [--bloxs-token-ttl SECS]"
+         \x20                           [--bloxs-persons N] [--bloxs-organisations N] [--bloxs-contracts N] [--bloxs-token-ttl SECS]\n\
+         \x20                           [--mollie-invoices N]"
     );
     std::process::exit(2)
 }
@@ -68,6 +69,9 @@ async fn main() {
             "--bloxs-token-ttl" => {
                 cfg.bloxs.token_ttl_secs = parse("--bloxs-token-ttl", args.next())
             }
+            "--mollie-invoices" => {
+                cfg.mollie.invoices_per_profile = parse("--mollie-invoices", args.next())
+            }
             "--help" | "-h" => usage(),
             other => {
                 eprintln!("unknown argument {other}");
@@ -79,6 +83,7 @@ async fn main() {
     let afas = cfg.afas.clone();
     let silvasoft = cfg.silvasoft.clone();
     let bloxs = cfg.bloxs.clone();
+    let mollie = cfg.mollie.clone();
     let sandbox = match Sandbox::start(SocketAddr::new(host, port), cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -107,6 +112,12 @@ async fn main() {
         bloxs.api_key, bloxs.api_secret, bloxs.no_rights_api_key
     );
     println!("  hooks: {}/__sandbox/bloxs/stats", sandbox.base_url());
+    println!("Mollie: {}", sandbox.mollie_base_url());
+    println!(
+        "  API keys: {} / {}   organization token: {}   (no rights: {})",
+        mollie.api_key_test, mollie.api_key_live, mollie.org_token, mollie.no_rights_token
+    );
+    println!("  hooks: {}/__sandbox/mollie/stats", sandbox.base_url());
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
 }

@@ -6,8 +6,9 @@
 
 use invoice_desk_sandbox::afas::data::{Data as AfasData, Record};
 use invoice_desk_sandbox::bloxs::data::Data as BloxsData;
+use invoice_desk_sandbox::mollie::{data::Data as MollieData, Mollie};
 use invoice_desk_sandbox::silvasoft::data::{Admin, Data as SilvasoftData};
-use invoice_desk_sandbox::{AfasConfig, BloxsConfig, SandboxConfig, SilvasoftConfig};
+use invoice_desk_sandbox::{AfasConfig, BloxsConfig, MollieConfig, SandboxConfig, SilvasoftConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -125,4 +126,23 @@ fn the_default_seed_gives_the_same_bloxs_data_as_before() {
     for ((what, got), (_, want)) in got.iter().zip(want) {
         assert_eq!(got, want, "{what} changed for the default seed");
     }
+}
+
+#[test]
+fn the_default_seed_gives_the_same_mollie_invoices_as_before() {
+    let seed = SandboxConfig::default().seed;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00+00:00")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .expect("a time");
+    let m = MollieData::generate(&MollieConfig::default(), seed, &Mollie::profiles(), now);
+    let got = fingerprint(
+        m.invoices
+            .iter()
+            .map(|i| i.to_json("http://sandbox/mollie")),
+    );
+    println!("mollie invoices: {got}");
+    assert_eq!(
+        got, "87339d107d2b29fb 900",
+        "mollie invoices changed for the default seed"
+    );
 }
