@@ -163,6 +163,7 @@ fn tiny() -> SandboxConfig {
     c.silvasoft.relations = 20;
     c.silvasoft.products = 20;
     c.silvasoft.enforce_rate_limit = false;
+    c.mollie.invoices_per_profile = 3;
     c
 }
 

@@ -23,6 +23,7 @@ pub fn small_config() -> SandboxConfig {
     c.afas.organisations = 250;
     c.afas.products = 120;
     c.afas.administrations = 2;
+    c.mollie.invoices_per_profile = 3;
     c
 }
 
