@@ -748,3 +748,28 @@ async fn deleting_the_connection_drops_its_copy() {
         .items
         .is_empty());
 }
+
+#[tokio::test]
+async fn the_key_of_an_action_whose_answer_was_lost_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = Reading::new(five());
+    let caps = caps();
+    let v = values(&[("channel", "none")]);
+    {
+        let store = Store::open(dir.path()).unwrap();
+        *sys.script.lock().unwrap() = vec![Act::DoneThenLost];
+        reading::do_action(&store, &sys, &caps, "r", "", "e", "issue", &v, Lang::En)
+            .await
+            .unwrap_err();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    reading::do_action(&store, &sys, &caps, "r", "", "e", "issue", &v, Lang::En)
+        .await
+        .unwrap();
+    let acts = sys.acts.lock().unwrap().clone();
+    assert_eq!(
+        acts[0].3, acts[1].3,
+        "the retry after the restart sends the same key"
+    );
+    assert_eq!(sys.done_keys.lock().unwrap().len(), 1);
+}
