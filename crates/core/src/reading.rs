@@ -156,8 +156,13 @@ pub async fn list_invoices(
     check_query(query)?;
     let scope = scope_of(caps, query)?;
     let cursor = cursor.filter(|c| !c.is_empty());
-    let page: InvoicePage = reader.list_invoices(query, cursor).await?;
-    if filtered(query) {
+    // The system is asked for the administration the copy is kept under ("" without them).
+    let query = InvoiceQuery {
+        administration: scope.clone(),
+        ..query.clone()
+    };
+    let page: InvoicePage = reader.list_invoices(&query, cursor).await?;
+    if filtered(&query) {
         store.refresh_cached_invoices(connection_id, &scope, &page.items)?;
     } else {
         store.store_invoice_page(connection_id, &scope, &page, cursor.is_none())?;

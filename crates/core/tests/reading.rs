@@ -507,6 +507,18 @@ async fn the_copy_is_kept_per_connection_and_administration() {
             .items
             .is_empty()
     );
+    assert_eq!(
+        sys.lists.lock().unwrap().last().unwrap().0.administration,
+        "pfl_1"
+    );
+    // A system without administrations is asked without one, whatever the connection kept.
+    reading::list_invoices(&store, &sys, &self::caps(), "r", &q("old"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sys.lists.lock().unwrap().last().unwrap().0.administration,
+        ""
+    );
 }
 
 #[tokio::test]
