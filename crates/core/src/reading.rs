@@ -141,9 +141,16 @@ pub fn cached_invoices(
     })
 }
 
+/// At most this many pages of the system are read for one page of a search that finds
+/// nothing on them, so a search for an older invoice does not stop at an empty screen.
+pub const SEARCH_PAGES: usize = 5;
+
 /// One page of the system's invoices matching the query, from `cursor` (`None`: the first).
 /// A page of the system's own list (no filter) is kept: the first replaces the copy, a next
-/// one follows it. A page of a narrowed list only refreshes the invoices the copy holds.
+/// one follows it. For a search, the system narrows the list as far as it can, and what is
+/// shown is what matches as the clerk sees it (every word in the number or customer, the date
+/// in the range); pages without a match are read on, up to [`SEARCH_PAGES`]. A search's pages
+/// only refresh the invoices the copy holds.
 pub async fn list_invoices(
     store: &Store,
     backend: &dyn Backend,
@@ -155,22 +162,40 @@ pub async fn list_invoices(
     let reader = reader_of(backend)?;
     check_query(query)?;
     let scope = scope_of(caps, query)?;
-    let cursor = cursor.filter(|c| !c.is_empty());
     // The system is asked for the administration the copy is kept under ("" without them).
     let query = InvoiceQuery {
         administration: scope.clone(),
         ..query.clone()
     };
-    let page: InvoicePage = reader.list_invoices(&query, cursor).await?;
-    if filtered(&query) {
-        store.refresh_cached_invoices(connection_id, &scope, &page.items)?;
-    } else {
-        store.store_invoice_page(connection_id, &scope, &page, cursor.is_none())?;
-    }
+    let narrowed = filtered(&query);
+    let mut cursor: Option<String> = cursor.filter(|c| !c.is_empty()).map(String::from);
+    let mut items = Vec::new();
+    let mut pages = 0usize;
+    let done = loop {
+        let page: InvoicePage = reader.list_invoices(&query, cursor.as_deref()).await?;
+        pages += 1;
+        if narrowed {
+            store.refresh_cached_invoices(connection_id, &scope, &page.items)?;
+        } else {
+            store.store_invoice_page(connection_id, &scope, &page, cursor.is_none())?;
+        }
+        let next = if page.done { None } else { page.cursor.clone() };
+        // A page that hands back the cursor it was asked with would be read forever.
+        let done = next.is_none() || next == cursor;
+        items.extend(
+            page.items
+                .into_iter()
+                .filter(|s| !narrowed || matches(s, &query)),
+        );
+        cursor = next;
+        if done || !narrowed || !items.is_empty() || pages >= SEARCH_PAGES {
+            break done;
+        }
+    };
     Ok(InvoiceList {
-        items: page.items,
-        cursor: if page.done { None } else { page.cursor },
-        done: page.done,
+        items,
+        cursor: if done { None } else { cursor },
+        done,
         cached: false,
         fetched_at: Some(chrono::Utc::now().to_rfc3339()),
     })

@@ -70,6 +70,8 @@ struct Reading {
     script: Mutex<Vec<Act>>,
     /// Keys whose action was done: a repeated key replays, never does it twice.
     done_keys: Mutex<Vec<String>>,
+    /// The system cannot search: it answers every query with its whole list.
+    cannot_search: bool,
 }
 
 impl Reading {
@@ -80,6 +82,7 @@ impl Reading {
             acts: Mutex::new(vec![]),
             script: Mutex::new(vec![]),
             done_keys: Mutex::new(vec![]),
+            cannot_search: false,
         }
     }
 }
@@ -162,9 +165,10 @@ impl InvoiceReader for Reading {
             .unwrap()
             .iter()
             .filter(|s| {
-                query.text.as_deref().is_none_or(|t| s.customer.contains(t))
-                    && query.from.is_none_or(|f| s.date >= f)
-                    && query.to.is_none_or(|t| s.date <= t)
+                self.cannot_search
+                    || query.text.as_deref().is_none_or(|t| s.customer.contains(t))
+                        && query.from.is_none_or(|f| s.date >= f)
+                        && query.to.is_none_or(|t| s.date <= t)
             })
             .cloned()
             .collect();
@@ -784,4 +788,125 @@ async fn the_key_of_an_action_whose_answer_was_lost_survives_a_restart() {
         "the retry after the restart sends the same key"
     );
     assert_eq!(sys.done_keys.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_search_shows_only_what_matches_and_reads_on_past_pages_without_a_match() {
+    let store = Store::open_in_memory().unwrap();
+    let sys = Reading {
+        cannot_search: true,
+        ..Reading::new(five())
+    };
+    let caps = caps();
+    let q = InvoiceQuery {
+        text: Some("snel".into()),
+        ..Default::default()
+    };
+    // Page one holds one match.
+    let first = reading::list_invoices(&store, &sys, &caps, "r", &q, None)
+        .await
+        .unwrap();
+    assert_eq!(ids(&first.items), ["d"]);
+    assert!(!first.done);
+    // Page two holds none: page three is read in the same step.
+    let next = reading::list_invoices(&store, &sys, &caps, "r", &q, first.cursor.as_deref())
+        .await
+        .unwrap();
+    assert_eq!(ids(&next.items), ["a"]);
+    assert!(next.done && next.cursor.is_none());
+    assert_eq!(sys.lists.lock().unwrap().len(), 3);
+
+    // Dates too; a search that finds nothing more ends done and empty.
+    let recent = InvoiceQuery {
+        from: NaiveDate::from_ymd_opt(2026, 11, 25),
+        ..Default::default()
+    };
+    let found = reading::list_invoices(&store, &sys, &caps, "r", &recent, None)
+        .await
+        .unwrap();
+    assert_eq!(ids(&found.items), ["e"]);
+    let rest = reading::list_invoices(&store, &sys, &caps, "r", &recent, found.cursor.as_deref())
+        .await
+        .unwrap();
+    assert!(rest.items.is_empty() && rest.done);
+}
+
+/// A system with endless pages of invoices no search matches; its cursor moves on, or not.
+struct Endless {
+    moves: bool,
+    calls: Mutex<usize>,
+}
+
+#[async_trait::async_trait]
+impl Backend for Endless {
+    fn capabilities(&self) -> Capabilities {
+        caps()
+    }
+    async fn test_connection(&self) -> Result<Text> {
+        Ok(Text::new("ja", "yes"))
+    }
+    async fn administrations(&self) -> Result<Vec<Administration>> {
+        Ok(vec![])
+    }
+    fn reader(&self) -> Option<&dyn InvoiceReader> {
+        Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceReader for Endless {
+    async fn list_invoices(&self, _: &InvoiceQuery, cursor: Option<&str>) -> Result<InvoicePage> {
+        *self.calls.lock().unwrap() += 1;
+        let n: u64 = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        Ok(InvoicePage {
+            items: vec![summary(
+                &format!("x{n}"),
+                None,
+                2,
+                "Niemand",
+                InvoiceState::Open,
+            )],
+            cursor: Some(if self.moves { n + 1 } else { n }.to_string()),
+            done: false,
+        })
+    }
+    async fn invoice(&self, _: &str) -> Result<InvoiceDetail> {
+        Err(Error::new(ErrorCode::NotFound, "weg", "gone"))
+    }
+    async fn text(&self, _: &str, _: &str) -> Result<InvoiceText> {
+        Err(Error::new(ErrorCode::NotFound, "weg", "gone"))
+    }
+}
+
+#[tokio::test]
+async fn a_search_reads_a_bounded_number_of_pages_and_a_cursor_that_does_not_move_ends_the_list() {
+    let store = Store::open_in_memory().unwrap();
+    let caps = caps();
+    let q = InvoiceQuery {
+        text: Some("iemand anders".into()),
+        ..Default::default()
+    };
+    let endless = Endless {
+        moves: true,
+        calls: Mutex::new(0),
+    };
+    let page = reading::list_invoices(&store, &endless, &caps, "r", &q, None)
+        .await
+        .unwrap();
+    assert!(page.items.is_empty() && !page.done);
+    assert_eq!(*endless.calls.lock().unwrap(), reading::SEARCH_PAGES);
+    assert_eq!(page.cursor.as_deref(), Some("5"), "the clerk can search on");
+
+    let stuck = Endless {
+        moves: false,
+        calls: Mutex::new(0),
+    };
+    let page = reading::list_invoices(&store, &stuck, &caps, "r", &all(), Some("7"))
+        .await
+        .unwrap();
+    assert!(
+        page.done && page.cursor.is_none(),
+        "the same cursor again: the end"
+    );
+    assert_eq!(*stuck.calls.lock().unwrap(), 1);
 }

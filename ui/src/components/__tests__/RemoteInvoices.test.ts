@@ -162,6 +162,23 @@ describe("History: the invoices the system holds", () => {
     expect(mocked.listInvoices.mock.calls.length).toBe(calls);
   });
 
+  it("searches on in older invoices when the recent ones hold no match", async () => {
+    show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toHaveLength(2));
+    mocked.listInvoices
+      .mockResolvedValueOnce(list([], { cursor: "c5", done: false }))
+      .mockResolvedValueOnce(list([olderRow], { done: true }));
+    await user.type(screen.getByTestId("remote-search"), "hoekje{Enter}");
+    expect((await screen.findByTestId("remote-empty")).textContent?.trim()).toBe(
+      "No invoice matches the search among the most recent ones. Press “More” to search older invoices.",
+    );
+    await user.click(screen.getByTestId("remote-more"));
+    await waitFor(() => expect(rowIds()).toEqual(["inv_o"]));
+    expect(mocked.listInvoices).toHaveBeenLastCalledWith("conn-1", expect.objectContaining({ text: "hoekje" }), "c5");
+    expect(screen.queryByTestId("remote-more")).toBeNull();
+  });
+
   it("opens an invoice with its lines and VAT", async () => {
     const detail: InvoiceDetail = {
       summary: paidRow,
