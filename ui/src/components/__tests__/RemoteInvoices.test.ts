@@ -229,6 +229,7 @@ describe("History: the invoices the system holds", () => {
     expect(within(row).getByTestId("remote-open").textContent?.trim()).toBe("INV-2026-000009");
     expect(within(row).queryByTestId("remote-action-issue")).toBeNull();
     expect(screen.getByTestId("remote-action-message").textContent).toBe("Issue: done.");
+    expect(document.activeElement).toBe(within(row).getByTestId("remote-open"));
   });
 
   it("asks before an action that declares a confirmation, and the row goes when the invoice is gone", async () => {
@@ -242,11 +243,13 @@ describe("History: the invoices the system holds", () => {
     // Escape leaves it undone.
     await user.keyboard("{Escape}");
     expect(screen.queryByTestId("remote-action-form")).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(within(screen.getAllByTestId("remote-row")[0]).getByTestId("remote-open")));
     await user.click(screen.getByTestId("remote-action-delete"));
     await user.click(screen.getByTestId("remote-action-confirm-yes"));
     await waitFor(() => expect(rowIds()).toEqual(["inv_p"]));
     expect(mocked.invoiceAction).toHaveBeenCalledWith("conn-1", "1", "inv_d", "delete", {});
     expect(screen.getByTestId("remote-action-message").textContent).toBe(`Delete: done. The invoice is no longer in ${SYSTEM}.`);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("remote-search")));
   });
 
   it("after a lost answer offers to try again with the same values", async () => {
