@@ -54,6 +54,11 @@ fn export_types(dir: &Path) -> Result<(), ts_rs::ExportError> {
     invoice_desk_core::lists::Recipient::export_all(&cfg)?;
     invoice_desk_core::lists::RecipientInput::export_all(&cfg)?;
     crate::lists::ListSynced::export_all(&cfg)?;
+    invoice_desk_core::reading::ReaderInfo::export_all(&cfg)?;
+    invoice_desk_core::reading::InvoiceList::export_all(&cfg)?;
+    invoice_desk_core::reading::ActionDone::export_all(&cfg)?;
+    invoice_desk_core::reader::InvoiceQuery::export_all(&cfg)?;
+    invoice_desk_core::reader::InvoiceDetail::export_all(&cfg)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod demo;
 mod files;
 #[cfg(test)]
 mod generated;
+mod history;
 mod lists;
 mod oauth;
 mod secrets;
@@ -324,6 +325,11 @@ pub fn run() {
             lists::list_recipients,
             lists::save_recipient,
             lists::archive_recipient,
+            history::invoice_reader,
+            history::cached_invoices,
+            history::list_invoices,
+            history::open_invoice,
+            history::invoice_action,
         ])
         .run(context)
         .expect("error while running Invoice Desk");

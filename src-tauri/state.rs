@@ -107,6 +107,12 @@ impl AppState {
         Ok(backend)
     }
 
+    /// Puts a made-up back end behind a connection, for the shell's tests.
+    #[cfg(test)]
+    pub fn set_backend_for_tests(&self, connection_id: &str, backend: Arc<dyn Backend>) {
+        guard(&self.backends).insert(connection_id.to_string(), backend);
+    }
+
     pub fn forget_backend(&self, connection_id: &str) {
         guard(&self.backends).remove(connection_id);
     }

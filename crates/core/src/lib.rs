@@ -15,6 +15,7 @@
 //! - [`desk`]: what each IPC command does, free of Tauri: texts, warnings, History.
 //! - [`outbox`]: sending a waiting invoice under a lease, so one process sends it.
 //! - [`reader`]: what reading invoices back from a system gives.
+//! - [`reading`]: History's view of the invoices a system holds (copy, pages, actions).
 
 pub mod backend;
 pub mod connector;
@@ -27,6 +28,7 @@ pub mod lists;
 pub mod money;
 pub mod outbox;
 pub mod reader;
+pub mod reading;
 pub mod store;
 pub mod submit;
 pub mod sync;

@@ -22,6 +22,8 @@ use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 mod lists;
+mod reader;
+pub use reader::CachedInvoices;
 
 /// The file name of the store inside the app's data directory.
 pub const FILE_NAME: &str = "invoice-desk.sqlite3";
@@ -234,6 +236,37 @@ const MIGRATIONS: &[&str] = &[
     // 8: the values a product fills into the system's declared line fields, as JSON.
     r#"
     ALTER TABLE products ADD COLUMN line_defaults TEXT NOT NULL DEFAULT '{}';
+    "#,
+    // 9: the invoices a system holds, as History last read them (summaries in the system's
+    // order, per connection and administration, with where the next page starts), and the key
+    // of each action on such an invoice until its answer is known, so a retry reuses it.
+    r#"
+    CREATE TABLE read_invoices (
+        connection_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (connection_id, scope, id)
+    );
+    CREATE INDEX read_invoices_order ON read_invoices(connection_id, scope, seq);
+    CREATE TABLE read_invoice_lists (
+        connection_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        cursor TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (connection_id, scope)
+    );
+    CREATE TABLE invoice_action_keys (
+        connection_id TEXT NOT NULL,
+        invoice_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        request TEXT NOT NULL,
+        key TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (connection_id, invoice_id, action, request)
+    );
     "#,
 ];
 
@@ -1064,6 +1097,7 @@ impl Store {
         )?;
         tx.execute("DELETE FROM lookup_items WHERE connection_id=?1", [id])?;
         tx.execute("DELETE FROM list_sync WHERE connection_id=?1", [id])?;
+        reader::forget_connection(&tx, id)?;
         tx.commit()?;
         Ok(())
     }

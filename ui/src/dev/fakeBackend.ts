@@ -30,6 +30,11 @@ import type {
   Evaluation,
   FieldIssue,
   HistoryEntry,
+  InvoiceActionSpec,
+  InvoiceDetail,
+  InvoiceQuery,
+  InvoiceState,
+  InvoiceSummary,
   Lang,
   LineAmounts,
   LookupItem,
@@ -631,6 +636,76 @@ function saveRecipient(connectionId: string, input: RecipientInput): Recipient {
   return structuredClone(r);
 }
 
+
+// ---- the invoices a system holds (History's second view) ----
+// Every fake connection reads: 45 invoices, newest first, in pages of 20; drafts can be issued
+// (with an e-mail subject and text) or deleted (asked first).
+
+const READ_ACTIONS: InvoiceActionSpec[] = [
+  {
+    key: "issue",
+    label: { nl: "Versturen", en: "Issue" },
+    confirm: null,
+    fields: [
+      { key: "email_subject", label: { nl: "Onderwerp e-mail", en: "E-mail subject" }, kind: { type: "text", max_len: null }, required: true, default: null, help: null, shown_when: null, required_when: null },
+      { key: "email_body", label: { nl: "Tekst e-mail", en: "E-mail text" }, kind: { type: "text", max_len: null }, required: true, default: null, help: null, shown_when: null, required_when: null },
+    ],
+  },
+  {
+    key: "delete",
+    label: { nl: "Verwijderen", en: "Delete" },
+    confirm: { nl: "Dit concept verwijderen? Dit kan niet ongedaan worden gemaakt.", en: "Delete this draft? This cannot be undone." },
+    fields: [],
+  },
+];
+const held = new Map<string, InvoiceSummary[]>();
+
+function heldOf(connectionId: string): InvoiceSummary[] {
+  let list = held.get(connectionId);
+  if (!list) {
+    const customers = ["Bakkerij Jansen", "Fietsenmaker De Vries", "Café Het Hoekje", "Smit Installatie B.V.", "Brasserie Lieve (Gent)"];
+    const states: InvoiceState[] = ["draft", "open", "paid", "paid", "overdue", "cancelled"];
+    list = [];
+    for (let i = 0; i < 45; i++) {
+      const date = new Date(Date.UTC(2026, 10, 28) - i * 6 * 86_400_000).toISOString().slice(0, 10);
+      const state = states[i % states.length];
+      const excl = BigInt(5000 + ((i * 7919) % 90000)) * 10_000n;
+      const vat = roundCents((excl * 21n) / 100n);
+      list.push({
+        id: `inv_${connectionId}_${i}`,
+        number: state === "draft" ? null : `2026-${String(500 - i).padStart(6, "0")}`,
+        date,
+        due_date: state === "draft" ? null : new Date(Date.parse(date) + 30 * 86_400_000).toISOString().slice(0, 10),
+        customer: customers[i % customers.length],
+        customer_id: null,
+        total_excl: str(excl),
+        total_vat: str(vat),
+        total_incl: str(excl + vat),
+        state,
+        state_text: null,
+        actions: state === "draft" ? ["issue", "delete"] : [],
+      });
+    }
+    held.set(connectionId, list);
+  }
+  return list;
+}
+
+function matchesQuery(s: InvoiceSummary, q: InvoiceQuery): boolean {
+  if (q.from && s.date < q.from) return false;
+  if (q.to && s.date > q.to) return false;
+  const hay = `${s.number ?? ""} ${s.customer}`.toLowerCase();
+  return (q.text ?? "").toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+}
+
+function detailOf(s: InvoiceSummary): InvoiceDetail {
+  return {
+    summary: structuredClone(s),
+    lines: [{ description: "Werkzaamheden", quantity: "1", unit_price: s.total_excl, vat_code: "21.00", amount_excl: s.total_excl }],
+    vat: [{ percentage: "21", base: s.total_excl, amount: s.total_vat }],
+  };
+}
+
 async function handle(cmd: string, a: Args): Promise<unknown> {
   switch (cmd) {
     case "plugin:event|listen": {
@@ -902,6 +977,43 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       const waiting = history.filter((r) => r.state === "queued" || r.state === "uncertain");
       for (const row of waiting) await attempt(row, true);
       return waiting.length;
+    }
+    case "invoice_reader":
+      return { reads_invoices: true, actions: structuredClone(READ_ACTIONS) };
+    case "cached_invoices":
+      return { items: [], cursor: null, done: true, cached: true, fetched_at: null };
+    case "list_invoices": {
+      const q = a.query as InvoiceQuery;
+      const all = heldOf(a.connection_id as string).filter((s) => matchesQuery(s, q));
+      const start = Number(a.cursor ?? 0) || 0;
+      const items = all.slice(start, start + 20);
+      const next = start + items.length;
+      await new Promise((r) => setTimeout(r, 400));
+      const done = next >= all.length;
+      return { items: structuredClone(items), cursor: done ? null : String(next), done, cached: false, fetched_at: new Date().toISOString() };
+    }
+    case "open_invoice": {
+      const s = heldOf(a.connection_id as string).find((x) => x.id === a.id);
+      if (!s) throw err("not_found", L("Deze factuur bestaat niet (meer).", "This invoice does not exist (any more)."));
+      return detailOf(s);
+    }
+    case "invoice_action": {
+      const list = heldOf(a.connection_id as string);
+      const s = list.find((x) => x.id === a.id);
+      if (!s) throw err("not_found", L("Deze factuur bestaat niet (meer).", "This invoice does not exist (any more)."));
+      const values = a.values as Record<string, string>;
+      if (a.action === "delete") {
+        list.splice(list.indexOf(s), 1);
+        return { invoice: null, message: L("Verwijderen: gedaan.", "Delete: done.") };
+      }
+      const fields = ["email_subject", "email_body"]
+        .filter((k) => !(values[k] ?? "").trim())
+        .map((k) => ({ field: `action.${k}`, message: L("Vul dit veld in.", "Fill in this field.") }));
+      if (fields.length > 0) throw err("validation", L("Controleer de gemarkeerde velden.", "Check the marked fields."), { fields });
+      s.state = "open";
+      s.number = `2026-${String(900 + list.indexOf(s)).padStart(6, "0")}`;
+      s.actions = [];
+      return { invoice: structuredClone(s), message: L("Versturen: gedaan.", "Issue: done.") };
     }
     default:
       throw err("internal", `unknown command ${cmd}`);

@@ -4,6 +4,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
+  ActionDone,
   Administration,
   Address,
   AppInfo,
@@ -15,12 +16,16 @@ import type {
   ErrorCode,
   Evaluation,
   HistoryEntry,
+  InvoiceDetail,
+  InvoiceList,
+  InvoiceQuery,
   IpcError,
   IpcFieldError,
   Lang,
   ListSearch,
   ListSynced,
   Product,
+  ReaderInfo,
   Recipient,
   RecipientInput,
   Relation,
@@ -285,6 +290,56 @@ export function history(connectionId: string): Promise<HistoryEntry[]> {
 /** Tries every waiting invoice again now; returns how many. Results arrive as submit-status. */
 export function retryOutbox(): Promise<number> {
   return call("retry_outbox");
+}
+
+// ---- the invoices the system holds (History's second view) ----
+
+/** Whether the connection's system reads invoices, and the actions it declares. */
+export function invoiceReader(connectionId: string): Promise<ReaderInfo> {
+  return call("invoice_reader", { connection_id: connectionId });
+}
+
+/** The list from the local copy, at once (`cached: true`). */
+export function cachedInvoices(connectionId: string, query: InvoiceQuery): Promise<InvoiceList> {
+  return call("cached_invoices", { connection_id: connectionId, query });
+}
+
+/** One page from the system; `cursor` from the previous page (null: the first). */
+export function listInvoices(
+  connectionId: string,
+  query: InvoiceQuery,
+  cursor: string | null,
+): Promise<InvoiceList> {
+  return call("list_invoices", { connection_id: connectionId, query, cursor });
+}
+
+export function openInvoice(
+  connectionId: string,
+  administrationId: string | null,
+  id: string,
+): Promise<InvoiceDetail> {
+  return call("open_invoice", {
+    connection_id: connectionId,
+    administration_id: administrationId ?? "",
+    id,
+  });
+}
+
+/** Does a declared action; a retry with the same values reuses the request's key (kept in Rust). */
+export function invoiceAction(
+  connectionId: string,
+  administrationId: string | null,
+  id: string,
+  action: string,
+  values: Record<string, string>,
+): Promise<ActionDone> {
+  return call("invoice_action", {
+    connection_id: connectionId,
+    administration_id: administrationId ?? "",
+    id,
+    action,
+    values,
+  });
 }
 
 function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectors, declared } from "../../test/fixtures";
-import type { ConnectionInput, ConnectionView } from "../../lib/types";
+import type { ActionDone, ConnectionInput, ConnectionView, InvoiceList, InvoiceQuery } from "../../lib/types";
 import { installFakeBackend } from "../fakeBackend";
 
 type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
@@ -15,6 +15,34 @@ describe("the dev fake takes its systems from what the real connectors export", 
   afterAll(() => {
     vi.clearAllTimers();
     vi.useRealTimers();
+  });
+
+  it("holds invoices to read: pages by cursor, a search, and a draft issued", async () => {
+    const [c] = (await invoke("list_connections")) as ConnectionView[];
+    const q: InvoiceQuery = { administration: "", text: null, from: null, to: null, customer: null };
+    const page = async (query: InvoiceQuery, cursor: string | null) => {
+      const p = invoke("list_invoices", { connection_id: c.id, query, cursor });
+      await vi.advanceTimersByTimeAsync(500);
+      return (await p) as InvoiceList;
+    };
+    const first = await page(q, null);
+    expect(first.items).toHaveLength(20);
+    const second = await page(q, first.cursor);
+    const third = await page(q, second.cursor);
+    expect(third.done).toBe(true);
+    expect(new Set([...first.items, ...second.items, ...third.items].map((s) => s.id)).size).toBe(45);
+    const found = await page({ ...q, text: "hoekje" }, null);
+    expect(found.items.every((s) => s.customer.includes("Hoekje"))).toBe(true);
+
+    const draft = first.items.find((s) => s.actions.includes("issue"))!;
+    const done = (await invoke("invoice_action", {
+      connection_id: c.id,
+      id: draft.id,
+      action: "issue",
+      values: { email_subject: "Factuur", email_body: "Bijgaand." },
+    })) as ActionDone;
+    expect(done.invoice?.state).toBe("open");
+    expect(done.invoice?.actions).toEqual([]);
   });
 
   it("lists the generated connectors", async () => {

@@ -39,6 +39,27 @@ describe("api", () => {
     expect(invoke).toHaveBeenLastCalledWith("list_connectors", undefined);
   });
 
+  it("asks for the system's invoices with the arguments the reader commands take", async () => {
+    invoke.mockResolvedValue(null);
+    const query = { administration: "a1", text: "snel", from: "2026-11-01", to: null, customer: null };
+    await api.invoiceReader("c1");
+    expect(invoke).toHaveBeenLastCalledWith("invoice_reader", { connection_id: "c1" });
+    await api.cachedInvoices("c1", query);
+    expect(invoke).toHaveBeenLastCalledWith("cached_invoices", { connection_id: "c1", query });
+    await api.listInvoices("c1", query, "next");
+    expect(invoke).toHaveBeenLastCalledWith("list_invoices", { connection_id: "c1", query, cursor: "next" });
+    await api.openInvoice("c1", null, "inv_1");
+    expect(invoke).toHaveBeenLastCalledWith("open_invoice", { connection_id: "c1", administration_id: "", id: "inv_1" });
+    await api.invoiceAction("c1", "a1", "inv_1", "issue", { email_subject: "Factuur" });
+    expect(invoke).toHaveBeenLastCalledWith("invoice_action", {
+      connection_id: "c1",
+      administration_id: "a1",
+      id: "inv_1",
+      action: "issue",
+      values: { email_subject: "Factuur" },
+    });
+  });
+
   it("turns a string rejection into an internal IpcError", async () => {
     invoke.mockRejectedValue("boom");
     await expect(api.history("c1")).rejects.toEqual({ code: "internal", message: "boom" });
