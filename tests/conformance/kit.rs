@@ -4,6 +4,8 @@
 use invoice_desk_core::backend::{Backend, Capabilities, Product, Relation, SyncPage};
 use invoice_desk_core::error::{Error, ErrorCode};
 use invoice_desk_core::invoice::{to_outgoing, Draft, OutgoingInvoice};
+use invoice_desk_core::lists::Recipient;
+use invoice_desk_core::reader::InvoiceQuery;
 use invoice_desk_core::store::{OutboxEntry, Store};
 use invoice_desk_core::submit::{self, Outcome, RetryPolicy, APP_ASSIGNED_NUMBER};
 use invoice_desk_sandbox::{Sandbox, SandboxConfig};
@@ -118,6 +120,13 @@ pub trait Subject: Send + Sync {
     }
 
     /// The fault hook's body for `fault`; the default speaks [`invoice_desk_sandbox::kit::faults`].
+    /// The recipients of a system whose relations are the app's own address book
+    /// (`relations: local`): kept in the desk's store before anything is sent, as a clerk
+    /// adds them. Empty for relations synced from the system.
+    fn recipients(&self) -> Vec<Recipient> {
+        Vec::new()
+    }
+
     fn fault_body(&self, fault: Fault) -> Value {
         let read = self.read_path();
         let create = self.create_path();
@@ -430,6 +439,18 @@ impl Desk {
         Desk { store, _dir: dir }
     }
 
+    /// A desk whose address book holds the subject's recipients (the connection of every
+    /// draft is "conformance").
+    pub fn open_for(s: &dyn Subject) -> Desk {
+        let desk = Desk::open();
+        for r in s.recipients() {
+            desk.store
+                .save_recipient("conformance", &r)
+                .expect("the recipient is saved");
+        }
+        desk
+    }
+
     /// Saves the draft and sends it as the Send button does.
     pub async fn send(&self, client: &dyn Backend, draft: &Draft) -> Outcome {
         self.store.save_draft(draft).expect("the draft is saved");
@@ -500,6 +521,29 @@ pub fn assert_server_side(e: &Error, what: &str) {
     );
     assert!(e.code.is_transient(), "{what}: not retried later: {e:?}");
     assert_both_languages(e);
+}
+
+/// One read of the system, where the read faults are armed: the first page of relations, or
+/// for a system whose relations are the app's own address book, the first page of its
+/// invoices.
+pub async fn read(client: &dyn Backend, scope: &str) -> Result<(), Error> {
+    if client.capabilities().relations.is_local() {
+        let reader = client.reader().unwrap_or_else(|| {
+            panic!(
+                "{} keeps no relations and reads no invoices: nothing to read",
+                client.capabilities().system_name
+            )
+        });
+        let query = InvoiceQuery {
+            administration: scope.to_string(),
+            ..InvoiceQuery::default()
+        };
+        return reader.list_invoices(&query, None).await.map(|_| ());
+    }
+    lookups(client)
+        .sync_relations(scope, None)
+        .await
+        .map(|_| ())
 }
 
 /// The client's look-up lists (every conformance subject has them).

@@ -5,13 +5,19 @@ use super::kit::*;
 use invoice_desk_backends::http::Http;
 use invoice_desk_backends::ratelimit::RateLimits;
 use invoice_desk_backends::{
-    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, Secret, SilvasoftClient,
-    SilvasoftConfig, SilvasoftModule,
+    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, MollieAuth, MollieClient,
+    MollieConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
 };
-use invoice_desk_core::backend::{Backend, Capabilities, RelationKind};
-use invoice_desk_core::invoice::Draft;
+use invoice_desk_core::backend::{
+    Backend, Capabilities, InvoiceWriter, Lookup, Progress, Receipt, RelationKind, Upload,
+};
+use invoice_desk_core::error::FieldIssue;
+use invoice_desk_core::i18n::Text;
+use invoice_desk_core::invoice::{Draft, OutgoingInvoice};
+use invoice_desk_core::lists::Recipient;
 use invoice_desk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn count(stats: &Value, key: &str) -> usize {
@@ -326,5 +332,177 @@ impl Subject for Bloxs {
             + count(stats, "inactive_persons")
             + count(stats, "inactive_organisations");
         (relations, count(stats, "service_items"))
+    }
+}
+
+// ---- Mollie -----------------------------------------------------------------------------------
+
+/// Mollie with the stand-in's test API key. Its recipients are the app's own address book.
+pub struct Mollie;
+
+const MOLLIE_KEY: &str = "test_demoMollieKey0000000000000000";
+
+/// The one recipient of the Mollie cases, as a clerk keeps it in the address book.
+fn mollie_recipient() -> Recipient {
+    use invoice_desk_backends::mollie::{
+        R_CITY, R_COUNTRY, R_EMAIL, R_LOCALE, R_POSTAL_CODE, R_STREET, R_VAT,
+    };
+    let values: BTreeMap<String, String> = [
+        (R_VAT, "NL123456789B01"),
+        (R_EMAIL, "factuur@degoudenkrakeling.nl"),
+        (R_STREET, "Keizersgracht 1"),
+        (R_POSTAL_CODE, "1015 CW"),
+        (R_CITY, "Amsterdam"),
+        (R_COUNTRY, "NL"),
+        (R_LOCALE, "nl_NL"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Recipient {
+        id: "3b1d0c7e-6a0f-4a53-9a2b-1f3c2d4e5f60".into(),
+        kind: RelationKind::Organisation,
+        name: "Bakkerij De Gouden Krakeling".into(),
+        number: None,
+        email: values.get(R_EMAIL).cloned(),
+        city: values.get(R_CITY).cloned(),
+        vat_number: values.get(R_VAT).cloned(),
+        values,
+        created_at: "2026-11-20T09:00:00Z".into(),
+        updated_at: "2026-11-20T09:00:00Z".into(),
+        archived: false,
+    }
+}
+
+impl Subject for Mollie {
+    fn hooks(&self) -> &'static str {
+        "mollie"
+    }
+
+    fn configure(&self, c: &mut SandboxConfig) {
+        c.mollie.invoices_per_profile = 30;
+    }
+
+    fn client(&self, sandbox: &Sandbox, credentials: Credentials) -> Arc<dyn Backend> {
+        let key = match credentials {
+            Credentials::Good => MOLLIE_KEY.to_string(),
+            // A key in the right shape that Mollie does not know.
+            Credentials::Bad => format!("test_{WRONG_SECRET}"),
+        };
+        let http = Http::with_timeouts("Mollie", CONNECT_TIMEOUT, REQUEST_TIMEOUT).expect("http");
+        let client = MollieClient::with_http(
+            MollieConfig {
+                base_url: sandbox.mollie_base_url(),
+                auth: MollieAuth::ApiKey(Secret::new(key)),
+            },
+            http,
+        )
+        .expect("client");
+        Arc::new(WithRecipient {
+            inner: client.with_page_size(PAGE as u32),
+            recipient: mollie_recipient(),
+        })
+    }
+
+    fn read_path(&self) -> &'static str {
+        "/mollie/v2/sales-invoices"
+    }
+
+    fn create_path(&self) -> &'static str {
+        "/mollie/v2/sales-invoices"
+    }
+
+    fn tokens(&self) -> Tokens {
+        Tokens::None {
+            because: "Mollie takes the API key itself on every request",
+        }
+    }
+
+    fn rate_limit_answer(&self) -> Value {
+        // Mollie's own answer: 429 with Retry-After.
+        self.fault_body(Fault::ReadTooMany {
+            retry_after_secs: 2,
+        })
+    }
+
+    fn product_paging(&self) -> Paging {
+        Paging::Single {
+            because: "Mollie keeps no product catalogue: one empty list",
+        }
+    }
+
+    fn recipients(&self) -> Vec<Recipient> {
+        vec![mollie_recipient()]
+    }
+
+    fn draft(&self, caps: &Capabilities, catalogue: &Catalogue, n: u32) -> Draft {
+        one_line_draft(caps, catalogue, mollie_recipient().as_relation(), None, n)
+    }
+
+    fn remote_id(&self, stored: &Value) -> String {
+        stored["id"].as_str().expect("an id").to_string()
+    }
+
+    fn expected_counts(&self, _stats: &Value) -> (usize, usize) {
+        // No relations to list (the address book is the app's) and no products.
+        (0, 0)
+    }
+}
+
+/// The Mollie client with the recipient on every invoice it sends, as the desk fixes it when
+/// it queues the invoice (a no-op where the desk already did).
+struct WithRecipient {
+    inner: MollieClient,
+    recipient: Recipient,
+}
+
+#[async_trait::async_trait]
+impl Backend for WithRecipient {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn test_connection(&self) -> invoice_desk_core::error::Result<Text> {
+        self.inner.test_connection().await
+    }
+    async fn administrations(
+        &self,
+    ) -> invoice_desk_core::error::Result<Vec<invoice_desk_core::backend::Administration>> {
+        self.inner.administrations().await
+    }
+    fn writer(&self) -> Option<&dyn InvoiceWriter> {
+        Some(self)
+    }
+    fn reader(&self) -> Option<&dyn invoice_desk_core::backend::InvoiceReader> {
+        self.inner.reader()
+    }
+    fn lookups(&self) -> Option<&dyn invoice_desk_core::backend::LookupSource> {
+        self.inner.lookups()
+    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceWriter for WithRecipient {
+    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+        self.inner.precheck(draft, caps)
+    }
+    async fn upload_attachment(
+        &self,
+        administration: &str,
+        upload: &Upload,
+        progress: Progress<'_>,
+    ) -> invoice_desk_core::error::Result<String> {
+        self.inner
+            .upload_attachment(administration, upload, progress)
+            .await
+    }
+    async fn submit(&self, invoice: &OutgoingInvoice) -> invoice_desk_core::error::Result<Receipt> {
+        let mut invoice = invoice.clone();
+        if invoice.recipient.is_none() {
+            invoice.recipient = Some(self.recipient.clone());
+        }
+        self.inner.submit(&invoice).await
+    }
+    async fn lookup(&self, invoice: &OutgoingInvoice) -> invoice_desk_core::error::Result<Lookup> {
+        self.inner.lookup(invoice).await
     }
 }

@@ -11,6 +11,7 @@
 //! - [`afas`]: AFAS SB.
 //! - [`silvasoft`]: Silvasoft (bookkeeping and invoicing modules).
 //! - [`bloxs`]: Bloxs (real-estate administration: sales invoice services).
+//! - [`mollie`]: Mollie (Sales Invoice API: invoices to the app's own recipients).
 
 // The core error carries a message in two languages and per-field issues; it is returned by
 // value everywhere, as in the core crate.
@@ -19,6 +20,7 @@ pub mod afas;
 pub mod bloxs;
 pub mod http;
 pub mod kit;
+pub mod mollie;
 pub mod paging;
 pub mod pkce;
 pub mod ratelimit;
@@ -31,5 +33,6 @@ mod props;
 
 pub use afas::{AfasAuth, AfasClient, AfasConfig};
 pub use bloxs::{BloxsClient, BloxsConfig};
+pub use mollie::{MollieAuth, MollieClient, MollieConfig};
 pub use secret::Secret;
 pub use silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};
