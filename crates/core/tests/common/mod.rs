@@ -27,6 +27,8 @@ pub struct Fake {
     /// identity → remote id: what the "back end" holds.
     pub stored: Mutex<HashMap<uuid::Uuid, String>>,
     pub submits: Mutex<u32>,
+    /// Every invoice `submit` was given, in order.
+    pub submitted: Mutex<Vec<OutgoingInvoice>>,
     pub lookups_can_tell: bool,
     pub uploads: Mutex<Vec<(String, Vec<u8>)>>,
     pub lookups: Mutex<u32>,
@@ -198,6 +200,7 @@ impl InvoiceWriter for Fake {
     }
     async fn submit(&self, inv: &OutgoingInvoice) -> Result<Receipt> {
         *self.submits.lock().unwrap() += 1;
+        self.submitted.lock().unwrap().push(inv.clone());
         let store = |s: &Self| {
             s.stored
                 .lock()
