@@ -26,6 +26,10 @@ const en = {
   "lang.en": "EN",
 
   "demo.badge": "Demo",
+  "testmode.badge": "Test mode",
+  "testmode.band": "Test mode — nothing is really sent",
+  "testmode.detail": "This connection works in {system}'s test mode: invoices are made there as test invoices only, never sent to a customer or booked.",
+  "testmode.submit": "Test mode: nothing is really sent",
   "demo.tooltip":
     "This is built-in sample data; nothing is sent to a real bookkeeping system.",
 
@@ -341,6 +345,10 @@ const nl: Record<MessageKey, string> = {
   "lang.en": "EN",
 
   "demo.badge": "Demo – voorbeeldgegevens",
+  "testmode.badge": "Testmodus",
+  "testmode.band": "Testmodus — niets wordt echt verstuurd",
+  "testmode.detail": "Deze verbinding werkt in de testmodus van {system}: facturen worden daar alleen als test gemaakt, nooit naar een klant gestuurd of geboekt.",
+  "testmode.submit": "Testmodus: niets wordt echt verstuurd",
   "demo.tooltip":
     "Dit zijn ingebouwde voorbeeldgegevens; er wordt niets naar een echt boekhoudsysteem verstuurd.",
 
