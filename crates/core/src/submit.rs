@@ -267,7 +267,7 @@ pub async fn resume(
         SubmissionState::Sent => {
             let answer = store.answer(entry.draft_id)?.unwrap_or_default();
             return Ok(Outcome::Sent(Receipt {
-                document_url: None,
+                document_url: answer.document_url,
                 remote_id: entry.remote_id.unwrap_or_default(),
                 number: entry.number,
                 total_gross: None,

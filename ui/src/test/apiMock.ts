@@ -39,6 +39,7 @@ export function apiMock() {
     submitDraft: vi.fn(),
     history: vi.fn(async () => []),
     retryOutbox: vi.fn(async () => 0),
+    openDocument: vi.fn(async () => undefined),
     onSyncStatus: vi.fn(async () => () => {}),
     onUploadProgress: vi.fn(async () => () => {}),
     onSubmitStatus: vi.fn(async () => () => {}),
