@@ -557,15 +557,91 @@ pub fn check_recipient(input: &RecipientInput, fields: &[FieldSpec]) -> Vec<Fiel
         });
     }
     for spec in fields {
+        // A hidden field is not checked (a person's company number, say); its value is kept.
+        if !recipient_field_shown(spec, input, fields) {
+            continue;
+        }
         crate::validation::check_field(
             "recipient.",
             spec,
             input.values.get(&spec.key),
-            spec.required,
+            recipient_field_required(spec, input, fields),
             &mut out,
         );
     }
     out
+}
+
+/// The value a recipient field's condition looks at: `kind` (`person`, `organisation`),
+/// `name`, or another declared field (empty while that field is hidden).
+fn recipient_value(
+    key: &str,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+    depth: u32,
+) -> Option<String> {
+    match key {
+        "kind" => Some(
+            match input.kind {
+                RelationKind::Person => "person",
+                RelationKind::Organisation => "organisation",
+                RelationKind::Unknown => "",
+            }
+            .to_string(),
+        ),
+        "name" => Some(input.name.clone()),
+        _ => {
+            if let Some(spec) = fields.iter().find(|f| f.key == key) {
+                if !recipient_shown_at(spec, input, fields, depth + 1) {
+                    return None;
+                }
+            }
+            input.values.get(key).cloned()
+        }
+    }
+}
+
+fn recipient_shown_at(
+    spec: &FieldSpec,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+    depth: u32,
+) -> bool {
+    let Some(c) = &spec.shown_when else {
+        return true;
+    };
+    // A chain this long, or a cycle, counts as not shown (as for the invoice's fields).
+    if depth >= 8 {
+        return false;
+    }
+    c.holds(recipient_value(&c.field, input, fields, depth).as_deref())
+}
+
+/// Whether a declared recipient field is shown for what the clerk typed: its `shown_when` may
+/// look at the recipient's kind, its name or another field.
+pub fn recipient_field_shown(
+    spec: &FieldSpec,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+) -> bool {
+    recipient_shown_at(spec, input, fields, 0)
+}
+
+/// Whether a declared recipient field must be filled in now: shown, and required always or
+/// under its `required_when`.
+pub fn recipient_field_required(
+    spec: &FieldSpec,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+) -> bool {
+    if !recipient_field_shown(spec, input, fields) {
+        return false;
+    }
+    spec.required
+        || spec
+            .required_when
+            .as_ref()
+            .is_some_and(|c| c.holds(recipient_value(&c.field, input, fields, 0).as_deref()))
 }
 
 /// Adds a recipient to the address book or changes one. A new recipient gets a stable id (the

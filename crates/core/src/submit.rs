@@ -210,7 +210,7 @@ fn local_recipient(
     if let Some(first) = crate::desk::check_recipient(&input, fields).first() {
         return Err(refuse(
             format!(
-                "Bij de ontvanger '{}' ontbreekt nog iets: {} Vul het aan met 'Bewerken'.",
+                "Bij de ontvanger '{}' ontbreekt nog iets: {} Vul het aan met 'Wijzigen'.",
                 r.name, first.message.nl
             ),
             format!(

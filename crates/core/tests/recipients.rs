@@ -238,3 +238,156 @@ async fn a_synced_relation_goes_out_without_a_recipient() {
     );
     assert!(fake.submitted.lock().unwrap()[0].recipient.is_none());
 }
+
+/// Recipient fields as a system with consumers and businesses declares them: a person's given
+/// and family name, a business's trading name and numbers, a region required for one country.
+fn business_and_consumer_fields() -> Vec<FieldSpec> {
+    use invoice_desk_core::backend::Choice;
+    use invoice_desk_core::fields::Condition;
+    let person = Condition::new("kind", &["person"]);
+    let organisation = Condition::new("kind", &["organisation"]);
+    let shown = |key: &str, when: &Condition, required: bool| FieldSpec {
+        shown_when: Some(when.clone()),
+        required_when: required.then(|| when.clone()),
+        ..text_field(key, false)
+    };
+    vec![
+        shown("given_name", &person, true),
+        shown("family_name", &person, true),
+        shown("organization_name", &organisation, false),
+        shown("organization_number", &organisation, false),
+        shown("vat_number", &organisation, false),
+        text_field("email", true),
+        FieldSpec {
+            required_when: Some(Condition::new("country", &["US", "CA"])),
+            ..text_field("region", false)
+        },
+        FieldSpec {
+            kind: FieldKind::Choice {
+                options: vec![
+                    Choice::new("NL", "Nederland", "Netherlands"),
+                    Choice::new("BE", "België", "Belgium"),
+                    Choice::new("US", "Verenigde Staten", "United States"),
+                ],
+            },
+            default: Some("NL".into()),
+            ..text_field("country", true)
+        },
+    ]
+}
+
+fn typed(kind: RelationKind, pairs: &[(&str, &str)]) -> RecipientInput {
+    RecipientInput {
+        id: None,
+        kind,
+        name: "Jansen".into(),
+        values: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+fn issue_fields(input: &RecipientInput, fields: &[FieldSpec]) -> Vec<String> {
+    let mut f: Vec<String> = desk::check_recipient(input, fields)
+        .into_iter()
+        .map(|i| i.field)
+        .collect();
+    f.sort();
+    f
+}
+
+#[test]
+fn a_recipients_fields_are_shown_and_required_by_its_kind_and_by_other_fields() {
+    let fields = business_and_consumer_fields();
+    // A consumer needs a given and a family name; a business's fields are hidden, not checked.
+    let consumer = typed(
+        RelationKind::Person,
+        &[
+            ("email", "a@b.nl"),
+            ("country", "NL"),
+            ("organization_number", "x"),
+        ],
+    );
+    assert_eq!(
+        issue_fields(&consumer, &fields),
+        vec!["recipient.family_name", "recipient.given_name"]
+    );
+    let by_key = |k: &str| fields.iter().find(|f| f.key == k).unwrap();
+    assert!(!desk::recipient_field_shown(
+        by_key("vat_number"),
+        &consumer,
+        &fields
+    ));
+    assert!(desk::recipient_field_required(
+        by_key("given_name"),
+        &consumer,
+        &fields
+    ));
+    // A business does not need them (hidden), and a region only in a country that has them.
+    let business = typed(
+        RelationKind::Organisation,
+        &[("email", "a@b.nl"), ("country", "US")],
+    );
+    assert_eq!(issue_fields(&business, &fields), vec!["recipient.region"]);
+    assert!(!desk::recipient_field_shown(
+        by_key("given_name"),
+        &business,
+        &fields
+    ));
+    assert!(desk::recipient_field_shown(
+        by_key("organization_name"),
+        &business,
+        &fields
+    ));
+    let mut fixed = business.clone();
+    fixed.values.insert("region".into(), "NY".into());
+    assert!(issue_fields(&fixed, &fields).is_empty());
+    // A choice outside its options is still refused.
+    let mut bad = fixed.clone();
+    bad.values.insert("country".into(), "XX".into());
+    assert_eq!(issue_fields(&bad, &fields), vec!["recipient.country"]);
+}
+
+#[test]
+fn a_consumer_saved_with_its_names_is_kept_with_them_and_a_hidden_value_stays() {
+    let store = Store::open_in_memory().unwrap();
+    let caps = Capabilities {
+        relations: RelationSource::Local {
+            fields: business_and_consumer_fields(),
+        },
+        administrations: false,
+        ..caps()
+    };
+    let e = desk::save_recipient(
+        &store,
+        &caps,
+        "c1",
+        typed(
+            RelationKind::Person,
+            &[("email", "a@b.nl"), ("country", "NL")],
+        ),
+        chrono::Utc::now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    let r = desk::save_recipient(
+        &store,
+        &caps,
+        "c1",
+        typed(
+            RelationKind::Person,
+            &[
+                ("email", "a@b.nl"),
+                ("country", "NL"),
+                ("given_name", "Piet"),
+                ("family_name", "Jansen"),
+                ("vat_number", "NL001234567B01"),
+            ],
+        ),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(r.values.get("given_name").map(String::as_str), Some("Piet"));
+    assert_eq!(r.vat_number.as_deref(), Some("NL001234567B01"));
+}
