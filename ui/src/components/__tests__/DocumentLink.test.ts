@@ -7,6 +7,7 @@ import { app } from "../../lib/app.svelte";
 import { setConnectors } from "../../lib/connectors.svelte";
 import { setLocale } from "../../lib/locale.svelte";
 import { resetOutbox } from "../../lib/outbox.svelte";
+import type { SubmitStatus } from "../../lib/types";
 import { connection, connectors, draft, draftView, evaluation, historyEntry, relation, sync } from "../../test/fixtures";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
@@ -80,5 +81,32 @@ describe("The document of a sent invoice opens in the system viewer", () => {
     await user.click(buttons[0]);
     await waitFor(() => expect(within(hist).queryByTestId("history-answer-document-error")).toBeNull());
     expect(mocked.openDocument).toHaveBeenCalledTimes(2);
+  });
+
+  it("offers it on the result screen once an invoice that waited is sent in the background", async () => {
+    let rows = [historyEntry({ draft_id: "draft-1", state: "queued", number: null, remote_id: null })];
+    mocked.history.mockImplementation(async () => structuredClone(rows));
+    mocked.submitDraft.mockResolvedValue({
+      state: "queued",
+      remote_id: null,
+      number: null,
+      message: "The system cannot be reached right now.",
+      error: { code: "offline", message: "Could not reach the system." },
+      next: draftView(draft({ id: "draft-2" })),
+    });
+    const user = userEvent.setup();
+    start("en");
+    await screen.findByTestId("relation-selected");
+    await user.click(screen.getByTestId("submit"));
+    await waitFor(() => expect(screen.getByTestId("submit-result").getAttribute("data-state")).toBe("queued"));
+    expect(screen.queryByTestId("submit-answer-document")).toBeNull();
+
+    rows = [
+      historyEntry({ draft_id: "draft-1", state: "sent", number: "INV-2026-000043", remote_id: "invoice_43", answer: { state: "Draft", totals: [], differs: false, document_url: pdf } }),
+    ];
+    const sent: SubmitStatus = { draft_id: "draft-1", connection_id: "conn-1", state: "sent", message: "" };
+    for (const [handler] of mocked.onSubmitStatus.mock.calls) handler(sent);
+    await user.click(await screen.findByTestId("submit-answer-document"));
+    expect(mocked.openDocument).toHaveBeenCalledWith("draft-1");
   });
 });
