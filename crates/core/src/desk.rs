@@ -245,6 +245,15 @@ pub fn evaluate_with_warnings(
     let Some(r) = draft.relation.as_ref() else {
         return ev;
     };
+    // A recipient from the local address book that was archived, deleted or left incomplete
+    // since it was chosen: said on the relation field as the clerk types, as Send would.
+    if let RelationSource::Local { fields } = &caps.relations {
+        if let Ok(Err(issue)) = submit::local_recipient(store, draft, fields) {
+            if !ev.issues.iter().any(|i| i.field == "relation") {
+                ev.issues.push(issue);
+            }
+        }
+    }
     let has_number = r
         .number
         .as_deref()

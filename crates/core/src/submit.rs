@@ -151,7 +151,7 @@ pub async fn submit_draft(
     if let RelationSource::Local { fields } = &caps.relations {
         // The recipient as the address book holds it now, with every declared value, kept in
         // the queued invoice: every retry sends the same.
-        let recipient = local_recipient(store, &draft, fields)?;
+        let recipient = local_recipient(store, &draft, fields)?.map_err(|i| not_ready(vec![i]))?;
         invoice.relation = recipient.as_relation();
         invoice.recipient = Some(recipient);
     }
@@ -170,36 +170,36 @@ pub async fn submit_draft(
     resume(store, backend, entry, policy, progress).await
 }
 
-/// The draft's recipient from the local address book, as it is now: refused with a message on
-/// the relation field when it was deleted or archived since it was chosen, or when a value the
-/// system requires is missing.
-fn local_recipient(
+/// The draft's recipient from the local address book, as it is now; a message on the
+/// relation field (the inner `Err`) when it was deleted or archived since it was chosen, or
+/// when a value the system requires is missing. Checked as the clerk types and again at Send.
+pub fn local_recipient(
     store: &Store,
     draft: &Draft,
     fields: &[crate::backend::FieldSpec],
-) -> Result<Recipient> {
+) -> Result<std::result::Result<Recipient, FieldIssue>> {
     let chosen = draft
         .relation
         .as_ref()
         .ok_or_else(|| Error::internal("validated draft without relation"))?;
     let refuse = |nl: String, en: String| {
-        not_ready(vec![FieldIssue {
+        Ok(Err(FieldIssue {
             field: "relation".into(),
             message: Text::new(nl, en),
-        }])
+        }))
     };
     let name = &chosen.name;
     let Some(r) = store.recipient(&draft.connection_id, &chosen.id)? else {
-        return Err(refuse(
+        return refuse(
             format!("De ontvanger '{name}' staat niet meer in het adresboek. Kies een andere ontvanger of voeg hem opnieuw toe."),
             format!("The recipient '{name}' is no longer in the address book. Choose another recipient or add it again."),
-        ));
+        );
     };
     if r.archived {
-        return Err(refuse(
+        return refuse(
             format!("De ontvanger '{}' is gearchiveerd. Kies een andere ontvanger of haal hem terug uit het archief.", r.name),
             format!("The recipient '{}' is archived. Choose another recipient or bring it back from the archive.", r.name),
-        ));
+        );
     }
     let input = RecipientInput {
         id: Some(r.id.clone()),
@@ -208,7 +208,7 @@ fn local_recipient(
         values: r.values.clone(),
     };
     if let Some(first) = crate::desk::check_recipient(&input, fields).first() {
-        return Err(refuse(
+        return refuse(
             format!(
                 "Bij de ontvanger '{}' ontbreekt nog iets: {} Vul het aan met 'Wijzigen'.",
                 r.name, first.message.nl
@@ -217,9 +217,9 @@ fn local_recipient(
                 "The recipient '{}' is not complete: {} Complete it with 'Edit'.",
                 r.name, first.message.en
             ),
-        ));
+        );
     }
-    Ok(r)
+    Ok(Ok(r))
 }
 
 /// Whether an error from `Backend::submit` leaves open that the invoice was created: the

@@ -391,3 +391,23 @@ fn a_consumer_saved_with_its_names_is_kept_with_them_and_a_hidden_value_stays() 
     assert_eq!(r.values.get("given_name").map(String::as_str), Some("Piet"));
     assert_eq!(r.vat_number.as_deref(), Some("NL001234567B01"));
 }
+
+#[test]
+fn an_archived_recipient_is_said_on_the_relation_field_while_the_clerk_types() {
+    let store = Store::open_in_memory().unwrap();
+    let caps = local_caps();
+    let fake = Fake::with(vec![], true);
+    let r = save(&store, &caps, None, "inkoop@devries.nl");
+    let d = draft_for(&store, &caps, &r);
+    let ev = desk::evaluate_with_warnings(&store, &fake, &d, &caps);
+    assert!(
+        ev.issues.iter().all(|i| i.field != "relation"),
+        "{:?}",
+        ev.issues
+    );
+    desk::archive_recipient(&store, "c1", &r.id, true, chrono::Utc::now()).unwrap();
+    let ev = desk::evaluate_with_warnings(&store, &fake, &d, &caps);
+    let on_relation: Vec<_> = ev.issues.iter().filter(|i| i.field == "relation").collect();
+    assert_eq!(on_relation.len(), 1, "{:?}", ev.issues);
+    assert!(on_relation[0].message.en.contains("is archived"));
+}
