@@ -682,6 +682,28 @@ pub async fn history(app: AppHandle, connection_id: String) -> Res<Vec<HistoryEn
     .await
 }
 
+/// Opens the document (the PDF) of a sent invoice in the system viewer. It takes the outbox
+/// entry, never an address: the address is the one the system answered, kept with the sent
+/// invoice, and only an http(s) one is opened.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_document(app: AppHandle, draft_id: String) -> Res<()> {
+    blocking(&app, "open_document", move |state| {
+        let id = parse_id(state, &draft_id)?;
+        let url = desk::document_url(&state.store(), id).map_err(|e| state.ipc(e))?;
+        crate::files::open_in_viewer(&url).map_err(|e| {
+            state.ipc(
+                Error::new(
+                    ErrorCode::Io,
+                    "Het document kon niet worden geopend: er is geen programma gevonden om het te tonen.",
+                    "The document could not be opened: no program was found to show it.",
+                )
+                .with_detail(e.to_string()),
+            )
+        })
+    })
+    .await
+}
+
 /// Tries every waiting invoice again now, instead of at its scheduled time.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn retry_outbox(app: AppHandle, draft_id: Option<String>) -> Res<usize> {

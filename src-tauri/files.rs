@@ -65,6 +65,52 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// Opens a web address in the system's viewer (the browser or PDF reader the clerk chose for
+/// it), without waiting for it. The caller passes only an address `desk::document_link`
+/// allows (http or https); it goes to the program as one argument, never through a shell.
+/// `INVOICE_DESK_VIEWER` names another program to hand it to (tests, kiosk set-ups).
+pub fn open_in_viewer(url: &str) -> std::io::Result<()> {
+    use std::process::{Command, Stdio};
+    let mut cmd = match std::env::var_os("INVOICE_DESK_VIEWER") {
+        Some(program) if !program.is_empty() => {
+            let mut c = Command::new(program);
+            c.arg(url);
+            c
+        }
+        _ => system_viewer(url),
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn()?;
+    // Reaped on a thread of its own, so no finished viewer process is left behind.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+#[cfg(target_os = "windows")]
+fn system_viewer(url: &str) -> std::process::Command {
+    let mut c = std::process::Command::new("rundll32.exe");
+    c.args(["url.dll,FileProtocolHandler", url]);
+    c
+}
+
+#[cfg(target_os = "macos")]
+fn system_viewer(url: &str) -> std::process::Command {
+    let mut c = std::process::Command::new("/usr/bin/open");
+    c.arg(url);
+    c
+}
+
+#[cfg(not(any(target_os = "windows", target_os = "macos")))]
+fn system_viewer(url: &str) -> std::process::Command {
+    let mut c = std::process::Command::new("xdg-open");
+    c.arg(url);
+    c
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -321,6 +321,7 @@ pub fn run() {
             commands::submit_draft,
             commands::history,
             commands::retry_outbox,
+            commands::open_document,
             lists::search_list,
             lists::list_recipients,
             lists::save_recipient,

@@ -480,6 +480,7 @@ impl Receipt {
             total_excl: self.totals.map(|t| t.net),
             total_vat: self.totals.map(|t| t.vat),
             total_incl: self.totals.map(|t| t.gross).or(self.total_gross),
+            document_url: self.document_url.clone(),
         };
         (a != Answer::default()).then_some(a)
     }
@@ -497,6 +498,9 @@ pub struct Answer {
     pub total_vat: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str_option", default)]
     pub total_incl: Option<Decimal>,
+    /// Where the system keeps the invoice as a document ([`Receipt::document_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_url: Option<String>,
 }
 
 /// The answer to "does this invoice already exist?" after an answer that never came.

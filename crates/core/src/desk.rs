@@ -48,6 +48,11 @@ pub struct BackendAnswer {
     pub state: Option<String>,
     pub totals: Vec<TotalCompared>,
     pub differs: bool,
+    // The system keeps the invoice as a document (a PDF) at a web address: `open_document`
+    // opens it in the system viewer. Only an http(s) address is offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub document_url: Option<String>,
 }
 
 // One total of the back end beside ours (plain decimals with two places, e.g. "302.50").
@@ -92,7 +97,8 @@ pub fn compare_answer(
         });
     }
     let state = a.state.as_ref().map(|t| t.get(lang).to_string());
-    if state.is_none() && totals.is_empty() {
+    let document_url = a.document_url.as_deref().and_then(document_link);
+    if state.is_none() && totals.is_empty() && document_url.is_none() {
         return None;
     }
     let differs = totals.iter().any(|t| t.differs);
@@ -100,6 +106,80 @@ pub fn compare_answer(
         state,
         totals,
         differs,
+        document_url,
+    })
+}
+
+/// The address of an invoice's document when it may be opened in the system viewer: an
+/// absolute `http` or `https` address with a host, without user name or password, spaces or
+/// control characters. Anything else (`file:`, `javascript:`, a program's own scheme, a
+/// relative path) is `None`: the viewer is never handed something that could run or read a
+/// local file.
+pub fn document_link(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.len() > 2048 {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains(['@', '\\']) {
+        return None;
+    }
+    // `host`, `host:port`, `[v6]` or `[v6]:port`; a port is digits.
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (inner, after) = v6.split_once(']')?;
+            let ok = !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (if ok { "v6" } else { "" }, port)
+        }
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let host_ok = host_ok && port_ok;
+    host_ok.then(|| url.to_string())
+}
+
+/// The document of a sent invoice, to open in the system viewer: the address the system
+/// answered, kept with the outbox row, when it is one [`document_link`] allows.
+pub fn document_url(store: &Store, draft_id: Uuid) -> Result<String> {
+    let none = || {
+        Error::new(
+            ErrorCode::NotFound,
+            "Het boekhoudpakket gaf bij deze factuur geen document om te openen.",
+            "The bookkeeping system gave no document to open for this invoice.",
+        )
+    };
+    store
+        .outbox_entry(draft_id)?
+        .ok_or_else(invoice_not_found)?;
+    let url = store
+        .answer(draft_id)?
+        .and_then(|a| a.document_url)
+        .ok_or_else(none)?;
+    document_link(&url).ok_or_else(|| {
+        Error::new(
+            ErrorCode::Config,
+            "Het adres van het document is geen webadres (http of https) en wordt daarom niet geopend.",
+            "The document's address is not a web address (http or https), so it is not opened.",
+        )
+        .with_detail(url)
     })
 }
 
@@ -165,6 +245,15 @@ pub fn evaluate_with_warnings(
     let Some(r) = draft.relation.as_ref() else {
         return ev;
     };
+    // A recipient from the local address book that was archived, deleted or left incomplete
+    // since it was chosen: said on the relation field as the clerk types, as Send would.
+    if let RelationSource::Local { fields } = &caps.relations {
+        if let Ok(Err(issue)) = submit::local_recipient(store, draft, fields) {
+            if !ev.issues.iter().any(|i| i.field == "relation") {
+                ev.issues.push(issue);
+            }
+        }
+    }
     let has_number = r
         .number
         .as_deref()
@@ -477,15 +566,91 @@ pub fn check_recipient(input: &RecipientInput, fields: &[FieldSpec]) -> Vec<Fiel
         });
     }
     for spec in fields {
+        // A hidden field is not checked (a person's company number, say); its value is kept.
+        if !recipient_field_shown(spec, input, fields) {
+            continue;
+        }
         crate::validation::check_field(
             "recipient.",
             spec,
             input.values.get(&spec.key),
-            spec.required,
+            recipient_field_required(spec, input, fields),
             &mut out,
         );
     }
     out
+}
+
+/// The value a recipient field's condition looks at: `kind` (`person`, `organisation`),
+/// `name`, or another declared field (empty while that field is hidden).
+fn recipient_value(
+    key: &str,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+    depth: u32,
+) -> Option<String> {
+    match key {
+        "kind" => Some(
+            match input.kind {
+                RelationKind::Person => "person",
+                RelationKind::Organisation => "organisation",
+                RelationKind::Unknown => "",
+            }
+            .to_string(),
+        ),
+        "name" => Some(input.name.clone()),
+        _ => {
+            if let Some(spec) = fields.iter().find(|f| f.key == key) {
+                if !recipient_shown_at(spec, input, fields, depth + 1) {
+                    return None;
+                }
+            }
+            input.values.get(key).cloned()
+        }
+    }
+}
+
+fn recipient_shown_at(
+    spec: &FieldSpec,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+    depth: u32,
+) -> bool {
+    let Some(c) = &spec.shown_when else {
+        return true;
+    };
+    // A chain this long, or a cycle, counts as not shown (as for the invoice's fields).
+    if depth >= 8 {
+        return false;
+    }
+    c.holds(recipient_value(&c.field, input, fields, depth).as_deref())
+}
+
+/// Whether a declared recipient field is shown for what the clerk typed: its `shown_when` may
+/// look at the recipient's kind, its name or another field.
+pub fn recipient_field_shown(
+    spec: &FieldSpec,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+) -> bool {
+    recipient_shown_at(spec, input, fields, 0)
+}
+
+/// Whether a declared recipient field must be filled in now: shown, and required always or
+/// under its `required_when`.
+pub fn recipient_field_required(
+    spec: &FieldSpec,
+    input: &RecipientInput,
+    fields: &[FieldSpec],
+) -> bool {
+    if !recipient_field_shown(spec, input, fields) {
+        return false;
+    }
+    spec.required
+        || spec
+            .required_when
+            .as_ref()
+            .is_some_and(|c| c.holds(recipient_value(&c.field, input, fields, 0).as_deref()))
 }
 
 /// Adds a recipient to the address book or changes one. A new recipient gets a stable id (the

@@ -314,7 +314,10 @@ pub fn provisional(draft: &Draft, caps: &Capabilities) -> OutgoingInvoice {
         .map(|(_, l)| {
             let rate = crate::vat::find(&caps.vat_rates, &l.vat_code);
             OutgoingLine {
-                discount: None,
+                discount: crate::invoice::outgoing_discount(
+                    l.discount.as_ref(),
+                    caps.discounts.line,
+                ),
                 product: l.product.clone(),
                 description: l.description.trim().to_string(),
                 quantity: parse_decimal(&l.quantity).unwrap_or(Decimal::ZERO),
@@ -329,7 +332,10 @@ pub fn provisional(draft: &Draft, caps: &Capabilities) -> OutgoingInvoice {
         })
         .collect();
     OutgoingInvoice {
-        discount: None,
+        discount: crate::invoice::outgoing_discount(
+            draft.discount.as_ref(),
+            caps.discounts.invoice,
+        ),
         recipient: None,
         identity: draft.identity,
         draft_id: draft.id,

@@ -37,6 +37,39 @@ pub struct Draft {
     /// The submission identity, fixed before the first attempt and reused on every retry.
     pub identity: Uuid,
     pub updated_at: DateTime<Utc>,
+    /// A discount on the whole invoice as typed (for a system that takes one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<DraftDiscount>,
+}
+
+/// A discount as the clerk typed it: an amount or a percentage, the value kept as text until
+/// it is valid. An empty value is no discount.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct DraftDiscount {
+    pub kind: DiscountKind,
+    pub value: String,
+}
+
+impl DraftDiscount {
+    /// The discount when its value is a number other than zero; `None` for an empty, zero or
+    /// not (yet) valid value (the form reports the last one on its field).
+    pub fn parsed(&self) -> Option<Discount> {
+        let value = parse_decimal(&self.value).ok()?;
+        (!value.is_zero()).then_some(Discount {
+            kind: self.kind,
+            value,
+        })
+    }
+}
+
+/// The discount that goes out: only when the system takes it (`enabled`) and one was typed.
+pub fn outgoing_discount(d: Option<&DraftDiscount>, enabled: bool) -> Option<Discount> {
+    if !enabled {
+        return None;
+    }
+    d.and_then(DraftDiscount::parsed)
 }
 
 impl Default for Draft {
@@ -55,6 +88,7 @@ impl Default for Draft {
             extra: BTreeMap::new(),
             identity: Uuid::new_v4(),
             updated_at: Utc::now(),
+            discount: None,
         }
     }
 }
@@ -97,6 +131,10 @@ pub struct DraftLine {
     /// Line fields the back end declared, by key.
     #[ts(type = "Record<string, string>")]
     pub extra: BTreeMap<String, String>,
+    /// A discount on this line as typed (for a system that takes one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<DraftDiscount>,
 }
 
 impl Default for DraftLine {
@@ -110,6 +148,7 @@ impl Default for DraftLine {
             vat_code: String::new(),
             extra_description: String::new(),
             extra: BTreeMap::new(),
+            discount: None,
         }
     }
 }
@@ -410,9 +449,10 @@ pub struct OutgoingLine {
 }
 
 /// Whether a discount is an amount or a percentage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DiscountKind {
+    #[default]
     Amount,
     Percentage,
 }
@@ -529,12 +569,19 @@ fn total_too_large() -> FieldIssue {
     }
 }
 
+/// Whether the system takes a discount of any kind: its totals are then computed with
+/// [`totals::compute_discounted`].
+pub fn takes_discounts(caps: &Capabilities) -> bool {
+    caps.discounts.line || caps.discounts.invoice
+}
+
 /// Parses the draft, computes totals and lists what is wrong. Never panics: a number too
 /// large to compute with, or an amount beyond [`MAX_AMOUNT`](crate::money::MAX_AMOUNT), is an
 /// issue on its field, and the line counts as one that cannot be computed yet.
 pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
     let mut issues = crate::validation::validate(draft, caps);
     let mut inputs = Vec::new();
+    let mut discounts = Vec::new();
     let mut line_amounts = vec![None; draft.lines.len()];
     for (i, l) in draft.lines.iter().enumerate() {
         if l.is_blank() {
@@ -556,11 +603,24 @@ pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
             Some(a) => {
                 line_amounts[i] = Some(a);
                 inputs.push(input);
+                discounts.push(outgoing_discount(l.discount.as_ref(), caps.discounts.line));
             }
             None => issues.push(line_too_large(i)),
         }
     }
-    let totals = match totals::compute(&inputs, draft.price_basis, caps.rounding) {
+    let computed = if takes_discounts(caps) {
+        let invoice_discount = outgoing_discount(draft.discount.as_ref(), caps.discounts.invoice);
+        totals::compute_discounted(
+            &inputs,
+            &discounts,
+            invoice_discount.as_ref(),
+            draft.price_basis,
+            caps.rounding,
+        )
+    } else {
+        totals::compute(&inputs, draft.price_basis, caps.rounding)
+    };
+    let totals = match computed {
         Ok(t) => t,
         Err(_) => {
             issues.push(total_too_large());
@@ -693,7 +753,7 @@ fn to_outgoing_unchecked(
         let rate = crate::vat::find(&caps.vat_rates, &l.vat_code)
             .ok_or_else(|| Error::internal("validated line with unknown VAT"))?;
         lines.push(OutgoingLine {
-            discount: None,
+            discount: outgoing_discount(l.discount.as_ref(), caps.discounts.line),
             product: l.product.clone(),
             description: l.description.trim().to_string(),
             quantity: parse_decimal(&l.quantity).map_err(Error::internal)?,
@@ -706,7 +766,7 @@ fn to_outgoing_unchecked(
         });
     }
     Ok(OutgoingInvoice {
-        discount: None,
+        discount: outgoing_discount(draft.discount.as_ref(), caps.discounts.invoice),
         recipient: None,
         identity: draft.identity,
         draft_id: draft.id,

@@ -19,10 +19,12 @@
 //!      `uncertain`, and the clerk is told exactly that. This holds across a restart.
 
 use crate::backend::{writer_of, Backend, Capabilities, Lookup, Receipt, Upload};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, FieldIssue, Result};
+use crate::i18n::Text;
 use crate::invoice::{
-    check_attachments, to_outgoing_checked, Draft, DraftAttachment, OutgoingInvoice,
+    check_attachments, not_ready, to_outgoing_checked, Draft, DraftAttachment, OutgoingInvoice,
 };
+use crate::lists::{Recipient, RecipientInput, RelationSource};
 use crate::store::{OutboxEntry, Store, SubmissionState};
 use std::time::Duration;
 use uuid::Uuid;
@@ -146,6 +148,13 @@ pub async fn submit_draft(
     // The system's own rules as well: the clerk saw them on the fields while typing.
     let mut invoice = to_outgoing_checked(&draft, caps, writer.precheck(&draft, caps))?;
     check_attachments(&draft, caps)?;
+    if let RelationSource::Local { fields } = &caps.relations {
+        // The recipient as the address book holds it now, with every declared value, kept in
+        // the queued invoice: every retry sends the same.
+        let recipient = local_recipient(store, &draft, fields)?.map_err(|i| not_ready(vec![i]))?;
+        invoice.relation = recipient.as_relation();
+        invoice.recipient = Some(recipient);
+    }
     if let Some(start) = caps.app_numbering {
         // No idempotency key at this back end: a unique number, fixed before the first attempt.
         if invoice.extra_str("invoice_number").is_none() {
@@ -159,6 +168,58 @@ pub async fn submit_draft(
     }
     let entry = store.enqueue(&draft, &invoice)?;
     resume(store, backend, entry, policy, progress).await
+}
+
+/// The draft's recipient from the local address book, as it is now; a message on the
+/// relation field (the inner `Err`) when it was deleted or archived since it was chosen, or
+/// when a value the system requires is missing. Checked as the clerk types and again at Send.
+pub fn local_recipient(
+    store: &Store,
+    draft: &Draft,
+    fields: &[crate::backend::FieldSpec],
+) -> Result<std::result::Result<Recipient, FieldIssue>> {
+    let chosen = draft
+        .relation
+        .as_ref()
+        .ok_or_else(|| Error::internal("validated draft without relation"))?;
+    let refuse = |nl: String, en: String| {
+        Ok(Err(FieldIssue {
+            field: "relation".into(),
+            message: Text::new(nl, en),
+        }))
+    };
+    let name = &chosen.name;
+    let Some(r) = store.recipient(&draft.connection_id, &chosen.id)? else {
+        return refuse(
+            format!("De ontvanger '{name}' staat niet meer in het adresboek. Kies een andere ontvanger of voeg hem opnieuw toe."),
+            format!("The recipient '{name}' is no longer in the address book. Choose another recipient or add it again."),
+        );
+    };
+    if r.archived {
+        return refuse(
+            format!("De ontvanger '{}' is gearchiveerd. Kies een andere ontvanger of haal hem terug uit het archief.", r.name),
+            format!("The recipient '{}' is archived. Choose another recipient or bring it back from the archive.", r.name),
+        );
+    }
+    let input = RecipientInput {
+        id: Some(r.id.clone()),
+        kind: r.kind,
+        name: r.name.clone(),
+        values: r.values.clone(),
+    };
+    if let Some(first) = crate::desk::check_recipient(&input, fields).first() {
+        return refuse(
+            format!(
+                "Bij de ontvanger '{}' ontbreekt nog iets: {} Vul het aan met 'Wijzigen'.",
+                r.name, first.message.nl
+            ),
+            format!(
+                "The recipient '{}' is not complete: {} Complete it with 'Edit'.",
+                r.name, first.message.en
+            ),
+        );
+    }
+    Ok(Ok(r))
 }
 
 /// Whether an error from `Backend::submit` leaves open that the invoice was created: the
@@ -206,7 +267,7 @@ pub async fn resume(
         SubmissionState::Sent => {
             let answer = store.answer(entry.draft_id)?.unwrap_or_default();
             return Ok(Outcome::Sent(Receipt {
-                document_url: None,
+                document_url: answer.document_url,
                 remote_id: entry.remote_id.unwrap_or_default(),
                 number: entry.number,
                 total_gross: None,

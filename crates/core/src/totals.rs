@@ -7,6 +7,7 @@
 //! - [`Rounding`]: whether VAT is rounded on each line and then added up, or computed once
 //!   per rate on the sum of the lines.
 
+use crate::invoice::{Discount, DiscountKind};
 use crate::money::{round_cents, within_max_amount};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,32 @@ pub struct Totals {
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub gross: Decimal,
+    /// The discounts, when any was given (only for systems that take discounts). `net`,
+    /// `vat` and `gross` are then the amounts after every discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<DiscountTotals>,
+}
+
+/// The discounts of an invoice, all on the draft's price basis (excl. or incl. VAT, as typed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+pub struct DiscountTotals {
+    /// The lines' amounts (quantity × price) before any discount.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub before: Decimal,
+    /// The lines' own discounts, added up.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub lines: Decimal,
+    /// The discount on the whole invoice (spread over the lines in proportion to their amount).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub invoice: Decimal,
+    /// Every discount together: `lines` + `invoice`.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub total: Decimal,
 }
 
 /// Why totals could not be computed. Nothing here is a panic: every sum and product is
@@ -216,6 +243,213 @@ pub fn compute(
         net,
         vat,
         gross,
+        discount: None,
+    })
+}
+
+/// VAT of an amount on `basis` the way a system with discounts computes it: on a net amount
+/// `round2(net × p / 100)`; in a gross amount `gross − round2(gross × 100 / (100 + p))` (the
+/// net part is rounded, the VAT is what remains).
+fn vat_net_first(entered: Decimal, percent: Decimal, basis: PriceBasis) -> Option<Decimal> {
+    match basis {
+        PriceBasis::ExclVat => Some(round_cents(vat_on_net(entered, percent)?)),
+        PriceBasis::InclVat => {
+            let net = entered
+                .checked_mul(Decimal::ONE_HUNDRED)?
+                .checked_div(Decimal::ONE_HUNDRED.checked_add(percent)?)?;
+            entered.checked_sub(round_cents(net))
+        }
+    }
+}
+
+/// The amount a discount takes off `base` (an amount in cents on the price basis): an amount
+/// as given (in cents), a percentage `round2(base × value / 100)`.
+pub fn discount_amount(base: Decimal, d: &Discount) -> Option<Decimal> {
+    let amount = match d.kind {
+        DiscountKind::Amount => round_cents(d.value),
+        DiscountKind::Percentage => round_cents(
+            base.checked_mul(d.value)?
+                .checked_div(Decimal::ONE_HUNDRED)?,
+        ),
+    };
+    capped(amount)
+}
+
+/// Whole cents of an amount with at most two decimals.
+fn to_cents(d: Decimal) -> Option<i128> {
+    use rust_decimal::prelude::ToPrimitive;
+    round_cents(d).checked_mul(Decimal::ONE_HUNDRED)?.to_i128()
+}
+
+fn from_cents(c: i128) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(c, 2).ok()
+}
+
+/// Spreads `total` over `weights` in proportion, to the cent, by largest remainder: each
+/// share is rounded down and the cents left over go to the shares with the largest
+/// remainders (the first of equal ones first). The shares add up to `total` exactly. `None`
+/// when the weights add up to zero while there is something to spread, or a number is out of
+/// range.
+pub fn spread(total: Decimal, weights: &[Decimal]) -> Option<Vec<Decimal>> {
+    let total_c = to_cents(total)?;
+    let ws = weights
+        .iter()
+        .map(|w| to_cents(*w))
+        .collect::<Option<Vec<i128>>>()?;
+    let mut sum_w: i128 = 0;
+    for w in &ws {
+        sum_w = sum_w.checked_add(*w)?;
+    }
+    if sum_w == 0 {
+        return (total_c == 0).then(|| vec![Decimal::ZERO; weights.len()]);
+    }
+    // Shares with a positive denominator: floor(total × w / W) and its remainder in [0, W).
+    let (sign, denom) = if sum_w < 0 { (-1, -sum_w) } else { (1, sum_w) };
+    let mut base = Vec::with_capacity(ws.len());
+    let mut rems = Vec::with_capacity(ws.len());
+    let mut given: i128 = 0;
+    for w in &ws {
+        let num = total_c.checked_mul(*w)?.checked_mul(sign)?;
+        let b = num.checked_div_euclid(denom)?;
+        base.push(b);
+        rems.push(num.checked_rem_euclid(denom)?);
+        given = given.checked_add(b)?;
+    }
+    let left = usize::try_from(total_c.checked_sub(given)?).ok()?;
+    if left > ws.len() {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..ws.len()).collect();
+    order.sort_by(|a, b| rems[*b].cmp(&rems[*a]).then(a.cmp(b)));
+    for i in order.into_iter().take(left) {
+        base[i] = base[i].checked_add(1)?;
+    }
+    base.into_iter().map(from_cents).collect()
+}
+
+/// The totals of `lines` with their discounts, the way a system that takes discounts computes
+/// them: per line `quantity × price` minus the line's discount; the invoice discount (an
+/// amount, or a percentage of the sum of the lines after their own discounts) spread over the
+/// lines in proportion to that amount ([`spread`]); the VAT per line on what remains
+/// ([`vat_net_first`]), added up per rate ([`Rounding::PerLine`]) or computed once per rate
+/// ([`Rounding::PerTotal`]). `line_discounts` holds one entry per line (missing entries are no
+/// discount). Without any discount given, the result equals [`compute`]'s except for a gross
+/// amount whose VAT falls exactly on half a cent.
+pub fn compute_discounted(
+    lines: &[LineInput],
+    line_discounts: &[Option<Discount>],
+    invoice_discount: Option<&Discount>,
+    basis: PriceBasis,
+    rounding: Rounding,
+) -> Result<Totals, TotalsError> {
+    let mut before = Decimal::ZERO;
+    let mut line_off = Decimal::ZERO;
+    let mut nets = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        let net = (|| {
+            let entered = capped(round_cents(l.quantity.checked_mul(l.unit_price)?))?;
+            let off = match line_discounts.get(i).and_then(Option::as_ref) {
+                Some(d) => discount_amount(entered, d)?,
+                None => Decimal::ZERO,
+            };
+            Some((entered, off, capped(entered.checked_sub(off)?)?))
+        })()
+        .ok_or(TotalsError::Line(i))?;
+        before = before.checked_add(net.0).ok_or(TotalsError::Total)?;
+        line_off = line_off.checked_add(net.1).ok_or(TotalsError::Total)?;
+        nets.push(net.2);
+    }
+    let subtotal = before.checked_sub(line_off).ok_or(TotalsError::Total)?;
+    let invoice_off = match invoice_discount {
+        Some(d) => discount_amount(subtotal, d).ok_or(TotalsError::Total)?,
+        None => Decimal::ZERO,
+    };
+    let shares = spread(invoice_off, &nets).ok_or(TotalsError::Total)?;
+    let mut out_lines = Vec::with_capacity(lines.len());
+    // Per rate: (code, percent, sum of amounts after discounts, sum of per-line VAT).
+    let mut groups: Vec<(String, Decimal, Decimal, Decimal)> = Vec::new();
+    for (i, (l, (net, share))) in lines.iter().zip(nets.iter().zip(&shares)).enumerate() {
+        let amounts = (|| {
+            let entered = capped(net.checked_sub(*share)?)?;
+            let vat = capped(vat_net_first(entered, l.vat_percent, basis)?)?;
+            let a = match basis {
+                PriceBasis::ExclVat => LineAmounts {
+                    net: entered,
+                    vat,
+                    gross: capped(entered.checked_add(vat)?)?,
+                },
+                PriceBasis::InclVat => LineAmounts {
+                    net: capped(entered.checked_sub(vat)?)?,
+                    vat,
+                    gross: entered,
+                },
+            };
+            Some((entered, a))
+        })()
+        .ok_or(TotalsError::Line(i))?;
+        let (entered, a) = amounts;
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == l.vat_code && g.1 == l.vat_percent)
+        {
+            Some(g) => {
+                g.2 = g.2.checked_add(entered).ok_or(TotalsError::Total)?;
+                g.3 = g.3.checked_add(a.vat).ok_or(TotalsError::Total)?;
+            }
+            None => groups.push((l.vat_code.clone(), l.vat_percent, entered, a.vat)),
+        }
+        out_lines.push(a);
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut rates = Vec::with_capacity(groups.len());
+    let (mut net, mut vat, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    for (code, percent, entered, per_line_vat) in groups {
+        let rate = (|| {
+            let entered = capped(entered)?;
+            let vat = capped(match rounding {
+                Rounding::PerLine => per_line_vat,
+                Rounding::PerTotal => vat_net_first(entered, percent, basis)?,
+            })?;
+            let (net, gross) = match basis {
+                PriceBasis::ExclVat => (entered, capped(entered.checked_add(vat)?)?),
+                PriceBasis::InclVat => (capped(entered.checked_sub(vat)?)?, entered),
+            };
+            Some(RateTotal {
+                vat_code: code,
+                percent,
+                net,
+                vat,
+                gross,
+            })
+        })()
+        .ok_or(TotalsError::Total)?;
+        let sum =
+            |a: Decimal, b: Decimal| a.checked_add(b).and_then(capped).ok_or(TotalsError::Total);
+        net = sum(net, rate.net)?;
+        vat = sum(vat, rate.vat)?;
+        gross = sum(gross, rate.gross)?;
+        rates.push(rate);
+    }
+    let discount = if line_off.is_zero() && invoice_off.is_zero() {
+        None
+    } else {
+        Some(DiscountTotals {
+            before: capped(before).ok_or(TotalsError::Total)?,
+            lines: line_off,
+            invoice: invoice_off,
+            total: line_off
+                .checked_add(invoice_off)
+                .and_then(capped)
+                .ok_or(TotalsError::Total)?,
+        })
+    };
+    Ok(Totals {
+        lines: out_lines,
+        rates,
+        net,
+        vat,
+        gross,
+        discount,
     })
 }
 
@@ -468,6 +702,149 @@ mod tests {
                 Rounding::PerLine,
             ),
             Err(TotalsError::Line(0))
+        );
+    }
+
+    fn amount(v: Decimal) -> Option<Discount> {
+        Some(Discount {
+            kind: DiscountKind::Amount,
+            value: v,
+        })
+    }
+
+    fn percentage(v: Decimal) -> Option<Discount> {
+        Some(Discount {
+            kind: DiscountKind::Percentage,
+            value: v,
+        })
+    }
+
+    #[test]
+    fn without_discounts_the_discounted_totals_equal_the_plain_ones_on_net_prices() {
+        let lines = vec![
+            line(dec!(3), dec!(12.50), dec!(21)),
+            line(dec!(2), dec!(4.99), dec!(9)),
+            line(dec!(-1), dec!(0.50), dec!(21)),
+        ];
+        for rounding in [Rounding::PerLine, Rounding::PerTotal] {
+            let plain = compute(&lines, PriceBasis::ExclVat, rounding).unwrap();
+            let d = compute_discounted(&lines, &[], None, PriceBasis::ExclVat, rounding).unwrap();
+            assert_eq!(plain, d);
+            assert_eq!(d.discount, None);
+        }
+        // The documented example: 1 × 89.00 at 21 % is 89.00 + 18.69 = 107.69.
+        let t = compute_discounted(
+            &[line(dec!(1), dec!(89.00), dec!(21))],
+            &[],
+            None,
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.net, t.vat, t.gross),
+            (dec!(89.00), dec!(18.69), dec!(107.69))
+        );
+    }
+
+    #[test]
+    fn a_line_discount_comes_off_the_line_and_an_invoice_discount_is_spread_by_largest_remainder() {
+        // 2 × 12.50 at 21 % less 10 % = 22.50; 1 × 7.99 at 9 % less 1.00 = 6.99; subtotal 29.49.
+        // 5.00 off the invoice: 5 × 22.50 / 29.49 = 3.8148…, 5 × 6.99 / 29.49 = 1.1851…; the
+        // cent left over goes to the larger remainder (the second line): 3.81 and 1.19.
+        let lines = vec![
+            line(dec!(2), dec!(12.50), dec!(21)),
+            line(dec!(1), dec!(7.99), dec!(9)),
+        ];
+        let discounts = vec![percentage(dec!(10)), amount(dec!(1.00))];
+        let t = compute_discounted(
+            &lines,
+            &discounts,
+            amount(dec!(5)).as_ref(),
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        )
+        .unwrap();
+        assert_eq!(t.lines[0].net, dec!(18.69));
+        assert_eq!(t.lines[0].vat, dec!(3.92)); // 3.9249
+        assert_eq!(t.lines[1].net, dec!(5.80));
+        assert_eq!(t.lines[1].vat, dec!(0.52)); // 0.522
+        assert_eq!(
+            (t.net, t.vat, t.gross),
+            (dec!(24.49), dec!(4.44), dec!(28.93))
+        );
+        assert_eq!(
+            t.discount,
+            Some(DiscountTotals {
+                before: dec!(32.99),
+                lines: dec!(3.50),
+                invoice: dec!(5.00),
+                total: dec!(8.50),
+            })
+        );
+        // Prices incl. VAT: the same amounts are gross; the net part is rounded, the VAT is
+        // what remains: 18.69 → 15.45 + 3.24; 5.80 → 5.32 + 0.48.
+        let t = compute_discounted(
+            &lines,
+            &discounts,
+            amount(dec!(5)).as_ref(),
+            PriceBasis::InclVat,
+            Rounding::PerLine,
+        )
+        .unwrap();
+        assert_eq!((t.lines[0].net, t.lines[0].vat), (dec!(15.45), dec!(3.24)));
+        assert_eq!((t.lines[1].net, t.lines[1].vat), (dec!(5.32), dec!(0.48)));
+        assert_eq!(
+            (t.net, t.vat, t.gross),
+            (dec!(20.77), dec!(3.72), dec!(24.49))
+        );
+    }
+
+    #[test]
+    fn equal_remainders_give_the_cent_to_the_first_line_and_a_percentage_is_of_the_subtotal() {
+        let lines = vec![line(dec!(1), dec!(10), dec!(21)); 3];
+        let t = compute_discounted(
+            &lines,
+            &[],
+            amount(dec!(10)).as_ref(),
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        )
+        .unwrap();
+        let nets: Vec<_> = t.lines.iter().map(|l| l.net).collect();
+        assert_eq!(nets, vec![dec!(6.66), dec!(6.67), dec!(6.67)]);
+        assert_eq!(t.net, dec!(20.00));
+        let t = compute_discounted(
+            &lines,
+            &[],
+            percentage(dec!(10)).as_ref(),
+            PriceBasis::ExclVat,
+            Rounding::PerLine,
+        )
+        .unwrap();
+        assert_eq!(t.net, dec!(27.00));
+        assert_eq!(t.discount.map(|d| d.invoice), Some(dec!(3.00)));
+    }
+
+    #[test]
+    fn a_spread_over_lines_that_add_up_to_zero_is_an_error_not_a_division_by_zero() {
+        assert_eq!(spread(dec!(1), &[dec!(5), dec!(-5)]), None);
+        assert_eq!(
+            spread(dec!(0), &[dec!(5), dec!(-5)]),
+            Some(vec![dec!(0); 2])
+        );
+        assert_eq!(
+            compute_discounted(
+                &[
+                    line(dec!(1), dec!(5), dec!(21)),
+                    line(dec!(-1), dec!(5), dec!(21))
+                ],
+                &[],
+                amount(dec!(1)).as_ref(),
+                PriceBasis::ExclVat,
+                Rounding::PerLine,
+            ),
+            Err(TotalsError::Total)
         );
     }
 }

@@ -5,9 +5,10 @@ use crate::backend::{Capabilities, FieldKind, FieldSpec};
 use crate::error::FieldIssue;
 use crate::fields::{self, HeaderKey};
 use crate::i18n::Text;
-use crate::invoice::Draft;
+use crate::invoice::{Discount, DiscountKind, Draft, DraftDiscount};
 use crate::money::{parse_decimal, ParseError, MAX_INT_DIGITS};
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 fn issue(field: impl Into<String>, nl: impl Into<String>, en: impl Into<String>) -> FieldIssue {
     FieldIssue {
@@ -317,6 +318,7 @@ pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
             check_field(&p, spec, l.extra.get(&spec.key), required, &mut out);
         }
     }
+    check_discounts(draft, caps, &mut out);
     for spec in &caps.header_fields {
         if !fields::shown(spec, draft, caps, None) {
             continue;
@@ -357,4 +359,129 @@ pub fn validate(draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
         }
     }
     out
+}
+
+/// Decimals a discount may have: cents for an amount, hundredths for a percentage.
+const DISCOUNT_DP: u32 = 2;
+
+/// Checks one typed discount against the amount it comes off (`base`, `None` when that cannot
+/// be computed yet): a number with at most two decimals, an amount from 0 up to `base`, a
+/// percentage from 0 to 100. Returns the amount it takes off when it is valid.
+fn check_discount(
+    field: String,
+    d: &DraftDiscount,
+    base: Option<Decimal>,
+    what: (&str, &str),
+    out: &mut Vec<FieldIssue>,
+) -> Option<Decimal> {
+    if d.value.trim().is_empty() {
+        return Some(Decimal::ZERO);
+    }
+    let v = match parse_decimal(&d.value) {
+        Ok(v) if v.normalize().scale() > DISCOUNT_DP => {
+            out.push(number_issue(
+                field,
+                "de korting",
+                "the discount",
+                &ParseError::TooManyDecimals,
+                DISCOUNT_DP,
+            ));
+            return None;
+        }
+        Ok(v) => v,
+        Err(e) => {
+            out.push(number_issue(
+                field,
+                "de korting",
+                "the discount",
+                &e,
+                DISCOUNT_DP,
+            ));
+            return None;
+        }
+    };
+    if v.is_sign_negative() && !v.is_zero() {
+        out.push(issue(
+            field,
+            "Een korting kan niet negatief zijn.",
+            "A discount cannot be negative.",
+        ));
+        return None;
+    }
+    match d.kind {
+        DiscountKind::Percentage if v > Decimal::ONE_HUNDRED => {
+            out.push(issue(
+                field,
+                "Een kortingspercentage ligt tussen 0 en 100.",
+                "A discount percentage lies between 0 and 100.",
+            ));
+            None
+        }
+        DiscountKind::Amount => match base {
+            Some(b) if v > b.max(Decimal::ZERO) => {
+                let shown = crate::money::to_plain_2dp(b.max(Decimal::ZERO));
+                out.push(issue(
+                    field,
+                    format!(
+                        "De korting is groter dan {} (€ {}).",
+                        what.0,
+                        shown.replace('.', ",")
+                    ),
+                    format!("The discount is larger than {} (€{shown}).", what.1),
+                ));
+                None
+            }
+            Some(_) => Some(v),
+            None => None,
+        },
+        DiscountKind::Percentage => {
+            let b = base?;
+            crate::totals::discount_amount(
+                b,
+                &Discount {
+                    kind: d.kind,
+                    value: v,
+                },
+            )
+        }
+    }
+}
+
+/// The discounts a system takes, checked: per line against the line's amount, on the invoice
+/// against the lines' amounts after their own discounts. A discount the system does not take
+/// is not checked (and not sent); the draft keeps it.
+fn check_discounts(draft: &Draft, caps: &Capabilities, out: &mut Vec<FieldIssue>) {
+    let mut subtotal = Some(Decimal::ZERO);
+    for (i, l) in draft.filled_lines() {
+        let amount = match (parse_decimal(&l.quantity), parse_decimal(&l.unit_price)) {
+            (Ok(q), Ok(p)) => q
+                .checked_mul(p)
+                .map(crate::money::round_cents)
+                .filter(|a| crate::money::within_max_amount(*a)),
+            _ => None,
+        };
+        let off = match l.discount.as_ref().filter(|_| caps.discounts.line) {
+            Some(d) => check_discount(
+                format!("lines[{i}].discount"),
+                d,
+                amount,
+                ("het regelbedrag", "the line amount"),
+                out,
+            ),
+            None => Some(Decimal::ZERO),
+        };
+        subtotal = match (subtotal, amount, off) {
+            (Some(s), Some(a), Some(o)) => a.checked_sub(o).and_then(|n| s.checked_add(n)),
+            _ => None,
+        };
+    }
+    if let Some(d) = draft.discount.as_ref().filter(|_| caps.discounts.invoice) {
+        check_discount(
+            "discount".into(),
+            d,
+            subtotal,
+            ("het totaal van de regels", "the total of the lines"),
+            out,
+        );
+    }
 }

@@ -684,3 +684,115 @@ async fn a_read_only_system_sends_nothing_and_the_desk_says_it_cannot_send_invoi
     .unwrap();
     assert_eq!(n, 0);
 }
+
+#[test]
+fn only_an_http_or_https_address_with_a_host_is_offered_as_a_document_to_open() {
+    for ok in [
+        "https://api.example.com/pdf/invoice_1.pdf",
+        "http://127.0.0.1:8123/mollie/pdf/invoice_1.pdf",
+        "HTTPS://Example.COM/a?b=c#d",
+        "  https://example.com/x.pdf  ",
+        "http://[::1]:8080/x.pdf",
+    ] {
+        assert_eq!(desk::document_link(ok), Some(ok.trim().to_string()), "{ok}");
+    }
+    for bad in [
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "ftp://example.com/x.pdf",
+        "ms-settings:privacy",
+        "/pdf/invoice_1.pdf",
+        "https://",
+        "https:///x.pdf",
+        "https://user:secret@example.com/x.pdf",
+        "https://example.com/a b.pdf",
+        "https://example.com/x\n.pdf",
+        "https://exa\\mple.com/x.pdf",
+        "https://example.com:abc/x.pdf",
+        "https://[::1]x/x.pdf",
+        "https://[zz]/x.pdf",
+        "",
+    ] {
+        assert_eq!(desk::document_link(bad), None, "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_document_link_is_kept_with_the_sent_invoice_and_offered_after_sending_and_in_history()
+{
+    let store = store_with("c1", "afas", Some("adm"));
+    let url = "https://docs.example.com/pdf/invoice_42.pdf";
+    let fake = Fake {
+        document_url: Some(url.into()),
+        ..Fake::with(vec![], true)
+    };
+    let d = valid_draft(&store);
+    let sent = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.answer.and_then(|a| a.document_url).as_deref(),
+        Some(url)
+    );
+    let h = desk::history(&store, "c1", Lang::Nl).unwrap();
+    assert_eq!(
+        h[0].answer.as_ref().and_then(|a| a.document_url.as_deref()),
+        Some(url)
+    );
+    assert_eq!(desk::document_url(&store, d.id).unwrap(), url);
+    // A second Send of the same draft answers from the outbox row, with the link.
+    let again = invoice_desk_core::submit::submit_draft(
+        &store,
+        &fake,
+        &caps(),
+        d.id,
+        invoice_desk_core::submit::RetryPolicy::default(),
+        &noop,
+    )
+    .await
+    .unwrap();
+    let invoice_desk_core::submit::Outcome::Sent(r) = again else {
+        panic!("not sent: {again:?}")
+    };
+    assert_eq!(r.document_url.as_deref(), Some(url));
+    assert_eq!(*fake.submits.lock().unwrap(), 1);
+    // An invoice that is not in the outbox has no document.
+    assert_eq!(
+        desk::document_url(&store, Uuid::new_v4()).unwrap_err().code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_document_address_that_is_not_a_web_address_is_neither_offered_nor_opened() {
+    let store = store_with("c1", "afas", Some("adm"));
+    let fake = Fake {
+        document_url: Some("file:///home/clerk/.ssh/id_rsa".into()),
+        ..Fake::with(vec![], true)
+    };
+    let d = valid_draft(&store);
+    let sent = desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(sent.answer.and_then(|a| a.document_url), None);
+    let h = desk::history(&store, "c1", Lang::En).unwrap();
+    assert_eq!(
+        h[0].answer.as_ref().and_then(|a| a.document_url.clone()),
+        None
+    );
+    assert_eq!(
+        desk::document_url(&store, d.id).unwrap_err().code,
+        ErrorCode::Config
+    );
+    // Without any document the answer says so.
+    let store = store_with("c1", "afas", Some("adm"));
+    let fake = Fake::with(vec![], true);
+    let d = valid_draft(&store);
+    desk::submit(&store, &fake, &caps(), d.id, Lang::En, today(), &noop)
+        .await
+        .unwrap();
+    assert_eq!(
+        desk::document_url(&store, d.id).unwrap_err().code,
+        ErrorCode::NotFound
+    );
+}

@@ -7,7 +7,9 @@ mod common;
 
 use common::*;
 use invoice_desk_core::backend::Capabilities;
-use invoice_desk_core::invoice::{evaluate, Draft, DraftLine};
+use invoice_desk_core::invoice::{
+    evaluate, Discount, DiscountKind, Draft, DraftDiscount, DraftLine,
+};
 use invoice_desk_core::money::{parse_decimal, within_max_amount, MAX_INT_DIGITS};
 use invoice_desk_core::totals::{self, LineInput, PriceBasis, Rounding};
 use proptest::prelude::*;
@@ -135,31 +137,137 @@ fn totals_never_panic_and_stay_within_the_maximum_amount() {
     });
 }
 
-fn draft_strategy(caps: Capabilities) -> impl Strategy<Value = Draft> {
-    let line = (typed(), typed(), 0u8..5, any::<bool>()).prop_map(|(q, p, vat, desc)| {
-        let mut l = DraftLine {
-            quantity: q,
-            unit_price: p,
-            vat_code: ["high", "low", "zero", "", "21"][usize::from(vat)].to_string(),
-            ..DraftLine::default()
-        };
-        if desc {
-            l.description = "Brood".into();
+fn discount() -> impl Strategy<Value = Option<Discount>> {
+    prop_oneof![
+        1 => Just(None),
+        2 => (any::<bool>(), decimal()).prop_map(|(pct, value)| Some(Discount {
+            kind: if pct { DiscountKind::Percentage } else { DiscountKind::Amount },
+            value,
+        })),
+    ]
+}
+
+#[test]
+fn an_invoice_discount_spread_over_the_lines_adds_up_to_the_cent() {
+    // Cents of everyday size and of the largest amounts, both signs, 1 to 12 lines.
+    let cents = prop_oneof![
+        3 => -10_000_000i64..10_000_000,
+        1 => -999_999_999_999_999i64..=999_999_999_999_999,
+    ];
+    let input = (cents.clone(), prop::collection::vec(cents, 1..12));
+    run("totals::spread", input, |(total, weights)| {
+        let total = Decimal::new(total, 2);
+        let weights: Vec<Decimal> = weights.into_iter().map(|w| Decimal::new(w, 2)).collect();
+        let sum: Decimal = weights.iter().copied().sum();
+        match totals::spread(total, &weights) {
+            Some(shares) => {
+                prop_assert_eq!(shares.len(), weights.len());
+                prop_assert_eq!(shares.iter().copied().sum::<Decimal>(), total);
+                for (s, w) in shares.iter().zip(&weights) {
+                    prop_assert!(s.scale() <= 2);
+                    // Each share is within a cent of its exact proportion.
+                    if !sum.is_zero() {
+                        let exact = total * *w / sum;
+                        prop_assert!((*s - exact).abs() < Decimal::new(1, 2), "{s} vs {exact}");
+                    }
+                }
+            }
+            None => prop_assert!(sum.is_zero() && !total.is_zero()),
         }
-        l
+        Ok(())
     });
-    (prop::collection::vec(line, 0..5), basis()).prop_map(move |(lines, basis)| {
-        let mut d = Draft::new(
-            "c1",
-            &caps,
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        );
-        d.relation = Some(relation("r1", "Bakkerij de Vries B.V."));
-        d.administration_id = Some("1".into());
-        d.price_basis = basis;
-        d.lines = lines;
-        d
-    })
+}
+
+#[test]
+fn discounted_totals_never_panic_and_stay_consistent() {
+    let line = (decimal(), decimal(), decimal(), 0u8..3).prop_map(|(q, p, pct, code)| LineInput {
+        quantity: q,
+        unit_price: p,
+        vat_percent: pct,
+        vat_code: code.to_string(),
+    });
+    let input = (
+        prop::collection::vec((line, discount()), 0..5),
+        discount(),
+        basis(),
+        rounding(),
+    );
+    run(
+        "totals::compute_discounted",
+        input,
+        |(lines, invoice, basis, rounding)| {
+            let (lines, discounts): (Vec<LineInput>, Vec<Option<Discount>>) =
+                lines.into_iter().unzip();
+            if let Ok(t) =
+                totals::compute_discounted(&lines, &discounts, invoice.as_ref(), basis, rounding)
+            {
+                prop_assert_eq!(t.lines.len(), lines.len());
+                for a in &t.lines {
+                    prop_assert!(within_max_amount(a.net) && within_max_amount(a.gross));
+                    prop_assert_eq!(a.net + a.vat, a.gross);
+                }
+                for r in &t.rates {
+                    prop_assert_eq!(r.net + r.vat, r.gross);
+                }
+                prop_assert!(within_max_amount(t.net) && within_max_amount(t.gross));
+                prop_assert_eq!(t.net + t.vat, t.gross);
+                if let Some(d) = &t.discount {
+                    // What the lines came to before, less every discount, is what is invoiced.
+                    let entered = match basis {
+                        PriceBasis::ExclVat => t.net,
+                        PriceBasis::InclVat => t.gross,
+                    };
+                    prop_assert_eq!(d.before - d.lines - d.invoice, entered);
+                    prop_assert_eq!(d.lines + d.invoice, d.total);
+                }
+            }
+            Ok(())
+        },
+    );
+}
+
+fn draft_strategy(caps: Capabilities) -> impl Strategy<Value = Draft> {
+    let line = (typed(), typed(), 0u8..5, any::<bool>(), typed_discount()).prop_map(
+        |(q, p, vat, desc, discount)| {
+            let mut l = DraftLine {
+                quantity: q,
+                unit_price: p,
+                vat_code: ["high", "low", "zero", "", "21"][usize::from(vat)].to_string(),
+                discount,
+                ..DraftLine::default()
+            };
+            if desc {
+                l.description = "Brood".into();
+            }
+            l
+        },
+    );
+    (prop::collection::vec(line, 0..5), basis(), typed_discount()).prop_map(
+        move |(lines, basis, discount)| {
+            let mut d = Draft::new(
+                "c1",
+                &caps,
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            );
+            d.relation = Some(relation("r1", "Bakkerij de Vries B.V."));
+            d.administration_id = Some("1".into());
+            d.price_basis = basis;
+            d.lines = lines;
+            d.discount = discount;
+            d
+        },
+    )
+}
+
+/// A discount as a clerk might type it, or none.
+fn typed_discount() -> impl Strategy<Value = Option<DraftDiscount>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => (any::<bool>(), typed()).prop_map(|(pct, value)| Some(DraftDiscount {
+            kind: if pct { DiscountKind::Percentage } else { DiscountKind::Amount },
+            value,
+        })),
+    ]
 }
 
 #[test]
@@ -167,10 +275,12 @@ fn evaluate_never_panics_on_any_typed_draft() {
     let mut caps = caps();
     caps.price_bases = vec![PriceBasis::ExclVat, PriceBasis::InclVat];
     let c = caps.clone();
-    let input = (draft_strategy(caps), rounding());
-    run("evaluate", input, move |(draft, rounding)| {
+    let input = (draft_strategy(caps), rounding(), any::<bool>());
+    run("evaluate", input, move |(draft, rounding, discounts)| {
         let mut caps = c.clone();
         caps.rounding = rounding;
+        caps.discounts.line = discounts;
+        caps.discounts.invoice = discounts;
         let e = evaluate(&draft, &caps);
         prop_assert_eq!(e.line_amounts.len(), draft.lines.len());
         for a in e.line_amounts.iter().flatten() {

@@ -973,6 +973,9 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       return history
         .filter((r) => r.connection_id === a.connection_id)
         .map(({ connection_id: _c, plan: _p, ...entry }) => structuredClone(entry));
+    case "open_document":
+      // The dev build has no documents; the real shell opens the system's PDF.
+      return null;
     case "retry_outbox": {
       const waiting = history.filter((r) => r.state === "queued" || r.state === "uncertain");
       for (const row of waiting) await attempt(row, true);

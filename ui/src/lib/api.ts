@@ -342,6 +342,12 @@ export function invoiceAction(
   });
 }
 
+/** Opens the document (PDF) of a sent invoice in the system viewer; Rust takes the address
+ * the system answered for this outbox entry, never one from here. */
+export function openDocument(draftId: string): Promise<void> {
+  return call("open_document", { draft_id: draftId });
+}
+
 function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
   return listen<T>(event, (e) => handler(e.payload));
 }

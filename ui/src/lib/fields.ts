@@ -2,7 +2,16 @@
 // Rust side (crates/core/src/fields.rs), so the form shows, hides and marks a field as the
 // clerk types, before the evaluation comes back; the Rust side decides what is checked and sent.
 
-import type { Capabilities, Condition, Draft, DraftLine, FieldSpec, HeaderField, HeaderKey } from "./types";
+import type {
+  Capabilities,
+  Condition,
+  Draft,
+  DraftLine,
+  FieldSpec,
+  HeaderField,
+  HeaderKey,
+  RelationKind,
+} from "./types";
 
 /** The header of a system that declares none: invoice date, optional reference, price basis. */
 export const DEFAULT_HEADER: HeaderField[] = [
@@ -93,4 +102,41 @@ export function fieldRequired(spec: FieldSpec, draft: Draft, caps: Capabilities,
 /** Characters as the Rust side counts them (code points, trimmed). */
 export function charCount(text: string): number {
   return [...text.trim()].length;
+}
+
+/** What the clerk typed for a recipient of the local address book. */
+export interface RecipientTyped {
+  kind: RelationKind;
+  name: string;
+  values: Record<string, string>;
+}
+
+/** The value a recipient field's condition looks at: "kind", "name" or another declared field
+ * (empty while that field is hidden); as `recipient_value` in crates/core/src/desk.rs. */
+function recipientValue(key: string, r: RecipientTyped, fields: FieldSpec[], depth: number): string | null {
+  if (key === "kind") return r.kind === "unknown" ? null : r.kind;
+  if (key === "name") return nonEmpty(r.name);
+  const spec = fields.find((f) => f.key === key);
+  if (spec && !recipientShownAt(spec, r, fields, depth + 1)) return null;
+  return nonEmpty(r.values[key]);
+}
+
+function recipientShownAt(spec: FieldSpec, r: RecipientTyped, fields: FieldSpec[], depth: number): boolean {
+  const c = spec.shown_when ?? null;
+  if (!c) return true;
+  if (depth >= MAX_DEPTH) return false;
+  return conditionHolds(c, recipientValue(c.field, r, fields, depth));
+}
+
+/** Whether a declared recipient field is shown for what the clerk typed (its kind, name, fields). */
+export function recipientFieldShown(spec: FieldSpec, r: RecipientTyped, fields: FieldSpec[]): boolean {
+  return recipientShownAt(spec, r, fields, 0);
+}
+
+/** Whether a declared recipient field must be filled in now: shown, and required always or under its condition. */
+export function recipientFieldRequired(spec: FieldSpec, r: RecipientTyped, fields: FieldSpec[]): boolean {
+  if (!recipientFieldShown(spec, r, fields)) return false;
+  if (spec.required) return true;
+  const c = spec.required_when ?? null;
+  return c !== null && conditionHolds(c, recipientValue(c.field, r, fields, 0));
 }

@@ -512,15 +512,18 @@ export class InvoiceFormState {
     o.error = null;
   }
 
-  /** Takes the number and id of the shown invoice from the history once it is sent. */
+  /** Takes the number and id of the shown invoice from the history once it is sent, and what
+   * the system answered (its totals, its document) when the result screen has none yet. */
   adoptEntries(entries: HistoryEntry[]): void {
     const o = this.outcome;
-    if (!o || o.state !== "sent" || o.number || o.remoteId) return;
+    if (!o || o.state !== "sent") return;
     const e = entries.find((x) => x.draft_id === o.draftId);
-    if (e && e.state === "sent" && (e.number || e.remote_id)) {
+    if (!e || e.state !== "sent") return;
+    if (!o.number && !o.remoteId && (e.number || e.remote_id)) {
       o.number = e.number;
       o.remoteId = e.remote_id;
     }
+    if (!o.answer && e.answer) o.answer = e.answer;
   }
 
   /** Saves, then submits. Does nothing while a submission is running. */

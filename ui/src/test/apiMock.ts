@@ -44,6 +44,7 @@ export function apiMock() {
     listInvoices: vi.fn(async () => ({ items: [], cursor: null, done: true, cached: false, fetched_at: null })),
     openInvoice: vi.fn(),
     invoiceAction: vi.fn(),
+    openDocument: vi.fn(async () => undefined),
     onSyncStatus: vi.fn(async () => () => {}),
     onUploadProgress: vi.fn(async () => () => {}),
     onSubmitStatus: vi.fn(async () => () => {}),

@@ -27,6 +27,10 @@ pub struct Fake {
     /// identity → remote id: what the "back end" holds.
     pub stored: Mutex<HashMap<uuid::Uuid, String>>,
     pub submits: Mutex<u32>,
+    /// Where the "back end" says it keeps a created invoice as a document.
+    pub document_url: Option<String>,
+    /// Every invoice `submit` was given, in order.
+    pub submitted: Mutex<Vec<OutgoingInvoice>>,
     pub lookups_can_tell: bool,
     pub uploads: Mutex<Vec<(String, Vec<u8>)>>,
     pub lookups: Mutex<u32>,
@@ -198,6 +202,7 @@ impl InvoiceWriter for Fake {
     }
     async fn submit(&self, inv: &OutgoingInvoice) -> Result<Receipt> {
         *self.submits.lock().unwrap() += 1;
+        self.submitted.lock().unwrap().push(inv.clone());
         let store = |s: &Self| {
             s.stored
                 .lock()
@@ -209,7 +214,7 @@ impl InvoiceWriter for Fake {
         match self.next() {
             Script::Ok => Ok(self.with_answer(
                 Receipt {
-                    document_url: None,
+                    document_url: self.document_url.clone(),
                     remote_id: store(self),
                     number: Some("V1".into()),
                     total_gross: Some(inv.totals.gross),
