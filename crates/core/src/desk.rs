@@ -240,7 +240,8 @@ pub fn evaluate_with_warnings(
 ) -> Evaluation {
     let mut ev = evaluate(draft, caps);
     if let Some(writer) = backend.writer() {
-        crate::fields::merge_issues(&mut ev.issues, writer.precheck(draft, caps));
+        let draft = submit::with_local_recipient(store, draft, caps);
+        crate::fields::merge_issues(&mut ev.issues, writer.precheck(&draft, caps));
     }
     let Some(r) = draft.relation.as_ref() else {
         return ev;

@@ -336,7 +336,7 @@ pub fn provisional(draft: &Draft, caps: &Capabilities) -> OutgoingInvoice {
             draft.discount.as_ref(),
             caps.discounts.invoice,
         ),
-        recipient: None,
+        recipient: draft.recipient.clone(),
         identity: draft.identity,
         draft_id: draft.id,
         administration_id: draft.administration_id.clone().unwrap_or_default(),

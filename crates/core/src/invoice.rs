@@ -41,6 +41,11 @@ pub struct Draft {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub discount: Option<DraftDiscount>,
+    /// The recipient from the local address book as it is now, for the system's check while
+    /// the clerk types and at Send; filled by the desk, never stored with the draft.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub recipient: Option<crate::lists::Recipient>,
 }
 
 /// A discount as the clerk typed it: an amount or a percentage, the value kept as text until
@@ -75,6 +80,7 @@ pub fn outgoing_discount(d: Option<&DraftDiscount>, enabled: bool) -> Option<Dis
 impl Default for Draft {
     fn default() -> Self {
         Draft {
+            recipient: None,
             id: Uuid::new_v4(),
             connection_id: String::new(),
             administration_id: None,

@@ -146,6 +146,7 @@ pub async fn submit_draft(
         )
     })?;
     // The system's own rules as well: the clerk saw them on the fields while typing.
+    let draft = with_local_recipient(store, &draft, caps);
     let mut invoice = to_outgoing_checked(&draft, caps, writer.precheck(&draft, caps))?;
     check_attachments(&draft, caps)?;
     if let RelationSource::Local { fields } = &caps.relations {
@@ -168,6 +169,31 @@ pub async fn submit_draft(
     }
     let entry = store.enqueue(&draft, &invoice)?;
     resume(store, backend, entry, policy, progress).await
+}
+
+/// The draft with its recipient from the local address book as it is now, so the system's own
+/// check sees every declared value (a business's numbers, a country) while the clerk types and
+/// at Send. Unchanged for synced relations, or when the recipient cannot be used (that is said
+/// on the relation field by [`local_recipient`]).
+pub fn with_local_recipient<'a>(
+    store: &Store,
+    draft: &'a Draft,
+    caps: &Capabilities,
+) -> std::borrow::Cow<'a, Draft> {
+    let RelationSource::Local { fields } = &caps.relations else {
+        return std::borrow::Cow::Borrowed(draft);
+    };
+    if draft.relation.is_none() {
+        return std::borrow::Cow::Borrowed(draft);
+    }
+    match local_recipient(store, draft, fields) {
+        Ok(Ok(r)) => {
+            let mut d = draft.clone();
+            d.recipient = Some(r);
+            std::borrow::Cow::Owned(d)
+        }
+        _ => std::borrow::Cow::Borrowed(draft),
+    }
 }
 
 /// The draft's recipient from the local address book, as it is now; a message on the

@@ -411,3 +411,62 @@ fn an_archived_recipient_is_said_on_the_relation_field_while_the_clerk_types() {
     assert_eq!(on_relation.len(), 1, "{:?}", ev.issues);
     assert!(on_relation[0].message.en.contains("is archived"));
 }
+
+#[tokio::test]
+async fn the_systems_own_check_sees_the_recipients_declared_values_while_the_clerk_types_and_at_send(
+) {
+    let store = Store::open_in_memory().unwrap();
+    let caps = local_caps();
+    // A rule of the system on a value only the address book holds (a business's number, a
+    // country): the check must see the recipient, not only its name on the relation field.
+    let fake = Fake {
+        recipient_rule: Some("city"),
+        ..Fake::with(vec![Script::Ok], true)
+    };
+    let r = save(&store, &caps, None, "inkoop@devries.nl");
+    let d = draft_for(&store, &caps, &r);
+    let ev = desk::evaluate_with_warnings(&store, &fake, &d, &caps);
+    assert!(
+        ev.issues.iter().all(|i| i.field != "recipient.city"),
+        "the recipient has a city: {:?}",
+        ev.issues
+    );
+
+    // Without the value: said while typing, and Send queues nothing.
+    let values: BTreeMap<String, String> = [
+        ("email", "inkoop@devries.nl"),
+        ("street_and_number", "Markt 1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    desk::save_recipient(
+        &store,
+        &caps,
+        "c1",
+        RecipientInput {
+            id: Some(r.id.clone()),
+            kind: RelationKind::Organisation,
+            name: r.name.clone(),
+            values,
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let ev = desk::evaluate_with_warnings(&store, &fake, &d, &caps);
+    assert!(
+        ev.issues.iter().any(|i| i.field == "recipient.city"),
+        "{:?}",
+        ev.issues
+    );
+    let refused = submit_draft(&store, &fake, &caps, d.id, fast(), &noop).await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(fake.submitted.lock().unwrap().is_empty());
+
+    // With it again: sent, with the value.
+    save(&store, &caps, Some(&r.id), "inkoop@devries.nl");
+    let out = submit_draft(&store, &fake, &caps, d.id, fast(), &noop)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::Sent(_)), "{out:?}");
+}

@@ -41,6 +41,9 @@ pub struct Fake {
     /// The system's own rules: what `precheck` finds on any draft whose first line's
     /// description is longer than this many characters (`None`: no rule).
     pub description_rule: Option<usize>,
+    /// The system's own rule on the recipient from the address book: what `precheck` finds
+    /// when the invoice's recipient has no value for this declared field (`None`: no rule).
+    pub recipient_rule: Option<&'static str>,
     /// What the "back end" says of a created invoice beyond its id: a state in words and
     /// totals, the VAT this much off from ours (`None`: it says nothing of the kind).
     pub answer_vat_off: Option<rust_decimal::Decimal>,
@@ -186,8 +189,22 @@ impl InvoiceWriter for Fake {
     fn precheck(
         &self,
         draft: &invoice_desk_core::invoice::Draft,
-        _: &Capabilities,
+        caps: &Capabilities,
     ) -> Vec<invoice_desk_core::error::FieldIssue> {
+        if let Some(key) = self.recipient_rule {
+            let inv = invoice_desk_core::fields::provisional(draft, caps);
+            let has = inv
+                .recipient
+                .as_ref()
+                .and_then(|r| r.values.get(key))
+                .is_some_and(|v| !v.trim().is_empty());
+            if !has {
+                return vec![invoice_desk_core::error::FieldIssue {
+                    field: format!("recipient.{key}"),
+                    message: invoice_desk_core::i18n::Text::new("ontbreekt", "missing"),
+                }];
+            }
+        }
         let Some(max) = self.description_rule else {
             return vec![];
         };
