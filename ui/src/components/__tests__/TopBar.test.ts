@@ -49,6 +49,14 @@ describe("TopBar", () => {
     expect(screen.getByTestId("admin-label").textContent?.trim()).toBe("Owner");
   });
 
+  it("counts no relations for a system whose recipients are kept in the app's own address book", () => {
+    const local = { ...connection.capabilities, relations: { kind: "local" as const, fields: [] } };
+    app.connections = [{ ...connection, capabilities: local }];
+    app.sync = { ...sync, products: 0, last_synced_at: new Date().toISOString() };
+    render(TopBar);
+    expect(screen.getByTestId("sync-status").textContent?.trim()).toBe("");
+  });
+
   it("switches the language through set_lang", async () => {
     mocked.setLang.mockResolvedValue({ version: "1", lang: "nl", demo: true, active_connection_id: null, store_warning: null, store_error: null });
     const user = userEvent.setup();
