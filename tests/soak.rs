@@ -4,9 +4,13 @@
 //! - One in-process sandbox with small look-up data sets. The look-up cache is filled by
 //!   `core::sync` into a real file-backed `Store` (one store for all connections, as in the
 //!   app), before any fault is switched on.
-//! - Four connections: AFAS SB (app token), Silvasoft bookkeeping with app numbering (from
-//!   5000001), Silvasoft invoicing with Silvasoft's own numbering, and Bloxs (API key and
-//!   secret, the invoice's identity as `externalIdentifier`). Every client runs over
+//! - Five connections: AFAS SB (app token), Silvasoft bookkeeping with app numbering (from
+//!   5000001), Silvasoft invoicing with Silvasoft's own numbering, Bloxs (API key and
+//!   secret, the invoice's identity as `externalIdentifier`) and Mollie (a test API key; the
+//!   invoice's identity as `Idempotency-Key` and `metadata.invoiceDeskId`). Mollie's
+//!   recipients are the app's own: 24 businesses (a VAT or Chamber of Commerce number) and
+//!   16 consumers in the Netherlands and Belgium, saved in the store's address book with
+//!   `desk::save_recipient` and chosen as the draft's relation. Every client runs over
 //!   the HTTP layer with short timeouts (connect 2 s, request 1.5 s), so the stand-in's
 //!   timeout fault (a request that hangs for 2.5 s, unprocessed) costs 1.5 s instead of a
 //!   minute.
@@ -14,14 +18,17 @@
 //!   Silvasoft clients have no limiter of their own (`RateLimits::unlimited()`): the limiter is
 //!   tested in `crates/backends/tests/silvasoft.rs`; at 2 requests per second 500 invoices
 //!   would take minutes here.
-//! - 400 AFAS invoices, 200 bookkeeping, 200 invoicing, 200 Bloxs; each a core `Draft` typed (saved twice)
+//! - 320 AFAS invoices, 160 bookkeeping, 160 invoicing, 160 Bloxs, 200 Mollie (whole
+//!   quantities, some line and invoice discounts as amounts or percentages, prices excluding
+//!   or including VAT, a quarter issued with the e-mail's subject and text, the rest drafts;
+//!   1,000 in all, as long as the run stays near a minute); each a core `Draft` typed (saved twice)
 //!   into the store and sent with `submit::submit_draft` and a fast `RetryPolicy`, 8 at a time,
 //!   under one lock per draft as the shell holds it. About 4 % get a double click (a second
 //!   submit of the same draft right after the first). A background worker runs meanwhile as
 //!   the app's does: `store.due(now)`, `try_lock` per draft, `submit::resume`.
 //! - Faults, for the whole run, on the invoice requests of the stand-ins (every path holding
-//!   `sales`: the creating POSTs, Silvasoft's `listsalesinvoices` and Bloxs's look-up by
-//!   external identifier): one driver per
+//!   `sales`: the creating POSTs, Silvasoft's `listsalesinvoices`, Bloxs's look-up by
+//!   external identifier and Mollie's list of sales invoices): one driver per
 //!   stand-in arms one fault at a time through `POST /__sandbox/<system>/faults` and arms the
 //!   next one when the stand-in has used it, keeping the faults at 30 % of the requests the
 //!   clients make. The kinds rotate by weight: 500, 429 with `Retry-After: 1`, a malformed
@@ -31,7 +38,7 @@
 //!   empty-object answer (not stored). Every answer that is not a definite success or refusal
 //!   is uncertain: core looks the invoice up before it sends anything again, in both
 //!   Silvasoft numbering modes (the app's numbers for bookkeeping, Silvasoft's own for
-//!   invoicing). Should the back end refuse an invoice, the test does what the clerk does
+//!   invoicing), and for Mollie in its list by `metadata.invoiceDeskId`. Should the back end refuse an invoice, the test does what the clerk does
 //!   with the draft that comes back: sends it again (a new identity, the same content).
 //! - After the first pass, whatever waits (queued, sending, uncertain) is resumed round after
 //!   round as the background worker would, ignoring the backoff, with the faults still on.
@@ -40,10 +47,14 @@
 //! - Checked from the stand-ins' own records and the outbox: 1,000 invoices stored, none
 //!   twice (AFAS by Tracking-Identifier and by our reference; Silvasoft by invoice number and
 //!   by the marker in the invoice notes; Bloxs by external identifier and by the marker in
+//!   the first line's description; Mollie by `metadata.invoiceDeskId` and by the marker in
 //!   the first line's description), none lost (each invoice's last draft is `sent` with
 //!   the remote id the stand-in holds, every stored invoice is one draft's), and the stand-in's
 //!   amounts equal the preview's. A difference that the other rounding rule explains is
-//!   printed as a finding; any other difference fails the test.
+//!   printed as a finding; any other difference fails the test. Mollie's totals (after the
+//!   discounts: `totalAmount`, `discountedSubtotalAmount`, `totalVatAmount`) must equal the
+//!   preview's to the cent, its status the one sent, and its number (none for a draft,
+//!   Mollie's for an issued one) the outbox's.
 //!
 //! The figures are printed (`cargo test -p invoice-desk-tests --test soak -- --nocapture`);
 //! an invoice with a problem is followed call by call (every submit and look-up core made for
@@ -55,17 +66,24 @@ mod common;
 
 use chrono::{Duration as Days, NaiveDate};
 use invoice_desk_backends::http::Http;
+use invoice_desk_backends::mollie::{
+    HEADER_EMAIL_BODY, HEADER_EMAIL_SUBJECT, HEADER_MEMO, HEADER_PAYMENT_TERM, HEADER_STATUS,
+    R_CITY, R_COUNTRY, R_EMAIL, R_FAMILY, R_GIVEN, R_LOCALE, R_ORG_NUMBER, R_PHONE, R_POSTAL_CODE,
+    R_STREET, R_VAT,
+};
 use invoice_desk_backends::ratelimit::RateLimits;
 use invoice_desk_backends::{
-    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, Secret, SilvasoftClient,
-    SilvasoftConfig, SilvasoftModule,
+    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, MollieAuth, MollieClient,
+    MollieConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
 };
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, InvoiceWriter, Lookup, LookupSource, Product,
     Progress, Receipt, Relation, RelationKind, SyncPage, Upload,
 };
-use invoice_desk_core::error::Result;
-use invoice_desk_core::invoice::{Draft, DraftLine, OutgoingInvoice};
+use invoice_desk_core::desk::save_recipient;
+use invoice_desk_core::error::{FieldIssue, Result};
+use invoice_desk_core::invoice::{DiscountKind, Draft, DraftDiscount, DraftLine, OutgoingInvoice};
+use invoice_desk_core::lists::RecipientInput;
 use invoice_desk_core::store::{Entity, OutboxEntry, Store, SubmissionState};
 use invoice_desk_core::submit::{self, Outcome, RetryPolicy};
 use invoice_desk_core::sync::sync_list;
@@ -82,10 +100,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const AFAS_INVOICES: usize = 400;
-const BOOKKEEPING_INVOICES: usize = 200;
-const INVOICING_INVOICES: usize = 200;
-const BLOXS_INVOICES: usize = 200;
+const AFAS_INVOICES: usize = 320;
+const BOOKKEEPING_INVOICES: usize = 160;
+const INVOICING_INVOICES: usize = 160;
+const BLOXS_INVOICES: usize = 160;
+const MOLLIE_INVOICES: usize = 200;
+/// Recipients in Mollie's connection's address book: businesses, then consumers.
+const MOLLIE_BUSINESSES: usize = 24;
+const MOLLIE_CONSUMERS: usize = 16;
 const CONCURRENCY: usize = 8;
 const FAULT_RATE: f64 = 0.30;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -101,6 +123,8 @@ const SILVASOFT_USER: &str = "demo@invoicedesk.nl";
 const SILVASOFT_KEY: &str = "demo-silvasoft-key";
 const BLOXS_KEY: &str = "demo-bloxs-key";
 const BLOXS_SECRET: &str = "demo-bloxs-secret";
+/// The stand-in's profile API key in test mode.
+const MOLLIE_KEY: &str = "test_demoMollieKey0000000000000000";
 
 fn fast() -> RetryPolicy {
     RetryPolicy {
@@ -125,7 +149,7 @@ fn dec_of(v: &Value) -> Decimal {
     }
 }
 
-// ---- the four connections -------------------------------------------------------------------
+// ---- the five connections -------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Sys {
@@ -133,9 +157,16 @@ enum Sys {
     Bookkeeping,
     Invoicing,
     Bloxs,
+    Mollie,
 }
 
-const SYSTEMS: [Sys; 4] = [Sys::Afas, Sys::Bookkeeping, Sys::Invoicing, Sys::Bloxs];
+const SYSTEMS: [Sys; 5] = [
+    Sys::Afas,
+    Sys::Bookkeeping,
+    Sys::Invoicing,
+    Sys::Bloxs,
+    Sys::Mollie,
+];
 
 impl Sys {
     fn idx(self) -> usize {
@@ -147,6 +178,7 @@ impl Sys {
             Sys::Bookkeeping => "soak-silvasoft-bookkeeping",
             Sys::Invoicing => "soak-silvasoft-invoicing",
             Sys::Bloxs => "soak-bloxs",
+            Sys::Mollie => "soak-mollie",
         }
     }
     fn of_connection(c: &str) -> Sys {
@@ -161,6 +193,7 @@ impl Sys {
             Sys::Bookkeeping => "Silvasoft bookkeeping",
             Sys::Invoicing => "Silvasoft invoicing",
             Sys::Bloxs => "Bloxs",
+            Sys::Mollie => "Mollie",
         }
     }
 }
@@ -249,6 +282,10 @@ impl Backend for Counted {
 
 #[async_trait::async_trait]
 impl InvoiceWriter for Counted {
+    /// The system's own rules, as core asks them at Send (Mollie's: a business's numbers).
+    fn precheck(&self, draft: &Draft, caps: &Capabilities) -> Vec<FieldIssue> {
+        self.writer_of().precheck(draft, caps)
+    }
     async fn upload_attachment(
         &self,
         administration: &str,
@@ -567,7 +604,7 @@ fn marker_of(sys: Sys, d: &Draft) -> String {
         Sys::Bookkeeping | Sys::Invoicing => {
             d.extra.get("invoice_notes").cloned().unwrap_or_default()
         }
-        Sys::Bloxs => d
+        Sys::Bloxs | Sys::Mollie => d
             .lines
             .first()
             .map(|l| l.description.clone())
@@ -998,6 +1035,203 @@ fn plan_bloxs(
     }
 }
 
+/// Mollie's recipients are the app's own: saved in the address book as the clerk adds them
+/// (businesses with a VAT or Chamber of Commerce number, consumers with their names), in the
+/// Netherlands and Belgium, each with every value the connection declares as required.
+fn mollie_recipients(rng: &mut StdRng, store: &Store, caps: &Capabilities) -> Vec<Relation> {
+    const TRADES: [&str; 8] = [
+        "Bakkerij",
+        "Fietsenmaker",
+        "Installatiebedrijf",
+        "Drukkerij",
+        "Hoveniers",
+        "Schildersbedrijf",
+        "Koffiebranderij",
+        "Architectenbureau",
+    ];
+    const FAMILIES: [&str; 10] = [
+        "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Peeters", "Maes", "Claes", "Willems",
+        "van Dijk",
+    ];
+    const GIVEN: [&str; 8] = [
+        "Sanne", "Daan", "Emma", "Lars", "Fleur", "Bram", "Lotte", "Wout",
+    ];
+    // (city, postal code, country, locale)
+    const PLACES: [(&str, &str, &str, &str); 6] = [
+        ("Amsterdam", "1015 CW", "NL", "nl_NL"),
+        ("Utrecht", "3511 LX", "NL", "nl_NL"),
+        ("Zwolle", "8011 PK", "NL", "nl_NL"),
+        ("Antwerpen", "2000", "BE", "nl_BE"),
+        ("Gent", "9000", "BE", "nl_BE"),
+        ("Namur", "5000", "BE", "fr_BE"),
+    ];
+    let now = chrono::Utc::now();
+    let mut out = Vec::new();
+    for i in 0..MOLLIE_BUSINESSES + MOLLIE_CONSUMERS {
+        let business = i < MOLLIE_BUSINESSES;
+        let family = FAMILIES[i % FAMILIES.len()];
+        let given = GIVEN[i % GIVEN.len()];
+        let (city, postal, country, locale) = PLACES[i % PLACES.len()];
+        let name = if business {
+            format!("{} {} {}", TRADES[i % TRADES.len()], family, i + 1)
+        } else {
+            format!("{given} {family}")
+        };
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let mut put = |k: &str, v: String| {
+            values.insert(k.to_string(), v);
+        };
+        put(
+            R_EMAIL,
+            format!("factuur{}@soak-{}.example", i + 1, country.to_lowercase()),
+        );
+        put(R_STREET, format!("Marktstraat {}", 1 + i * 3));
+        put(R_POSTAL_CODE, postal.to_string());
+        put(R_CITY, city.to_string());
+        put(R_COUNTRY, country.to_string());
+        put(R_LOCALE, locale.to_string());
+        if rng.gen_bool(0.5) {
+            put(R_PHONE, format!("+31 6 {:08}", 10_000_000 + i));
+        }
+        if business {
+            // A VAT number, a Chamber of Commerce number, or both.
+            let vat = match country {
+                "NL" => format!("NL{:09}B01", 100_000_000 + i),
+                _ => format!("BE0{:09}", 400_000_000 + i),
+            };
+            match i % 3 {
+                0 => put(R_VAT, vat),
+                1 => put(R_ORG_NUMBER, format!("{:08}", 30_000_000 + i)),
+                _ => {
+                    put(R_VAT, vat);
+                    put(R_ORG_NUMBER, format!("{:08}", 30_000_000 + i));
+                }
+            }
+        } else {
+            put(R_GIVEN, given.to_string());
+            put(R_FAMILY, family.to_string());
+        }
+        let r = save_recipient(
+            store,
+            caps,
+            Sys::Mollie.connection(),
+            RecipientInput {
+                id: None,
+                kind: if business {
+                    RelationKind::Organisation
+                } else {
+                    RelationKind::Person
+                },
+                name,
+                values,
+            },
+            now,
+        )
+        .expect("recipient saved");
+        out.push(r.as_relation());
+    }
+    out
+}
+
+/// A Mollie invoice: a recipient from the address book, one to five lines in whole numbers
+/// with a VAT rate of 21, 9 or 0 %, prices excluding or including VAT, now and then a line
+/// discount (amount or percentage) and an invoice discount; a draft, or issued with the
+/// e-mail's subject and text. The marker is the first line's description.
+fn plan_mollie(rng: &mut StdRng, k: usize, caps: &Capabilities, cat: &Catalogue) -> Planned {
+    let mut d = Draft::new(Sys::Mollie.connection(), caps, issue_date(rng));
+    d.relation = Some(cat.relations.choose(rng).expect("a recipient").clone());
+    d.price_basis = if rng.gen_bool(0.4) {
+        PriceBasis::InclVat
+    } else {
+        PriceBasis::ExclVat
+    };
+    let marker = format!("soak-M{k:04}");
+    let rates = ["21.00", "9.00", "0.00"];
+    let n = rng.gen_range(1..=5);
+    let mut gross_sum = Decimal::ZERO;
+    d.lines = (0..n)
+        .map(|i| {
+            let q: i64 = rng.gen_range(1..=12);
+            let p = Decimal::new(rng.gen_range(100..=250_000), 2);
+            let gross = p * Decimal::from(q);
+            gross_sum += gross;
+            // At most 30 % off a line, so an invoice discount of at most 20 % always fits.
+            let discount = match rng.gen_range(0..10) {
+                0 | 1 => Some(DraftDiscount {
+                    kind: DiscountKind::Percentage,
+                    value: ["5", "10", "12.5", "25"]
+                        .choose(rng)
+                        .expect("a percentage")
+                        .to_string(),
+                }),
+                2 => Some(DraftDiscount {
+                    kind: DiscountKind::Amount,
+                    value: invoice_desk_core::money::round_cents(
+                        gross * Decimal::new(rng.gen_range(1..=30), 2),
+                    )
+                    .to_string(),
+                }),
+                _ => None,
+            };
+            let text = p.to_string();
+            DraftLine {
+                description: if i == 0 {
+                    marker.clone()
+                } else {
+                    format!("Werkzaamheden {k} ({})", i + 1)
+                },
+                quantity: q.to_string(),
+                unit_price: if rng.gen_bool(0.3) {
+                    text.replace('.', ",")
+                } else {
+                    text
+                },
+                vat_code: rates.choose(rng).expect("a rate").to_string(),
+                discount,
+                ..DraftLine::new(caps)
+            }
+        })
+        .collect();
+    d.discount = match rng.gen_range(0..10) {
+        0 => Some(DraftDiscount {
+            kind: DiscountKind::Percentage,
+            value: ["2", "5", "7.5", "10"]
+                .choose(rng)
+                .expect("a percentage")
+                .to_string(),
+        }),
+        1 => Some(DraftDiscount {
+            kind: DiscountKind::Amount,
+            value: invoice_desk_core::money::round_cents(
+                gross_sum * Decimal::new(rng.gen_range(1..=20), 2),
+            )
+            .to_string(),
+        }),
+        _ => None,
+    };
+    if rng.gen_bool(0.25) {
+        d.extra.insert(HEADER_STATUS.into(), "issued".into());
+        d.extra
+            .insert(HEADER_EMAIL_SUBJECT.into(), format!("Factuur {marker}"));
+        d.extra.insert(
+            HEADER_EMAIL_BODY.into(),
+            "Beste klant,\n\nHierbij onze factuur. Met vriendelijke groet".into(),
+        );
+    }
+    if rng.gen_bool(0.2) {
+        d.extra.insert(HEADER_PAYMENT_TERM.into(), "14 days".into());
+    }
+    if rng.gen_bool(0.2) {
+        d.extra.insert(HEADER_MEMO.into(), format!("Project {k}"));
+    }
+    Planned {
+        sys: Sys::Mollie,
+        marker,
+        draft: d,
+        double_click: rng.gen_bool(0.04),
+    }
+}
+
 // ---- checks ---------------------------------------------------------------------------------
 
 /// The preview's totals again under `rounding`, from the invoice as it was sent.
@@ -1081,11 +1315,20 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         http("Bloxs"),
     )
     .expect("Bloxs client");
+    let mollie = MollieClient::with_http(
+        MollieConfig {
+            base_url: env.sandbox.mollie_base_url(),
+            auth: MollieAuth::ApiKey(Secret::new(MOLLIE_KEY)),
+        },
+        http("Mollie"),
+    )
+    .expect("Mollie client");
     let backends = vec![
         Counted::new(Arc::new(afas.clone())),
         Counted::new(Arc::new(bookkeeping)),
         Counted::new(Arc::new(invoicing)),
         Counted::new(Arc::new(bloxs.clone())),
+        Counted::new(Arc::new(mollie)),
     ];
     let caps: Vec<Capabilities> = backends.iter().map(|b| b.capabilities()).collect();
     assert_eq!(
@@ -1093,6 +1336,14 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         Some(FIRST_APP_NUMBER)
     );
     assert_eq!(caps[Sys::Invoicing.idx()].app_numbering, None);
+    let mollie_caps = &caps[Sys::Mollie.idx()];
+    assert!(
+        mollie_caps.test_mode && !mollie_caps.administrations,
+        "a test key, no profiles to choose"
+    );
+    assert_eq!(mollie_caps.quantity_dp, 0);
+    assert_eq!(mollie_caps.description_max_len, Some(100));
+    assert!(mollie_caps.discounts.line && mollie_caps.discounts.invoice);
 
     // The look-up cache, synced as the app does (no faults yet).
     let admin = afas.administrations().await.expect("administrations")[0]
@@ -1103,6 +1354,8 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     for sys in SYSTEMS {
         let a = match sys {
             Sys::Bloxs => owner.as_str(),
+            // Mollie's recipients are the app's own, added below; nothing to sync.
+            Sys::Mollie => continue,
             _ => admin.as_str(),
         };
         let c = &caps[sys.idx()];
@@ -1145,10 +1398,15 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .any(|r| r.kind == RelationKind::Unknown),
         "AFAS has an unknown relation to invoice"
     );
+    let mut rng = StdRng::seed_from_u64(20_260_301);
+    catalogues.push(Catalogue {
+        relations: mollie_recipients(&mut rng, &store, &caps[Sys::Mollie.idx()]),
+        products: Vec::new(),
+    });
+    assert_eq!(catalogues.len(), SYSTEMS.len());
     let setup = started.elapsed();
 
-    // 1,000 invoices, mixed over the three connections.
-    let mut rng = StdRng::seed_from_u64(20_260_301);
+    // 1,000 invoices, mixed over the five connections.
     let mut plan = Vec::new();
     for k in 0..AFAS_INVOICES {
         plan.push(plan_afas(&mut rng, k, &caps[0], &admin, &catalogues[0]));
@@ -1174,9 +1432,29 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     for k in 0..BLOXS_INVOICES {
         plan.push(plan_bloxs(&mut rng, k, &caps[3], &owner, &catalogues[3]));
     }
+    for k in 0..MOLLIE_INVOICES {
+        plan.push(plan_mollie(&mut rng, k, &caps[4], &catalogues[4]));
+    }
     plan.shuffle(&mut rng);
     let total = plan.len();
-    assert_eq!(total, 1000);
+    assert_eq!(
+        total,
+        AFAS_INVOICES
+            + BOOKKEEPING_INVOICES
+            + INVOICING_INVOICES
+            + BLOXS_INVOICES
+            + MOLLIE_INVOICES
+    );
+    let line_discounts = plan
+        .iter()
+        .flat_map(|p| p.draft.lines.iter())
+        .filter(|l| l.discount.is_some())
+        .count();
+    let invoice_discounts = plan.iter().filter(|p| p.draft.discount.is_some()).count();
+    let mollie_issued = plan
+        .iter()
+        .filter(|p| p.draft.extra.get(HEADER_STATUS).map(String::as_str) == Some("issued"))
+        .count();
     let lines_total: usize = plan.iter().map(|p| p.draft.lines.len()).sum();
     let credit_lines = plan
         .iter()
@@ -1274,6 +1552,30 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         stop_faults.clone(),
     ));
 
+    let mollie_driver = tokio::spawn(run_driver(
+        Driver {
+            system: "mollie",
+            hook: "/__sandbox/mollie/faults",
+            clients: vec![backends[4].clone()],
+            // As for Bloxs: fewer invoices than AFAS, so the rarer kinds weigh more.
+            mix: vec![
+                (Kind::Status500, 16),
+                (Kind::Status429, 12),
+                (Kind::Malformed, 14),
+                (Kind::Timeout, 10),
+                (Kind::Latency, 12),
+                (Kind::DropAfterStore, 16),
+                (Kind::StoredThen500, 10),
+                (Kind::StoredThen502, 10),
+                (Kind::StoredThen504, 10),
+            ],
+            requests_per_call: 1,
+            seed: 14,
+        },
+        base.clone(),
+        stop_faults.clone(),
+    ));
+
     // First pass: the clerks, 8 at a time, and the background worker meanwhile.
     let pass_started = Instant::now();
     let stop_worker = Arc::new(AtomicBool::new(false));
@@ -1313,6 +1615,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
     let afas_faults = afas_driver.await.expect("AFAS driver");
     let silvasoft_faults = silvasoft_driver.await.expect("Silvasoft driver");
     let bloxs_faults = bloxs_driver.await.expect("Bloxs driver");
+    let mollie_faults = mollie_driver.await.expect("Mollie driver");
     let mut quiet_rounds = 0;
     if !settled {
         for _ in 0..QUIET_ROUNDS {
@@ -1342,6 +1645,23 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         .as_array()
         .cloned()
         .unwrap_or_default();
+    let mollie_stored: Vec<Value> = env
+        .get("/__sandbox/mollie/invoices")
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // Creates Mollie answered again from the kept answer (the same Idempotency-Key and body).
+    let mollie_replayed = env
+        .get("/__sandbox/mollie/received")
+        .await
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter(|w| w["method"] == "POST" && w["replayed"] == true)
+                .count()
+        })
+        .unwrap_or(0);
     let log = env.log().await;
 
     let chains = shared.chains.lock().unwrap().clone();
@@ -1397,12 +1717,29 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             ))
             .or_default() += 1;
     }
+    // Mollie: the marker is the first line's description; the key is our identity in the
+    // metadata.
+    for inv in &mollie_stored {
+        let marker = inv["answer"]["lines"][0]["description"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        by_marker.entry(marker).or_default().push(inv);
+        *tracking
+            .entry(format!(
+                "mollie:{}",
+                inv["answer"]["metadata"]["invoiceDeskId"]
+                    .as_str()
+                    .unwrap_or("")
+            ))
+            .or_default() += 1;
+    }
     let duplicate_tracking = tracking.values().filter(|n| **n > 1).count();
     let duplicate_numbers = numbers.values().filter(|n| **n > 1).count();
     let duplicate_markers = by_marker.values().filter(|v| v.len() > 1).count();
     if duplicate_tracking > 0 {
         problems.push(format!(
-            "{duplicate_tracking} AFAS Tracking-Identifiers or Bloxs external identifiers stored twice"
+            "{duplicate_tracking} AFAS Tracking-Identifiers, Bloxs external identifiers or Mollie invoiceDeskIds stored twice"
         ));
     }
     if duplicate_numbers > 0 {
@@ -1454,6 +1791,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         let found = stored.iter().find(|inv| match sys {
             Sys::Afas => inv["id"].as_str() == Some(remote.as_str()),
             Sys::Bloxs => inv["reference"].as_str() == Some(remote.as_str()),
+            Sys::Mollie => inv["id"].as_str() == Some(remote.as_str()),
             _ => remote
                 .parse::<i64>()
                 .is_ok_and(|n| inv["invoice_number"].as_i64() == Some(n)),
@@ -1501,6 +1839,33 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
                     problems.push(format!("{marker}: the number is not Bloxs's reference"));
                 }
             }
+            Sys::Mollie => {
+                let answer = &found["answer"];
+                if answer["metadata"]["invoiceDeskId"].as_str() != Some(&entry.identity.to_string())
+                {
+                    problems.push(format!("{marker}: another invoiceDeskId"));
+                }
+                if found["mode"] != "test" {
+                    problems.push(format!("{marker}: stored in {} mode", found["mode"]));
+                }
+                let status = payload.extra_str(HEADER_STATUS).unwrap_or("draft");
+                if found["status"].as_str() != Some(status) {
+                    problems.push(format!(
+                        "{marker}: sent as {status}, stored as {}",
+                        found["status"]
+                    ));
+                }
+                // A draft has no number yet; an issued invoice's is Mollie's, in the outbox.
+                if entry.number.as_deref() != found["invoice_number"].as_str() {
+                    problems.push(format!(
+                        "{marker}: number {:?} in the outbox, {} stored",
+                        entry.number, found["invoice_number"]
+                    ));
+                }
+                if status == "issued" && answer["emailDetails"]["subject"].as_str().is_none() {
+                    problems.push(format!("{marker}: issued without the e-mail's details"));
+                }
+            }
         }
         let (incl, excl, vat) = match sys {
             Sys::Afas => (
@@ -1513,6 +1878,11 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
                 dec_of(&found["detail"]["totalAmountExcl"]),
                 dec_of(&found["detail"]["totalAmountVAT"]),
             ),
+            Sys::Mollie => (
+                dec_of(&found["answer"]["totalAmount"]["value"]),
+                dec_of(&found["answer"]["discountedSubtotalAmount"]["value"]),
+                dec_of(&found["answer"]["totalVatAmount"]["value"]),
+            ),
             _ => (
                 dec_of(&found["amounts"]["incl"]),
                 dec_of(&found["amounts"]["excl"]),
@@ -1522,7 +1892,17 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         let t = &payload.totals;
         let check = checks.entry(sys).or_default();
         check.compared += 1;
-        if incl != t.gross {
+        if sys == Sys::Mollie {
+            // Mollie computes the discounts and the VAT as the preview does (the wire
+            // contract): every amount is equal to the cent, and no other rule explains a
+            // difference (the discounts are not in `totals_with`).
+            if (incl, excl, vat) != (t.gross, t.net, t.vat) {
+                check.unexplained.push(format!(
+                    "{marker}: stand-in {incl} incl. / {excl} excl. / {vat} VAT, preview {} / {} / {}",
+                    t.gross, t.net, t.vat
+                ));
+            }
+        } else if incl != t.gross {
             let rounding = shared.caps[sys.idx()].rounding;
             let other = match rounding {
                 Rounding::PerLine => Rounding::PerTotal,
@@ -1541,11 +1921,13 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             check.split_only += 1;
         }
     }
-    let stored_total = afas_stored.len() + silvasoft_stored.len() + bloxs_stored.len();
+    let stored_total =
+        afas_stored.len() + silvasoft_stored.len() + bloxs_stored.len() + mollie_stored.len();
     let unclaimed = afas_stored
         .iter()
         .chain(silvasoft_stored.iter())
         .chain(bloxs_stored.iter())
+        .chain(mollie_stored.iter())
         .filter(|v| !claimed.contains(&(*v as *const Value)))
         .count();
     if unclaimed > 0 {
@@ -1587,19 +1969,28 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .join(", ")
     };
     let mut all_kinds: BTreeMap<Kind, u64> = BTreeMap::new();
-    for inj in [&afas_faults, &silvasoft_faults, &bloxs_faults] {
+    for inj in [
+        &afas_faults,
+        &silvasoft_faults,
+        &bloxs_faults,
+        &mollie_faults,
+    ] {
         for (k, n) in &inj.per_kind {
             *all_kinds.entry(*k).or_default() += n;
         }
     }
-    let faults_total = afas_faults.total() + silvasoft_faults.total() + bloxs_faults.total();
+    let faults_total = afas_faults.total()
+        + silvasoft_faults.total()
+        + bloxs_faults.total()
+        + mollie_faults.total();
     let requests_afas = invoice_requests("afas");
     let requests_silvasoft = invoice_requests("silvasoft");
     let requests_bloxs = invoice_requests("bloxs");
+    let requests_mollie = invoice_requests("mollie");
 
     eprintln!("soak: setup (sandbox, sync) {:.1?}", setup);
     eprintln!(
-        "soak: {total} invoices ({AFAS_INVOICES} AFAS, {BOOKKEEPING_INVOICES} Silvasoft bookkeeping from {FIRST_APP_NUMBER}, {INVOICING_INVOICES} Silvasoft invoicing, {BLOXS_INVOICES} Bloxs), {lines_total} lines, {credit_lines} credit lines, {} double clicks",
+        "soak: {total} invoices ({AFAS_INVOICES} AFAS, {BOOKKEEPING_INVOICES} Silvasoft bookkeeping from {FIRST_APP_NUMBER}, {INVOICING_INVOICES} Silvasoft invoicing, {BLOXS_INVOICES} Bloxs, {MOLLIE_INVOICES} Mollie of which {mollie_issued} issued), {lines_total} lines, {credit_lines} credit lines, {line_discounts} line discounts, {invoice_discounts} invoice discounts, {} double clicks",
         shared.tally.double_clicks.load(Ordering::SeqCst)
     );
     eprintln!(
@@ -1645,6 +2036,17 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
             .map(|k| format!("; {} left armed, unused", k.name()))
             .unwrap_or_default()
     );
+    eprintln!(
+        "soak: Mollie faults {} of {requests_mollie} invoice requests ({:.1} %): {}; latency bursts touched ~{} calls{}; creates answered again from the kept answer {mollie_replayed}",
+        mollie_faults.total(),
+        100.0 * mollie_faults.total() as f64 / requests_mollie.max(1) as f64,
+        per_kind(&mollie_faults),
+        mollie_faults.latency_requests,
+        mollie_faults
+            .left_armed
+            .map(|k| format!("; {} left armed, unused", k.name()))
+            .unwrap_or_default()
+    );
     for (i, sys) in SYSTEMS.iter().enumerate() {
         eprintln!(
             "soak: {}: {} submits, {} look-ups, {} receipts with a warning; results {:?}",
@@ -1667,12 +2069,14 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         "soak: AFAS invoices sent with AFAS' invoice number in the outbox {afas_numbered} of {AFAS_INVOICES} (the rest keep the id: the number read failed under a fault)"
     );
     eprintln!(
-        "soak: stored AFAS {}, Silvasoft {} (bookkeeping {}, invoicing {}), Bloxs {}; duplicates: tracking ids {duplicate_tracking}, numbers {duplicate_numbers}, markers {duplicate_markers}; lost {lost}; unclaimed {unclaimed}",
+        "soak: stored AFAS {}, Silvasoft {} (bookkeeping {}, invoicing {}), Bloxs {}, Mollie {} (issued {}); duplicates: tracking ids {duplicate_tracking}, numbers {duplicate_numbers}, markers {duplicate_markers}; lost {lost}; unclaimed {unclaimed}",
         afas_stored.len(),
         silvasoft_stored.len(),
         silvasoft_stored.iter().filter(|i| i["module"] == "bookkeeping").count(),
         silvasoft_stored.iter().filter(|i| i["module"] == "invoicing").count(),
         bloxs_stored.len(),
+        mollie_stored.len(),
+        mollie_stored.iter().filter(|i| i["status"] == "issued").count(),
     );
     for (sys, c) in &checks {
         eprintln!(
@@ -1766,6 +2170,19 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         BOOKKEEPING_INVOICES + INVOICING_INVOICES
     );
     assert_eq!(bloxs_stored.len(), BLOXS_INVOICES);
+    assert_eq!(mollie_stored.len(), MOLLIE_INVOICES);
+    assert_eq!(
+        mollie_stored
+            .iter()
+            .filter(|i| i["status"] == "issued")
+            .count(),
+        mollie_issued
+    );
+    assert_eq!(
+        backends[Sys::Mollie.idx()].warnings.load(Ordering::SeqCst),
+        0,
+        "Mollie's totals differ from the preview"
+    );
     assert_eq!(
         duplicate_tracking + duplicate_numbers + duplicate_markers,
         0
@@ -1786,6 +2203,7 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         (&afas_faults, &SYSTEM_KINDS_AFAS[..]),
         (&silvasoft_faults, &SYSTEM_KINDS_SILVASOFT[..]),
         (&bloxs_faults, &SYSTEM_KINDS_AFAS[..]),
+        (&mollie_faults, &SYSTEM_KINDS_AFAS[..]),
     ] {
         for k in kinds {
             assert!(
@@ -1796,10 +2214,11 @@ async fn soak_1000_invoices_30_percent_faults_exactly_once() {
         }
     }
     assert!(
-        (faults_total as f64) >= 0.2 * (requests_afas + requests_silvasoft + requests_bloxs) as f64,
+        (faults_total as f64)
+            >= 0.2 * (requests_afas + requests_silvasoft + requests_bloxs + requests_mollie) as f64,
         "too few faults: {faults_total}"
     );
-    for sys in [Sys::Afas, Sys::Bookkeeping, Sys::Bloxs] {
+    for sys in [Sys::Afas, Sys::Bookkeeping, Sys::Bloxs, Sys::Mollie] {
         let c = checks.get(&sys).expect("compared");
         assert!(
             c.other_rounding.is_empty(),
