@@ -298,6 +298,8 @@ mod tests {
         let sys = Arc::new(OneDraft {
             caps,
             held: Mutex::new(vec![InvoiceSummary {
+                flags: Vec::new(),
+                project: None,
                 id: "inv_1".into(),
                 number: None,
                 date: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),

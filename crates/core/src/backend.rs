@@ -623,8 +623,8 @@ pub trait LookupSource: Send + Sync {
 }
 
 pub use crate::reader::{
-    InvoiceActionSpec, InvoiceDetail, InvoiceLineRead, InvoicePage, InvoiceQuery, InvoiceState,
-    InvoiceSummary, InvoiceText, InvoiceVat, TextFormat,
+    InvoiceActionSpec, InvoiceColumn, InvoiceDetail, InvoiceLineRead, InvoicePage, InvoiceQuery,
+    InvoiceSort, InvoiceState, InvoiceSummary, InvoiceText, InvoiceTextRef, InvoiceVat, TextFormat,
 };
 
 /// Reading invoices back from the system: list them, open one, fetch its texts. Declared for

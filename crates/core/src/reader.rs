@@ -17,8 +17,33 @@ pub struct InvoiceQuery {
     pub to: Option<NaiveDate>,
     /// Only this customer (the system's relation id).
     pub customer: Option<String>,
-    /// Free text the system searches for (number, customer name), when it can.
+    /// Free text the system searches for (number, customer name, project), when it can.
     pub text: Option<String>,
+    /// The column to sort by and the direction; `None`: the system's own order.
+    #[serde(default)]
+    pub sort: Option<InvoiceSort>,
+}
+
+/// A column a list of invoices can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceColumn {
+    Number,
+    Date,
+    DueDate,
+    Customer,
+    Project,
+    TotalExcl,
+    TotalVat,
+    TotalIncl,
+    State,
+}
+
+/// The sort of a list of invoices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct InvoiceSort {
+    pub column: InvoiceColumn,
+    pub descending: bool,
 }
 
 /// Where an invoice is in the system.
@@ -61,6 +86,12 @@ pub struct InvoiceSummary {
     /// The keys of the actions ([`InvoiceActionSpec`]) that apply to this invoice now.
     #[serde(default)]
     pub actions: Vec<String>,
+    /// The project the invoice belongs to, when the system has projects.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// The system's flags in words ("Sent to accounting", "E-invoice sent"), when it has them.
+    #[serde(default)]
+    pub flags: Vec<crate::i18n::Text>,
 }
 
 /// Something a clerk can do to an invoice in the system from History.
@@ -98,6 +129,13 @@ pub struct InvoiceLineRead {
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub amount_excl: Decimal,
+    /// The VAT percentage of the line, when the system gives it.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
+    pub vat_percent: Option<Decimal>,
+    /// The system's id of the line's product, when it has one.
+    #[serde(default)]
+    pub product_id: Option<String>,
 }
 
 /// The VAT of one rate on an invoice read back.
@@ -112,6 +150,20 @@ pub struct InvoiceVat {
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub amount: Decimal,
+    /// The system's VAT code of this slot, when it gives one.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The taxable amount, when the system tells it apart from the base.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
+    pub taxable: Option<Decimal>,
+    /// The VAT is shifted to the customer (Belgian co-contractor, reverse charge).
+    #[serde(default)]
+    pub co_contractor: bool,
+    /// The amount including VAT of this slot, when the system gives it.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
+    pub incl: Option<Decimal>,
 }
 
 /// One invoice opened: its summary, lines and VAT breakdown.
@@ -120,6 +172,32 @@ pub struct InvoiceDetail {
     pub summary: InvoiceSummary,
     pub lines: Vec<InvoiceLineRead>,
     pub vat: Vec<InvoiceVat>,
+    /// The customer's address as printed on the invoice, one line each.
+    #[serde(default)]
+    pub address: Vec<String>,
+    /// The contact person, when the invoice names one.
+    #[serde(default)]
+    pub contact: Option<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    /// The customer's or the invoice's reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The texts the invoice has (introduction, conclusion…), fetched with `text`.
+    #[serde(default)]
+    pub texts: Vec<InvoiceTextRef>,
+    /// The decimals the invoice's prices are shown with, when the system says.
+    #[serde(default)]
+    pub price_decimals: Option<u32>,
+}
+
+/// A text an invoice has, and the formats it can be fetched in (the best first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct InvoiceTextRef {
+    /// What `InvoiceReader::text` is asked for.
+    pub which: String,
+    pub label: crate::i18n::Text,
+    pub formats: Vec<TextFormat>,
 }
 
 /// The format an invoice text comes in.

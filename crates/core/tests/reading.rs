@@ -27,6 +27,8 @@ fn summary(
     state: InvoiceState,
 ) -> InvoiceSummary {
     InvoiceSummary {
+        flags: Vec::new(),
+        project: None,
         id: id.into(),
         number: number.map(String::from),
         date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
@@ -194,8 +196,16 @@ impl InvoiceReader for Reading {
             return Err(Error::new(ErrorCode::NotFound, "weg", "gone"));
         };
         Ok(InvoiceDetail {
+            reference: None,
+            texts: Vec::new(),
+            vat_number: None,
+            address: Vec::new(),
+            contact: None,
+            price_decimals: None,
             summary,
             lines: vec![InvoiceLineRead {
+                product_id: None,
+                vat_percent: None,
                 description: "Advies".into(),
                 quantity: Decimal::ONE,
                 unit_price: Decimal::new(10000, 2),
@@ -203,6 +213,10 @@ impl InvoiceReader for Reading {
                 amount_excl: Decimal::new(10000, 2),
             }],
             vat: vec![InvoiceVat {
+                taxable: None,
+                co_contractor: false,
+                code: None,
+                incl: None,
                 percentage: Decimal::new(21, 0),
                 base: Decimal::new(10000, 2),
                 amount: Decimal::new(2100, 2),

@@ -684,6 +684,8 @@ function heldOf(connectionId: string): InvoiceSummary[] {
         state,
         state_text: null,
         actions: state === "draft" ? ["issue", "delete"] : [],
+        project: null,
+        flags: [],
       });
     }
     held.set(connectionId, list);
@@ -701,8 +703,14 @@ function matchesQuery(s: InvoiceSummary, q: InvoiceQuery): boolean {
 function detailOf(s: InvoiceSummary): InvoiceDetail {
   return {
     summary: structuredClone(s),
-    lines: [{ description: "Werkzaamheden", quantity: "1", unit_price: s.total_excl, vat_code: "21.00", amount_excl: s.total_excl }],
-    vat: [{ percentage: "21", base: s.total_excl, amount: s.total_vat }],
+    lines: [{ description: "Werkzaamheden", quantity: "1", unit_price: s.total_excl, vat_code: "21.00", amount_excl: s.total_excl, vat_percent: "21", product_id: null }],
+    vat: [{ percentage: "21", base: s.total_excl, amount: s.total_vat, code: null, taxable: null, co_contractor: false, incl: null }],
+    address: [],
+    contact: null,
+    vat_number: null,
+    reference: null,
+    texts: [],
+    price_decimals: null,
   };
 }
 

@@ -278,6 +278,8 @@ pub fn summary(v: &Value) -> Option<InvoiceSummary> {
         Vec::new()
     };
     Some(InvoiceSummary {
+        flags: Vec::new(),
+        project: None,
         id,
         number: text(o, "invoiceNumber"),
         date,
@@ -336,6 +338,8 @@ pub fn detail(v: &Value) -> Option<InvoiceDetail> {
             None => per_rate.push((rate, excl, vat)),
         }
         lines.push(InvoiceLineRead {
+            product_id: None,
+            vat_percent: None,
             description: text(l, "description").unwrap_or_default(),
             quantity,
             unit_price,
@@ -349,6 +353,10 @@ pub fn detail(v: &Value) -> Option<InvoiceDetail> {
         per_rate
             .iter()
             .map(|(r, _, _)| InvoiceVat {
+                taxable: None,
+                co_contractor: false,
+                code: None,
+                incl: None,
                 percentage: *r,
                 base: summary.total_excl,
                 amount: summary.total_vat,
@@ -358,6 +366,10 @@ pub fn detail(v: &Value) -> Option<InvoiceDetail> {
         per_rate
             .into_iter()
             .map(|(percentage, base, amount)| InvoiceVat {
+                taxable: None,
+                co_contractor: false,
+                code: None,
+                incl: None,
                 percentage,
                 base,
                 amount,
@@ -367,6 +379,12 @@ pub fn detail(v: &Value) -> Option<InvoiceDetail> {
         Vec::new()
     };
     Some(InvoiceDetail {
+        reference: None,
+        texts: Vec::new(),
+        vat_number: None,
+        address: Vec::new(),
+        contact: None,
+        price_decimals: None,
         summary,
         lines,
         vat,

@@ -30,6 +30,8 @@ function summary(over: Partial<InvoiceSummary> = {}): InvoiceSummary {
     state: "open",
     state_text: null,
     actions: [],
+    project: null,
+    flags: [],
     ...over,
   };
 }
@@ -182,8 +184,14 @@ describe("History: the invoices the system holds", () => {
   it("opens an invoice with its lines and VAT", async () => {
     const detail: InvoiceDetail = {
       summary: paidRow,
-      lines: [{ description: "Fietsband", quantity: "2", unit_price: "50.00", vat_code: "21.00", amount_excl: "100.00" }],
-      vat: [{ percentage: "21", base: "100.00", amount: "21.00" }],
+      lines: [{ description: "Fietsband", quantity: "2", unit_price: "50.00", vat_code: "21.00", amount_excl: "100.00", vat_percent: "21", product_id: null }],
+      vat: [{ percentage: "21", base: "100.00", amount: "21.00", code: null, taxable: null, co_contractor: false, incl: null }],
+      address: [],
+      contact: null,
+      vat_number: null,
+      reference: null,
+      texts: [],
+      price_decimals: null,
     };
     mocked.openInvoice.mockResolvedValue(detail);
     show();

@@ -19,7 +19,7 @@ describe("the dev fake takes its systems from what the real connectors export", 
 
   it("holds invoices to read: pages by cursor, a search, and a draft issued", async () => {
     const [c] = (await invoke("list_connections")) as ConnectionView[];
-    const q: InvoiceQuery = { administration: "", text: null, from: null, to: null, customer: null };
+    const q: InvoiceQuery = { administration: "", text: null, from: null, to: null, customer: null, sort: null };
     const page = async (query: InvoiceQuery, cursor: string | null) => {
       const p = invoke("list_invoices", { connection_id: c.id, query, cursor });
       await vi.advanceTimersByTimeAsync(500);

@@ -41,7 +41,7 @@ describe("api", () => {
 
   it("asks for the system's invoices with the arguments the reader commands take", async () => {
     invoke.mockResolvedValue(null);
-    const query = { administration: "a1", text: "snel", from: "2026-11-01", to: null, customer: null };
+    const query = { administration: "a1", text: "snel", from: "2026-11-01", to: null, customer: null, sort: null };
     await api.invoiceReader("c1");
     expect(invoke).toHaveBeenLastCalledWith("invoice_reader", { connection_id: "c1" });
     await api.cachedInvoices("c1", query);

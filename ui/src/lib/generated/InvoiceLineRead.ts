@@ -7,4 +7,12 @@ export type InvoiceLineRead = { description: string, quantity: string, unit_pric
 /**
  * The system's VAT code, when it gives one.
  */
-vat_code: string | null, amount_excl: string, };
+vat_code: string | null, amount_excl: string, 
+/**
+ * The VAT percentage of the line, when the system gives it.
+ */
+vat_percent: string | null, 
+/**
+ * The system's id of the line's product, when it has one.
+ */
+product_id: string | null, };

@@ -21,4 +21,12 @@ state_text: Text | null,
 /**
  * The keys of the actions ([`InvoiceActionSpec`]) that apply to this invoice now.
  */
-actions: Array<string>, };
+actions: Array<string>, 
+/**
+ * The project the invoice belongs to, when the system has projects.
+ */
+project: string | null, 
+/**
+ * The system's flags in words ("Sent to accounting", "E-invoice sent"), when it has them.
+ */
+flags: Array<Text>, };

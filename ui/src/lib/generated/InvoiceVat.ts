@@ -3,4 +3,20 @@
 /**
  * The VAT of one rate on an invoice read back.
  */
-export type InvoiceVat = { percentage: string, base: string, amount: string, };
+export type InvoiceVat = { percentage: string, base: string, amount: string, 
+/**
+ * The system's VAT code of this slot, when it gives one.
+ */
+code: string | null, 
+/**
+ * The taxable amount, when the system tells it apart from the base.
+ */
+taxable: string | null, 
+/**
+ * The VAT is shifted to the customer (Belgian co-contractor, reverse charge).
+ */
+co_contractor: boolean, 
+/**
+ * The amount including VAT of this slot, when the system gives it.
+ */
+incl: string | null, };
