@@ -110,8 +110,8 @@ describe("History: the invoices the system holds", () => {
     await waitFor(() => expect(rowIds()).toEqual(["inv_o"]));
     expect(screen.getByTestId("remote-status").textContent).toContain(`asking ${SYSTEM}`);
     expect(screen.queryByTestId("remote-more")).toBeNull();
-    expect(mocked.cachedInvoices).toHaveBeenCalledWith("conn-1", { administration: "1", text: null, from: null, to: null, customer: null });
-    expect(mocked.listInvoices).toHaveBeenCalledWith("conn-1", { administration: "1", text: null, from: null, to: null, customer: null }, null);
+    expect(mocked.cachedInvoices).toHaveBeenCalledWith("conn-1", { administration: "1", text: null, from: null, to: null, customer: null, sort: null });
+    expect(mocked.listInvoices).toHaveBeenCalledWith("conn-1", { administration: "1", text: null, from: null, to: null, customer: null, sort: null }, null);
 
     fresh.resolve(list([draftRow, paidRow]));
     await waitFor(() => expect(rowIds()).toEqual(["inv_d", "inv_p"]));
@@ -150,7 +150,7 @@ describe("History: the invoices the system holds", () => {
     await user.type(screen.getByTestId("remote-from"), "01/11/2026");
     await user.type(screen.getByTestId("remote-to"), "30/11/2026");
     await user.keyboard("{Enter}");
-    const q = { administration: "1", text: "bakkerij", from: "2026-11-01", to: "2026-11-30", customer: null };
+    const q = { administration: "1", text: "bakkerij", from: "2026-11-01", to: "2026-11-30", customer: null, sort: null };
     await waitFor(() => expect(mocked.listInvoices).toHaveBeenLastCalledWith("conn-1", q, null));
     expect(mocked.cachedInvoices).toHaveBeenLastCalledWith("conn-1", q);
     expect(await screen.findByTestId("remote-empty")).toBeTruthy();
