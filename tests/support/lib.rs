@@ -420,6 +420,26 @@ impl App {
 
     /// Waits until the connection's look-ups are refreshed (no sync running, rows cached).
     pub async fn wait_for_sync(&self, connection_id: &str, timeout: Duration) -> Res<Value> {
+        self.wait_for_sync_after(connection_id, 0, timeout).await
+    }
+
+    /// The sequence number of the connection's sync status now (0 when it cannot be read).
+    pub async fn sync_seq(&self, connection_id: &str) -> u64 {
+        self.invoke("sync_status", json!({"connection_id": connection_id}))
+            .await
+            .ok()
+            .and_then(|s| s["seq"].as_u64())
+            .unwrap_or(0)
+    }
+
+    /// Like [`App::wait_for_sync`], for a refresh announced after the status `seq`: a change
+    /// that starts a refresh (another administration) is in effect only once it has run.
+    pub async fn wait_for_sync_after(
+        &self,
+        connection_id: &str,
+        seq: u64,
+        timeout: Duration,
+    ) -> Res<Value> {
         let start = Instant::now();
         loop {
             // Asking for the status changes nothing: a broken connection is asked again.
@@ -428,6 +448,7 @@ impl App {
                 .await;
             if let Ok(s) = &s {
                 if s["running"] == json!(false)
+                    && s["seq"].as_u64().unwrap_or(0) > seq
                     && s["relations"].as_u64().unwrap_or(0) > 0
                     && s["error"].is_null()
                 {

@@ -445,7 +445,9 @@ export class InvoiceFormState {
     d.administration_id = id;
     this.edited("administration");
     if (!had) return;
-    for (const l of d.lines) l.product = null;
+    // A product of one administration is not one of another; a system whose products belong to
+    // the whole environment keeps them.
+    if (this.caps.products_per_administration) for (const l of d.lines) l.product = null;
     if (d.relation && this.caps.addresses) {
       d.address_id = null;
       void this.loadAddresses();

@@ -644,4 +644,20 @@ describe("InvoiceForm", () => {
     await user.type(screen.getByTestId("relation-input"), "x");
     await waitFor(() => expect(mocked.searchRelations).toHaveBeenLastCalledWith("conn-1", "2", "x", 20));
   });
+
+  it("another administration keeps the lines' products when the system's products belong to every administration", async () => {
+    mocked.currentDraft.mockResolvedValue(
+      draftView(draft({ lines: [line({ product, description: "Arbeid per uur", unit_price: "67,73" })] })),
+    );
+    const shared = { ...connection, capabilities: { ...connection.capabilities, products_per_administration: false } };
+    const { rerender } = render(InvoiceForm, { connection: shared, sync, administrationId: "1", debounce: 0 });
+    const input = (await screen.findByTestId("line-0-product")) as HTMLInputElement;
+    expect(input.value).toBe("ARB-U");
+    await rerender({ administrationId: "2" });
+    await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalled());
+    const saved = mocked.saveDraft.mock.calls.at(-1)![0];
+    expect(saved.administration_id).toBe("2");
+    expect(saved.lines[0].product?.id).toBe(product.id);
+    expect(input.value).toBe("ARB-U");
+  });
 });
