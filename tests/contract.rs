@@ -369,3 +369,72 @@ async fn every_sales_invoice_body_validates() {
     assert_eq!(gross[1]["Price"].to_string(), "10");
     assert_eq!(gross[1]["Quantity"].to_string(), "0.07");
 }
+
+/// The query parameters the spec declares for `GET {path}`.
+fn declared_query_parameters(spec: &Value, path: &str) -> Vec<String> {
+    spec["paths"][path]["get"]["parameters"]
+        .as_array()
+        .expect("the operation has parameters")
+        .iter()
+        .map(|p| match p["$ref"].as_str() {
+            // "#/components/parameters/skip"
+            Some(r) => r
+                .trim_start_matches("#/")
+                .split('/')
+                .fold(spec, |v, k| &v[k]),
+            None => p,
+        })
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| p["name"].as_str().map(String::from))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_read_of_sales_invoices_sends_only_parameters_the_spec_declares() {
+    use invoice_desk_core::backend::InvoiceReader;
+    use invoice_desk_core::reader::{InvoiceColumn, InvoiceQuery, InvoiceSort};
+    let spec = load_spec();
+    let declared = declared_query_parameters(&spec, "/api/salesinvoices");
+    let env = start().await;
+    let client = env.client().with_page_size(4);
+    let admin = env.administration_ids().await[0].clone();
+    env.clear_log().await;
+    let mut query = InvoiceQuery {
+        administration: admin,
+        ..Default::default()
+    };
+    let first = client.list_invoices(&query, None).await.unwrap();
+    client
+        .list_invoices(&query, first.cursor.as_deref())
+        .await
+        .unwrap();
+    query.sort = Some(InvoiceSort {
+        column: InvoiceColumn::Customer,
+        descending: false,
+    });
+    client.list_invoices(&query, None).await.unwrap();
+    client.invoice(&first.items[0].id).await.unwrap();
+    let gets: Vec<Value> = env
+        .log()
+        .await
+        .into_iter()
+        .filter(|e| {
+            e["path"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("/api/salesinvoices")
+        })
+        .collect();
+    assert_eq!(gets.len(), 4);
+    for g in &gets {
+        assert_eq!(g["method"], "GET");
+        let q = g["query"].as_str().unwrap_or("");
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let name = pair.split('=').next().unwrap_or("");
+            assert!(
+                declared.iter().any(|d| d == name),
+                "`{name}` is not a parameter of GET /api/salesinvoices in the spec ({declared:?})"
+            );
+        }
+    }
+}

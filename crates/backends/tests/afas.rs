@@ -7,7 +7,7 @@ use invoice_desk_backends::afas::{authorize_url, exchange_code};
 use invoice_desk_backends::http::Http;
 use invoice_desk_backends::{pkce, AfasAuth, AfasClient, AfasConfig, Secret};
 use invoice_desk_core::backend::{Backend, Lookup, RelationKind, Upload};
-use invoice_desk_core::backend::{InvoiceWriter, LookupSource};
+use invoice_desk_core::backend::{InvoiceReader, InvoiceWriter, LookupSource};
 use invoice_desk_core::error::ErrorCode;
 use invoice_desk_core::totals::PriceBasis;
 use serde_json::json;
@@ -1100,4 +1100,248 @@ async fn a_502_after_afas_stored_the_invoice_is_found_not_sent_twice() {
         assert_eq!(row.state, SubmissionState::Sent);
         assert_eq!(row.number.as_deref(), last["number"].as_str());
     }
+}
+
+// ---- History: AFAS SB's own sales invoices ----------------------------------------------------
+
+/// Every page of an administration's sales invoices for `query`, to the end.
+async fn invoice_pages(
+    client: &AfasClient,
+    query: &invoice_desk_core::reader::InvoiceQuery,
+) -> Vec<invoice_desk_core::reader::InvoicePage> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let page = client
+            .list_invoices(query, cursor.as_deref())
+            .await
+            .expect("a page of sales invoices");
+        cursor = page.cursor.clone();
+        let done = page.done;
+        pages.push(page);
+        if done {
+            return pages;
+        }
+    }
+    panic!("the list of sales invoices does not end");
+}
+
+#[tokio::test]
+async fn the_sales_invoices_of_an_administration_page_to_the_end_newest_first_with_their_relation()
+{
+    use invoice_desk_core::reader::{InvoiceQuery, InvoiceState};
+    let env = start().await;
+    let client = env.client().with_page_size(4);
+    assert!(client.reader().is_some(), "AFAS SB reads its invoices back");
+    let admins = env.administration_ids().await;
+    let relations = all_relations(&client).await;
+    env.clear_log().await;
+    let query = InvoiceQuery {
+        administration: admins[0].clone(),
+        ..Default::default()
+    };
+    let pages = invoice_pages(&client, &query).await;
+    // The stand-in holds 15 invoices per administration: pages of 4, 4, 4 and 3.
+    assert_eq!(
+        pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(),
+        vec![4, 4, 4, 3]
+    );
+    let items: Vec<_> = pages.into_iter().flat_map(|p| p.items).collect();
+    let ids: HashSet<_> = items.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids.len(), 15, "each invoice once");
+    assert!(
+        items.windows(2).all(|w| w[0].date >= w[1].date),
+        "the newest first"
+    );
+    for s in &items {
+        assert!(s.number.as_deref().is_some_and(|n| n.starts_with('V')));
+        assert_eq!(s.total_excl + s.total_vat, s.total_incl, "{s:?}");
+        assert_eq!(s.state, InvoiceState::Other);
+        assert_eq!(s.state_text.as_ref().unwrap().en, "Invoiced");
+        // The relation's id is the one the relations cache keeps, with its name.
+        let rel = relations
+            .iter()
+            .find(|r| Some(r.id.as_str()) == s.customer_id.as_deref())
+            .unwrap_or_else(|| panic!("the relation of {s:?} is in the cache"));
+        assert!(s.customer.contains(&rel.name) || rel.name.contains(&s.customer));
+    }
+    // Only this administration's, asked with the spec's parameters, the skip moving on.
+    let gets = env.requests_to("/api/salesinvoices").await;
+    assert_eq!(gets.len(), 4);
+    for (i, g) in gets.iter().enumerate() {
+        let q = g["query"].as_str().unwrap_or("");
+        let params: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("skip"), Some((i * 4).to_string().as_str()));
+        assert_eq!(get("take"), Some("4"));
+        assert_eq!(get("sortField"), Some("IssueDate descending"));
+        assert_eq!(
+            get("filter"),
+            Some(format!("AdministrationId eq {}", admins[0]).as_str())
+        );
+    }
+    // The other administration's list holds none of these.
+    let other = invoice_pages(
+        &client,
+        &InvoiceQuery {
+            administration: admins[1].clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(other
+        .iter()
+        .flat_map(|p| &p.items)
+        .all(|s| !ids.contains(&s.id)));
+}
+
+#[tokio::test]
+async fn the_sales_invoices_are_sorted_by_the_column_the_clerk_chose() {
+    use invoice_desk_core::reader::{InvoiceColumn, InvoiceQuery, InvoiceSort};
+    let env = start().await;
+    let client = env.client().with_page_size(100);
+    let admin = env.administration_ids().await[0].clone();
+    let by = |column, descending| InvoiceQuery {
+        administration: admin.clone(),
+        sort: Some(InvoiceSort { column, descending }),
+        ..Default::default()
+    };
+    let items: Vec<_> = invoice_pages(&client, &by(InvoiceColumn::TotalIncl, false))
+        .await
+        .into_iter()
+        .flat_map(|p| p.items)
+        .collect();
+    assert_eq!(items.len(), 15);
+    assert!(items.windows(2).all(|w| w[0].total_incl <= w[1].total_incl));
+    let items: Vec<_> = invoice_pages(&client, &by(InvoiceColumn::Customer, true))
+        .await
+        .into_iter()
+        .flat_map(|p| p.items)
+        .collect();
+    assert!(items
+        .windows(2)
+        .all(|w| w[0].customer.to_lowercase() >= w[1].customer.to_lowercase()));
+    let sorts: Vec<String> = env
+        .requests_to("/api/salesinvoices")
+        .await
+        .iter()
+        .map(|g| g["query"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        sorts[0].contains("sortField=AmountInvoiced+ascending"),
+        "{sorts:?}"
+    );
+    assert!(
+        sorts[1].contains("sortField=RelationDescription+descending"),
+        "{sorts:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_sent_invoice_opens_by_its_id_with_the_totals_afas_holds_and_a_draft_says_so() {
+    use invoice_desk_core::reader::InvoiceState;
+    let env = start().await;
+    let client = env.client();
+    let cat = Catalogue::load(&client, &env).await;
+    let person = cat.relation(RelationKind::Person);
+    let inv = invoice(
+        &cat.admin,
+        &person,
+        vec![
+            line(&cat.product(0), "2", "15"),
+            line(&cat.product(1), "1", "7.5"),
+        ],
+        PriceBasis::ExclVat,
+    );
+    let receipt = client.submit(&inv).await.unwrap();
+    let stored = env.invoices().await;
+    let amounts = &stored[0]["amounts"];
+    let detail = client.invoice(&receipt.remote_id).await.unwrap();
+    let s = &detail.summary;
+    assert_eq!(s.id, receipt.remote_id);
+    assert_eq!(s.number, receipt.number);
+    assert_eq!(s.customer_id.as_deref(), Some(person.id.as_str()));
+    assert_eq!(s.date, inv.issue_date);
+    assert_eq!(
+        s.total_excl.to_string(),
+        amounts["excluding_vat"].as_str().unwrap()
+    );
+    assert_eq!(s.total_vat.to_string(), amounts["vat"].as_str().unwrap());
+    assert_eq!(
+        s.total_incl.to_string(),
+        amounts["including_vat"].as_str().unwrap()
+    );
+    // AFAS SB documents no read of the lines: none are made up.
+    assert!(detail.lines.is_empty());
+    assert!(detail.vat.is_empty());
+    // Asked by its id, with the filter the spec documents.
+    let gets = env.requests_to("/api/salesinvoices").await;
+    let last = gets.last().unwrap()["query"].as_str().unwrap().to_string();
+    assert!(
+        last.contains(&format!("InstanceId+eq+{}", receipt.remote_id)),
+        "{last}"
+    );
+
+    // An invoice left "to be invoiced" is a draft without a number.
+    let mut draft = invoice(
+        &cat.admin,
+        &cat.relation(RelationKind::Organisation),
+        vec![line(&cat.product(2), "1", "10")],
+        PriceBasis::ExclVat,
+    );
+    draft.extra.insert("to_be_invoiced".into(), "true".into());
+    let r = client.submit(&draft).await.unwrap();
+    let d = client.invoice(&r.remote_id).await.unwrap().summary;
+    assert_eq!(d.state, InvoiceState::Draft);
+    assert_eq!(d.state_text.unwrap().en, "To be invoiced");
+    assert_eq!(d.number, None);
+}
+
+#[tokio::test]
+async fn an_invoice_afas_does_not_hold_is_not_found_and_has_no_texts() {
+    let env = start().await;
+    let client = env.client();
+    let e = client
+        .invoice(&uuid::Uuid::new_v4().to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = client.invoice("not-an-id").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = client.text("x", "header").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn a_list_of_sales_invoices_needs_an_administration_and_says_why_it_fails() {
+    use invoice_desk_core::reader::InvoiceQuery;
+    let env = start().await;
+    let client = env.client();
+    let e = client
+        .list_invoices(&InvoiceQuery::default(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert_eq!(e.field.as_deref(), Some("administration"));
+    let admin = env.administration_ids().await[0].clone();
+    env.faults(json!({"fail_next": 1, "status": 403, "path_contains": "api/salesinvoices"}))
+        .await;
+    let e = client
+        .list_invoices(
+            &InvoiceQuery {
+                administration: admin,
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(
+        e.message.en.contains("read sales invoices"),
+        "{:?}",
+        e.message
+    );
 }

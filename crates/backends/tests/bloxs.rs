@@ -513,3 +513,129 @@ async fn the_demo_connection_signs_in_to_the_stand_in_with_the_key_and_secret_it
     assert!(said.nl.starts_with("Verbonden met Bloxs"), "{said:?}");
     assert!(env.sandbox.bloxs_base_url().ends_with(connector.demo.path));
 }
+
+// ---- History: Bloxs's own sales invoice services -----------------------------------------------
+
+/// Every page of the owner's sales invoice services for `query`, to the end.
+async fn service_pages(
+    client: &BloxsClient,
+    query: &invoice_desk_core::reader::InvoiceQuery,
+) -> Vec<invoice_desk_core::reader::InvoicePage> {
+    use invoice_desk_core::backend::InvoiceReader;
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let page = client
+            .list_invoices(query, cursor.as_deref())
+            .await
+            .expect("a page of services");
+        cursor = page.cursor.clone();
+        let done = page.done;
+        pages.push(page);
+        if done {
+            return pages;
+        }
+    }
+    panic!("the list of services does not end");
+}
+
+#[tokio::test]
+async fn an_owners_services_page_newest_first_narrowed_by_bloxs_and_open_with_lines_and_vat() {
+    use invoice_desk_core::backend::InvoiceReader;
+    use invoice_desk_core::reader::{InvoiceQuery, InvoiceState};
+    let env = start().await;
+    let client = env.client().with_page_size(2);
+    assert!(client.reader().is_some(), "Bloxs reads its services back");
+    let ((high, h), (low, l)) = two_items(&client).await;
+    let mut sent = Vec::new();
+    for day in 1..=5u32 {
+        let mut inv = invoice(
+            "OWN-0001",
+            "REL-000001",
+            vec![line(&high, "2", "125.00", h), line(&low, "1", "40.00", l)],
+            PriceBasis::ExclVat,
+        );
+        inv.issue_date = NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        sent.push(client.submit(&inv).await.unwrap());
+    }
+    // Another owner's service is not in OWN-0001's list.
+    let other = invoice(
+        "OWN-0002",
+        "REL-000002",
+        vec![line(&high, "1", "10.00", h)],
+        PriceBasis::ExclVat,
+    );
+    let other_ref = client.submit(&other).await.map(|r| r.remote_id).ok();
+
+    let query = InvoiceQuery {
+        administration: "OWN-0001".into(),
+        ..Default::default()
+    };
+    let pages = service_pages(&client, &query).await;
+    assert_eq!(
+        pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(),
+        vec![2, 2, 1]
+    );
+    let items: Vec<_> = pages.into_iter().flat_map(|p| p.items).collect();
+    assert_eq!(
+        items
+            .iter()
+            .map(|s| s.date.format("%d").to_string())
+            .collect::<Vec<_>>(),
+        vec!["05", "04", "03", "02", "01"],
+        "the newest supply date first"
+    );
+    assert!(items.iter().all(|s| Some(&s.id) != other_ref.as_ref()));
+    for s in &items {
+        assert_eq!(s.customer_id.as_deref(), Some("REL-000001"));
+        assert_eq!(s.number.as_deref(), Some(s.id.as_str()));
+        assert_eq!(s.state, InvoiceState::Draft);
+        assert_eq!(s.state_text.as_ref().unwrap().en, "Draft");
+        assert_eq!(s.total_incl, dec("346.10"), "{s:?}");
+    }
+
+    // A date range and the customer are asked of Bloxs.
+    let narrowed = service_pages(
+        &client,
+        &InvoiceQuery {
+            administration: "OWN-0001".into(),
+            from: NaiveDate::from_ymd_opt(2026, 11, 2),
+            to: NaiveDate::from_ymd_opt(2026, 11, 3),
+            customer: Some("REL-000001".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let dates: Vec<u32> = narrowed
+        .iter()
+        .flat_map(|p| &p.items)
+        .map(|s| s.date.format("%d").to_string().parse().unwrap())
+        .collect();
+    assert_eq!(dates, vec![3, 2]);
+
+    // One opened: its lines and the VAT per rate.
+    let d = client.invoice(&sent[0].remote_id).await.unwrap();
+    assert_eq!(d.summary.id, sent[0].remote_id);
+    assert_eq!(d.lines.len(), 2);
+    assert_eq!(d.lines[0].product_id.as_deref(), Some(high.as_str()));
+    assert_eq!(d.lines[0].quantity, dec("2"));
+    assert_eq!(d.lines[0].amount_excl, dec("250.00"));
+    assert_eq!(
+        d.vat
+            .iter()
+            .map(|v| (v.percentage, v.base, v.amount))
+            .collect::<Vec<_>>(),
+        vec![
+            (Decimal::from(21), dec("250.00"), dec("52.50")),
+            (Decimal::from(9), dec("40.00"), dec("3.60"))
+        ]
+    );
+    let e = client.invoice("SIS-1999-999999").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    // No owner chosen: said so.
+    let e = client
+        .list_invoices(&InvoiceQuery::default(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("administration"));
+}

@@ -1425,3 +1425,218 @@ async fn a_refusal_in_other_words_is_checked_against_the_app_number_as_well() {
     );
     assert_eq!(env.invoices().await.len(), 1);
 }
+
+// ---- History: Silvasoft's own invoices --------------------------------------------------------
+
+/// Every page of the invoice list for `query`, to the end.
+async fn invoice_pages(
+    client: &SilvasoftClient,
+    query: &invoice_desk_core::reader::InvoiceQuery,
+) -> Vec<invoice_desk_core::reader::InvoicePage> {
+    use invoice_desk_core::backend::InvoiceReader;
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let page = client
+            .list_invoices(query, cursor.as_deref())
+            .await
+            .expect("a page of invoices");
+        cursor = page.cursor.clone();
+        let done = page.done;
+        pages.push(page);
+        if done {
+            return pages;
+        }
+    }
+    panic!("the invoice list does not end");
+}
+
+#[tokio::test]
+async fn silvasofts_invoices_page_to_the_end_newest_number_first_and_paid_or_open() {
+    use invoice_desk_core::reader::{InvoiceQuery, InvoiceState};
+    let env = start().await;
+    let client = env.client(SilvasoftModule::Invoicing).with_page_size(4);
+    assert!(
+        client.reader().is_some(),
+        "Silvasoft reads its invoices back"
+    );
+    let pages = invoice_pages(&client, &InvoiceQuery::default()).await;
+    // Ten older invoices, numbers 1001 to 1010: pages of 4, 4 and 2.
+    assert_eq!(
+        pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(),
+        vec![4, 4, 2]
+    );
+    let items: Vec<_> = pages.into_iter().flat_map(|p| p.items).collect();
+    let numbers: Vec<u64> = items.iter().map(|s| s.id.parse().unwrap()).collect();
+    assert_eq!(numbers, (1001..=1010).rev().collect::<Vec<u64>>());
+    for s in &items {
+        assert_eq!(s.number.as_deref(), Some(s.id.as_str()));
+        assert_eq!(s.total_excl + s.total_vat, s.total_incl, "{s:?}");
+        assert!(!s.customer.is_empty());
+        assert!(s.due_date.is_some_and(|d| d >= s.date));
+        // The three newest are still open, the rest paid.
+        let (want, words) = if s.id.as_str() >= "1008" {
+            (InvoiceState::Open, "Open")
+        } else {
+            (InvoiceState::Paid, "Paid")
+        };
+        assert_eq!(s.state, want, "{s:?}");
+        assert_eq!(s.state_text.as_ref().unwrap().en, words);
+    }
+    // Each page asked with the documented Limit and Offset.
+    let gets: Vec<String> = env
+        .log()
+        .await
+        .iter()
+        .filter(|e| {
+            e["path"]
+                .as_str()
+                .unwrap_or("")
+                .contains("listsalesinvoices")
+        })
+        .map(|e| e["query"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        gets,
+        vec!["Limit=4&Offset=0", "Limit=4&Offset=4", "Limit=4&Offset=8"]
+    );
+}
+
+#[tokio::test]
+async fn a_date_range_is_asked_of_silvasoft_in_its_own_date_format() {
+    use invoice_desk_core::reader::InvoiceQuery;
+    let env = start().await;
+    let client = env.client(SilvasoftModule::Bookkeeping);
+    // The older invoices are dated 1 September 2025 and every 9 days after.
+    let query = InvoiceQuery {
+        from: Some(date(2025, 9, 10)),
+        to: Some(date(2025, 9, 28)),
+        ..Default::default()
+    };
+    let items: Vec<_> = invoice_pages(&client, &query)
+        .await
+        .into_iter()
+        .flat_map(|p| p.items)
+        .collect();
+    assert_eq!(
+        items.iter().map(|s| s.date).collect::<Vec<_>>(),
+        vec![date(2025, 9, 28), date(2025, 9, 19), date(2025, 9, 10)]
+    );
+    let q = env
+        .log()
+        .await
+        .iter()
+        .rev()
+        .find(|e| {
+            e["path"]
+                .as_str()
+                .unwrap_or("")
+                .contains("listsalesinvoices")
+        })
+        .map(|e| e["query"].as_str().unwrap_or("").to_string())
+        .unwrap();
+    assert!(
+        q.contains("DateFrom=10-09-2025") && q.contains("DateTill=28-09-2025"),
+        "{q}"
+    );
+}
+
+#[tokio::test]
+async fn an_opened_invoice_has_its_lines_vat_per_rate_notes_and_its_customers_relation() {
+    use invoice_desk_core::backend::InvoiceReader;
+    use invoice_desk_core::reader::TextFormat;
+    let env = start().await;
+    let client = env.client(SilvasoftModule::Invoicing);
+    // 1003 is an invoicing-module invoice with products.
+    let d = client.invoice("1003").await.unwrap();
+    assert_eq!(d.summary.number.as_deref(), Some("1003"));
+    assert!(!d.lines.is_empty());
+    let lines_excl: Decimal = d.lines.iter().map(|l| l.amount_excl).sum();
+    assert_eq!(lines_excl, d.summary.total_excl);
+    for l in &d.lines {
+        assert!(l.product_id.is_some(), "{l:?}");
+        assert!(l.vat_percent.is_some());
+        assert_eq!(l.quantity * l.unit_price, l.amount_excl, "{l:?}");
+    }
+    let vat: Decimal = d.vat.iter().map(|v| v.amount).sum();
+    assert_eq!(vat, d.summary.total_vat);
+    let base: Decimal = d.vat.iter().map(|v| v.base).sum();
+    assert_eq!(base, d.summary.total_excl);
+    assert!(!d.address.is_empty());
+    // The customer's relation id is the RelationGUID the relations cache keeps.
+    let guid = d
+        .summary
+        .customer_id
+        .clone()
+        .expect("the customer's relation");
+    let mut relations = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = client.sync_relations("", cursor.as_deref()).await.unwrap();
+        relations.extend(page.items);
+        if page.done {
+            break;
+        }
+        cursor = Some(page.cursor);
+    }
+    let rel = relations
+        .iter()
+        .find(|r| r.id == guid)
+        .expect("in the cache");
+    assert_eq!(rel.name, d.summary.customer);
+    // The notes are its text.
+    assert_eq!(d.texts.len(), 1);
+    let t = client.text("1003", &d.texts[0].which).await.unwrap();
+    assert_eq!(t.format, TextFormat::Plain);
+    assert!(t.content.starts_with("Factuur "), "{t:?}");
+    // Asked with lines, in the documentation's spelling too.
+    let q = env
+        .log()
+        .await
+        .iter()
+        .find(|e| {
+            e["path"]
+                .as_str()
+                .unwrap_or("")
+                .contains("listsalesinvoices")
+        })
+        .map(|e| e["query"].as_str().unwrap_or("").to_string())
+        .unwrap();
+    assert!(
+        q.contains("InvoiceNumber=1003") && q.contains("InlcudeInvoiceLinesInResponse=true"),
+        "{q}"
+    );
+}
+
+#[tokio::test]
+async fn an_invoice_silvasoft_does_not_hold_is_not_found() {
+    use invoice_desk_core::backend::InvoiceReader;
+    let env = start().await;
+    let client = env.client(SilvasoftModule::Bookkeeping);
+    assert_eq!(
+        client.invoice("99999").await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        client.invoice("abc").await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        client.text("1001", "header").await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn silvasofts_rate_limit_on_the_invoice_list_is_rate_limited() {
+    use invoice_desk_core::backend::InvoiceReader;
+    use invoice_desk_core::reader::InvoiceQuery;
+    let env = start().await;
+    let client = env.client(SilvasoftModule::Bookkeeping);
+    env.faults(json!({"rate_limit_next": 1})).await;
+    let e = client
+        .list_invoices(&InvoiceQuery::default(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+}

@@ -34,6 +34,7 @@ mod answer;
 pub mod auth;
 pub mod connector;
 mod feed;
+mod reader;
 mod wire;
 
 pub use auth::{authorize_url, exchange_code, RefreshTokenHook, TokenSet};
@@ -47,8 +48,8 @@ use auth::TokenSource;
 use feed::Cursor;
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
-    InvoiceWriter, LineDescription, LineTexts, Lookup, LookupSource, Product, Progress, Receipt,
-    Relation, RelationKind, SyncPage, SystemId, Upload,
+    InvoiceReader, InvoiceWriter, LineDescription, LineTexts, Lookup, LookupSource, Product,
+    Progress, Receipt, Relation, RelationKind, SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -1094,8 +1095,37 @@ impl Backend for AfasClient {
     fn writer(&self) -> Option<&dyn InvoiceWriter> {
         Some(self)
     }
+    fn reader(&self) -> Option<&dyn InvoiceReader> {
+        Some(self)
+    }
     fn lookups(&self) -> Option<&dyn LookupSource> {
         Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceReader for AfasClient {
+    /// One page of `GET /api/salesinvoices` for the administration, in the clerk's order (the
+    /// newest first by default); the cursor is the rows to skip. See [`reader`].
+    async fn list_invoices(
+        &self,
+        query: &invoice_desk_core::reader::InvoiceQuery,
+        cursor: Option<&str>,
+    ) -> Result<invoice_desk_core::reader::InvoicePage> {
+        self.invoice_page(query, cursor).await
+    }
+
+    /// The list filtered on the invoice's `InstanceId`: its totals, no lines (none documented).
+    async fn invoice(&self, id: &str) -> Result<invoice_desk_core::reader::InvoiceDetail> {
+        self.invoice_by_id(id).await
+    }
+
+    async fn text(
+        &self,
+        _id: &str,
+        _which: &str,
+    ) -> Result<invoice_desk_core::reader::InvoiceText> {
+        Err(self.no_text())
     }
 }
 

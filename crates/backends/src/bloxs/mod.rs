@@ -20,6 +20,7 @@
 mod answer;
 mod body;
 pub mod connector;
+mod reader;
 mod wire;
 
 use crate::http::{Http, Reply, Safety};
@@ -28,8 +29,8 @@ use crate::paging::{self, Guard, Subject};
 use crate::secret::Secret;
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
-    InvoiceWriter, LineDescription, LineTexts, Lookup, LookupSource, Product, Progress, Receipt,
-    Relation, RelationKind, SyncPage, SystemId, Upload,
+    InvoiceReader, InvoiceWriter, LineDescription, LineTexts, Lookup, LookupSource, Product,
+    Progress, Receipt, Relation, RelationKind, SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -767,8 +768,44 @@ impl Backend for BloxsClient {
         Some(self)
     }
 
+    fn reader(&self) -> Option<&dyn InvoiceReader> {
+        Some(self)
+    }
+
     fn lookups(&self) -> Option<&dyn LookupSource> {
         Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceReader for BloxsClient {
+    /// One page of the owner's sales invoice services (`POST …/salesinvoiceservices/filter`),
+    /// the newest supply date first unless the clerk sorts; the cursor is the page number.
+    /// See [`reader`].
+    async fn list_invoices(
+        &self,
+        query: &invoice_desk_core::reader::InvoiceQuery,
+        cursor: Option<&str>,
+    ) -> Result<invoice_desk_core::reader::InvoicePage> {
+        self.service_page(query, cursor).await
+    }
+
+    /// `GET …/salesinvoiceservices?reference=<id>`: the service with its lines.
+    async fn invoice(&self, id: &str) -> Result<invoice_desk_core::reader::InvoiceDetail> {
+        self.service_detail(id).await
+    }
+
+    /// A sales invoice service has no texts besides its lines.
+    async fn text(
+        &self,
+        _id: &str,
+        _which: &str,
+    ) -> Result<invoice_desk_core::reader::InvoiceText> {
+        Err(Error::new(
+            ErrorCode::NotFound,
+            format!("Een verkoopfactuurdienst van {NAME} heeft geen teksten."),
+            format!("A {NAME} sales invoice service has no texts."),
+        ))
     }
 }
 

@@ -545,7 +545,10 @@ fn the_settings_screen_asks_for_the_address_and_two_secrets_and_says_where_each_
         (connector::DEMO_KEY, connector::DEMO_SECRET)
     );
     let d = c.describe();
-    assert!(d.writes && !d.reads);
+    assert!(
+        d.writes && d.reads,
+        "Bloxs writes and reads its services back"
+    );
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn the_description_is_the_json_the_settings_screen_reads() {
     );
     assert_eq!(v["id"], "silvasoft");
     assert_eq!(v["writes"], true);
-    assert_eq!(v["reads"], false);
+    assert_eq!(v["reads"], true);
     assert_eq!(
         keys(&v["url"]),
         ["default", "help", "label", "placeholder", "required"]

@@ -69,6 +69,7 @@ mod answer;
 pub mod attach;
 pub mod body;
 pub mod connector;
+mod reader;
 mod wire;
 
 use crate::http::{Http, Reply, Safety};
@@ -79,8 +80,8 @@ use crate::secret::Secret;
 use attach::{FileStore, ResolvedFile};
 use invoice_desk_core::backend::{
     Address, Administration, Backend, Capabilities, Choice, FieldKind, FieldSpec, HeaderField,
-    InvoiceWriter, Lookup, LookupSource, Product, Progress, Receipt, Relation, RelationKind,
-    SyncPage, SystemId, Upload,
+    InvoiceReader, InvoiceWriter, Lookup, LookupSource, Product, Progress, Receipt, Relation,
+    RelationKind, SyncPage, SystemId, Upload,
 };
 use invoice_desk_core::error::{Error, ErrorCode, FieldIssue, Result};
 use invoice_desk_core::i18n::Text;
@@ -943,8 +944,8 @@ impl SilvasoftClient {
         })
     }
 
-    /// Rows per page for relations (at most 200) and products (at most 100). Smaller pages
-    /// make paging visible in tests.
+    /// Rows per page for relations (at most 200), products and History's invoices (at most
+    /// 100). Smaller pages make paging visible in tests.
     pub fn with_page_size(self, rows: u64) -> Self {
         let rows = rows.max(1);
         self.inner
@@ -1115,6 +1116,12 @@ impl SilvasoftClient {
 
     fn product_page(&self) -> u64 {
         self.inner.product_page.load(Ordering::Relaxed)
+    }
+
+    /// Invoices per page of History's list: as many as products (at most 100, the most
+    /// `listsalesinvoices` answers without lines).
+    fn invoice_page_size(&self) -> u64 {
+        self.product_page().min(INVOICE_PAGE)
     }
 
     /// The invoices Silvasoft lists for `query`, all pages, and whether that was all of them
@@ -1314,8 +1321,35 @@ impl Backend for SilvasoftClient {
     fn writer(&self) -> Option<&dyn InvoiceWriter> {
         Some(self)
     }
+    fn reader(&self) -> Option<&dyn InvoiceReader> {
+        Some(self)
+    }
     fn lookups(&self) -> Option<&dyn LookupSource> {
         Some(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl InvoiceReader for SilvasoftClient {
+    /// One page of `listsalesinvoices` (the newest number first, Silvasoft's only order), the
+    /// query's dates asked of Silvasoft; the cursor is the offset. See [`reader`].
+    async fn list_invoices(
+        &self,
+        query: &invoice_desk_core::reader::InvoiceQuery,
+        cursor: Option<&str>,
+    ) -> Result<invoice_desk_core::reader::InvoicePage> {
+        self.invoice_page(query, cursor).await
+    }
+
+    /// The invoice listed under its number with its lines; its customer's `RelationGUID`
+    /// asked of `listrelations` by the customer number.
+    async fn invoice(&self, id: &str) -> Result<invoice_desk_core::reader::InvoiceDetail> {
+        self.invoice_detail(id).await
+    }
+
+    /// The invoice's notes (its only text), as plain text.
+    async fn text(&self, id: &str, which: &str) -> Result<invoice_desk_core::reader::InvoiceText> {
+        self.invoice_text(id, which).await
     }
 }
 

@@ -619,10 +619,20 @@ impl Record for Invoice {
         ("AmountExcludingVat", Kind::Num),
         ("AmountVat", Kind::Num),
         ("AmountInvoiced", Kind::Num),
+        ("Organisation", Kind::Uuid),
+        ("Person", Kind::Uuid),
+        ("Unknown", Kind::Uuid),
     ];
     fn get(&self, field: &str) -> Val<'_> {
         match field {
             "InstanceId" => Val::Uuid(self.id),
+            "Organisation" | "Person" | "Unknown" => {
+                if self.relation_field() == field {
+                    Val::Uuid(self.relation_id)
+                } else {
+                    Val::Null
+                }
+            }
             "AdministrationId" => Val::Uuid(self.administration_id),
             "SalesInvoiceNumber" => opt(&self.number),
             "IssueDate" => Val::Date(self.issue_date),
@@ -641,7 +651,7 @@ impl Record for Invoice {
         !self.deleted
     }
     fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "InstanceId": self.id,
             "AmountExcludingVat": num(self.amounts.excluding_vat),
             "AmountVat": num(self.amounts.vat),
@@ -655,7 +665,28 @@ impl Record for Invoice {
             "RelationNumber": js(&self.relation_number),
             "RelationDescription": self.relation_description,
             "RelationType": self.relation_type.as_str(),
-        })
+            "IsOrganisation": self.relation_type == RelType::Organisation,
+            "IsPerson": self.relation_type == RelType::Person,
+            "IsUnknown": self.relation_type == RelType::Unknown,
+        });
+        if let Some(o) = v.as_object_mut() {
+            o.insert(self.relation_field().into(), json!(self.relation_id));
+        }
+        v
+    }
+}
+
+impl Invoice {
+    /// The member that names the invoice's relation by its id: `Organisation`, `Person` or
+    /// `Unknown`. The spec lists these three members (typed `string`, in no example); this
+    /// stand-in answers the relation's uuid in the one that matches `RelationType`, an
+    /// assumption to be checked against a real administration.
+    pub fn relation_field(&self) -> &'static str {
+        match self.relation_type {
+            RelType::Organisation => "Organisation",
+            RelType::Person => "Person",
+            RelType::Unknown => "Unknown",
+        }
     }
 }
 

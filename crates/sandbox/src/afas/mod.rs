@@ -27,7 +27,7 @@
 //! | `GET /api/unknownrelation` | 1 | `{"TrackingToken", "Result"}` |
 //! | `GET /api/products` | 3 | `{"TrackingToken", "Result"}` |
 //! | `GET /api/addresses` | 1 | bare array |
-//! | `GET /api/salesinvoices` | 1 | `{"TrackingToken", "Result"}` |
+//! | `GET /api/salesinvoices` | 1 | `{"TrackingToken", "Result"}`; no lines (none documented), the relation's uuid in `Organisation`/`Person`/`Unknown` |
 //! | `PUT /api/blob/{uuid}` | 1 | reserve / upload, see [`blobs`] |
 //! | `POST`, `DELETE /api/salesinvoice` | 2 | see [`salesinvoice`] |
 //!
