@@ -504,6 +504,10 @@ async fn start() -> Env {
             invoices_per_profile: 60,
             ..MollieConfig::default()
         },
+        bouwsoft: invoice_desk_sandbox::BouwsoftConfig {
+            invoices: 10,
+            ..Default::default()
+        },
     };
     let sb = Sandbox::start("127.0.0.1:0".parse().expect("an address"), cfg)
         .await

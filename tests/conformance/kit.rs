@@ -527,7 +527,9 @@ pub fn assert_server_side(e: &Error, what: &str) {
 /// for a system whose relations are the app's own address book, the first page of its
 /// invoices.
 pub async fn read(client: &dyn Backend, scope: &str) -> Result<(), Error> {
-    if client.capabilities().relations.is_local() {
+    // A system whose relations are the app's own, or that keeps no look-up lists at all (a
+    // read-only system), is read through its invoice list.
+    if client.capabilities().relations.is_local() || client.lookups().is_none() {
         let reader = client.reader().unwrap_or_else(|| {
             panic!(
                 "{} keeps no relations and reads no invoices: nothing to read",

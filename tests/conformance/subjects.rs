@@ -5,8 +5,9 @@ use super::kit::*;
 use invoice_desk_backends::http::Http;
 use invoice_desk_backends::ratelimit::RateLimits;
 use invoice_desk_backends::{
-    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, MollieAuth, MollieClient,
-    MollieConfig, Secret, SilvasoftClient, SilvasoftConfig, SilvasoftModule,
+    AfasAuth, AfasClient, AfasConfig, BloxsClient, BloxsConfig, BouwsoftClient, BouwsoftConfig,
+    MollieAuth, MollieClient, MollieConfig, Secret, SilvasoftClient, SilvasoftConfig,
+    SilvasoftModule,
 };
 use invoice_desk_core::backend::{
     Backend, Capabilities, InvoiceWriter, Lookup, Progress, Receipt, RelationKind, Upload,
@@ -504,5 +505,79 @@ impl InvoiceWriter for WithRecipient {
     }
     async fn lookup(&self, invoice: &OutgoingInvoice) -> invoice_desk_core::error::Result<Lookup> {
         self.inner.lookup(invoice).await
+    }
+}
+
+/// Visma Bouwsoft, read-only: signed in with the client number and the refresh token; read
+/// through its sales invoice list.
+pub struct Bouwsoft;
+
+impl Subject for Bouwsoft {
+    fn hooks(&self) -> &'static str {
+        "bouwsoft"
+    }
+
+    fn configure(&self, c: &mut SandboxConfig) {
+        c.bouwsoft.invoices = (3 * PAGE) as usize;
+    }
+
+    fn client(&self, sandbox: &Sandbox, credentials: Credentials) -> Arc<dyn Backend> {
+        let refresh = match credentials {
+            Credentials::Good => invoice_desk_sandbox::bouwsoft::DEMO_REFRESH_TOKEN.to_string(),
+            Credentials::Bad => WRONG_SECRET.to_string(),
+        };
+        let http =
+            Http::with_timeouts("Visma Bouwsoft", CONNECT_TIMEOUT, REQUEST_TIMEOUT).expect("http");
+        let client = BouwsoftClient::with_http(
+            BouwsoftConfig {
+                auth_url: sandbox.bouwsoft_base_url(),
+                client_nr: invoice_desk_sandbox::bouwsoft::DEMO_CLIENT_NR.into(),
+                refresh_token: Secret::new(refresh),
+            },
+            http,
+        )
+        .expect("client");
+        Arc::new(client.with_page_size(PAGE as u32))
+    }
+
+    fn read_path(&self) -> &'static str {
+        "/api/v1/salesinvoices"
+    }
+
+    fn create_path(&self) -> &'static str {
+        // Read-only: nothing is created (the sending cases are skipped by the capabilities).
+        "/api/v1/salesinvoices"
+    }
+
+    fn tokens(&self) -> Tokens {
+        Tokens::Renewable {
+            token_path: "/bouwsoft/api/v1/Authorize/AccessToken",
+            expire: json!({"expire_tokens": true}),
+        }
+    }
+
+    fn rate_limit_answer(&self) -> Value {
+        // No rate limit is documented; a 429 with Retry-After as any server may send it.
+        self.fault_body(Fault::ReadTooMany {
+            retry_after_secs: 2,
+        })
+    }
+
+    fn product_paging(&self) -> Paging {
+        Paging::Single {
+            because: "Visma Bouwsoft is read-only here: no look-up lists",
+        }
+    }
+
+    fn draft(&self, _caps: &Capabilities, _catalogue: &Catalogue, _n: u32) -> Draft {
+        panic!("Visma Bouwsoft is read-only: no draft is sent to it")
+    }
+
+    fn remote_id(&self, stored: &Value) -> String {
+        stored["id"].to_string()
+    }
+
+    fn expected_counts(&self, _stats: &Value) -> (usize, usize) {
+        (0, 0)
     }
 }

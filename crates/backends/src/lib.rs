@@ -12,12 +12,14 @@
 //! - [`silvasoft`]: Silvasoft (bookkeeping and invoicing modules).
 //! - [`bloxs`]: Bloxs (real-estate administration: sales invoice services).
 //! - [`mollie`]: Mollie (Sales Invoice API: invoices to the app's own recipients).
+//! - [`bouwsoft`]: Visma Bouwsoft (read-only: sales invoices listed and opened).
 
 // The core error carries a message in two languages and per-field issues; it is returned by
 // value everywhere, as in the core crate.
 
 pub mod afas;
 pub mod bloxs;
+pub mod bouwsoft;
 pub mod http;
 pub mod kit;
 pub mod mollie;
@@ -33,6 +35,7 @@ mod props;
 
 pub use afas::{AfasAuth, AfasClient, AfasConfig};
 pub use bloxs::{BloxsClient, BloxsConfig};
+pub use bouwsoft::{BouwsoftClient, BouwsoftConfig};
 pub use mollie::{MollieAuth, MollieClient, MollieConfig};
 pub use secret::Secret;
 pub use silvasoft::{SilvasoftClient, SilvasoftConfig, SilvasoftModule};

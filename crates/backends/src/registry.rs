@@ -5,7 +5,7 @@
 //! name no system; adding a system adds one line to [`connectors`].
 
 use crate::secret::Secret;
-use crate::{afas, bloxs, mollie, silvasoft};
+use crate::{afas, bloxs, bouwsoft, mollie, silvasoft};
 use invoice_desk_core::backend::{Backend, Capabilities, SystemId};
 use invoice_desk_core::connector::{
     self, ConnectionInput, ConnectionView, ConnectorDescription, CredentialInput, SettingSpec,
@@ -27,13 +27,14 @@ pub fn connectors() -> &'static [Connector] {
             silvasoft::connector::connector(),
             bloxs::connector::connector(),
             mollie::connector::connector(),
+            bouwsoft::connector::connector(),
         ]
     })
 }
 
 /// Systems expected next, not in the registry yet. With the registry's own ids they are the
 /// names no file of the shell or the UI may contain (the shell's check of that reads them here).
-pub const PLANNED: &[&str] = &["bouwsoft"];
+pub const PLANNED: &[&str] = &[];
 
 /// Every system name the shell and the UI must not contain: the registry's ids and the planned
 /// ones, in lower case.

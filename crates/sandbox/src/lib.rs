@@ -14,6 +14,9 @@
 //! - [`mollie`]: Mollie's Sales Invoice API under `/mollie` (`/mollie/v2/sales-invoices`,
 //!   `/mollie/v2/profiles`), with its API keys and organisation tokens, HAL answers, 422s and
 //!   `Idempotency-Key` replays, see its module documentation.
+//! - [`bouwsoft`]: Visma Bouwsoft under `/bouwsoft` (`/bouwsoft/api/v1/Authorize/AccessToken`,
+//!   the data server `/bouwsoft/osiris/api/v1/SalesInvoices`), read-only, see its module
+//!   documentation.
 //!
 //! Common to all stand-ins, in [`kit`] (a stand-in holds only its vendor's rules):
 //!
@@ -44,6 +47,7 @@
 
 pub mod afas;
 pub mod bloxs;
+pub mod bouwsoft;
 pub mod kit;
 pub mod mollie;
 pub mod silvasoft;
@@ -66,6 +70,7 @@ use tokio::task::JoinHandle;
 
 pub use afas::AfasConfig;
 pub use bloxs::BloxsConfig;
+pub use bouwsoft::BouwsoftConfig;
 pub use mollie::MollieConfig;
 pub use silvasoft::SilvasoftConfig;
 
@@ -78,6 +83,7 @@ pub struct SandboxConfig {
     pub silvasoft: SilvasoftConfig,
     pub bloxs: BloxsConfig,
     pub mollie: MollieConfig,
+    pub bouwsoft: BouwsoftConfig,
 }
 
 impl Default for SandboxConfig {
@@ -88,6 +94,7 @@ impl Default for SandboxConfig {
             silvasoft: SilvasoftConfig::default(),
             bloxs: BloxsConfig::default(),
             mollie: MollieConfig::default(),
+            bouwsoft: BouwsoftConfig::default(),
         }
     }
 }
@@ -135,6 +142,7 @@ impl Sandbox {
             || env.eq_ignore_ascii_case(&silvasoft::PREFIX[1..])
             || env.eq_ignore_ascii_case(&bloxs::PREFIX[1..])
             || env.eq_ignore_ascii_case(&mollie::PREFIX[1..])
+            || env.eq_ignore_ascii_case(&bouwsoft::PREFIX[1..])
         {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -164,11 +172,17 @@ impl Sandbox {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
         );
 
+        let bouwsoft = Arc::new(
+            bouwsoft::Bouwsoft::new(config.bouwsoft.clone(), config.seed, shutdown.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        );
+
         let inner = Router::new()
             .merge(afas::router(afas))
             .merge(silvasoft::router(silvasoft))
             .merge(bloxs::router(bloxs))
             .merge(mollie::router(mollie))
+            .merge(bouwsoft::router(bouwsoft))
             .route(
                 "/__sandbox/log",
                 get(log::get_log)
@@ -185,6 +199,8 @@ impl Sandbox {
                 Some("bloxs")
             } else if mollie::owns_path(path) {
                 Some("mollie")
+            } else if bouwsoft::owns_path(path) {
+                Some("bouwsoft")
             } else if afas::owns_path(&classify_env, path) {
                 Some("afas")
             } else {
@@ -261,6 +277,12 @@ impl Sandbox {
     /// The Mollie base URL (for `https://api.mollie.com`): `http://127.0.0.1:PORT/mollie`.
     pub fn mollie_base_url(&self) -> String {
         format!("{}{}", self.base_url(), mollie::PREFIX)
+    }
+
+    /// The Bouwsoft authentication server (for `https://charon.bouwsoft.be`):
+    /// `http://127.0.0.1:PORT/bouwsoft`.
+    pub fn bouwsoft_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), bouwsoft::PREFIX)
     }
 
     /// Stops accepting connections, cuts the open ones and waits for the server task.

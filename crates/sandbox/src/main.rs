@@ -84,6 +84,7 @@ async fn main() {
     let silvasoft = cfg.silvasoft.clone();
     let bloxs = cfg.bloxs.clone();
     let mollie = cfg.mollie.clone();
+    let bouwsoft = cfg.bouwsoft.clone();
     let sandbox = match Sandbox::start(SocketAddr::new(host, port), cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -118,6 +119,12 @@ async fn main() {
         mollie.api_key_test, mollie.api_key_live, mollie.org_token, mollie.no_rights_token
     );
     println!("  hooks: {}/__sandbox/mollie/stats", sandbox.base_url());
+    println!("Visma Bouwsoft: {}", sandbox.bouwsoft_base_url());
+    println!(
+        "  client number: {}   refresh token: {}",
+        bouwsoft.client_nr, bouwsoft.refresh_token
+    );
+    println!("  hooks: {}/__sandbox/bouwsoft/stats", sandbox.base_url());
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
 }

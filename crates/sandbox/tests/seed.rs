@@ -146,3 +146,31 @@ fn the_default_seed_gives_the_same_mollie_invoices_as_before() {
         "mollie invoices changed for the default seed"
     );
 }
+
+#[test]
+fn the_default_seed_gives_the_same_bouwsoft_invoices_as_before() {
+    use invoice_desk_sandbox::bouwsoft::data::Data as BouwsoftData;
+    let seed = SandboxConfig::default().seed;
+    let cfg = invoice_desk_sandbox::BouwsoftConfig::default();
+    let d = BouwsoftData::generate(cfg.invoices, seed);
+    let got = fingerprint(d.invoices.iter().map(|i| {
+        let c = &d.customers[i.customer];
+        serde_json::json!([
+            i.id,
+            i.nr,
+            i.date.to_string(),
+            c.name,
+            c.vatnr,
+            i.project.map(|p| d.projects[p].name.clone()),
+            i.basis.to_string(),
+            i.vat.to_string(),
+            i.incl.to_string(),
+            i.sent_to_accounting,
+        ])
+    }));
+    println!("bouwsoft invoices: {got}");
+    assert_eq!(
+        got, "a52ab167030f5f07 3120",
+        "bouwsoft invoices changed for the default seed"
+    );
+}
