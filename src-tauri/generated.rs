@@ -59,6 +59,8 @@ fn export_types(dir: &Path) -> Result<(), ts_rs::ExportError> {
     invoice_desk_core::reading::ActionDone::export_all(&cfg)?;
     invoice_desk_core::reader::InvoiceQuery::export_all(&cfg)?;
     invoice_desk_core::reader::InvoiceDetail::export_all(&cfg)?;
+    invoice_desk_core::texts::ShownText::export_all(&cfg)?;
+    invoice_desk_core::start_from::StartedDraft::export_all(&cfg)?;
     Ok(())
 }
 

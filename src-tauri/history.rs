@@ -1,7 +1,9 @@
 //! IPC for History's view of the invoices a system holds (`core::reading`): each command reads
 //! its arguments and calls one function of the core with the connection's back end. The list
 //! comes from the local copy at once (`cached_invoices`) and fresh from the system page by page
-//! (`list_invoices`); the web view shows the first and replaces it with the second.
+//! (`list_invoices`); the web view shows the first and replaces it with the second. An opened
+//! invoice's texts come made safe to show (`invoice_text`), and "Start from this invoice"
+//! (`start_from_sent`, `start_from_invoice`) makes a new draft from an invoice of either view.
 
 use crate::commands::{in_task, off_main};
 use crate::state::AppState;
@@ -10,6 +12,8 @@ use invoice_desk_core::error::IpcError;
 use invoice_desk_core::i18n::Lang;
 use invoice_desk_core::reader::{InvoiceDetail, InvoiceQuery};
 use invoice_desk_core::reading::{self, ActionDone, InvoiceList, ReaderInfo};
+use invoice_desk_core::start_from::{self, StartedDraft};
+use invoice_desk_core::texts::ShownText;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tauri::{AppHandle, Manager};
@@ -127,6 +131,117 @@ pub async fn open_invoice(
     .await
 }
 
+/// One of an opened invoice's texts, made safe to show: HTML sanitised, RTF as plain text.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invoice_text(
+    app: AppHandle,
+    connection_id: String,
+    id: String,
+    which: String,
+) -> Res<ShownText> {
+    let lang = lang_of(&app);
+    in_task("invoice_text", lang, async move {
+        let state = app.state::<AppState>();
+        invoice_text_in(&state, &connection_id, &id, &which).await
+    })
+    .await
+}
+
+pub(crate) async fn invoice_text_in(
+    state: &AppState,
+    connection_id: &str,
+    id: &str,
+    which: &str,
+) -> Res<ShownText> {
+    let (backend, _) = backend_of(state, connection_id)?;
+    reading::invoice_text(backend.as_ref(), id, which)
+        .await
+        .map_err(|e| state.ipc(e))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// A new draft on the connection from an invoice sent from here (History's outbox), with its
+/// customer and lines.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn start_from_sent(
+    app: AppHandle,
+    connection_id: String,
+    draft_id: String,
+) -> Res<StartedDraft> {
+    let lang = lang_of(&app);
+    off_main("start_from_sent", lang, move || {
+        start_from_sent_in(&app.state::<AppState>(), &connection_id, &draft_id)
+    })
+    .await
+}
+
+pub(crate) fn start_from_sent_in(
+    state: &AppState,
+    connection_id: &str,
+    draft_id: &str,
+) -> Res<StartedDraft> {
+    let (backend, caps) = backend_of(state, connection_id)?;
+    let draft_id = uuid::Uuid::parse_str(draft_id)
+        .map_err(|_| state.ipc(invoice_desk_core::desk::invoice_not_found()))?;
+    start_from::start_from_sent(
+        &state.store(),
+        backend.as_ref(),
+        &caps,
+        connection_id,
+        draft_id,
+        state.lang(),
+        today(),
+    )
+    .map_err(|e| state.ipc(e))
+}
+
+/// A new draft on the connection from an invoice its system holds (read again), with its
+/// customer found in the local cache and its lines.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn start_from_invoice(
+    app: AppHandle,
+    connection_id: String,
+    administration_id: Option<String>,
+    id: String,
+) -> Res<StartedDraft> {
+    let lang = lang_of(&app);
+    in_task("start_from_invoice", lang, async move {
+        let state = app.state::<AppState>();
+        start_from_invoice_in(
+            &state,
+            &connection_id,
+            administration_id.as_deref().unwrap_or(""),
+            &id,
+        )
+        .await
+    })
+    .await
+}
+
+pub(crate) async fn start_from_invoice_in(
+    state: &AppState,
+    connection_id: &str,
+    administration: &str,
+    id: &str,
+) -> Res<StartedDraft> {
+    let (backend, caps) = backend_of(state, connection_id)?;
+    start_from::start_from_remote(
+        &state.store(),
+        backend.as_ref(),
+        &caps,
+        connection_id,
+        administration,
+        id,
+        state.lang(),
+        today(),
+    )
+    .await
+    .map_err(|e| state.ipc(e))
+}
+
 /// Does a declared action to an invoice with the values of its fields.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn invoice_action(
@@ -233,8 +348,8 @@ mod tests {
         }
         async fn text(&self, _: &str, _: &str) -> Result<InvoiceText> {
             Ok(InvoiceText {
-                format: TextFormat::Plain,
-                content: String::new(),
+                format: TextFormat::Html,
+                content: r#"<p onclick="x()">Inleiding</p><script>x()</script><img src="https://t.example/p.gif">"#.into(),
             })
         }
         fn actions(&self) -> Vec<InvoiceActionSpec> {
@@ -369,6 +484,28 @@ mod tests {
             (ErrorCode::Validation, Some("to"))
         );
         assert_eq!(e.message, "De einddatum ligt vóór de begindatum.");
+    }
+
+    #[tokio::test]
+    async fn an_invoice_text_crosses_sanitised_and_starting_a_draft_needs_a_system_that_sends() {
+        let (state, _) = state_with_reader();
+        let text = invoice_text_in(&state, "r", "inv_1", "introduction")
+            .await
+            .unwrap();
+        assert_eq!(text.html.as_deref(), Some("<p>Inleiding</p><img>"));
+        assert_eq!(text.which, "introduction");
+
+        // This system only reads: no draft from its invoices, said in the clerk's language.
+        let e = start_from_invoice_in(&state, "r", "", "inv_1")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Config);
+        assert_eq!(
+            e.message,
+            "Dit systeem kan geen facturen versturen: het kan ze alleen lezen."
+        );
+        let e = start_from_sent_in(&state, "r", "not-an-id").unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
     }
 
     #[tokio::test]

@@ -331,6 +331,9 @@ pub fn run() {
             history::list_invoices,
             history::open_invoice,
             history::invoice_action,
+            history::invoice_text,
+            history::start_from_sent,
+            history::start_from_invoice,
         ])
         .run(context)
         .expect("error while running Invoice Desk");

@@ -4,7 +4,8 @@
 //! (the invoice's identity as `Idempotency-Key` and in the metadata, the recipient's members,
 //! money as strings with two decimals, whole quantities) and what the window shows: the test
 //! mode, Mollie's invoice number and its totals beside ours. Then History lists the profile's
-//! invoices as Mollie holds them, with the new one on top, and a draft there is issued.
+//! invoices as Mollie holds them, with the new one on top, and a draft there is issued; and a
+//! new draft is started from the invoice sent, with its recipient and line.
 
 use invoice_desk_e2e::form::{choose, focus, retype};
 use invoice_desk_e2e::{free_port, skip_window_test, temp_dir, App, SandboxProbe};
@@ -328,6 +329,34 @@ async fn a_clerk_adds_a_recipient_inline_issues_a_mollie_invoice_and_sees_mollie
     assert_eq!(patches.len(), 1, "one update: {patches:#?}");
     assert_eq!(patches[0]["body"]["status"], json!("issued"));
     app.screenshot("mollie-04-issued-from-history")
+        .await
+        .expect("shot");
+
+    // "Start from this invoice" on the invoice sent from here: a new draft with its recipient
+    // and line, in the form.
+    app.find("[data-testid=history-tab-outbox]")
+        .await
+        .expect("the outbox tab")
+        .click()
+        .await
+        .expect("open the outbox tab");
+    app.wait_for("[data-testid=history-start]", LONG)
+        .await
+        .expect("Start from this invoice")
+        .click()
+        .await
+        .expect("start from the sent invoice");
+    app.wait_until(
+        "the new draft with the recipient and the line",
+        &format!(
+            "const c=document.querySelector('[data-testid=relation-selected]');const d=document.querySelector('[data-testid=line-0-description]');return !!c && c.innerText.includes({}) && !!d && d.value==='Onderhoud website november'",
+            serde_json::to_string(RECIPIENT).unwrap()
+        ),
+        LONG,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    app.screenshot("mollie-05-started-from-sent")
         .await
         .expect("shot");
     app.quit().await;

@@ -16,6 +16,8 @@
 //! - [`outbox`]: sending a waiting invoice under a lease, so one process sends it.
 //! - [`reader`]: what reading invoices back from a system gives.
 //! - [`reading`]: History's view of the invoices a system holds (copy, pages, actions).
+//! - [`start_from`]: a new draft from an invoice sent or held ("Start from this invoice").
+//! - [`texts`] and [`rtf`]: an invoice's texts made safe to show (HTML sanitised, RTF as text).
 
 pub mod backend;
 pub mod connector;
@@ -29,9 +31,12 @@ pub mod money;
 pub mod outbox;
 pub mod reader;
 pub mod reading;
+pub mod rtf;
+pub mod start_from;
 pub mod store;
 pub mod submit;
 pub mod sync;
+pub mod texts;
 pub mod totals;
 pub mod validation;
 pub mod vat;

@@ -5,8 +5,12 @@
 
 use crate::backend::{Backend, Capabilities, FieldSpec, InvoiceReader};
 use crate::error::{Error, ErrorCode, FieldIssue, Result};
-use crate::reader::{InvoiceActionSpec, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceSummary};
+use crate::reader::{
+    InvoiceActionSpec, InvoiceColumn, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceSort,
+    InvoiceState, InvoiceSummary,
+};
 use crate::store::Store;
+use crate::texts::ShownText;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -97,7 +101,7 @@ fn check_query(query: &InvoiceQuery) -> Result<()> {
 }
 
 /// Whether a cached summary matches a query as far as the copy can tell: every typed word in
-/// its number or customer, its date in the range, its customer.
+/// its number, customer or project, its date in the range, its customer.
 fn matches(s: &InvoiceSummary, query: &InvoiceQuery) -> bool {
     if query.from.is_some_and(|f| s.date < f) || query.to.is_some_and(|t| s.date > t) {
         return false;
@@ -110,7 +114,13 @@ fn matches(s: &InvoiceSummary, query: &InvoiceQuery) -> bool {
     let Some(text) = query.text.as_deref() else {
         return true;
     };
-    let hay = format!("{} {}", s.number.as_deref().unwrap_or(""), s.customer).to_lowercase();
+    let hay = format!(
+        "{} {} {}",
+        s.number.as_deref().unwrap_or(""),
+        s.customer,
+        s.project.as_deref().unwrap_or("")
+    )
+    .to_lowercase();
     text.split_whitespace()
         .all(|w| hay.contains(&w.to_lowercase()))
 }
@@ -127,18 +137,127 @@ pub fn cached_invoices(
     let scope = scope_of(caps, query)?;
     let copy = store.cached_invoices(connection_id, &scope)?;
     let narrowed = filtered(query);
+    let mut items: Vec<InvoiceSummary> = copy
+        .items
+        .into_iter()
+        .filter(|s| matches(s, query))
+        .collect();
+    if let Some(sort) = query.sort {
+        sort_invoices(&mut items, sort);
+    }
     Ok(InvoiceList {
-        items: copy
-            .items
-            .into_iter()
-            .filter(|s| matches(s, query))
-            .collect(),
+        items,
         // A narrowed copy is no page of the system's narrowed list: no next page from it.
         cursor: if narrowed { None } else { copy.cursor },
         done: if narrowed { true } else { copy.done },
         cached: true,
         fetched_at: copy.fetched_at,
     })
+}
+
+/// Compares two texts as a clerk reads them: case aside, and runs of digits by their value
+/// ("F-9" before "F-10").
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (a.peek().copied(), b.peek().copied()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let mut da = String::new();
+                while let Some(c) = a.peek().copied().filter(char::is_ascii_digit) {
+                    da.push(c);
+                    a.next();
+                }
+                let mut db = String::new();
+                while let Some(c) = b.peek().copied().filter(char::is_ascii_digit) {
+                    db.push(c);
+                    b.next();
+                }
+                let (ta, tb) = (da.trim_start_matches('0'), db.trim_start_matches('0'));
+                let o = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb));
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            (Some(x), Some(y)) => {
+                let o = x.to_lowercase().cmp(y.to_lowercase());
+                if o != Ordering::Equal {
+                    return o;
+                }
+                a.next();
+                b.next();
+            }
+        }
+    }
+}
+
+fn state_rank(s: InvoiceState) -> u8 {
+    match s {
+        InvoiceState::Draft => 0,
+        InvoiceState::Open => 1,
+        InvoiceState::Overdue => 2,
+        InvoiceState::Paid => 3,
+        InvoiceState::Cancelled => 4,
+        InvoiceState::Other => 5,
+    }
+}
+
+/// Sorts invoices by a column, as the system is asked to: the local copy shows the same order
+/// while the system's answer comes. An invoice without a value in the column (no number, no
+/// project, no due date) comes last either way; equal values keep their order.
+pub fn sort_invoices(items: &mut [InvoiceSummary], sort: InvoiceSort) {
+    use std::cmp::Ordering;
+    fn opt<T>(a: Option<T>, b: Option<T>, desc: bool, f: impl Fn(T, T) -> Ordering) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let o = f(a, b);
+                if desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    let desc = sort.descending;
+    items.sort_by(|a, b| match sort.column {
+        InvoiceColumn::Number => opt(a.number.as_deref(), b.number.as_deref(), desc, natural_cmp),
+        InvoiceColumn::Date => opt(Some(a.date), Some(b.date), desc, |x, y| x.cmp(&y)),
+        InvoiceColumn::DueDate => opt(a.due_date, b.due_date, desc, |x, y| x.cmp(&y)),
+        InvoiceColumn::Customer => opt(
+            Some(a.customer.as_str()),
+            Some(b.customer.as_str()),
+            desc,
+            natural_cmp,
+        ),
+        InvoiceColumn::Project => opt(
+            a.project.as_deref().filter(|p| !p.trim().is_empty()),
+            b.project.as_deref().filter(|p| !p.trim().is_empty()),
+            desc,
+            natural_cmp,
+        ),
+        InvoiceColumn::TotalExcl => opt(Some(a.total_excl), Some(b.total_excl), desc, |x, y| {
+            x.cmp(&y)
+        }),
+        InvoiceColumn::TotalVat => {
+            opt(Some(a.total_vat), Some(b.total_vat), desc, |x, y| x.cmp(&y))
+        }
+        InvoiceColumn::TotalIncl => opt(Some(a.total_incl), Some(b.total_incl), desc, |x, y| {
+            x.cmp(&y)
+        }),
+        InvoiceColumn::State => opt(
+            Some(state_rank(a.state)),
+            Some(state_rank(b.state)),
+            desc,
+            |x, y| x.cmp(&y),
+        ),
+    });
 }
 
 /// At most this many pages of the system are read for one page of a search that finds
@@ -234,6 +353,14 @@ pub async fn open_invoice(
         }
         Err(e) => Err(e),
     }
+}
+
+/// One of an invoice's texts (`which`, as its [`crate::reader::InvoiceTextRef`] names it),
+/// made safe to show: HTML sanitised, RTF as plain text ([`crate::texts`]).
+pub async fn invoice_text(backend: &dyn Backend, id: &str, which: &str) -> Result<ShownText> {
+    let reader = reader_of(backend)?;
+    let text = reader.text(id, which).await?;
+    Ok(crate::texts::shown(which, text))
 }
 
 /// Whether a field of an action is shown with these values (its condition names another field

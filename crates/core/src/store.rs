@@ -1839,6 +1839,18 @@ impl Store {
             .optional()?)
     }
 
+    /// One cached product by its id; `None` when it is not cached or archived.
+    pub fn product(&self, connection_id: &str, scope: &str, id: &str) -> Result<Option<Product>> {
+        let c = lock(&self.read);
+        let mut st = c.prepare_cached(
+            "SELECT id,code,description,price_excl,price_incl,vat_code,grp,archived,line_defaults FROM products
+             WHERE connection_id=?1 AND scope=?2 AND id=?3 AND archived=0",
+        )?;
+        Ok(st
+            .query_row(params![connection_id, scope, id], product_row)
+            .optional()?)
+    }
+
     /// Type-ahead over the cached products (code, description, group). Archived hidden.
     pub fn search_products(
         &self,

@@ -224,10 +224,20 @@ impl InvoiceReader for Reading {
         })
     }
 
-    async fn text(&self, _id: &str, _which: &str) -> Result<InvoiceText> {
-        Ok(InvoiceText {
-            format: TextFormat::Plain,
-            content: String::new(),
+    async fn text(&self, _id: &str, which: &str) -> Result<InvoiceText> {
+        Ok(match which {
+            "introduction" => InvoiceText {
+                format: TextFormat::Html,
+                content: r#"<p onmouseover="steal()">Geachte klant,<img src="https://tracker.example/p.gif"></p><script>steal()</script>"#.into(),
+            },
+            "conclusion" => InvoiceText {
+                format: TextFormat::Rtf,
+                content: r"{\rtf1\ansi{\fonttbl{\f0 Arial;}}Betalen binnen 30 dagen.\par Met dank, caf\'e9 \u8364?}".into(),
+            },
+            _ => InvoiceText {
+                format: TextFormat::Plain,
+                content: String::new(),
+            },
         })
     }
 
@@ -923,4 +933,121 @@ async fn a_search_reads_a_bounded_number_of_pages_and_a_cursor_that_does_not_mov
         "the same cursor again: the end"
     );
     assert_eq!(*stuck.calls.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_copy_is_sorted_by_the_column_asked_for_while_the_system_is_asked() {
+    use invoice_desk_core::backend::{InvoiceColumn, InvoiceSort};
+    let store = Store::open_in_memory().unwrap();
+    let mut invoices = five();
+    invoices[1].number = Some("F-10".into());
+    invoices[2].number = Some("F-9".into());
+    invoices[3].project = Some("Zolder".into());
+    invoices[4].project = Some("aanbouw".into());
+    invoices[0].total_incl = Decimal::new(5, 0);
+    let sys = Reading::new(invoices);
+    // The copy as the system's first pages left it.
+    let mut q = all();
+    let mut cursor = None;
+    loop {
+        let page = reading::list_invoices(&store, &sys, &caps(), "c", &q, cursor.as_deref())
+            .await
+            .unwrap();
+        if page.done {
+            break;
+        }
+        cursor = page.cursor;
+    }
+    let sorted = |column, descending| {
+        let q = InvoiceQuery {
+            sort: Some(InvoiceSort { column, descending }),
+            ..all()
+        };
+        ids(&reading::cached_invoices(&store, &caps(), "c", &q)
+            .unwrap()
+            .items)
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        sorted(InvoiceColumn::Date, false),
+        ["a", "b", "c", "d", "e"]
+    );
+    assert_eq!(sorted(InvoiceColumn::Date, true), ["e", "d", "c", "b", "a"]);
+    // Numbers as a clerk reads them (F-9 before F-10); without a number last either way.
+    assert_eq!(
+        sorted(InvoiceColumn::Number, false),
+        ["c", "d", "a", "b", "e"]
+    );
+    assert_eq!(
+        sorted(InvoiceColumn::Number, true),
+        ["b", "a", "d", "c", "e"]
+    );
+    // Case aside; equal names keep the system's order.
+    assert_eq!(
+        sorted(InvoiceColumn::Customer, false),
+        ["e", "c", "b", "d", "a"]
+    );
+    assert_eq!(
+        sorted(InvoiceColumn::Project, false),
+        ["a", "b", "e", "d", "c"]
+    );
+    assert_eq!(
+        sorted(InvoiceColumn::Project, true),
+        ["b", "a", "e", "d", "c"]
+    );
+    assert_eq!(sorted(InvoiceColumn::TotalIncl, false)[0], "e");
+    assert_eq!(
+        sorted(InvoiceColumn::State, false),
+        ["e", "d", "b", "c", "a"]
+    );
+
+    // The sort goes to the system too, and its answer is what is shown.
+    q.sort = Some(InvoiceSort {
+        column: InvoiceColumn::Customer,
+        descending: true,
+    });
+    reading::list_invoices(&store, &sys, &caps(), "c", &q, None)
+        .await
+        .unwrap();
+    assert_eq!(sys.lists.lock().unwrap().last().unwrap().0.sort, q.sort);
+}
+
+#[tokio::test]
+async fn a_search_finds_an_invoice_by_its_project_in_the_copy() {
+    let store = Store::open_in_memory().unwrap();
+    let mut invoices = five();
+    invoices[1].project = Some("Verbouwing Zolder".into());
+    let sys = Reading::new(invoices);
+    reading::list_invoices(&store, &sys, &caps(), "c", &all(), None)
+        .await
+        .unwrap();
+    let q = InvoiceQuery {
+        text: Some("zolder".into()),
+        ..all()
+    };
+    let copy = reading::cached_invoices(&store, &caps(), "c", &q).unwrap();
+    assert_eq!(ids(&copy.items), ["d"]);
+}
+
+#[tokio::test]
+async fn an_invoice_text_comes_safe_to_show_html_sanitised_and_rtf_as_plain_text() {
+    let sys = Reading::new(five());
+    let intro = reading::invoice_text(&sys, "d", "introduction")
+        .await
+        .unwrap();
+    assert_eq!(intro.format, TextFormat::Html);
+    assert_eq!(intro.html.as_deref(), Some("<p>Geachte klant,<img></p>"));
+    assert_eq!(intro.text, None);
+    let end = reading::invoice_text(&sys, "d", "conclusion")
+        .await
+        .unwrap();
+    assert_eq!(end.format, TextFormat::Rtf);
+    assert_eq!(end.html, None);
+    assert_eq!(
+        end.text.as_deref(),
+        Some("Betalen binnen 30 dagen.\nMet dank, café €")
+    );
+    assert_eq!(end.which, "conclusion");
 }

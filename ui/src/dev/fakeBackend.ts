@@ -696,7 +696,7 @@ function heldOf(connectionId: string): InvoiceSummary[] {
 function matchesQuery(s: InvoiceSummary, q: InvoiceQuery): boolean {
   if (q.from && s.date < q.from) return false;
   if (q.to && s.date > q.to) return false;
-  const hay = `${s.number ?? ""} ${s.customer}`.toLowerCase();
+  const hay = `${s.number ?? ""} ${s.customer} ${s.project ?? ""}`.toLowerCase();
   return (q.text ?? "").toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
 }
 
@@ -1025,6 +1025,19 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       s.number = `2026-${String(900 + list.indexOf(s)).padStart(6, "0")}`;
       s.actions = [];
       return { invoice: structuredClone(s), message: L("Versturen: gedaan.", "Issue: done.") };
+    }
+    case "invoice_text":
+      return { which: a.which, format: "plain", html: null, text: L("Met vriendelijke groet.", "Kind regards.") };
+    case "start_from_sent":
+    case "start_from_invoice": {
+      // The dev build keeps no stored invoices to copy: a fresh draft that asks for the customer.
+      for (const [id, d] of drafts) if (d.connection_id === a.connection_id) drafts.delete(id);
+      const d = current(a.connection_id as string);
+      d.lines[0].description = L("Werkzaamheden", "Work done");
+      return {
+        view: view(d),
+        notes: [{ field: "relation", message: { nl: "De klant van deze factuur is hier niet gevonden; kies een klant.", en: "The customer of this invoice was not found here; choose a customer." } }],
+      };
     }
     default:
       throw err("internal", `unknown command ${cmd}`);

@@ -29,6 +29,8 @@ import type {
   Recipient,
   RecipientInput,
   Relation,
+  ShownText,
+  StartedDraft,
   SubmitResult,
   SubmitStatus,
   SyncStatus,
@@ -339,6 +341,29 @@ export function invoiceAction(
     id,
     action,
     values,
+  });
+}
+
+/** One of an opened invoice's texts, made safe in Rust: sanitised HTML, or plain text. */
+export function invoiceText(connectionId: string, id: string, which: string): Promise<ShownText> {
+  return call("invoice_text", { connection_id: connectionId, id, which });
+}
+
+/** A new draft on the connection from an invoice sent from here, with its customer and lines. */
+export function startFromSent(connectionId: string, draftId: string): Promise<StartedDraft> {
+  return call("start_from_sent", { connection_id: connectionId, draft_id: draftId });
+}
+
+/** A new draft on the connection from an invoice its system holds (read again in Rust). */
+export function startFromInvoice(
+  connectionId: string,
+  administrationId: string | null,
+  id: string,
+): Promise<StartedDraft> {
+  return call("start_from_invoice", {
+    connection_id: connectionId,
+    administration_id: administrationId ?? "",
+    id,
   });
 }
 

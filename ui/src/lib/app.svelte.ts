@@ -11,6 +11,7 @@ import type {
   ConnectionView,
   IpcError,
   Lang,
+  StartedDraft,
   SyncStatus,
 } from "./types";
 
@@ -26,7 +27,15 @@ export const app = $state({
   sync: null as SyncStatus | null,
   view: "invoice" as View,
   error: null as IpcError | null,
+  /** A draft just started from an invoice in History, for the form to show (then null). */
+  started: null as StartedDraft | null,
 });
+
+/** Shows a draft started from an invoice ("Start from this invoice") in the form. */
+export function showStarted(s: StartedDraft): void {
+  app.started = s;
+  app.view = "invoice";
+}
 
 export function activeConnection(): ConnectionView | null {
   return app.connections.find((c) => c.id === app.activeId) ?? null;

@@ -98,6 +98,28 @@ export function formatMoney(value: string, lang: Lang): string {
   return (p.negative ? "-" : "") + "€" + abs;
 }
 
+/**
+ * A canonical decimal rounded to `dp` decimals, half away from zero ("34.649999999999999" at 2
+ * is "34.65"); a value with fewer decimals, or that is no decimal, is given back as it is.
+ */
+export function roundDecimal(value: string, dp: number): string {
+  const p = split(value);
+  const places = Math.max(0, Math.min(20, Math.trunc(dp)));
+  if (!p || p.frac.length <= places) return value;
+  const kept = BigInt(p.int + p.frac.slice(0, places));
+  const up = p.frac.charCodeAt(places) - 48 >= 5 ? 1n : 0n;
+  const r = (kept + up).toString().padStart(places + 1, "0");
+  const int = places > 0 ? r.slice(0, -places) : r;
+  const frac = places > 0 ? r.slice(-places) : "";
+  const zero = /^0*$/.test(r);
+  return (p.negative && !zero ? "-" : "") + int + (frac ? "." + frac : "");
+}
+
+/** An amount of an invoice read back, with the invoice's price decimals when it has them. */
+export function formatMoneyAt(value: string, lang: Lang, dp: number | null | undefined): string {
+  return formatMoney(dp === null || dp === undefined ? value : roundDecimal(value, dp), lang);
+}
+
 /** "21%" / "5,5%". */
 export function formatPercent(value: string, lang: Lang): string {
   const p = split(value);

@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../../lib/api";
+import { app } from "../../lib/app.svelte";
 import { setLocale } from "../../lib/locale.svelte";
 import type { Relation, SubmitResult } from "../../lib/types";
 import {
@@ -659,5 +660,54 @@ describe("InvoiceForm", () => {
     expect(saved.administration_id).toBe("2");
     expect(saved.lines[0].product?.id).toBe(product.id);
     expect(input.value).toBe("ARB-U");
+  });
+});
+
+describe("InvoiceForm: a draft started from an invoice in History", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    setLocale("en");
+    app.started = null;
+    mocked.currentDraft.mockResolvedValue(draftView(draft({ lines: [line({ id: "l-1", description: "Being typed" })] })));
+  });
+
+  it("shows the started draft with its lines, saves it as the newest, and keeps what to check above the form", async () => {
+    await renderForm();
+    expect((screen.getByTestId("line-0-description") as HTMLInputElement).value).toBe("Being typed");
+    const started = draft({
+      id: "draft-2",
+      lines: [
+        line({ id: "s-1", description: "Monthly maintenance", quantity: "1", unit_price: "150,00", vat_code: "high" }),
+        line({ id: "s-2", description: "Parking", quantity: "2", unit_price: "7,50", vat_code: "" }),
+      ],
+    });
+    app.started = {
+      view: draftView(started),
+      notes: [
+        { field: "relation", message: { nl: "Klant niet gevonden", en: "The customer of this invoice (Jansen) was not found here; choose a customer." } },
+        { field: "lines[1].vat_code", message: { nl: "Regel 2", en: "Line 2: VAT 6 % is not a rate of this system; choose one." } },
+      ],
+    };
+    await waitFor(() => expect((screen.getByTestId("line-0-description") as HTMLInputElement).value).toBe("Monthly maintenance"));
+    expect((screen.getByTestId("line-1-price") as HTMLInputElement).value).toBe("7,50");
+    expect(app.started).toBeNull();
+    await waitFor(() => expect(mocked.saveDraft).toHaveBeenCalledWith(expect.objectContaining({ id: "draft-2" })));
+    const notes = screen.getAllByTestId("start-note").map((n) => n.textContent);
+    expect(notes).toEqual([
+      "The customer of this invoice (Jansen) was not found here; choose a customer.",
+      "Line 2: VAT 6 % is not a rate of this system; choose one.",
+    ]);
+    // No customer: the clerk picks one.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("relation-input")));
+    await userEvent.setup().click(screen.getByTestId("start-notes-dismiss"));
+    expect(screen.queryByTestId("start-notes")).toBeNull();
+  });
+
+  it("leaves a draft started on another connection alone", async () => {
+    await renderForm();
+    app.started = { view: draftView(draft({ id: "other", connection_id: "conn-2" })), notes: [] };
+    await new Promise((r) => setTimeout(r, 0));
+    expect(app.started).not.toBeNull();
+    expect((screen.getByTestId("line-0-description") as HTMLInputElement).value).toBe("Being typed");
   });
 });

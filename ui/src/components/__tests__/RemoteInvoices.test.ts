@@ -205,7 +205,7 @@ describe("History: the invoices the system holds", () => {
     expect(mocked.openInvoice).toHaveBeenCalledWith("conn-1", "1", "inv_p");
     expect(open.getAttribute("aria-expanded")).toBe("true");
     expect(cells(within(panel).getByTestId("remote-line"))).toEqual(["Fietsband", "2", "€50.00", "21.00", "€100.00"]);
-    expect(cells(within(panel).getByTestId("remote-vat-row"))).toEqual(["21%", "€100.00", "€21.00"]);
+    expect(cells(within(panel).getByTestId("remote-vat-row"))).toEqual(["", "21%", "€100.00", "", "€21.00", ""]);
     await user.click(within(panel).getByTestId("remote-close"));
     expect(screen.queryByTestId("remote-detail")).toBeNull();
   });
@@ -358,5 +358,191 @@ describe("History in the app", () => {
     await user.click(tab);
     expect(await screen.findByText("Invoices in Het Leesboek")).toBeTruthy();
     await waitFor(() => expect(mocked.listInvoices).toHaveBeenCalledWith("conn-1", expect.objectContaining({ administration: "1" }), null));
+  });
+});
+
+describe("History: one invoice opened, sorting, a long list, and starting from an invoice", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    resetOutbox();
+    setLocale("en");
+    app.started = null;
+    app.view = "history";
+    mocked.history.mockResolvedValue([historyEntry({ draft_id: "d-sent", state: "sent", number: "7" })]);
+    mocked.invoiceReader.mockResolvedValue(reader);
+    mocked.cachedInvoices.mockResolvedValue(list([], { cached: true, done: true, fetched_at: null }));
+    mocked.listInvoices.mockResolvedValue(list([draftRow, paidRow]));
+  });
+
+  const opened: InvoiceDetail = {
+    summary: summary({
+      id: "inv_p",
+      number: "INV-2026-000002",
+      project: "Verbouwing Zolder",
+      flags: [{ nl: "Naar boekhouding", en: "Sent to accounting" }],
+    }),
+    lines: [{ description: "Stukadoren", quantity: "2", unit_price: "34.649999999999999", vat_code: null, amount_excl: "69.299999999999998", vat_percent: "6", product_id: null }],
+    vat: [
+      { percentage: "6", base: "69.299999999999998", amount: "4.158", code: "06", taxable: "69.30", co_contractor: false, incl: "73.458" },
+      { percentage: "0", base: "1000", amount: "0", code: "CC", taxable: "1000", co_contractor: true, incl: "1000" },
+    ],
+    address: ["Kerkstraat 1", "9000 Gent"],
+    contact: "An Peeters",
+    vat_number: "BE0123456789",
+    reference: "PO-4411",
+    texts: [
+      { which: "introduction", label: { nl: "Inleiding", en: "Introduction" }, formats: ["html", "rtf", "plain"] },
+      { which: "conclusion", label: { nl: "Slot", en: "Conclusion" }, formats: ["rtf"] },
+    ],
+    price_decimals: 2,
+  };
+
+  it("opens an invoice with its customer's details, every VAT slot, its texts made safe and the system's flags, amounts at its price decimals", async () => {
+    mocked.listInvoices.mockResolvedValue(list([draftRow, opened.summary]));
+    mocked.openInvoice.mockResolvedValue(opened);
+    mocked.invoiceText.mockImplementation(async (_c, _id, which) =>
+      which === "introduction"
+        ? { which, format: "html", html: "<p>Geachte <b>klant</b>,</p>", text: null }
+        : { which, format: "rtf", html: null, text: "Betalen binnen 30 dagen.\nDank u." },
+    );
+    show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toEqual(["inv_d", "inv_p"]));
+    // The project has a column of its own, the flags sit under the state.
+    expect(screen.getAllByTestId("remote-project").map((c) => c.textContent?.trim())).toEqual(["", "Verbouwing Zolder"]);
+    expect(screen.getByTestId("remote-flag").textContent?.trim()).toBe("Sent to accounting");
+    await user.click(within(screen.getAllByTestId("remote-row")[1]).getByTestId("remote-open"));
+    const panel = await screen.findByTestId("remote-detail");
+    await waitFor(() => expect(within(panel).getAllByTestId("remote-text-plain")).toHaveLength(1));
+
+    expect(within(panel).getByTestId("remote-address").textContent).toBe("Kerkstraat 19000 Gent");
+    expect(within(panel).getByTestId("remote-contact").textContent).toBe("An Peeters");
+    expect(within(panel).getByTestId("remote-vat-number").textContent).toBe("BE0123456789");
+    expect(within(panel).getByTestId("remote-reference").textContent).toBe("PO-4411");
+    expect(within(panel).getByTestId("remote-detail-project").textContent).toBe("Verbouwing Zolder");
+    expect(nbsp(within(panel).getByTestId("remote-flags").textContent)).toBe("Sent to accounting");
+    // A long float is shown with the invoice's two decimals.
+    expect(cells(within(panel).getByTestId("remote-line"))).toEqual(["Stukadoren", "2", "€34.65", "6%", "€69.30"]);
+    const slots = within(panel).getAllByTestId("remote-vat-row");
+    expect(slots.map(cells)).toEqual([
+      ["06", "6%", "€69.30", "€69.30", "€4.16", "€73.46"],
+      ["CC", "0% reverse charge", "€1,000.00", "€1,000.00", "€0.00", "€1,000.00"],
+    ]);
+    expect(slots[1].getAttribute("data-co-contractor")).toBe("true");
+    expect(mocked.invoiceText).toHaveBeenCalledWith("conn-1", "inv_p", "introduction");
+    expect(mocked.invoiceText).toHaveBeenCalledWith("conn-1", "inv_p", "conclusion");
+    const [intro, end] = within(panel).getAllByTestId("remote-text");
+    expect(within(intro).getByRole("heading").textContent).toBe("Introduction");
+    // Sanitised HTML is rendered as HTML; RTF comes as text and is shown as text.
+    expect(within(intro).getByTestId("remote-text-html").innerHTML).toBe("<p>Geachte <b>klant</b>,</p>");
+    expect(within(end).getByTestId("remote-text-plain").textContent).toBe("Betalen binnen 30 dagen.\nDank u.");
+  });
+
+  it("shows a text that could not be read as such and the rest of the invoice", async () => {
+    mocked.listInvoices.mockResolvedValue(list([opened.summary]));
+    mocked.openInvoice.mockResolvedValue({ ...opened, texts: [opened.texts[0]] });
+    mocked.invoiceText.mockRejectedValue({ code: "not_found", message: "This text does not exist." });
+    show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toEqual(["inv_p"]));
+    await user.click(screen.getByTestId("remote-open"));
+    const panel = await screen.findByTestId("remote-detail");
+    expect((await within(panel).findByRole("alert")).textContent).toBe("This text could not be read: This text does not exist.");
+    expect(within(panel).getAllByTestId("remote-vat-row")).toHaveLength(2);
+  });
+
+  it("sorts by a column on a click or Enter on its header: the copy first, then the system; again the other way", async () => {
+    const fresh = deferred<InvoiceList>();
+    show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toEqual(["inv_d", "inv_p"]));
+    mocked.cachedInvoices.mockResolvedValueOnce(list([paidRow, draftRow], { cached: true, fetched_at: "2026-11-30T09:00:00Z" }));
+    mocked.listInvoices.mockReturnValueOnce(fresh.promise);
+    await user.click(screen.getByTestId("remote-sort-customer"));
+    const sorted = { administration: "1", text: null, from: null, to: null, customer: null, sort: { column: "customer", descending: false } };
+    expect(mocked.cachedInvoices).toHaveBeenLastCalledWith("conn-1", sorted);
+    expect(mocked.listInvoices).toHaveBeenLastCalledWith("conn-1", sorted, null);
+    // The copy, sorted in Rust, shows while the system is asked.
+    await waitFor(() => expect(rowIds()).toEqual(["inv_p", "inv_d"]));
+    const header = screen.getByTestId("remote-sort-customer").closest("th");
+    expect(header?.getAttribute("aria-sort")).toBe("ascending");
+    fresh.resolve(list([olderRow, paidRow, draftRow]));
+    await waitFor(() => expect(rowIds()).toEqual(["inv_o", "inv_p", "inv_d"]));
+
+    screen.getByTestId("remote-sort-customer").focus();
+    await user.keyboard("{Enter}");
+    await waitFor(() =>
+      expect(mocked.listInvoices).toHaveBeenLastCalledWith("conn-1", { ...sorted, sort: { column: "customer", descending: true } }, null),
+    );
+    expect(screen.getByTestId("remote-sort-customer").closest("th")?.getAttribute("aria-sort")).toBe("descending");
+    await user.click(screen.getByTestId("remote-sort-total_incl"));
+    await waitFor(() =>
+      expect(mocked.listInvoices).toHaveBeenLastCalledWith("conn-1", { ...sorted, sort: { column: "total_incl", descending: false } }, null),
+    );
+    expect(screen.getByTestId("remote-sort-customer").closest("th")?.getAttribute("aria-sort")).toBe("none");
+  });
+
+  it("draws a long list in parts: the next part comes from what is already here before the system is asked", async () => {
+    const many = Array.from({ length: 450 }, (_, i) => summary({ id: `inv_${i}`, number: `F-${i}` }));
+    mocked.listInvoices.mockResolvedValue(list(many, { done: false, cursor: "450" }));
+    show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toHaveLength(200));
+    expect(mocked.listInvoices).toHaveBeenCalledTimes(1);
+    await user.click(screen.getByTestId("remote-more"));
+    expect(rowIds()).toHaveLength(400);
+    await user.click(screen.getByTestId("remote-more"));
+    expect(rowIds()).toHaveLength(450);
+    expect(mocked.listInvoices).toHaveBeenCalledTimes(1);
+    mocked.listInvoices.mockResolvedValueOnce(list([summary({ id: "inv_450" })], { done: true }));
+    await user.click(screen.getByTestId("remote-more"));
+    await waitFor(() => expect(rowIds()).toHaveLength(451));
+    expect(mocked.listInvoices).toHaveBeenLastCalledWith("conn-1", expect.objectContaining({ administration: "1" }), "450");
+  });
+
+  it("starts a new draft from an opened invoice of the system, and from an invoice sent from here", async () => {
+    const started = { view: draftView(), notes: [] };
+    mocked.listInvoices.mockResolvedValue(list([opened.summary]));
+    mocked.openInvoice.mockResolvedValue({ ...opened, texts: [] });
+    mocked.startFromInvoice.mockResolvedValue(started);
+    mocked.startFromSent.mockResolvedValue(started);
+    render(HistoryView, { props: { connectionId: "conn-1", system: SYSTEM, administrationId: "1", canStart: true } });
+
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId("history-start"));
+    expect(mocked.startFromSent).toHaveBeenCalledWith("conn-1", "d-sent");
+    await waitFor(() => expect(app.view).toBe("invoice"));
+    expect(app.started).toEqual(started);
+
+    app.started = null;
+    app.view = "history";
+    await user.click(screen.getByTestId("history-tab-remote"));
+    await waitFor(() => expect(rowIds()).toEqual(["inv_p"]));
+    await user.click(screen.getByTestId("remote-open"));
+    await user.click(await screen.findByTestId("remote-start"));
+    expect(mocked.startFromInvoice).toHaveBeenCalledWith("conn-1", "1", "inv_p");
+    await waitFor(() => expect(app.view).toBe("invoice"));
+  });
+
+  it("offers no start where the connection cannot send, and says why a start failed", async () => {
+    mocked.listInvoices.mockResolvedValue(list([opened.summary]));
+    mocked.openInvoice.mockResolvedValue({ ...opened, texts: [] });
+    const { unmount } = show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toEqual(["inv_p"]));
+    await user.click(screen.getByTestId("remote-open"));
+    await screen.findByTestId("remote-close");
+    expect(screen.queryByTestId("remote-start")).toBeNull();
+    await user.click(screen.getByTestId("history-tab-outbox"));
+    expect(screen.queryByTestId("history-start")).toBeNull();
+    unmount();
+
+    mocked.startFromSent.mockRejectedValue({ code: "not_found", message: "This invoice was not found." });
+    render(HistoryView, { props: { connectionId: "conn-1", system: SYSTEM, administrationId: "1", canStart: true } });
+    await userEvent.setup().click(await screen.findByTestId("history-start"));
+    expect((await screen.findByTestId("history-start-error")).textContent).toBe(
+      "No new invoice could be started: This invoice was not found.",
+    );
+    expect(app.view).toBe("history");
   });
 });

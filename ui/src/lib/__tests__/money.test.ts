@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  formatMoneyAt,
+  roundDecimal,
   amountMaxLength,
   formatCount,
   formatDecimal,
@@ -125,5 +127,25 @@ describe("the limit on typed amounts", () => {
   it("keeps every digit of the largest amount when formatting it", () => {
     expect(formatMoney("9999999999999.99", "nl")).toBe("€\u00a09.999.999.999.999,99");
     expect(formatMoney("9999999999999.99", "en")).toBe("€9,999,999,999,999.99");
+  });
+});
+
+describe("an amount read back, at the invoice's price decimals", () => {
+  it("rounds half away from zero and leaves shorter values alone", () => {
+    expect(roundDecimal("34.649999999999999", 2)).toBe("34.65");
+    expect(roundDecimal("-1105.690000000000055", 2)).toBe("-1105.69");
+    expect(roundDecimal("2.345", 2)).toBe("2.35");
+    expect(roundDecimal("-2.345", 2)).toBe("-2.35");
+    expect(roundDecimal("9.995", 2)).toBe("10.00");
+    expect(roundDecimal("-0.004", 2)).toBe("0.00");
+    expect(roundDecimal("12.5", 3)).toBe("12.5");
+    expect(roundDecimal("7.5", 0)).toBe("8");
+    expect(roundDecimal("abc", 2)).toBe("abc");
+  });
+
+  it("shows money with the decimals where given, as read otherwise", () => {
+    expect(formatMoneyAt("34.649999999999999", "nl", 2)).toBe("€\u00a034,65");
+    expect(formatMoneyAt("1.2345", "en", 3)).toBe("€1.235");
+    expect(formatMoneyAt("1.2345", "en", null)).toBe("€1.2345");
   });
 });
