@@ -152,9 +152,9 @@ export function deferred<T>(): {
  * attachments, prices incl. VAT. The app numbers its invoices from 2026001 (the connection's
  * settings below). */
 export const secondCaps: Capabilities = {
-  // The first system without administrations (the generated files list the systems by id, so
+  // The first system that sends, without administrations (the generated files list the systems by id, so
   // a system added later may come before it).
-  ...(declared.find((c) => !c.administrations) ?? declared[1]),
+  ...(declared.find((c) => !c.administrations && c.creates_invoices) ?? declared[1]),
   app_numbering: 2026001,
 };
 export const secondSystem: ConnectorDescription = describedAs(secondCaps);

@@ -304,6 +304,12 @@ describe("History: the invoices the system holds", () => {
     expect(rowIds()).toEqual(["inv_o"]);
   });
 
+  it("opens on the system's own invoices for a system that only reads", async () => {
+    render(HistoryView, { props: { connectionId: "conn-1", system: SYSTEM, administrationId: "1", readOnly: true } });
+    await waitFor(() => expect(screen.getByTestId("history-tab-remote").getAttribute("aria-selected")).toBe("true"));
+    expect(await screen.findByTestId("remote-invoices")).toBeTruthy();
+  });
+
   it("moves between the two views with the arrow keys", async () => {
     show();
     const user = await openRemote();

@@ -57,6 +57,13 @@ describe("TopBar", () => {
     expect(screen.getByTestId("sync-status").textContent?.trim()).toBe("");
   });
 
+  it("counts nothing for a system that only reads its invoices", () => {
+    const reads = { ...connection.capabilities, creates_invoices: false };
+    app.connections = [{ ...connection, capabilities: reads }];
+    render(TopBar);
+    expect(screen.getByTestId("sync-status").textContent?.trim()).toBe("");
+  });
+
   it("switches the language through set_lang", async () => {
     mocked.setLang.mockResolvedValue({ version: "1", lang: "nl", demo: true, active_connection_id: null, store_warning: null, store_error: null });
     const user = userEvent.setup();
