@@ -237,7 +237,10 @@ pub fn summary(v: &Value, today: NaiveDate) -> Option<InvoiceSummary> {
     let due_date = date_of(o, "expirationdate");
     let total_excl = amount(o, "basis", dp).unwrap_or_default();
     let total_vat = amount(o, "vatamount", dp).unwrap_or_default();
-    let total_incl = amount(o, "amountinclvat", dp).unwrap_or(total_excl + total_vat);
+    // Without a total incl. VAT, the sum of the two (and none when even that overflows).
+    let total_incl = amount(o, "amountinclvat", dp)
+        .or_else(|| total_excl.checked_add(total_vat))
+        .unwrap_or_default();
     let balance = amount(o, "balance", dp);
     let state = match balance {
         Some(b) if b.is_zero() && !total_incl.is_zero() => InvoiceState::Paid,
