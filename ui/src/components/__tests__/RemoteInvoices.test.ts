@@ -210,6 +210,28 @@ describe("History: the invoices the system holds", () => {
     expect(screen.queryByTestId("remote-detail")).toBeNull();
   });
 
+  it("shows no lines table for an invoice whose system gives no lines, only its VAT", async () => {
+    const detail: InvoiceDetail = {
+      summary: paidRow,
+      lines: [],
+      vat: [{ percentage: "21", base: "100.00", amount: "21.00", code: "21", taxable: null, co_contractor: false, incl: null }],
+      address: [],
+      contact: null,
+      vat_number: null,
+      reference: null,
+      texts: [],
+      price_decimals: null,
+    };
+    mocked.openInvoice.mockResolvedValue(detail);
+    show();
+    const user = await openRemote();
+    await waitFor(() => expect(rowIds()).toHaveLength(2));
+    await user.click(within(screen.getAllByTestId("remote-row")[1]).getByTestId("remote-open"));
+    const panel = await screen.findByTestId("remote-detail");
+    await waitFor(() => expect(within(panel).getAllByTestId("remote-vat-row")).toHaveLength(1));
+    expect(within(panel).queryByTestId("remote-lines")).toBeNull();
+  });
+
   it("does an action with its fields, and the row follows the answer", async () => {
     const issued = { ...draftRow, number: "INV-2026-000009", state: "open" as const, actions: [] };
     mocked.invoiceAction.mockResolvedValue({ invoice: issued, message: "Issue: done." });
