@@ -100,6 +100,21 @@ pub async fn retype(app: &App, testid: &str, text: &str) {
     field.send_keys(text).await.expect("type");
 }
 
+/// Like [`retype`], then reads the field back: when it does not hold `text` (the cursor left the
+/// field while the keys went in), says so and types it once more.
+pub async fn retype_checked(app: &App, testid: &str, text: &str) {
+    for attempt in 0..2 {
+        retype(app, testid, text).await;
+        let now = value_of(app, testid).await;
+        if now == text {
+            return;
+        }
+        eprintln!(
+            "{testid} holds {now:?} after typing {text:?} (attempt {attempt}); typing it once more"
+        );
+    }
+}
+
 /// Chooses an option of a select by typing its label's first letters on it, as a clerk
 /// does on a focused list. WebKitGTK's driver may not move a closed list on typed keys: then
 /// the option is chosen the way the list itself does it (a change event), and that is logged.
