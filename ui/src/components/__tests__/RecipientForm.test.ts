@@ -73,6 +73,19 @@ describe("RecipientForm", () => {
     expect(onsaved).toHaveBeenCalledWith(recipient({ name: "Jansen", email: "j@jansen.nl" }));
   });
 
+  it("puts the cursor in the name once, and never takes it back there when nothing has it for a moment", async () => {
+    render(RecipientForm, { connectionId: "made-1", fields, name: "Jans", onsaved: vi.fn(), oncancel: vi.fn(), save: vi.fn() });
+    const name = screen.getByTestId("recipient-name");
+    await waitFor(() => expect(document.activeElement).toBe(name));
+    expect(name.hasAttribute("autofocus")).toBe(false);
+    const email = screen.getByTestId("recipient-email") as HTMLInputElement;
+    email.focus();
+    email.blur();
+    await new Promise((r) => setTimeout(r, 20));
+    email.focus();
+    expect(document.activeElement).toBe(email);
+  });
+
   it("shows the desk's messages on their fields and keeps what was typed", async () => {
     const save = vi.fn(async () => {
       throw {
