@@ -176,37 +176,17 @@ fn line(l: &LineInput, basis: PriceBasis) -> Option<(Decimal, LineAmounts)> {
 }
 
 /// The amounts of one line, or `None` when they are too large (see [`compute`]).
-pub fn line_amounts(l: &LineInput, basis: PriceBasis) -> Option<LineAmounts> {
-    line(l, basis).map(|(_, a)| a)
-}
+/// One amount per VAT rate: (code, percent, entered amount, the lines' own VAT).
+type RateGroup = (String, Decimal, Decimal, Decimal);
 
-/// Computes the totals of `lines`. Every amount of the result (per line, per rate and of the
-/// invoice) is within [`MAX_AMOUNT`](crate::money::MAX_AMOUNT); anything larger, or anything
-/// that cannot be computed, is an error that names the line or the total.
-pub fn compute(
-    lines: &[LineInput],
-    basis: PriceBasis,
+/// The totals per rate, highest rate first, and their sums (net, VAT, gross): the VAT per rate
+/// is the lines' own when rounded per line, else `vat_fn` of the rate's amount.
+fn rate_totals(
+    mut groups: Vec<RateGroup>,
     rounding: Rounding,
-) -> Result<Totals, TotalsError> {
-    // The line amount as entered: quantity × price, rounded to cents.
-    let mut out_lines = Vec::with_capacity(lines.len());
-    // Per rate: (code, percent, sum of entered amounts, sum of per-line VAT).
-    let mut groups: Vec<(String, Decimal, Decimal, Decimal)> = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        let (entered, amounts) = line(l, basis).ok_or(TotalsError::Line(i))?;
-        let line_vat = amounts.vat;
-        out_lines.push(amounts);
-        match groups
-            .iter_mut()
-            .find(|g| g.0 == l.vat_code && g.1 == l.vat_percent)
-        {
-            Some(g) => {
-                g.2 = g.2.checked_add(entered).ok_or(TotalsError::Total)?;
-                g.3 = g.3.checked_add(line_vat).ok_or(TotalsError::Total)?;
-            }
-            None => groups.push((l.vat_code.clone(), l.vat_percent, entered, line_vat)),
-        }
-    }
+    basis: PriceBasis,
+    vat_fn: fn(Decimal, Decimal, PriceBasis) -> Option<Decimal>,
+) -> Result<(Vec<RateTotal>, Decimal, Decimal, Decimal), TotalsError> {
     groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut rates = Vec::with_capacity(groups.len());
     let (mut net, mut vat, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
@@ -215,7 +195,7 @@ pub fn compute(
             let entered = capped(entered)?;
             let vat = capped(match rounding {
                 Rounding::PerLine => per_line_vat,
-                Rounding::PerTotal => vat_of(entered, percent, basis)?,
+                Rounding::PerTotal => vat_fn(entered, percent, basis)?,
             })?;
             let (net, gross) = match basis {
                 PriceBasis::ExclVat => (entered, capped(entered.checked_add(vat)?)?),
@@ -237,6 +217,41 @@ pub fn compute(
         gross = sum(gross, rate.gross)?;
         rates.push(rate);
     }
+    Ok((rates, net, vat, gross))
+}
+
+pub fn line_amounts(l: &LineInput, basis: PriceBasis) -> Option<LineAmounts> {
+    line(l, basis).map(|(_, a)| a)
+}
+
+/// Computes the totals of `lines`. Every amount of the result (per line, per rate and of the
+/// invoice) is within [`MAX_AMOUNT`](crate::money::MAX_AMOUNT); anything larger, or anything
+/// that cannot be computed, is an error that names the line or the total.
+pub fn compute(
+    lines: &[LineInput],
+    basis: PriceBasis,
+    rounding: Rounding,
+) -> Result<Totals, TotalsError> {
+    // The line amount as entered: quantity × price, rounded to cents.
+    let mut out_lines = Vec::with_capacity(lines.len());
+    // Per rate: (code, percent, sum of entered amounts, sum of per-line VAT).
+    let mut groups: Vec<RateGroup> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let (entered, amounts) = line(l, basis).ok_or(TotalsError::Line(i))?;
+        let line_vat = amounts.vat;
+        out_lines.push(amounts);
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == l.vat_code && g.1 == l.vat_percent)
+        {
+            Some(g) => {
+                g.2 = g.2.checked_add(entered).ok_or(TotalsError::Total)?;
+                g.3 = g.3.checked_add(line_vat).ok_or(TotalsError::Total)?;
+            }
+            None => groups.push((l.vat_code.clone(), l.vat_percent, entered, line_vat)),
+        }
+    }
+    let (rates, net, vat, gross) = rate_totals(groups, rounding, basis, vat_of)?;
     Ok(Totals {
         lines: out_lines,
         rates,
@@ -367,7 +382,7 @@ pub fn compute_discounted(
     let shares = spread(invoice_off, &nets).ok_or(TotalsError::Total)?;
     let mut out_lines = Vec::with_capacity(lines.len());
     // Per rate: (code, percent, sum of amounts after discounts, sum of per-line VAT).
-    let mut groups: Vec<(String, Decimal, Decimal, Decimal)> = Vec::new();
+    let mut groups: Vec<RateGroup> = Vec::new();
     for (i, (l, (net, share))) in lines.iter().zip(nets.iter().zip(&shares)).enumerate() {
         let amounts = (|| {
             let entered = capped(net.checked_sub(*share)?)?;
@@ -400,36 +415,7 @@ pub fn compute_discounted(
         }
         out_lines.push(a);
     }
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let mut rates = Vec::with_capacity(groups.len());
-    let (mut net, mut vat, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    for (code, percent, entered, per_line_vat) in groups {
-        let rate = (|| {
-            let entered = capped(entered)?;
-            let vat = capped(match rounding {
-                Rounding::PerLine => per_line_vat,
-                Rounding::PerTotal => vat_net_first(entered, percent, basis)?,
-            })?;
-            let (net, gross) = match basis {
-                PriceBasis::ExclVat => (entered, capped(entered.checked_add(vat)?)?),
-                PriceBasis::InclVat => (capped(entered.checked_sub(vat)?)?, entered),
-            };
-            Some(RateTotal {
-                vat_code: code,
-                percent,
-                net,
-                vat,
-                gross,
-            })
-        })()
-        .ok_or(TotalsError::Total)?;
-        let sum =
-            |a: Decimal, b: Decimal| a.checked_add(b).and_then(capped).ok_or(TotalsError::Total);
-        net = sum(net, rate.net)?;
-        vat = sum(vat, rate.vat)?;
-        gross = sum(gross, rate.gross)?;
-        rates.push(rate);
-    }
+    let (rates, net, vat, gross) = rate_totals(groups, rounding, basis, vat_net_first)?;
     let discount = if line_off.is_zero() && invoice_off.is_zero() {
         None
     } else {
