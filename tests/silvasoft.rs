@@ -1,6 +1,7 @@
 //! Silvasoft in the real window, one test per booking module, against the demo's stand-in;
 //! then what the stand-in received is checked.
 
+use invoice_desk_e2e::form::{pick, retype_checked, send_and_wait};
 use invoice_desk_e2e::{free_port, skip_window_test, temp_dir, App, SandboxProbe};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -36,47 +37,6 @@ async fn use_connection(app: &App, id: &str) {
     .unwrap();
 }
 
-/// Types into a type-ahead and takes the option that contains `needle`.
-async fn pick(app: &App, field: &str, typed: &str, option: &str, needle: &str) {
-    let f = app.find(field).await.unwrap();
-    f.click().await.unwrap();
-    app.keys(typed).await.unwrap();
-    let script = format!(
-        "const o=[...document.querySelectorAll('{option}')].find(e=>e.innerText.includes({}));if(!o)return false;o.dispatchEvent(new MouseEvent('mousedown',{{bubbles:true}}));o.click();return true;",
-        serde_json::to_string(needle).unwrap()
-    );
-    app.wait_until(&format!("the option {needle}"), &script, LONG)
-        .await
-        .unwrap();
-}
-
-async fn set_field(app: &App, testid: &str, value: &str) {
-    let e = app
-        .find(&format!("[data-testid=\"{testid}\"]"))
-        .await
-        .unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
-}
-
-async fn submit_and_wait(app: &App) -> String {
-    app.find("[data-testid=submit]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let v = app
-        .wait_until(
-            "the submit result",
-            "const r=document.querySelector('[data-testid=submit-result]');return r && r.dataset.state==='sent' && r.innerText",
-            LONG,
-        )
-        .await
-        .unwrap();
-    v.as_str().unwrap_or_default().to_string()
-}
-
 fn today_ddmmyyyy() -> String {
     // The date the form starts with, in Silvasoft's dd-MM-yyyy.
     let out = std::process::Command::new("date")
@@ -102,17 +62,17 @@ async fn silvasoft_bookkeeping_in_the_real_window() {
 
     pick(
         &app,
-        "[data-testid=relation-input]",
-        "Demo bedrijf",
+        "relation-input",
         "[data-testid=relation-option]",
+        "Demo bedrijf",
         "Demo bedrijf",
     )
     .await;
-    set_field(&app, "line-0-description", "Advieswerk november").await;
-    set_field(&app, "line-0-price", "121,00").await;
-    set_field(&app, "line-0-field-ledger_account_number", "8000").await;
-    set_field(&app, "line-0-field-cost_center", "Advies").await;
-    set_field(&app, "extra-invoice_notes", "Factuur via Invoice Desk").await;
+    retype_checked(&app, "line-0-description", "Advieswerk november").await;
+    retype_checked(&app, "line-0-price", "121,00").await;
+    retype_checked(&app, "line-0-field-ledger_account_number", "8000").await;
+    retype_checked(&app, "line-0-field-cost_center", "Advies").await;
+    retype_checked(&app, "extra-invoice_notes", "Factuur via Invoice Desk").await;
     app.wait_until(
         "the totals",
         "const t=document.querySelector('[data-testid=total-gross]');return t && /121/.test(t.innerText)",
@@ -121,7 +81,7 @@ async fn silvasoft_bookkeeping_in_the_real_window() {
     .await
     .unwrap();
     app.screenshot("10-silvasoft-bookkeeping").await.unwrap();
-    let said = submit_and_wait(&app).await;
+    let said = send_and_wait(&app).await;
     app.screenshot("11-silvasoft-bookkeeping-sent")
         .await
         .unwrap();
@@ -187,22 +147,22 @@ async fn silvasoft_invoicing_in_the_real_window() {
 
     pick(
         &app,
-        "[data-testid=relation-input]",
-        "Klaproos",
+        "relation-input",
         "[data-testid=relation-option]",
+        "Klaproos",
         "Klaproos",
     )
     .await;
     pick(
         &app,
-        "[data-testid=line-0-product]",
-        "KOF",
+        "line-0-product",
         "[data-testid=product-option]",
+        "KOF",
         "KOF-1KG",
     )
     .await;
-    set_field(&app, "line-0-quantity", "2").await;
-    set_field(&app, "reference", "PO 4471").await;
+    retype_checked(&app, "line-0-quantity", "2").await;
+    retype_checked(&app, "reference", "PO 4471").await;
     app.find("[data-testid=attach-button]")
         .await
         .unwrap()
@@ -213,7 +173,7 @@ async fn silvasoft_invoicing_in_the_real_window() {
         .await
         .unwrap();
     app.screenshot("12-silvasoft-invoicing").await.unwrap();
-    let said = submit_and_wait(&app).await;
+    let said = send_and_wait(&app).await;
 
     let stored: Vec<Value> = probe
         .get("/__sandbox/silvasoft/invoices")

@@ -165,3 +165,36 @@ pub async fn value_of(app: &App, testid: &str) -> String {
         .await
         .expect("value")
 }
+
+/// Clicks Send and waits until the result says the invoice was sent; returns what it says.
+/// When it does not come, the failure says what the window shows instead (the result's state
+/// and words, the fields' messages) and a screenshot is kept, so the cause can be read.
+pub async fn send_and_wait(app: &App) -> String {
+    app.js(
+        "document.querySelector('[data-testid=submit]').scrollIntoView({block:'center'})",
+        vec![],
+    )
+    .await
+    .expect("scroll to Send");
+    app.find("[data-testid=submit]")
+        .await
+        .expect("Send")
+        .click()
+        .await
+        .expect("the click on Send");
+    let sent = "const r=document.querySelector('[data-testid=submit-result]');return r && r.dataset.state==='sent' && r.innerText";
+    match app.wait_until("the invoice sent", sent, LONG).await {
+        Ok(v) => v.as_str().unwrap_or_default().to_string(),
+        Err(e) => {
+            let _ = app.screenshot("failed-send").await;
+            let shown = app
+                .js(
+                    "const r=document.querySelector('[data-testid=submit-result]');const errs=[...document.querySelectorAll('[role=alert],.error,.field-error')].map(e=>e.innerText).filter(t=>t);return JSON.stringify({state:r?r.dataset.state:null,result:r?r.innerText:null,messages:errs})",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            panic!("{e}; the window shows {shown}");
+        }
+    }
+}
