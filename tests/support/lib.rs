@@ -746,6 +746,11 @@ pub struct StandIn(Child);
 impl StandIn {
     /// Starts the stand-in binary next to the app binary on `port` and waits until it answers.
     pub async fn start(port: u16) -> StandIn {
+        Self::start_with(port, &[]).await
+    }
+
+    /// Like [`StandIn::start`], with more arguments for the stand-in (`--persons 50000` …).
+    pub async fn start_with(port: u16, args: &[&str]) -> StandIn {
         let bin = app_binary().with_file_name("invoice-desk-sandbox");
         assert!(
             bin.exists(),
@@ -754,6 +759,7 @@ impl StandIn {
         );
         let child = Command::new(bin)
             .args(["--port", &port.to_string()])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -762,7 +768,7 @@ impl StandIn {
         let up = Instant::now();
         while probe.get("/__sandbox/afas/stats").await.is_err() {
             assert!(
-                up.elapsed() < Duration::from_secs(20),
+                up.elapsed() < Duration::from_secs(600),
                 "the stand-in did not start"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

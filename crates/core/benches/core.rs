@@ -1,72 +1,11 @@
-//! Speed figures: type-ahead over 100,000 cached relations, totals of a long invoice, saving a
-//! draft. `make bench` prints them.
+//! Speed figures: totals of a long invoice, saving a draft. `make bench` prints them (the
+//! type-ahead's are in `typeahead.rs`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use invoice_desk_core::backend::*;
 use invoice_desk_core::invoice::{evaluate, Draft, DraftLine};
 use invoice_desk_core::store::Store;
 use invoice_desk_core::totals::{PriceBasis, Rounding};
-use std::time::Instant;
-
-const FIRST: &[&str] = &[
-    "Jan", "Sanne", "Pieter", "Fleur", "Daan", "Emma", "Luuk", "Noor", "Bram", "Lotte",
-];
-const LAST: &[&str] = &[
-    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Peeters",
-    "Claes",
-];
-const TRADE: &[&str] = &[
-    "Bakkerij",
-    "Installatiebedrijf",
-    "Schildersbedrijf",
-    "Adviesgroep",
-    "Transport",
-    "Hoveniers",
-    "Drukkerij",
-    "Garage",
-];
-const CITY: &[&str] = &[
-    "Delft",
-    "Utrecht",
-    "Gent",
-    "Antwerpen",
-    "Zwolle",
-    "Leuven",
-    "Haarlem",
-    "Breda",
-];
-
-fn relations(n: usize) -> Vec<Relation> {
-    (0..n)
-        .map(|i| {
-            let org = i % 2 == 0;
-            let name = if org {
-                format!(
-                    "{} {} {} B.V.",
-                    TRADE[i % TRADE.len()],
-                    LAST[(i / 7) % LAST.len()],
-                    i
-                )
-            } else {
-                format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / 3) % LAST.len()])
-            };
-            Relation {
-                id: format!("{i:08}-0000-4000-8000-000000000000"),
-                kind: if org {
-                    RelationKind::Organisation
-                } else {
-                    RelationKind::Person
-                },
-                number: Some(format!("{:06}", i)),
-                email: Some(format!("info{i}@example.nl")),
-                city: Some(CITY[i % CITY.len()].to_string()),
-                vat_number: None,
-                archived: i % 37 == 0,
-                name,
-            }
-        })
-        .collect()
-}
 
 fn caps() -> Capabilities {
     Capabilities {
@@ -105,32 +44,6 @@ fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("invoice-desk-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open(&dir).unwrap();
-    let all = relations(100_000);
-    let t = Instant::now();
-    for chunk in all.chunks(500) {
-        store
-            .apply_relations(
-                "c",
-                "a",
-                &SyncPage {
-                    items: chunk.to_vec(),
-                    removed: vec![],
-                    cursor: String::new(),
-                    done: false,
-                    full_reload: false,
-                },
-            )
-            .unwrap();
-    }
-    println!(
-        "figure: filling the cache with 100,000 relations in pages of 500: {:.2} s",
-        t.elapsed().as_secs_f64()
-    );
-    for q in ["bak", "jansen de", "info123", "00421", "utrecht schil"] {
-        c.bench_function(&format!("type-ahead over 100k relations: '{q}'"), |b| {
-            b.iter(|| store.search_relations("c", "a", q, 20).unwrap())
-        });
-    }
     let mut d = Draft::new(
         "c",
         &caps(),

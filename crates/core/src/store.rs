@@ -23,7 +23,9 @@ use uuid::Uuid;
 
 mod lists;
 mod reader;
+mod typeahead;
 pub use reader::CachedInvoices;
+pub use typeahead::sort_key;
 
 /// The file name of the store inside the app's data directory.
 pub const FILE_NAME: &str = "invoice-desk.sqlite3";
@@ -268,7 +270,65 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (connection_id, invoice_id, action, request)
     );
     "#,
+    // 10: the type-ahead reads a bounded range of an index instead of ranking every match:
+    // each cached row gets a sort key (its name folded to lower case without accents), with
+    // an index per list on the key and on the number or code typed in full (see typeahead.rs).
+    // Only live rows are indexed. The keys of rows already cached are filled in by
+    // `migration_step` in the same transaction.
+    r#"
+    ALTER TABLE relations ADD COLUMN skey TEXT NOT NULL DEFAULT '';
+    ALTER TABLE products ADD COLUMN skey TEXT NOT NULL DEFAULT '';
+    ALTER TABLE lookup_items ADD COLUMN skey TEXT NOT NULL DEFAULT '';
+    ALTER TABLE recipients ADD COLUMN skey TEXT NOT NULL DEFAULT '';
+    CREATE INDEX relations_by_key ON relations(connection_id, scope, skey) WHERE archived=0;
+    CREATE INDEX relations_by_number ON relations(connection_id, scope, number) WHERE archived=0;
+    CREATE INDEX relations_unknown ON relations(connection_id, scope, skey) WHERE archived=0 AND kind='unknown';
+    CREATE INDEX products_by_key ON products(connection_id, scope, skey) WHERE archived=0;
+    CREATE INDEX products_by_code ON products(connection_id, scope, code) WHERE archived=0;
+    CREATE INDEX lookup_items_by_key ON lookup_items(connection_id, list, scope, skey) WHERE archived=0;
+    CREATE INDEX recipients_by_key ON recipients(connection_id, skey) WHERE archived=0;
+    CREATE INDEX recipients_by_number ON recipients(connection_id, number) WHERE archived=0;
+    DROP TABLE relations_fts;
+    CREATE VIRTUAL TABLE relations_fts USING fts5(
+        name, number, email, city, content='', contentless_delete=1, 
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6'
+    );
+    INSERT INTO relations_fts(rowid,name,number,email,city)
+        SELECT rid,name,number,email,city FROM relations WHERE archived=0;
+    DROP TABLE products_fts;
+    CREATE VIRTUAL TABLE products_fts USING fts5(
+        code, description, grp, content='', contentless_delete=1, 
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6'
+    );
+    INSERT INTO products_fts(rowid,code,description,grp)
+        SELECT pid,code,description,grp FROM products WHERE archived=0;
+    DROP TABLE lookup_items_fts;
+    CREATE VIRTUAL TABLE lookup_items_fts USING fts5(
+        label, detail, terms, content='', contentless_delete=1, 
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6'
+    );
+    INSERT INTO lookup_items_fts(rowid,label,detail,terms)
+        SELECT lid,label,detail,id || ' ' || replace(terms, char(31), ' ') FROM lookup_items WHERE archived=0;
+    DROP TABLE recipients_fts;
+    CREATE VIRTUAL TABLE recipients_fts USING fts5(
+        name, number, email, city, content='', contentless_delete=1, 
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6'
+    );
+    INSERT INTO recipients_fts(rowid,name,number,email,city)
+        SELECT rid,name,number,email,city FROM recipients WHERE archived=0;
+    "#,
 ];
+
+/// What a migration needs besides SQL, by its number (the version it leads to).
+fn migration_step(c: &Connection, version: usize) -> rusqlite::Result<()> {
+    if version == 10 {
+        typeahead::fill_keys(c, "relations", "rid", "name")?;
+        typeahead::fill_keys(c, "products", "pid", "description")?;
+        typeahead::fill_keys(c, "lookup_items", "lid", "label")?;
+        typeahead::fill_keys(c, "recipients", "rid", "name")?;
+    }
+    Ok(())
+}
 
 /// A connection as stored: everything but its secrets, which live in the OS keyring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -464,6 +524,24 @@ fn lease_until() -> i64 {
 /// processes never both read and then fail to upgrade; the busy timeout applies to the start.
 fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+/// Runs a write of the look-up cache without waiting for the disk at its commit
+/// (`synchronous=NORMAL`), then puts the connection back to `FULL` for everything else.
+/// In WAL mode the store stays whole after a power cut: at worst the last pages of a sync are
+/// gone, with the cursor written in the same transaction, so the sync fetches them again. The
+/// next commit at `FULL` (a draft, the outbox) makes them durable too. A million relations
+/// thus cost no two thousand waits for the disk.
+fn relaxed<T>(w: &mut Connection, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    w.pragma_update(None, "synchronous", "NORMAL")?;
+    let out = f(w);
+    let back = w.pragma_update(None, "synchronous", "FULL");
+    if let Err(e) = &back {
+        tracing::error!(error = %e, "the store could not be set back to synchronous=FULL");
+    }
+    let out = out?;
+    back?;
+    Ok(out)
 }
 
 /// The error for a row another process (or window) is working on.
@@ -919,6 +997,14 @@ impl Store {
         Ok(out)
     }
 
+    /// The writer's `synchronous` setting (2 is FULL), for tests.
+    #[doc(hidden)]
+    pub fn write_synchronous_for_tests(&self) -> i64 {
+        lock(&self.write)
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
     /// Caps the store's size in pages, to let tests run into a full disk.
     #[doc(hidden)]
     pub fn limit_pages_for_tests(&self, pages: u64) -> Result<()> {
@@ -949,6 +1035,7 @@ impl Store {
                 return Ok(());
             };
             tx.execute_batch(sql)?;
+            migration_step(&tx, version + 1)?;
             tx.pragma_update(None, "user_version", (version + 1) as i64)?;
             tx.commit()?;
         }
@@ -1630,77 +1717,32 @@ impl Store {
         scope: &str,
         page: &SyncPage<Relation>,
     ) -> Result<()> {
+        self.apply_relations_pages(connection_id, scope, std::slice::from_ref(page), None)
+    }
+
+    /// Applies sync pages in order in one transaction and, when `entity` is given, stores the
+    /// last page's cursor in it too. A sync writes a few pages at a time: each commit then
+    /// carries more rows for the same pages of the indexes (a million rows in pages of 500
+    /// would be two thousand commits).
+    pub fn apply_relations_pages(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        pages: &[SyncPage<Relation>],
+        entity: Option<Entity>,
+    ) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = immediate(&mut w)?;
-        let generation = reload_generation(
-            &tx,
-            "relations",
-            connection_id,
-            scope,
-            "relations",
-            page.full_reload,
-        )?;
-        {
-            let mut find = tx.prepare_cached(
-                "SELECT rid FROM relations WHERE connection_id=?1 AND scope=?2 AND id=?3",
-            )?;
-            let mut del_fts = tx.prepare_cached("DELETE FROM relations_fts WHERE rowid=?1")?;
-            let mut del = tx.prepare_cached("DELETE FROM relations WHERE rid=?1")?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO relations(connection_id,scope,id,kind,name,number,email,city,vat_number,archived,gen)
-                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-            )?;
-            let mut ins_fts = tx.prepare_cached(
-                "INSERT INTO relations_fts(rowid,name,number,email,city) VALUES(?1,?2,?3,?4,?5)",
-            )?;
-            let mut remove = |id: &str| -> rusqlite::Result<()> {
-                if let Some(rid) = find
-                    .query_row(params![connection_id, scope, id], |r| r.get::<_, i64>(0))
-                    .optional()?
-                {
-                    del_fts.execute([rid])?;
-                    del.execute([rid])?;
-                }
-                Ok(())
-            };
-            for id in &page.removed {
-                remove(id)?;
+        relaxed(&mut w, |w| {
+            let tx = immediate(w)?;
+            for page in pages {
+                apply_relations_in(&tx, connection_id, scope, page)?;
             }
-            for r in &page.items {
-                remove(&r.id)?;
-                ins.execute(params![
-                    connection_id,
-                    scope,
-                    r.id,
-                    r.kind.as_str(),
-                    r.name,
-                    r.number,
-                    r.email,
-                    r.city,
-                    r.vat_number,
-                    r.archived,
-                    generation.unwrap_or(0)
-                ])?;
-                let rid = tx.last_insert_rowid();
-                if !r.archived {
-                    ins_fts.execute(params![rid, r.name, r.number, r.email, r.city])?;
-                }
+            if let (Some(entity), Some(last)) = (entity, pages.last()) {
+                write_sync_cursor(&tx, connection_id, scope, entity, &last.cursor, last.done)?;
             }
-        }
-        if let (true, Some(g)) = (page.done, generation) {
-            finish_reload(
-                &tx,
-                "relations",
-                "relations_fts",
-                "rid",
-                connection_id,
-                scope,
-                "relations",
-                g,
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Applies one sync page of products in one transaction.
@@ -1710,82 +1752,37 @@ impl Store {
         scope: &str,
         page: &SyncPage<Product>,
     ) -> Result<()> {
-        let mut w = lock(&self.write);
-        let tx = immediate(&mut w)?;
-        let generation = reload_generation(
-            &tx,
-            "products",
-            connection_id,
-            scope,
-            "products",
-            page.full_reload,
-        )?;
-        {
-            let mut find = tx.prepare_cached(
-                "SELECT pid FROM products WHERE connection_id=?1 AND scope=?2 AND id=?3",
-            )?;
-            let mut del_fts = tx.prepare_cached("DELETE FROM products_fts WHERE rowid=?1")?;
-            let mut del = tx.prepare_cached("DELETE FROM products WHERE pid=?1")?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived,gen,line_defaults)
-                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-            )?;
-            let mut ins_fts = tx.prepare_cached(
-                "INSERT INTO products_fts(rowid,code,description,grp) VALUES(?1,?2,?3,?4)",
-            )?;
-            let mut remove = |id: &str| -> rusqlite::Result<()> {
-                if let Some(pid) = find
-                    .query_row(params![connection_id, scope, id], |r| r.get::<_, i64>(0))
-                    .optional()?
-                {
-                    del_fts.execute([pid])?;
-                    del.execute([pid])?;
-                }
-                Ok(())
-            };
-            for id in &page.removed {
-                remove(id)?;
-            }
-            for p in &page.items {
-                remove(&p.id)?;
-                ins.execute(params![
-                    connection_id,
-                    scope,
-                    p.id,
-                    p.code,
-                    p.description,
-                    p.price_excl.map(|d| d.to_string()),
-                    p.price_incl.map(|d| d.to_string()),
-                    p.vat_code,
-                    p.group,
-                    p.archived,
-                    generation.unwrap_or(0),
-                    serde_json::to_string(&p.line_defaults).unwrap_or_else(|_| "{}".into())
-                ])?;
-                let pid = tx.last_insert_rowid();
-                if !p.archived {
-                    ins_fts.execute(params![pid, p.code, p.description, p.group])?;
-                }
-            }
-        }
-        if let (true, Some(g)) = (page.done, generation) {
-            finish_reload(
-                &tx,
-                "products",
-                "products_fts",
-                "pid",
-                connection_id,
-                scope,
-                "products",
-                g,
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.apply_products_pages(connection_id, scope, std::slice::from_ref(page), None)
     }
 
-    /// Type-ahead over the cached relations: every word a prefix of a name, number, e-mail or
-    /// city word. Archived relations are hidden. An exact number match comes first.
+    /// Applies sync pages in order in one transaction and, when `entity` is given, stores the
+    /// last page's cursor in it too. A sync writes a few pages at a time: each commit then
+    /// carries more rows for the same pages of the indexes (a million rows in pages of 500
+    /// would be two thousand commits).
+    pub fn apply_products_pages(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        pages: &[SyncPage<Product>],
+        entity: Option<Entity>,
+    ) -> Result<()> {
+        let mut w = lock(&self.write);
+        relaxed(&mut w, |w| {
+            let tx = immediate(w)?;
+            for page in pages {
+                apply_products_in(&tx, connection_id, scope, page)?;
+            }
+            if let (Some(entity), Some(last)) = (entity, pages.last()) {
+                write_sync_cursor(&tx, connection_id, scope, entity, &last.cursor, last.done)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Type-ahead over the cached relations: an exact number first, then names that begin with
+    /// what was typed (alphabetical), then relations of which every typed word begins a word of
+    /// the name, number, e-mail or city. Archived relations are hidden. See `typeahead.rs`.
     pub fn search_relations(
         &self,
         connection_id: &str,
@@ -1794,36 +1791,28 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Relation>> {
         let c = lock(&self.read);
-        let limit = limit.clamp(1, 200) as i64;
-        let rows: Vec<Relation> = match fts_query(query) {
-            None => {
-                let mut st = c.prepare_cached(
-                    "SELECT id,kind,name,number,email,city,vat_number,archived FROM relations
-                     WHERE connection_id=?1 AND scope=?2 AND archived=0
-                     ORDER BY kind='unknown' DESC, name COLLATE NOCASE LIMIT ?3",
-                )?;
-                let r = st
-                    .query_map(params![connection_id, scope, limit], relation_row)?
-                    .collect::<rusqlite::Result<_>>()?;
-                r
-            }
-            Some(q) => {
-                let mut st = c.prepare_cached(
-                    "SELECT r.id,r.kind,r.name,r.number,r.email,r.city,r.vat_number,r.archived
-                     FROM relations_fts f JOIN relations r ON r.rid=f.rowid
-                     WHERE relations_fts MATCH ?3 AND r.connection_id=?1 AND r.scope=?2 AND r.archived=0
-                     ORDER BY (r.number = ?4) DESC, f.rank, r.name COLLATE NOCASE LIMIT ?5",
-                )?;
-                let r = st
-                    .query_map(
-                        params![connection_id, scope, q, query.trim(), limit],
-                        relation_row,
-                    )?
-                    .collect::<rusqlite::Result<_>>()?;
-                r
-            }
+        let list = typeahead::List {
+            columns: "t.id,t.kind,t.name,t.number,t.email,t.city,t.vat_number,t.archived",
+            table: "relations",
+            rowid: "rid",
+            fts: "relations_fts",
+            base: "t.connection_id=?1 AND t.scope=?2",
+            exact: Some("number"),
+            first_when_empty: Some("t.kind='unknown'"),
         };
-        Ok(rows)
+        let base = [
+            rusqlite::types::Value::Text(connection_id.into()),
+            rusqlite::types::Value::Text(scope.into()),
+        ];
+        let limit = limit.clamp(1, 200) as i64;
+        Ok(typeahead::search(
+            &c,
+            &list,
+            &base,
+            query,
+            limit,
+            relation_row,
+        )?)
     }
 
     /// One cached relation by its id; `None` when it is not cached or archived (an inactive
@@ -1851,7 +1840,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Type-ahead over the cached products (code, description, group). Archived hidden.
+    /// Type-ahead over the cached products (code, description, group). Archived hidden. An
+    /// exact code comes first, then descriptions that begin with what was typed, then the rest.
     pub fn search_products(
         &self,
         connection_id: &str,
@@ -1860,36 +1850,28 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Product>> {
         let c = lock(&self.read);
-        let limit = limit.clamp(1, 200) as i64;
-        let rows: Vec<Product> = match fts_query(query) {
-            None => {
-                let mut st = c.prepare_cached(
-                    "SELECT id,code,description,price_excl,price_incl,vat_code,grp,archived,line_defaults FROM products
-                     WHERE connection_id=?1 AND scope=?2 AND archived=0
-                     ORDER BY description COLLATE NOCASE LIMIT ?3",
-                )?;
-                let r = st
-                    .query_map(params![connection_id, scope, limit], product_row)?
-                    .collect::<rusqlite::Result<_>>()?;
-                r
-            }
-            Some(q) => {
-                let mut st = c.prepare_cached(
-                    "SELECT p.id,p.code,p.description,p.price_excl,p.price_incl,p.vat_code,p.grp,p.archived,p.line_defaults
-                     FROM products_fts f JOIN products p ON p.pid=f.rowid
-                     WHERE products_fts MATCH ?3 AND p.connection_id=?1 AND p.scope=?2 AND p.archived=0
-                     ORDER BY (p.code = ?4) DESC, f.rank, p.description COLLATE NOCASE LIMIT ?5",
-                )?;
-                let r = st
-                    .query_map(
-                        params![connection_id, scope, q, query.trim(), limit],
-                        product_row,
-                    )?
-                    .collect::<rusqlite::Result<_>>()?;
-                r
-            }
+        let list = typeahead::List {
+            columns: "t.id,t.code,t.description,t.price_excl,t.price_incl,t.vat_code,t.grp,t.archived,t.line_defaults",
+            table: "products",
+            rowid: "pid",
+            fts: "products_fts",
+            base: "t.connection_id=?1 AND t.scope=?2",
+            exact: Some("code"),
+            first_when_empty: None,
         };
-        Ok(rows)
+        let base = [
+            rusqlite::types::Value::Text(connection_id.into()),
+            rusqlite::types::Value::Text(scope.into()),
+        ];
+        let limit = limit.clamp(1, 200) as i64;
+        Ok(typeahead::search(
+            &c,
+            &list,
+            &base,
+            query,
+            limit,
+            product_row,
+        )?)
     }
 
     /// How many cached customers a back end that matches by name (and e-mail) would find for
@@ -1980,12 +1962,7 @@ impl Store {
         cursor: &str,
         done: bool,
     ) -> Result<()> {
-        self.write_one(|w| w.execute(
-            "INSERT INTO sync_state(connection_id,scope,entity,cursor,done,synced_at) VALUES(?1,?2,?3,?4,?5,CASE WHEN ?5 THEN ?6 END)
-             ON CONFLICT(connection_id,scope,entity) DO UPDATE SET cursor=excluded.cursor, done=excluded.done,
-               synced_at=COALESCE(excluded.synced_at, sync_state.synced_at)",
-            params![connection_id, scope, entity.as_str(), cursor, done, now()],
-        ))?;
+        self.write_one(|w| write_sync_cursor(w, connection_id, scope, entity, cursor, done))?;
         Ok(())
     }
 }
@@ -2132,4 +2109,177 @@ fn decode_draft(body: &str) -> Option<Draft> {
             None
         }
     }
+}
+
+/// One sync page of relations, inside the caller's transaction.
+fn apply_relations_in(
+    tx: &Transaction<'_>,
+    connection_id: &str,
+    scope: &str,
+    page: &SyncPage<Relation>,
+) -> Result<()> {
+    let generation = reload_generation(
+        tx,
+        "relations",
+        connection_id,
+        scope,
+        "relations",
+        page.full_reload,
+    )?;
+    {
+        let mut find = tx.prepare_cached(
+            "SELECT rid FROM relations WHERE connection_id=?1 AND scope=?2 AND id=?3",
+        )?;
+        let mut del_fts = tx.prepare_cached("DELETE FROM relations_fts WHERE rowid=?1")?;
+        let mut del = tx.prepare_cached("DELETE FROM relations WHERE rid=?1")?;
+        let mut ins = tx.prepare_cached(
+                "INSERT INTO relations(connection_id,scope,id,kind,name,number,email,city,vat_number,archived,gen,skey)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+            )?;
+        let mut ins_fts = tx.prepare_cached(
+            "INSERT INTO relations_fts(rowid,name,number,email,city) VALUES(?1,?2,?3,?4,?5)",
+        )?;
+        let mut remove = |id: &str| -> rusqlite::Result<()> {
+            if let Some(rid) = find
+                .query_row(params![connection_id, scope, id], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                del_fts.execute([rid])?;
+                del.execute([rid])?;
+            }
+            Ok(())
+        };
+        for id in &page.removed {
+            remove(id)?;
+        }
+        for r in &page.items {
+            remove(&r.id)?;
+            ins.execute(params![
+                connection_id,
+                scope,
+                r.id,
+                r.kind.as_str(),
+                r.name,
+                r.number,
+                r.email,
+                r.city,
+                r.vat_number,
+                r.archived,
+                generation.unwrap_or(0),
+                sort_key(&r.name)
+            ])?;
+            let rid = tx.last_insert_rowid();
+            if !r.archived {
+                ins_fts.execute(params![rid, r.name, r.number, r.email, r.city])?;
+            }
+        }
+    }
+    if let (true, Some(g)) = (page.done, generation) {
+        finish_reload(
+            tx,
+            "relations",
+            "relations_fts",
+            "rid",
+            connection_id,
+            scope,
+            "relations",
+            g,
+        )?;
+    }
+    Ok(())
+}
+
+/// One sync page of products, inside the caller's transaction.
+fn apply_products_in(
+    tx: &Transaction<'_>,
+    connection_id: &str,
+    scope: &str,
+    page: &SyncPage<Product>,
+) -> Result<()> {
+    let generation = reload_generation(
+        tx,
+        "products",
+        connection_id,
+        scope,
+        "products",
+        page.full_reload,
+    )?;
+    {
+        let mut find = tx.prepare_cached(
+            "SELECT pid FROM products WHERE connection_id=?1 AND scope=?2 AND id=?3",
+        )?;
+        let mut del_fts = tx.prepare_cached("DELETE FROM products_fts WHERE rowid=?1")?;
+        let mut del = tx.prepare_cached("DELETE FROM products WHERE pid=?1")?;
+        let mut ins = tx.prepare_cached(
+                "INSERT INTO products(connection_id,scope,id,code,description,price_excl,price_incl,vat_code,grp,archived,gen,line_defaults,skey)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+            )?;
+        let mut ins_fts = tx.prepare_cached(
+            "INSERT INTO products_fts(rowid,code,description,grp) VALUES(?1,?2,?3,?4)",
+        )?;
+        let mut remove = |id: &str| -> rusqlite::Result<()> {
+            if let Some(pid) = find
+                .query_row(params![connection_id, scope, id], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                del_fts.execute([pid])?;
+                del.execute([pid])?;
+            }
+            Ok(())
+        };
+        for id in &page.removed {
+            remove(id)?;
+        }
+        for p in &page.items {
+            remove(&p.id)?;
+            ins.execute(params![
+                connection_id,
+                scope,
+                p.id,
+                p.code,
+                p.description,
+                p.price_excl.map(|d| d.to_string()),
+                p.price_incl.map(|d| d.to_string()),
+                p.vat_code,
+                p.group,
+                p.archived,
+                generation.unwrap_or(0),
+                serde_json::to_string(&p.line_defaults).unwrap_or_else(|_| "{}".into()),
+                sort_key(&p.description)
+            ])?;
+            let pid = tx.last_insert_rowid();
+            if !p.archived {
+                ins_fts.execute(params![pid, p.code, p.description, p.group])?;
+            }
+        }
+    }
+    if let (true, Some(g)) = (page.done, generation) {
+        finish_reload(
+            tx,
+            "products",
+            "products_fts",
+            "pid",
+            connection_id,
+            scope,
+            "products",
+            g,
+        )?;
+    }
+    Ok(())
+}
+
+fn write_sync_cursor(
+    c: &Connection,
+    connection_id: &str,
+    scope: &str,
+    entity: Entity,
+    cursor: &str,
+    done: bool,
+) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO sync_state(connection_id,scope,entity,cursor,done,synced_at) VALUES(?1,?2,?3,?4,?5,CASE WHEN ?5 THEN ?6 END)
+         ON CONFLICT(connection_id,scope,entity) DO UPDATE SET cursor=excluded.cursor, done=excluded.done,
+           synced_at=COALESCE(excluded.synced_at, sync_state.synced_at)",
+        params![connection_id, scope, entity.as_str(), cursor, done, now()],
+    )
 }

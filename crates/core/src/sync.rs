@@ -1,8 +1,8 @@
 //! Background refresh of the look-up cache, one page at a time, resuming where it stopped.
 //!
-//! Each page is written in one transaction and its cursor stored after it, so a sync that is
-//! interrupted (network gone, app closed) resumes from the last page, and a page applied twice
-//! does no harm (upsert by id).
+//! Pages are written a few at a time, each batch in one transaction with the cursor of its last
+//! page, so a sync that is interrupted (network gone, app closed) resumes after the last batch
+//! written, and a page applied twice does no harm (upsert by id).
 
 use crate::backend::{Backend, Capabilities};
 use crate::error::Result;
@@ -27,24 +27,34 @@ pub async fn sync_list(
     let mut cursor = state.cursor;
     let mut received = 0usize;
     let mut pages = 0usize;
+    let mut batch = Batch::default();
     loop {
         let (done, next) = match entity {
             Entity::Relations => {
-                let page = source.sync_relations(scope, cursor.as_deref()).await?;
-                store.apply_relations(connection_id, scope, &page)?;
+                let page = match source.sync_relations(scope, cursor.as_deref()).await {
+                    Ok(p) => p,
+                    Err(e) => return batch.write_then(store, connection_id, scope, entity, e),
+                };
+                let (done, next) = (page.done, page.cursor.clone());
                 received += page.items.len();
-                store.set_sync_cursor(connection_id, scope, entity, &page.cursor, page.done)?;
-                (page.done, page.cursor)
+                batch.relations.push(page);
+                (done, next)
             }
             Entity::Products => {
-                let page = source.sync_products(scope, cursor.as_deref()).await?;
-                store.apply_products(connection_id, scope, &page)?;
+                let page = match source.sync_products(scope, cursor.as_deref()).await {
+                    Ok(p) => p,
+                    Err(e) => return batch.write_then(store, connection_id, scope, entity, e),
+                };
+                let (done, next) = (page.done, page.cursor.clone());
                 received += page.items.len();
-                store.set_sync_cursor(connection_id, scope, entity, &page.cursor, page.done)?;
-                (page.done, page.cursor)
+                batch.products.push(page);
+                (done, next)
             }
         };
-        on_page(received);
+        if done || batch.full() {
+            batch.write(store, connection_id, scope, entity)?;
+            on_page(received);
+        }
         if done {
             return Ok(received);
         }
@@ -52,14 +62,79 @@ pub async fn sync_list(
         // without being the last would be asked for again and again, and no list is endless.
         pages += 1;
         if cursor.as_deref() == Some(next.as_str()) || pages >= MAX_PAGES_PER_SYNC {
-            return Err(paging_stuck(entity));
+            return batch.write_then(store, connection_id, scope, entity, paging_stuck(entity));
         }
         cursor = Some(next);
     }
 }
 
-/// More pages than any real list has (2,000 pages of 500 or more is a million rows).
-pub const MAX_PAGES_PER_SYNC: usize = 2_000;
+/// Pages fetched and not yet written. They are written together, with the last page's cursor,
+/// in one transaction once they hold [`BATCH_ROWS`] rows or [`BATCH_TIME`] has passed since the
+/// first came: a commit carrying more rows touches the same index pages once for all of them,
+/// so a large list fills several times faster, and a sync that stops loses at most that much.
+#[derive(Default)]
+struct Batch {
+    relations: Vec<crate::backend::SyncPage<crate::backend::Relation>>,
+    products: Vec<crate::backend::SyncPage<crate::backend::Product>>,
+    since: Option<std::time::Instant>,
+}
+
+/// Rows per commit of a sync: one commit holds the writer for a few tens of milliseconds, so
+/// a draft being saved meanwhile never waits long.
+pub const BATCH_ROWS: usize = 2_500;
+const BATCH_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Batch {
+    fn rows(&self) -> usize {
+        self.relations
+            .iter()
+            .map(|p| p.items.len() + p.removed.len())
+            .sum::<usize>()
+            + self
+                .products
+                .iter()
+                .map(|p| p.items.len() + p.removed.len())
+                .sum::<usize>()
+    }
+
+    fn full(&mut self) -> bool {
+        let since = *self.since.get_or_insert_with(std::time::Instant::now);
+        self.rows() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME
+    }
+
+    fn write(
+        &mut self,
+        store: &Store,
+        connection_id: &str,
+        scope: &str,
+        entity: Entity,
+    ) -> Result<()> {
+        if !self.relations.is_empty() {
+            store.apply_relations_pages(connection_id, scope, &self.relations, Some(entity))?;
+        }
+        if !self.products.is_empty() {
+            store.apply_products_pages(connection_id, scope, &self.products, Some(entity))?;
+        }
+        *self = Batch::default();
+        Ok(())
+    }
+
+    /// Keeps what arrived before a failed fetch, then gives the failure.
+    fn write_then(
+        &mut self,
+        store: &Store,
+        connection_id: &str,
+        scope: &str,
+        entity: Entity,
+        e: crate::error::Error,
+    ) -> Result<usize> {
+        self.write(store, connection_id, scope, entity)?;
+        Err(e)
+    }
+}
+
+/// More pages than any real list has (20,000 pages of 500 or more is ten million rows).
+pub const MAX_PAGES_PER_SYNC: usize = 20_000;
 
 fn paging_stuck(entity: Entity) -> Error {
     let (nl, en) = match entity {

@@ -7,12 +7,12 @@
 //! only when it is complete. Recipients are the clerk's own: no reload and no reset of the
 //! sync touches them.
 
-use super::{fts_query, immediate, lock, now, parse_time, read_cursor, Store, SyncCursor};
+use super::{immediate, lock, now, parse_time, read_cursor, relaxed, sort_key, Store, SyncCursor};
 use crate::backend::{RelationKind, SyncPage};
 use crate::error::Result;
 use crate::lists::{LookupItem, Recipient};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::BTreeMap;
 
 /// At most this many parent filters are applied to one search (a form has a few).
@@ -102,88 +102,93 @@ impl Store {
         page: &SyncPage<LookupItem>,
     ) -> Result<()> {
         let mut w = lock(&self.write);
-        let tx = immediate(&mut w)?;
-        let generation = list_generation(&tx, connection_id, list, scope, page.full_reload)?;
-        {
-            let mut find = tx.prepare_cached(
+        relaxed(&mut w, |w| {
+            let tx = immediate(w)?;
+            let generation = list_generation(&tx, connection_id, list, scope, page.full_reload)?;
+            {
+                let mut find = tx.prepare_cached(
                 "SELECT lid FROM lookup_items WHERE connection_id=?1 AND list=?2 AND scope=?3 AND id=?4",
             )?;
-            let mut del_fts = tx.prepare_cached("DELETE FROM lookup_items_fts WHERE rowid=?1")?;
-            let mut del = tx.prepare_cached("DELETE FROM lookup_items WHERE lid=?1")?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO lookup_items(connection_id,list,scope,id,label,detail,terms,parents,archived,data,gen)
-                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                let mut del_fts =
+                    tx.prepare_cached("DELETE FROM lookup_items_fts WHERE rowid=?1")?;
+                let mut del = tx.prepare_cached("DELETE FROM lookup_items WHERE lid=?1")?;
+                let mut ins = tx.prepare_cached(
+                "INSERT INTO lookup_items(connection_id,list,scope,id,label,detail,terms,parents,archived,data,gen,skey)
+                 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
             )?;
-            let mut ins_fts = tx.prepare_cached(
-                "INSERT INTO lookup_items_fts(rowid,label,detail,terms) VALUES(?1,?2,?3,?4)",
-            )?;
-            let mut remove = |id: &str| -> rusqlite::Result<()> {
-                if let Some(lid) = find
-                    .query_row(params![connection_id, list, scope, id], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                    .optional()?
-                {
-                    del_fts.execute([lid])?;
-                    del.execute([lid])?;
+                let mut ins_fts = tx.prepare_cached(
+                    "INSERT INTO lookup_items_fts(rowid,label,detail,terms) VALUES(?1,?2,?3,?4)",
+                )?;
+                let mut remove = |id: &str| -> rusqlite::Result<()> {
+                    if let Some(lid) = find
+                        .query_row(params![connection_id, list, scope, id], |r| {
+                            r.get::<_, i64>(0)
+                        })
+                        .optional()?
+                    {
+                        del_fts.execute([lid])?;
+                        del.execute([lid])?;
+                    }
+                    Ok(())
+                };
+                for id in &page.removed {
+                    remove(id)?;
                 }
-                Ok(())
-            };
-            for id in &page.removed {
-                remove(id)?;
-            }
-            for item in &page.items {
-                remove(&item.id)?;
-                // The unit separator keeps terms apart for reading back (the index gets them with spaces:
-                // to FTS5 a control character is part of a word).
-                let terms = item.terms.join("\u{1f}");
-                let parents = serde_json::to_string(&item.parents).unwrap_or_else(|_| "{}".into());
-                let data = serde_json::to_string(&item.data).unwrap_or_else(|_| "{}".into());
-                ins.execute(params![
-                    connection_id,
-                    list,
-                    scope,
-                    item.id,
-                    item.label,
-                    item.detail,
-                    terms,
-                    parents,
-                    item.archived,
-                    data,
-                    generation.unwrap_or(0)
-                ])?;
-                let lid = tx.last_insert_rowid();
-                if !item.archived {
-                    // The id is a term too: a clerk may type a reference, and the form finds
-                    // the label of a stored id by it.
-                    let words = format!("{} {}", item.id, item.terms.join(" "));
-                    ins_fts.execute(params![lid, item.label, item.detail, words])?;
+                for item in &page.items {
+                    remove(&item.id)?;
+                    // The unit separator keeps terms apart for reading back (the index gets them with spaces:
+                    // to FTS5 a control character is part of a word).
+                    let terms = item.terms.join("\u{1f}");
+                    let parents =
+                        serde_json::to_string(&item.parents).unwrap_or_else(|_| "{}".into());
+                    let data = serde_json::to_string(&item.data).unwrap_or_else(|_| "{}".into());
+                    ins.execute(params![
+                        connection_id,
+                        list,
+                        scope,
+                        item.id,
+                        item.label,
+                        item.detail,
+                        terms,
+                        parents,
+                        item.archived,
+                        data,
+                        generation.unwrap_or(0),
+                        sort_key(&item.label)
+                    ])?;
+                    let lid = tx.last_insert_rowid();
+                    if !item.archived {
+                        // The id is a term too: a clerk may type a reference, and the form finds
+                        // the label of a stored id by it.
+                        let words = format!("{} {}", item.id, item.terms.join(" "));
+                        ins_fts.execute(params![lid, item.label, item.detail, words])?;
+                    }
                 }
             }
-        }
-        tx.execute(
+            tx.execute(
             "INSERT INTO list_sync(connection_id,list,scope,cursor,done,synced_at) VALUES(?1,?2,?3,?4,?5,CASE WHEN ?5 THEN ?6 END)
              ON CONFLICT(connection_id,list,scope) DO UPDATE SET cursor=excluded.cursor, done=excluded.done,
                synced_at=COALESCE(excluded.synced_at, list_sync.synced_at)",
             params![connection_id, list, scope, page.cursor, page.done, now()],
         )?;
-        if let (true, Some(g)) = (page.done, generation) {
-            tx.execute(
-                "DELETE FROM lookup_items_fts WHERE rowid IN (SELECT lid FROM lookup_items
+            if let (true, Some(g)) = (page.done, generation) {
+                tx.execute(
+                    "DELETE FROM lookup_items_fts WHERE rowid IN (SELECT lid FROM lookup_items
                  WHERE connection_id=?1 AND list=?2 AND scope=?3 AND gen<?4)",
-                params![connection_id, list, scope, g],
-            )?;
-            tx.execute(
+                    params![connection_id, list, scope, g],
+                )?;
+                tx.execute(
                 "DELETE FROM lookup_items WHERE connection_id=?1 AND list=?2 AND scope=?3 AND gen<?4",
                 params![connection_id, list, scope, g],
             )?;
-            tx.execute(
+                tx.execute(
                 "UPDATE list_sync SET reload_gen=NULL WHERE connection_id=?1 AND list=?2 AND scope=?3",
                 params![connection_id, list, scope],
             )?;
-        }
-        tx.commit()?;
-        Ok(())
+            }
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Where the sync of one copy of a declared list stands.
@@ -229,45 +234,25 @@ impl Store {
         for (k, v) in parents.iter().take(MAX_FILTERS) {
             let (a, b) = (args.len() + 1, args.len() + 2);
             filter.push_str(&format!(
-                " AND (NOT EXISTS (SELECT 1 FROM json_each(i.parents) j WHERE j.key=?{a})
-                   OR EXISTS (SELECT 1 FROM json_each(i.parents) j WHERE j.key=?{a} AND j.value=?{b}))"
+                " AND (NOT EXISTS (SELECT 1 FROM json_each(t.parents) j WHERE j.key=?{a})
+                   OR EXISTS (SELECT 1 FROM json_each(t.parents) j WHERE j.key=?{a} AND j.value=?{b}))"
             ));
             args.push(Value::Text(k.clone()));
             args.push(Value::Text(v.clone()));
         }
-        let columns = "i.id,i.label,i.detail,i.terms,i.parents,i.archived,i.data";
-        let sql = match fts_query(query) {
-            None => {
-                args.push(Value::Integer(limit));
-                format!(
-                    "SELECT {columns} FROM lookup_items i
-                     WHERE i.connection_id=?1 AND i.list=?2 AND i.scope=?3 AND i.archived=0{filter}
-                     ORDER BY i.label COLLATE NOCASE, i.id LIMIT ?{}",
-                    args.len()
-                )
-            }
-            Some(q) => {
-                args.push(Value::Text(q));
-                let m = args.len();
-                args.push(Value::Text(query.trim().into()));
-                let exact = args.len();
-                args.push(Value::Integer(limit));
-                format!(
-                    "SELECT {columns} FROM lookup_items_fts f JOIN lookup_items i ON i.lid=f.rowid
-                     WHERE lookup_items_fts MATCH ?{m} AND i.connection_id=?1 AND i.list=?2 AND i.scope=?3
-                       AND i.archived=0{filter}
-                     ORDER BY (i.id = ?{exact} OR i.label = ?{exact} COLLATE NOCASE) DESC, f.rank,
-                       i.label COLLATE NOCASE, i.id LIMIT ?{}",
-                    args.len()
-                )
-            }
+        let search = super::typeahead::List {
+            columns: "t.id,t.label,t.detail,t.terms,t.parents,t.archived,t.data",
+            table: "lookup_items",
+            rowid: "lid",
+            fts: "lookup_items_fts",
+            base: &format!("t.connection_id=?1 AND t.list=?2 AND t.scope=?3{filter}"),
+            exact: Some("id"),
+            first_when_empty: None,
         };
         let c = lock(&self.read);
-        let mut st = c.prepare(&sql)?;
-        let rows = st
-            .query_map(params_from_iter(args.iter()), item_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        Ok(super::typeahead::search(
+            &c, &search, &args, query, limit, item_row,
+        )?)
     }
 
     // ---- the local address book ----
@@ -290,7 +275,7 @@ impl Store {
                 tx.execute("DELETE FROM recipients_fts WHERE rowid=?1", [rid])?;
                 tx.execute(
                     "UPDATE recipients SET kind=?2,name=?3,number=?4,email=?5,city=?6,vat_number=?7,
-                       field_values=?8,updated_at=?9,archived=?10 WHERE rid=?1",
+                       field_values=?8,updated_at=?9,archived=?10,skey=?11 WHERE rid=?1",
                     params![
                         rid,
                         r.kind.as_str(),
@@ -301,15 +286,16 @@ impl Store {
                         r.vat_number,
                         values,
                         r.updated_at,
-                        r.archived
+                        r.archived,
+                        sort_key(&r.name)
                     ],
                 )?;
                 rid
             }
             None => {
                 tx.execute(
-                    "INSERT INTO recipients(connection_id,id,kind,name,number,email,city,vat_number,field_values,created_at,updated_at,archived)
-                     VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                    "INSERT INTO recipients(connection_id,id,kind,name,number,email,city,vat_number,field_values,created_at,updated_at,archived,skey)
+                     VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                     params![
                         connection_id,
                         r.id,
@@ -322,7 +308,8 @@ impl Store {
                         values,
                         r.created_at,
                         r.updated_at,
-                        r.archived
+                        r.archived,
+                        sort_key(&r.name)
                     ],
                 )?;
                 tx.last_insert_rowid()
@@ -430,33 +417,23 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Recipient>> {
         let limit = limit.clamp(1, 200) as i64;
-        let c = lock(&self.read);
-        let rows = match fts_query(query) {
-            None => {
-                let mut st = c.prepare_cached(&format!(
-                    "{RECIPIENT_SELECT} WHERE x.connection_id=?1 AND x.archived=0
-                     ORDER BY x.name COLLATE NOCASE, x.id LIMIT ?2"
-                ))?;
-                let r = st
-                    .query_map(params![connection_id, limit], recipient_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                r
-            }
-            Some(q) => {
-                let mut st = c.prepare_cached(&format!(
-                    "{RECIPIENT_SELECT} JOIN recipients_fts f ON x.rid=f.rowid
-                     WHERE recipients_fts MATCH ?2 AND x.connection_id=?1 AND x.archived=0
-                     ORDER BY (x.number = ?3) DESC, f.rank, x.name COLLATE NOCASE, x.id LIMIT ?4"
-                ))?;
-                let r = st
-                    .query_map(
-                        params![connection_id, q, query.trim(), limit],
-                        recipient_row,
-                    )?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                r
-            }
+        let search = super::typeahead::List {
+            columns: "t.id,t.kind,t.name,t.number,t.email,t.city,t.vat_number,t.archived,t.field_values,t.created_at,t.updated_at",
+            table: "recipients",
+            rowid: "rid",
+            fts: "recipients_fts",
+            base: "t.connection_id=?1",
+            exact: Some("number"),
+            first_when_empty: None,
         };
-        Ok(rows)
+        let c = lock(&self.read);
+        Ok(super::typeahead::search(
+            &c,
+            &search,
+            &[Value::Text(connection_id.into())],
+            query,
+            limit,
+            recipient_row,
+        )?)
     }
 }

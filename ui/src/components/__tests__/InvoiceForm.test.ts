@@ -183,7 +183,7 @@ describe("InvoiceForm", () => {
       expect(mocked.searchProducts).toHaveBeenLastCalledWith("conn-1", "1", "koffie", expect.any(Number));
     });
 
-    it("searches after the debounce with the default delay", async () => {
+    it("with a delay set, searches once the typing pauses", async () => {
       mocked.searchRelations.mockResolvedValue([relation("r1", "Jansen")]);
       const user = userEvent.setup();
       await renderForm(80);
