@@ -27,6 +27,22 @@ mod typeahead;
 pub use reader::CachedInvoices;
 pub use typeahead::sort_key;
 
+/// The tables checked at every start: what a clerk typed or sent, and the keys against
+/// duplicates. The rest (caches a sync fills again) is checked after the window is up.
+const VITAL_TABLES: &[&str] = &[
+    "settings",
+    "connections",
+    "drafts",
+    "outbox",
+    "recipients",
+    "invoice_action_keys",
+    "sync_state",
+    "list_sync",
+];
+
+/// The setting that asks the next start to check the whole file.
+const CHECK_WHOLE_AT_START: &str = "check_whole_store_at_start";
+
 /// The file name of the store inside the app's data directory.
 pub const FILE_NAME: &str = "invoice-desk.sqlite3";
 
@@ -936,10 +952,10 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let write = Connection::open_with_flags(path, flags)?;
         configure(&write)?;
-        // Detect damage before anything is written.
-        let check: String = write
-            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
-            .map_err(|e| classify_sqlite_error(&e))?;
+        // Detect damage before anything is written: what the clerk typed and what was sent,
+        // every time; the whole file (the look-up caches can be hundreds of megabytes, seconds
+        // to read) when a check after an earlier start asked for it, or the file is new.
+        let check = Self::check_at_open(&write).map_err(|e| classify_sqlite_error(&e))?;
         if check != "ok" {
             return Err(Error::new(
                 ErrorCode::StoreCorrupt,
@@ -965,6 +981,67 @@ impl Store {
             _owner_lock: owner_lock(path, &owner),
             owner,
         })
+    }
+
+    /// `ok`, or what `quick_check` found: the tables a clerk's work lives in, or the whole file
+    /// when [`Store::check_whole_file`] found damage after an earlier start.
+    fn check_at_open(c: &Connection) -> rusqlite::Result<String> {
+        let asked: Option<String> = c
+            .query_row(
+                "SELECT value FROM settings WHERE key=?1",
+                [CHECK_WHOLE_AT_START],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap_or(Some("new".into()));
+        if asked.is_some() {
+            let said: String = c.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+            if said == "ok" {
+                // Whole again (or never damaged): the next start checks the vital tables only.
+                let _ = c.execute("DELETE FROM settings WHERE key=?1", [CHECK_WHOLE_AT_START]);
+            }
+            return Ok(said);
+        }
+        let tables: Vec<String> = {
+            let mut st = c.prepare("SELECT name FROM sqlite_schema WHERE type='table'")?;
+            let r = st
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            r
+        };
+        for t in VITAL_TABLES
+            .iter()
+            .filter(|t| tables.iter().any(|x| x == *t))
+        {
+            let said: String =
+                c.query_row(&format!("PRAGMA quick_check(\"{t}\")"), [], |r| r.get(0))?;
+            if said != "ok" {
+                return Ok(said);
+            }
+        }
+        Ok("ok".into())
+    }
+
+    /// Checks the whole file on a connection of its own (a search never waits for it), after
+    /// the window is up. Damage found makes the next start check the whole file before anything
+    /// is written, and go the way of a damaged store (kept as a copy, the clerk told). Returns
+    /// what the check said.
+    pub fn check_whole_file(&self) -> Result<String> {
+        let Some(path) = self.path.clone() else {
+            return Ok("ok".into());
+        };
+        let c = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let said: String = c
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .unwrap_or_else(|e| e.to_string());
+        if said != "ok" {
+            tracing::error!(check = %said, "the store is damaged; it is checked whole at the next start");
+            self.set_setting(CHECK_WHOLE_AT_START, &said)?;
+        }
+        Ok(said)
     }
 
     /// A store in memory, for tests.
