@@ -244,6 +244,7 @@ async fn typeahead_and_memory_in_the_real_window() {
         }
     }
     if !during.is_empty() {
+        eprintln!("while the cache fills, in order (ms): {during:?}");
         report("while the cache fills", &during);
     }
 
