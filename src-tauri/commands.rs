@@ -373,10 +373,19 @@ pub async fn search_relations(
     query: String,
     limit: Option<usize>,
 ) -> Res<Vec<Relation>> {
-    blocking(&app, "search_relations", move |state| {
-        search_relations_in(state, connection_id, administration_id, query, limit)
+    let asked = std::time::Instant::now();
+    let found = blocking(&app, "search_relations", move |state| {
+        let started = asked.elapsed();
+        let r = search_relations_in(state, connection_id, administration_id, query, limit);
+        tracing::debug!(
+            waited_us = started.as_micros() as u64,
+            took_us = (asked.elapsed() - started).as_micros() as u64,
+            "search_relations"
+        );
+        r
     })
-    .await
+    .await;
+    found
 }
 
 fn search_relations_in(
