@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test setup setup-test ui lint check-generated test-rust test-ui bench bundle screenshot clean
+.PHONY: run test setup setup-test ui lint check-generated test-rust test-ui bench bundle startup screenshot clean
 
 setup:
 	scripts/setup.sh run
@@ -52,11 +52,15 @@ bench: setup-test ui
 	$(CARGO) bench -p invoice-desk-core
 	bench/typeahead-window.sh
 
-# Installers for this platform (deb, rpm, AppImage on Linux). The Tauri CLI is built from
-# crates.io into .tools/ the first time (long: about 18 minutes on 2 cores).
+# Installers for Linux (.deb, and the AppImage where the bundler's tools are at hand: see
+# scripts/bundle.sh) with the Tauri CLI from its npm package (a prebuilt binary, no compile).
+# The Windows (.msi) and macOS (.dmg) settings are in tauri.conf.json for a build there.
 bundle: setup
-	test -x .tools/bin/cargo-tauri || $(CARGO) install tauri-cli --version '^2' --locked --root .tools
-	.tools/bin/cargo-tauri build
+	scripts/bundle.sh
+
+# Start-up time and memory next to a bare Tauri app, side by side (bench/startup.sh).
+startup: setup-test
+	bench/startup.sh
 
 screenshot: setup-test ui
 	$(CARGO) build -p invoice-desk -p invoice-desk-sandbox

@@ -59,6 +59,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> Res<T> + Send + 'static,
 {
+    crate::startup::ready().await;
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) => Err(panicked(command, lang, e)),
@@ -72,6 +73,7 @@ where
     T: Send + 'static,
     Fut: std::future::Future<Output = Res<T>> + Send + 'static,
 {
+    crate::startup::ready().await;
     match tokio::spawn(fut).await {
         Ok(r) => r,
         Err(e) => Err(panicked(command, lang, e)),

@@ -10,6 +10,7 @@ mod history;
 mod lists;
 mod oauth;
 mod secrets;
+mod startup;
 mod state;
 mod workers;
 
@@ -249,7 +250,67 @@ fn spawn_lease_renewal(app: tauri::AppHandle) {
     });
 }
 
+/// The start-up work that need not hold up the window: the demo's stand-in and connections
+/// (commands wait until they are in place), then the look-up refresh, the outbox worker (which
+/// sends, or first looks up, what waited when the app stopped) and the lease renewal. The
+/// workers start whatever the demo's fate: an error or a panic in it is logged.
+fn start_in_background(app: tauri::AppHandle) {
+    let opener = startup::close();
+    tauri::async_runtime::spawn(async move {
+        let demo_app = app.clone();
+        let demo = tauri::async_runtime::spawn(async move {
+            demo::ensure(&demo_app.state::<AppState>()).await
+        });
+        match demo.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(code = ?e.code, "the demo environment could not start"),
+            Err(e) => tracing::error!(error = %e, "the demo environment could not start"),
+        }
+        drop(opener);
+        let state = app.state::<AppState>();
+        if let Ok(Some(c)) = state.active_connection() {
+            workers::spawn_sync(app.clone(), c.id);
+        }
+        workers::spawn_background(app.clone());
+        spawn_lease_renewal(app);
+    });
+}
+
+/// Shows the main window. It is created hidden (tauri.conf.json) and shown once its page has
+/// loaded (its script and style sheet in): when WebKitGTK, drawing without GPU layers, draws a
+/// visible window it waits, up to half a second, for the web process to paint, and the web
+/// process cannot paint before the page's style sheet and script are in, which this process
+/// serves on the very thread that waits: half a second lost in one start of two. Shown after
+/// 3 s whatever happens, so a page that does not load still leaves a window.
+fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        if !w.is_visible().unwrap_or(false) {
+            if let Err(e) = w.show() {
+                tracing::warn!(error = %e, "the window could not be shown");
+            }
+        }
+    }
+}
+
+/// What `WEBKIT_DISABLE_COMPOSITING_MODE` should be set to, given its current value: the web
+/// view draws on the CPU unless the clerk's environment says otherwise ("0" brings WebKitGTK's
+/// GPU compositing back). A form needs no GPU layers, and without them WebKitGTK starts no
+/// GL context in the app and its web process: the app starts sooner and uses about a third
+/// less memory (bench/startup.sh), and it avoids the blank windows some GPU drivers give.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn compositing_mode(current: Option<std::ffi::OsString>) -> Option<&'static str> {
+    match current {
+        Some(_) => None,
+        None => Some("1"),
+    }
+}
+
 pub fn run() {
+    // Before GTK and WebKit start, while this is the only thread.
+    #[cfg(target_os = "linux")]
+    if let Some(v) = compositing_mode(std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE")) {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", v);
+    }
     let context = tauri::generate_context!();
     let single = tauri_plugin_single_instance::Builder::new()
         .dbus_id(instance_id(&context.config().identifier))
@@ -278,22 +339,24 @@ pub fn run() {
             let failed = opened.error.is_some();
             let state = AppState::new(opened.store, opened.warning, lang, file_picker());
             *state.store_error.lock().unwrap_or_else(|p| p.into_inner()) = opened.error;
+            app.manage(state);
+            let shown = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                show_main_window(&shown);
+            });
             if failed {
                 // Nothing runs on a store that will be lost: no demo, no sync, no sending.
-                app.manage(state);
                 return Ok(());
             }
-            if let Err(e) = tauri::async_runtime::block_on(demo::ensure(&state)) {
-                tracing::error!(code = ?e.code, "the demo environment could not start");
-            }
-            let active = state.active_connection().ok().flatten();
-            app.manage(state);
-            if let Some(c) = active {
-                workers::spawn_sync(app.handle().clone(), c.id);
-            }
-            workers::spawn_background(app.handle().clone());
-            spawn_lease_renewal(app.handle().clone());
+            // The rest runs once the window shows; commands wait for it (startup::ready).
+            start_in_background(app.handle().clone());
             Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                show_main_window(webview.app_handle());
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -412,6 +475,13 @@ mod tests {
         let w = damaged_warning("/data/x.damaged-1", &two);
         assert!(w.nl.contains("2 facturen die nog wachtten"), "{}", w.nl);
         assert!(w.nl.contains("Café Het Hoekje, € 10,90"), "{}", w.nl);
+    }
+
+    #[test]
+    fn the_web_view_draws_on_the_cpu_unless_the_environment_says_otherwise() {
+        assert_eq!(compositing_mode(None), Some("1"));
+        assert_eq!(compositing_mode(Some("0".into())), None);
+        assert_eq!(compositing_mode(Some("1".into())), None);
     }
 
     #[test]

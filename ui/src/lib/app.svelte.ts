@@ -5,6 +5,7 @@ import * as api from "./api";
 import { toIpcError } from "./api";
 import { setConnectors } from "./connectors.svelte";
 import { setLocale } from "./locale.svelte";
+import { mark } from "./marks";
 import type {
   Administration,
   AppInfo,
@@ -77,49 +78,60 @@ export function resetSync(): void {
 }
 
 export async function init(): Promise<void> {
-  try {
-    const info = await api.appInfo();
-    app.info = info;
-    setLocale(info.lang);
-  } catch (e) {
-    showError(e);
-  }
-  if (!unlistenSync) {
-    unlistenSync = api.onSyncStatus((s) => {
-      if (!applySync(s)) return;
-      // A first refresh may choose the administration on the Rust side; pick that up.
-      const conn = activeConnection();
-      if (!s.running && conn && conn.capabilities?.administrations && !conn.administration_id) {
-        void adoptAdministration(conn.id);
-      }
-    });
-    // Listening before the status is asked for: an event sent after the reply was made is not
-    // missed (the reply alone would then be the last word).
-    try {
-      await unlistenSync;
-    } catch {
-      // No events (e.g. outside the app): the replies still show the status.
-    }
-  }
-  try {
+  mark("init");
+  // The first answers are asked for together rather than one after another; the form shows as
+  // soon as they are in.
+  const listening = listenSync();
+  const [info, connectors, connections] = await Promise.allSettled([
+    api.appInfo(),
     // The systems describe themselves; the settings and every system's name come from here.
-    setConnectors(await api.listConnectors());
-  } catch (e) {
-    showError(e);
+    api.listConnectors(),
+    api.listConnections(),
+  ]);
+  if (info.status === "fulfilled") {
+    app.info = info.value;
+    setLocale(info.value.lang);
+  } else {
+    showError(info.reason);
   }
-  try {
-    app.connections = await api.listConnections();
-  } catch (e) {
-    showError(e);
-  }
+  if (connectors.status === "fulfilled") setConnectors(connectors.value);
+  else showError(connectors.reason);
+  if (connections.status === "fulfilled") app.connections = connections.value;
+  else showError(connections.reason);
+  mark("answers");
+  // Listening before the status is asked for (in activate): an event sent after the reply was
+  // made is not missed (the reply alone would then be the last word).
+  await listening;
   const active = app.info?.active_connection_id ?? null;
   const id = chooseConnection(app.connections, active);
+  let activating: Promise<void> = Promise.resolve();
   if (id) {
-    await activate(id, id !== active);
+    activating = activate(id, id !== active);
   } else {
     app.view = "settings";
   }
+  // The form shows now; the sync status and the administrations fill in when they come.
   app.ready = true;
+  await activating;
+  mark("activated");
+}
+
+/** Subscribes to the sync status events once; resolves when listening. */
+async function listenSync(): Promise<void> {
+  if (unlistenSync) return;
+  unlistenSync = api.onSyncStatus((s) => {
+    if (!applySync(s)) return;
+    // A first refresh may choose the administration on the Rust side; pick that up.
+    const conn = activeConnection();
+    if (!s.running && conn && conn.capabilities?.administrations && !conn.administration_id) {
+      void adoptAdministration(conn.id);
+    }
+  });
+  try {
+    await unlistenSync;
+  } catch {
+    // No events (e.g. outside the app): the replies still show the status.
+  }
 }
 
 /**
@@ -149,6 +161,7 @@ export async function activate(id: string, tell = true): Promise<void> {
 async function loadSync(conn: ConnectionView): Promise<void> {
   try {
     const s = await api.syncStatus(conn.id);
+    mark("sync_status");
     if (!applySync(s)) return;
     if (!s.running && s.last_synced_at === null && !s.error) await syncNow();
   } catch (e) {
@@ -159,6 +172,7 @@ async function loadSync(conn: ConnectionView): Promise<void> {
 async function loadAdministrations(conn: ConnectionView): Promise<void> {
   try {
     const list = await api.listAdministrations(conn.id);
+    mark("list_administrations");
     if (app.activeId !== conn.id) return;
     app.administrations = list;
     if (!conn.administration_id && list.length === 1) await chooseAdministration(list[0].id);
