@@ -68,7 +68,7 @@ if [ -z "${INVOICE_DESK_IN_SESSION:-}" ]; then
     echo "==> build (release) $(date +%T)"
     (cd ui && npm run build --silent </dev/null >/dev/null) || { echo "the UI did not build" >&2; exit 1; }
     # The features the Tauri CLI builds the installers with (the embedded page, no dev mode).
-    cargo build --release -p invoice-desk -p bare-app --features tauri/custom-protocol </dev/null
+    cargo build --release -p invoice-desk -p invoice-desk-sandbox -p bare-app --features tauri/custom-protocol </dev/null
   fi
   for b in "$ours" "$bare"; do
     [ -x "$b" ] || { echo "no release build at $b (run without -B)" >&2; exit 1; }

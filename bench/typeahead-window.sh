@@ -29,7 +29,8 @@ done
 target="${CARGO_TARGET_DIR:-target}"
 if [ "$build" = 1 ]; then
   (cd ui && npm run build --silent)
-  cargo build --release -p invoice-desk -p invoice-desk-sandbox
+  # The same build as bench/startup.sh (the features the installers are built with).
+  cargo build --release -p invoice-desk -p invoice-desk-sandbox -p bare-app --features tauri/custom-protocol </dev/null
 fi
 export INVOICE_DESK_BIN="$PWD/$target/release/invoice-desk"
 [ -x "$INVOICE_DESK_BIN" ] || { echo "no release build at $INVOICE_DESK_BIN" >&2; exit 1; }
