@@ -46,11 +46,13 @@ test-rust:
 test: setup-test ui check-generated test-ui lint test-rust
 
 # Every speed and memory figure next to its target: the type-ahead and the cache fill in process
-# (criterion, 100,000 and 1,000,000 rows), then on a release build in the real window the
-# keystroke to painted options and the app's memory with 10,000 and 1,000,000 relations cached.
+# (criterion, 100,000 and 1,000,000 rows), then on one release build in the real window the
+# keystroke to painted options and the app's memory with 10,000 and 1,000,000 relations cached,
+# and start-up and memory next to a bare Tauri app.
 bench: setup-test ui
 	$(CARGO) bench -p invoice-desk-core
 	bench/typeahead-window.sh
+	bench/startup.sh -B
 
 # Installers for Linux (.deb, and the AppImage where the bundler's tools are at hand: see
 # scripts/bundle.sh) with the Tauri CLI from its npm package (a prebuilt binary, no compile).

@@ -272,7 +272,24 @@ fn start_in_background(app: tauri::AppHandle) {
             workers::spawn_sync(app.clone(), c.id);
         }
         workers::spawn_background(app.clone());
-        spawn_lease_renewal(app);
+        spawn_lease_renewal(app.clone());
+        spawn_store_check(app);
+    });
+}
+
+/// Checks the whole store file (the look-up caches included) once the app has settled, on a
+/// connection of its own: opening checked only the tables of the clerk's work. Damage found
+/// makes the next start check everything first (see `Store::check_whole_file`).
+fn spawn_store_check(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+        let store = app.state::<AppState>().store();
+        match tokio::task::spawn_blocking(move || store.check_whole_file()).await {
+            Ok(Ok(said)) if said == "ok" => tracing::debug!("the whole store was checked"),
+            Ok(Ok(said)) => tracing::error!(check = %said, "the store is damaged"),
+            Ok(Err(e)) => tracing::warn!(code = ?e.code, "the whole store could not be checked"),
+            Err(e) => tracing::error!(error = %e, "the check of the store stopped"),
+        }
     });
 }
 
