@@ -201,7 +201,10 @@ async fn typeahead_and_memory_in_the_real_window() {
         port,
         &[
             ("INVOICE_DESK_DEMO_URL", format!("http://127.0.0.1:{port}")),
-            ("INVOICE_DESK_LOG", std::env::var("INVOICE_DESK_LOG").unwrap_or_else(|_| "info".into())),
+            (
+                "INVOICE_DESK_LOG",
+                std::env::var("INVOICE_DESK_LOG").unwrap_or_else(|_| "info".into()),
+            ),
         ],
     )
     .await
