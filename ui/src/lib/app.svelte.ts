@@ -6,10 +6,12 @@ import { toIpcError } from "./api";
 import { setConnectors } from "./connectors.svelte";
 import { setLocale } from "./locale.svelte";
 import { mark } from "./marks";
+import { isReady } from "./types";
 import type {
   Administration,
   AppInfo,
   ConnectionView,
+  DraftView,
   IpcError,
   Lang,
   StartedDraft,
@@ -55,6 +57,26 @@ export function showError(e: unknown): void {
 let unlistenSync: Promise<api.UnlistenFn> | null = null;
 
 /**
+ * The open draft of the connection the app starts on, asked for as soon as that connection is
+ * known (together with its sync status), so the form can show with it at once instead of
+ * asking only once it is on the page. Taken once, by the first form of that connection.
+ */
+let firstDraft: { connectionId: string; view: DraftView } | null = null;
+
+/** The draft read at start for this connection, once; null when there is none (then the form
+ * asks itself, and says so when that fails). */
+export function takeFirstDraft(connectionId: string): DraftView | null {
+  const f = firstDraft;
+  firstDraft = null;
+  return f && f.connectionId === connectionId ? f.view : null;
+}
+
+/** Whether the app shows an invoice form for this connection (it is ready and takes invoices). */
+function hasForm(conn: ConnectionView | undefined): boolean {
+  return !!conn && isReady(conn) && conn.capabilities.creates_invoices;
+}
+
+/**
  * The number of the newest sync status shown per connection. A command's reply and the events
  * travel separately and can arrive out of order; a snapshot older than the one shown is ignored,
  * so a late reply saying "running" never hides the event that said the refresh ended.
@@ -74,20 +96,41 @@ export function applySync(s: SyncStatus): boolean {
 /** Forgets the snapshots shown and the listener (for tests: a fresh start). */
 export function resetSync(): void {
   shownSeq.clear();
+  firstDraft = null;
   unlistenSync = null;
 }
 
-export async function init(): Promise<void> {
-  mark("init");
-  // The first answers are asked for together rather than one after another; the form shows as
-  // soon as they are in.
+/** The first answers, asked for by [`begin`] before the page is drawn; taken once by [`init`]. */
+let early: ReturnType<typeof firstAnswers> | null = null;
+
+function firstAnswers() {
+  // Listening before the status is asked for (in activate): an event sent after the reply was
+  // made is not missed (the reply alone would then be the last word).
   const listening = listenSync();
-  const [info, connectors, connections] = await Promise.allSettled([
+  // Asked for together rather than one after another; the form shows as soon as they are in.
+  const answers = Promise.allSettled([
     api.appInfo(),
     // The systems describe themselves; the settings and every system's name come from here.
     api.listConnectors(),
     api.listConnections(),
-  ]);
+  ] as const);
+  return { listening, answers };
+}
+
+/**
+ * Asks for the first answers before the page is drawn, so the Rust side works on them while
+ * the page's script draws its first frame; [`init`] then takes them.
+ */
+export function begin(): void {
+  mark("begin");
+  early = firstAnswers();
+}
+
+export async function init(): Promise<void> {
+  mark("init");
+  const { listening, answers } = early ?? firstAnswers();
+  early = null;
+  const [info, connectors, connections] = await answers;
   if (info.status === "fulfilled") {
     app.info = info.value;
     setLocale(info.value.lang);
@@ -99,18 +142,31 @@ export async function init(): Promise<void> {
   if (connections.status === "fulfilled") app.connections = connections.value;
   else showError(connections.reason);
   mark("answers");
-  // Listening before the status is asked for (in activate): an event sent after the reply was
-  // made is not missed (the reply alone would then be the last word).
   await listening;
   const active = app.info?.active_connection_id ?? null;
   const id = chooseConnection(app.connections, active);
   let activating: Promise<void> = Promise.resolve();
   if (id) {
+    // The form's draft is asked for together with the sync status and the administrations,
+    // and the form shows once it is in (it takes a few milliseconds), so the page is drawn once,
+    // with the customer field ready, rather than empty first.
+    const draft = hasForm(app.connections.find((c) => c.id === id)) ? api.currentDraft(id) : null;
     activating = activate(id, id !== active);
+    if (draft) {
+      mark("draft_asked");
+      try {
+        const view = await draft;
+        if (app.activeId === id) firstDraft = { connectionId: id, view };
+      } catch {
+        // The form asks again and shows what went wrong.
+      }
+      mark("current_draft");
+    }
   } else {
     app.view = "settings";
   }
   // The form shows now; the sync status and the administrations fill in when they come.
+  mark("ready");
   app.ready = true;
   await activating;
   mark("activated");
@@ -139,6 +195,7 @@ async function listenSync(): Promise<void> {
  * its administrations and sync status are loaded.
  */
 export async function activate(id: string, tell = true): Promise<void> {
+  if (firstDraft && firstDraft.connectionId !== id) firstDraft = null;
   app.activeId = id;
   if (tell) {
     try {

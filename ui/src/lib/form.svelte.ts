@@ -11,7 +11,6 @@ import { beginSubmit, endSubmit } from "./outbox.svelte";
 import { formatForInput } from "./money";
 import { unitPriceFor, type UnitPrice } from "./lineAmount";
 import { uuid } from "./uuid";
-import { mark } from "./marks";
 import type {
   Address,
   BackendAnswer,
@@ -174,9 +173,7 @@ export class InvoiceFormState {
   /** Loads the open draft of the connection (or a new one). */
   async start(): Promise<void> {
     try {
-      mark("draft_asked");
       const view = await api.currentDraft(this.connection.id);
-      mark("current_draft");
       this.load(view);
       this.loadError = null;
     } catch (e) {

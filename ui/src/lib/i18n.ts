@@ -6,6 +6,7 @@ import type { Lang } from "./types";
 const en = {
   "app.name": "Invoice Desk",
   "app.starting": "Starting…",
+  "app.view_failed": "This screen could not be loaded: {message}. Restart the app; if that does not help, send the log file to the supplier.",
   "banner.store": "Local storage:",
 
   "common.cancel": "Cancel",
@@ -404,6 +405,7 @@ export type MessageKey = keyof typeof en;
 const nl: Record<MessageKey, string> = {
   "app.name": "Invoice Desk",
   "app.starting": "Bezig met starten…",
+  "app.view_failed": "Dit scherm kon niet worden geladen: {message}. Start de app opnieuw; helpt dat niet, stuur dan het logbestand naar de leverancier.",
   "banner.store": "Lokale opslag:",
 
   "common.cancel": "Annuleren",

@@ -20,8 +20,10 @@ import {
   secondSystem,
   sync,
 } from "../../test/fixtures";
+import { preloadViews } from "../../test/views";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+preloadViews();
 const mocked = vi.mocked(api);
 
 const demo = { ...connection, id: "demo", name: "Demo", demo: true, auth: "none", base_url: "", has_secret: false };
@@ -52,6 +54,44 @@ describe("App", () => {
     expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1");
     expect(screen.queryByTestId("demo-badge")).toBeNull();
     expect((screen.getByTestId("admin-select") as HTMLSelectElement).value).toBe("1");
+  });
+
+  it("asks for the open draft with the first answers and draws the form once, with it", async () => {
+    let give: (v: ReturnType<typeof draftView>) => void = () => {};
+    mocked.currentDraft.mockImplementation(() => new Promise((r) => (give = r)));
+    render(App);
+    await waitFor(() => expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1"));
+    // Until the draft is in, there is no form that could be typed into.
+    expect(screen.queryByTestId("relation-input")).toBeNull();
+    expect(screen.queryByText("De factuur wordt geladen…")).toBeNull();
+    give(draftView());
+    await screen.findByTestId("relation-input");
+    expect(mocked.currentDraft).toHaveBeenCalledTimes(1);
+  });
+
+  it("a first draft that could not be read is asked for again by the form", async () => {
+    mocked.currentDraft.mockRejectedValueOnce({ code: "internal", message: "busy" });
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.currentDraft).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId("load-error")).toBeNull();
+  });
+
+  it("a connection switched to later asks for its own draft, and switching back shows what was saved", async () => {
+    mocked.appInfo.mockResolvedValue({ version: "1", lang: "en", demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null });
+    mocked.currentDraft.mockImplementation(async (id: string) =>
+      id === "conn-1" ? draftView({ ...draftView().draft, reference: "first" }) : draftView(),
+    );
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.currentDraft).toHaveBeenCalledTimes(1);
+    await user.selectOptions(screen.getByTestId("connection-select"), "demo");
+    await waitFor(() => expect(mocked.currentDraft).toHaveBeenLastCalledWith("demo"));
+    mocked.currentDraft.mockImplementation(async () => draftView({ ...draftView().draft, reference: "saved later" }));
+    await user.selectOptions(screen.getByTestId("connection-select"), "conn-1");
+    await waitFor(() => expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("saved later"));
+    expect(mocked.currentDraft).toHaveBeenCalledTimes(3);
   });
 
   it("shows a store warning from AppInfo", async () => {
@@ -191,7 +231,7 @@ describe("App", () => {
     render(App);
     await screen.findByTestId("relation-input");
     expect(mocked.listConnectors).toHaveBeenCalledTimes(1);
-    expect(screen.getByTestId("submit").textContent).toContain("Send to Renamed Books");
+    expect((await screen.findByTestId("submit")).textContent).toContain("Send to Renamed Books");
   });
 
   it("a read-only system shows no form and no Send, says so in plain words and points to History", async () => {

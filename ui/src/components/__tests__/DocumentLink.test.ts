@@ -9,8 +9,10 @@ import { setLocale } from "../../lib/locale.svelte";
 import { resetOutbox } from "../../lib/outbox.svelte";
 import type { SubmitStatus } from "../../lib/types";
 import { connection, connectors, draft, draftView, evaluation, historyEntry, relation, sync } from "../../test/fixtures";
+import { preloadViews } from "../../test/views";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+preloadViews();
 const mocked = vi.mocked(api);
 
 const pdf = "https://docs.example.com/pdf/invoice_42.pdf";

@@ -19,8 +19,10 @@ import {
   secondConnection,
   sync,
 } from "../../test/fixtures";
+import { preloadViews } from "../../test/views";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+preloadViews();
 const mocked = vi.mocked(api);
 const system = firstSystem.name;
 

@@ -9,8 +9,10 @@ import { resetOutbox } from "../../lib/outbox.svelte";
 import type { InvoiceActionSpec, InvoiceDetail, InvoiceList, InvoiceSummary, ReaderInfo } from "../../lib/types";
 import HistoryView from "../HistoryView.svelte";
 import { caps, connection, deferred, draftView, historyEntry, sync } from "../../test/fixtures";
+import { preloadViews } from "../../test/views";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+preloadViews();
 const mocked = vi.mocked(api);
 
 const SYSTEM = "Leesboek";

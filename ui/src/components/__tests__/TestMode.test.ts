@@ -9,8 +9,10 @@ import { setLocale } from "../../lib/locale.svelte";
 import { resetOutbox } from "../../lib/outbox.svelte";
 import type { ReadyConnection } from "../../lib/types";
 import { connection, connectors, draftView, firstSystem, historyEntry, sync } from "../../test/fixtures";
+import { preloadViews } from "../../test/views";
 
 vi.mock("../../lib/api", async () => (await import("../../test/apiMock")).apiMock());
+preloadViews();
 const mocked = vi.mocked(api);
 
 const testing: ReadyConnection = {
