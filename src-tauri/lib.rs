@@ -309,25 +309,7 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
-/// What `WEBKIT_DISABLE_COMPOSITING_MODE` should be set to, given its current value: the web
-/// view draws on the CPU unless the clerk's environment says otherwise ("0" brings WebKitGTK's
-/// GPU compositing back). A form needs no GPU layers, and without them WebKitGTK starts no
-/// GL context in the app and its web process: the app starts sooner and uses about a third
-/// less memory (bench/startup.sh), and it avoids the blank windows some GPU drivers give.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-fn compositing_mode(current: Option<std::ffi::OsString>) -> Option<&'static str> {
-    match current {
-        Some(_) => None,
-        None => Some("1"),
-    }
-}
-
 pub fn run() {
-    // Before GTK and WebKit start, while this is the only thread.
-    #[cfg(target_os = "linux")]
-    if let Some(v) = compositing_mode(std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE")) {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", v);
-    }
     let context = tauri::generate_context!();
     let single = tauri_plugin_single_instance::Builder::new()
         .dbus_id(instance_id(&context.config().identifier))
@@ -492,13 +474,6 @@ mod tests {
         let w = damaged_warning("/data/x.damaged-1", &two);
         assert!(w.nl.contains("2 facturen die nog wachtten"), "{}", w.nl);
         assert!(w.nl.contains("Café Het Hoekje, € 10,90"), "{}", w.nl);
-    }
-
-    #[test]
-    fn the_web_view_draws_on_the_cpu_unless_the_environment_says_otherwise() {
-        assert_eq!(compositing_mode(None), Some("1"));
-        assert_eq!(compositing_mode(Some("0".into())), None);
-        assert_eq!(compositing_mode(Some("1".into())), None);
     }
 
     #[test]
