@@ -1808,18 +1808,7 @@ impl Store {
         pages: &[SyncPage<Relation>],
         entity: Option<Entity>,
     ) -> Result<()> {
-        let mut w = lock(&self.write);
-        relaxed(&mut w, |w| {
-            let tx = immediate(w)?;
-            for page in pages {
-                apply_relations_in(&tx, connection_id, scope, page)?;
-            }
-            if let (Some(entity), Some(last)) = (entity, pages.last()) {
-                write_sync_cursor(&tx, connection_id, scope, entity, &last.cursor, last.done)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
+        self.apply_pages(connection_id, scope, pages, entity, apply_relations_in)
     }
 
     /// Applies one sync page of products in one transaction.
@@ -1843,11 +1832,24 @@ impl Store {
         pages: &[SyncPage<Product>],
         entity: Option<Entity>,
     ) -> Result<()> {
+        self.apply_pages(connection_id, scope, pages, entity, apply_products_in)
+    }
+
+    /// Writes sync pages with `write_page`, in order, in one transaction with the last page's
+    /// cursor (when `entity` is given), without waiting for the disk (see [`relaxed`]).
+    fn apply_pages<T>(
+        &self,
+        connection_id: &str,
+        scope: &str,
+        pages: &[SyncPage<T>],
+        entity: Option<Entity>,
+        write_page: fn(&Transaction<'_>, &str, &str, &SyncPage<T>) -> Result<()>,
+    ) -> Result<()> {
         let mut w = lock(&self.write);
         relaxed(&mut w, |w| {
             let tx = immediate(w)?;
             for page in pages {
-                apply_products_in(&tx, connection_id, scope, page)?;
+                write_page(&tx, connection_id, scope, page)?;
             }
             if let (Some(entity), Some(last)) = (entity, pages.last()) {
                 write_sync_cursor(&tx, connection_id, scope, entity, &last.cursor, last.done)?;
