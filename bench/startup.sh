@@ -225,7 +225,6 @@ measure() {
   # The session's commands go to the native driver directly (one hop less).
   local wd="http://127.0.0.1:$native/session/$session"
   curl -sf -X POST "$wd/timeouts" -H 'Content-Type: application/json' -d '{"script": 60000}' >/dev/null || true
-  pid="$(pid_of "$bin")" || { echo "the $name process was not found" >&2; return 1; }
   local body answer=""
   body="$(jq -nc --arg s "$probe" --arg sel "$selector" '{script: $s, args: [$sel]}')"
   for _ in $(seq 1 100); do
@@ -242,6 +241,9 @@ measure() {
     t_usable="$(jq -r '.value.t' <<<"$answer")"
   fi
   echo "$name run $run: $answer" >>"$logs/probe.log"
+  # Looked for only now: the search reads every process's link, which would take the CPU
+  # from the page while it loads.
+  pid="$(pid_of "$bin")" || { echo "the $name process was not found" >&2; return 1; }
   if [ -n "${STARTUP_TRACE:-}" ]; then
     # What the page fetched (its files, the IPC calls) and when, for finding where time goes.
     curl -s -X POST "$wd/execute/sync" -H 'Content-Type: application/json' \

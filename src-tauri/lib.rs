@@ -309,7 +309,39 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
+/// On Linux, WebKitGTK draws the page with Skia on the GPU whenever OpenGL is there, also
+/// when that OpenGL is Mesa's software renderer (no graphics device: virtual machines, remote
+/// desktops, thin clients). There, drawing "on the GPU" means compiling shaders for the CPU at
+/// the first frame, which costs more time and memory than Skia drawing on the CPU directly. With
+/// no render device, the app asks WebKit to draw on the CPU, unless the environment already
+/// says how (`WEBKIT_SKIA_ENABLE_CPU_RENDERING`).
+#[cfg(target_os = "linux")]
+fn prefer_cpu_drawing_without_a_gpu() {
+    const CPU: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+    if std::env::var_os(CPU).is_some() {
+        return;
+    }
+    if !has_render_device(std::path::Path::new("/dev/dri")) {
+        // Before any thread is started: nothing else reads the environment yet.
+        std::env::set_var(CPU, "1");
+    }
+}
+
+/// Whether a GPU render node (`renderD…`) is present in the given device folder.
+#[cfg(target_os = "linux")]
+fn has_render_device(dri: &std::path::Path) -> bool {
+    std::fs::read_dir(dri)
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false)
+}
+
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    prefer_cpu_drawing_without_a_gpu();
     let context = tauri::generate_context!();
     let single = tauri_plugin_single_instance::Builder::new()
         .dbus_id(instance_id(&context.config().identifier))
@@ -405,6 +437,19 @@ pub fn run() {
 mod tests {
     use super::*;
     use invoice_desk_core::store::FILE_NAME;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_render_device_is_found_by_its_render_node_and_a_missing_folder_means_none() {
+        let dir = std::env::temp_dir().join(format!("id-dri-{}", uuid::Uuid::new_v4()));
+        assert!(!has_render_device(&dir), "no folder: no device");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("card0"), b"").unwrap();
+        assert!(!has_render_device(&dir), "a card without a render node");
+        std::fs::write(dir.join("renderD128"), b"").unwrap();
+        assert!(has_render_device(&dir));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_store_that_cannot_be_opened_is_an_error_not_a_temporary_store_to_type_into() {
