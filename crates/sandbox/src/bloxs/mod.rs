@@ -204,11 +204,15 @@ impl Bloxs {
         if cfg.persons == 0 || cfg.organisations < 2 {
             return Err("Bloxs needs at least one person and two organisations".into());
         }
-        let data = Data::generate(&cfg, seed);
+        // Generated at the first request that needs it.
+        let data = {
+            let cfg = cfg.clone();
+            Shared::lazy(move || Data::generate(&cfg, seed))
+        };
         Ok(Bloxs {
             workflow_state: AtomicI32::new(cfg.initial_workflow_state),
             cfg,
-            data: Shared::new(data),
+            data,
             tokens: Mutex::new(HashMap::new()),
             faults: Arc::new(Faults::new(seed ^ 0xB10C_5F00)),
             shutdown,

@@ -60,7 +60,7 @@ use serde_json::{json, Value};
 use crate::kit::faults::{self, Faults};
 use crate::kit::hooks::{FaultAction, Hooks, StandIn};
 use crate::kit::server::Shutdown;
-use crate::kit::shared::lock;
+use crate::kit::shared::{lock, made, Made};
 use data::{date_text, long_float, Data, Invoice};
 
 /// The path prefix of the stand-in (authentication server).
@@ -97,7 +97,7 @@ impl Default for BouwsoftConfig {
 
 pub struct Bouwsoft {
     pub cfg: BouwsoftConfig,
-    data: Data,
+    data: Made<Data>,
     tokens: Mutex<HashMap<String, DateTime<Utc>>>,
     issued: AtomicU64,
     pub faults: Arc<Faults>,
@@ -110,7 +110,11 @@ impl Bouwsoft {
             return Err("the Bouwsoft client number and refresh token must not be empty".into());
         }
         Ok(Bouwsoft {
-            data: Data::generate(cfg.invoices, seed),
+            // Generated at the first request that needs it.
+            data: made({
+                let n = cfg.invoices;
+                move || Data::generate(n, seed)
+            }),
             cfg,
             tokens: Mutex::new(HashMap::new()),
             issued: AtomicU64::new(0),

@@ -208,11 +208,14 @@ impl Mollie {
             return Err("the Mollie credentials must differ from each other".into());
         }
         let now = cfg.now.unwrap_or_else(Utc::now);
-        let profiles = Mollie::profiles();
-        let data = Data::generate(&cfg, seed, &profiles, now);
+        // Generated at the first request that needs it.
+        let data = {
+            let cfg = cfg.clone();
+            Shared::lazy(move || Data::generate(&cfg, seed, &Mollie::profiles(), now))
+        };
         Ok(Mollie {
             cfg,
-            data: Shared::new(data),
+            data,
             faults: Arc::new(Faults::new(seed ^ 0x3011_1E5F)),
             shutdown,
         })

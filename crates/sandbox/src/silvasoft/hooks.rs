@@ -82,7 +82,7 @@ async fn stats(State(s): State<Arc<Silvasoft>>) -> Response {
             "last_minute": min,
             "last_hour": hour,
         },
-        "generation_ms": s.generation_ms,
+        "generation_ms": s.generation_ms.load(std::sync::atomic::Ordering::Relaxed),
     }))
     .into_response()
 }

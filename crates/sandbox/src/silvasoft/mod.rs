@@ -226,6 +226,7 @@ pub mod lists;
 pub mod ratelimit;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -301,7 +302,8 @@ pub struct Silvasoft {
     /// The next N authenticated requests get the rate-limit answer (the `rate_limit_next` fault).
     rate_limit_next: Counter,
     shutdown: Shutdown,
-    generation_ms: u64,
+    /// How long generating the data took (0 until it is generated).
+    generation_ms: Arc<AtomicU64>,
 }
 
 impl Silvasoft {
@@ -314,13 +316,21 @@ impl Silvasoft {
             return Err("the Silvasoft expired-trial user must differ from the user".into());
         }
         let admin = Admin::new(&cfg)?;
-        let started = Instant::now();
-        let data = Data::generate(&cfg, &admin, seed);
-        let generation_ms = started.elapsed().as_millis() as u64;
+        // Generated at the first request that needs it.
+        let generation_ms = Arc::new(AtomicU64::new(0));
+        let data = {
+            let (cfg, admin, took) = (cfg.clone(), admin.clone(), generation_ms.clone());
+            Shared::lazy(move || {
+                let started = Instant::now();
+                let data = Data::generate(&cfg, &admin, seed);
+                took.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+                data
+            })
+        };
         Ok(Silvasoft {
             cfg,
             admin,
-            data: Shared::new(data),
+            data,
             limiter: Mutex::new(RateLimiter::default()),
             attachments: Mutex::new(HashMap::new()),
             faults: Arc::new(Faults::new(seed ^ 0x5117_A50F)),
