@@ -293,22 +293,6 @@ fn spawn_store_check(app: tauri::AppHandle) {
     });
 }
 
-/// Shows the main window. It is created hidden (tauri.conf.json) and shown once its page has
-/// loaded (its script and style sheet in): when WebKitGTK, drawing without GPU layers, draws a
-/// visible window it waits, up to half a second, for the web process to paint, and the web
-/// process cannot paint before the page's style sheet and script are in, which this process
-/// serves on the very thread that waits: half a second lost in one start of two. Shown after
-/// 3 s whatever happens, so a page that does not load still leaves a window.
-fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        if !w.is_visible().unwrap_or(false) {
-            if let Err(e) = w.show() {
-                tracing::warn!(error = %e, "the window could not be shown");
-            }
-        }
-    }
-}
-
 /// On Linux, WebKitGTK draws the page with Skia on the GPU whenever OpenGL is there, also
 /// when that OpenGL is Mesa's software renderer (no graphics device: virtual machines, remote
 /// desktops, thin clients). There, drawing "on the GPU" means compiling shaders for the CPU at
@@ -371,11 +355,6 @@ pub fn run() {
             let state = AppState::new(opened.store, opened.warning, lang, file_picker());
             *state.store_error.lock().unwrap_or_else(|p| p.into_inner()) = opened.error;
             app.manage(state);
-            let shown = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-                show_main_window(&shown);
-            });
             if failed {
                 // Nothing runs on a store that will be lost: no demo, no sync, no sending.
                 return Ok(());
@@ -383,11 +362,6 @@ pub fn run() {
             // The rest runs once the window shows; commands wait for it (startup::ready).
             start_in_background(app.handle().clone());
             Ok(())
-        })
-        .on_page_load(|webview, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Finished {
-                show_main_window(webview.app_handle());
-            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
