@@ -131,6 +131,68 @@ fn app_info_of(state: &AppState) -> Res<AppInfo> {
     })
 }
 
+/// Everything the window needs to draw its first form, in one answer: one round trip at start
+/// instead of two (the draft could only be asked for once the connection was known).
+#[derive(Serialize, ts_rs::TS)]
+pub struct FirstAnswers {
+    pub info: AppInfo,
+    pub connectors: Vec<ConnectorDescription>,
+    pub connections: Vec<ConnectionView>,
+    /// The open draft of the connection the app starts on, when that connection has a form.
+    /// `None` also when it could not be read: the form then asks again and says why.
+    pub draft: Option<FirstDraft>,
+}
+
+#[derive(Serialize, ts_rs::TS)]
+pub struct FirstDraft {
+    pub connection_id: String,
+    pub view: DraftView,
+}
+
+/// The connection the app starts on: the one used last, else the first that is not a demo,
+/// else the first (the UI's `chooseConnection` chooses the same way).
+fn starting_connection<'a>(
+    all: &'a [ConnectionView],
+    last: Option<&str>,
+) -> Option<&'a ConnectionView> {
+    last.and_then(|id| all.iter().find(|c| c.id == id))
+        .or_else(|| all.iter().find(|c| !c.demo))
+        .or_else(|| all.first())
+}
+
+fn first_answers_of(state: &AppState) -> Res<FirstAnswers> {
+    let info = app_info_of(state)?;
+    let all = state.store().connections().map_err(|e| state.ipc(e))?;
+    let connections: Vec<ConnectionView> = all.iter().map(|c| view_of(state, c)).collect();
+    let draft = starting_connection(&connections, info.active_connection_id.as_deref())
+        .filter(|c| {
+            c.capabilities
+                .as_ref()
+                .is_some_and(|caps| caps.creates_invoices)
+        })
+        .and_then(|c| match current_draft_in(state, &c.id) {
+            Ok(view) => Some(FirstDraft {
+                connection_id: c.id.clone(),
+                view,
+            }),
+            Err(e) => {
+                tracing::debug!(code = ?e.code, "the first draft is asked for again by the form");
+                None
+            }
+        });
+    Ok(FirstAnswers {
+        info,
+        connectors: registry::descriptions(),
+        connections,
+        draft,
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn first_answers(app: AppHandle) -> Res<FirstAnswers> {
+    blocking(&app, "first_answers", first_answers_of).await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn app_info(app: AppHandle) -> Res<AppInfo> {
     blocking(&app, "app_info", app_info_of).await
@@ -774,6 +836,48 @@ mod tests {
             .unwrap();
         let caps = state.backend("s").unwrap().capabilities();
         (state, caps)
+    }
+
+    // ---- the first answers ----
+
+    #[test]
+    fn the_first_answers_carry_the_starting_connections_draft_the_same_as_asking_for_it() {
+        let (state, _) = state_with(vec![], |c| c.creates_invoices);
+        let first = first_answers_of(&state).unwrap();
+        assert_eq!(first.connections.len(), 1);
+        assert!(!first.connectors.is_empty());
+        let draft = first.draft.expect("the demo connection has a form");
+        assert_eq!(draft.connection_id, "s");
+        // The form takes this draft: it is the connection's open draft, not a new one.
+        let again = current_draft_in(&state, "s").unwrap();
+        assert_eq!(draft.view.draft.id, again.draft.id);
+    }
+
+    #[test]
+    fn the_starting_connection_is_the_last_used_then_the_first_real_one_then_the_first() {
+        let view = |id: &str, demo: bool| ConnectionView {
+            id: id.into(),
+            kind: "x".into(),
+            name: id.into(),
+            base_url: String::new(),
+            auth: String::new(),
+            demo,
+            administration_id: None,
+            has_secret: true,
+            credentials: Default::default(),
+            settings: Default::default(),
+            capabilities: None,
+        };
+        let all = [view("demo", true), view("real", false)];
+        let pick = |last: Option<&str>| starting_connection(&all, last).map(|c| c.id.as_str());
+        assert_eq!(pick(Some("demo")), Some("demo"));
+        assert_eq!(pick(Some("gone")), Some("real"));
+        assert_eq!(pick(None), Some("real"));
+        assert_eq!(
+            starting_connection(&all[..1], None).map(|c| c.id.as_str()),
+            Some("demo")
+        );
+        assert!(starting_connection(&[], None).is_none());
     }
 
     // ---- no panic takes the app down ----

@@ -8,8 +8,8 @@
 //! `INVOICE_DESK_WRITE_GENERATED=1 cargo test -p invoice-desk --lib generated`.
 
 use crate::commands::{
-    AppInfo, ConnectionInput, ConnectionView, ConnectorDescription, DraftView, HistoryEntry,
-    SubmitResult,
+    AppInfo, ConnectionInput, ConnectionView, ConnectorDescription, DraftView, FirstAnswers,
+    HistoryEntry, SubmitResult,
 };
 use crate::state::SyncStatus;
 use invoice_desk_backends::registry;
@@ -33,6 +33,7 @@ fn export_types(dir: &Path) -> Result<(), ts_rs::ExportError> {
     // Fixed settings, whatever the environment says (TS_RS_*): the output must not vary.
     let cfg = ts_rs::Config::new().with_out_dir(dir);
     AppInfo::export_all(&cfg)?;
+    FirstAnswers::export_all(&cfg)?;
     ConnectionView::export_all(&cfg)?;
     ConnectionInput::export_all(&cfg)?;
     ConnectorDescription::export_all(&cfg)?;

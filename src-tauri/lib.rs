@@ -365,6 +365,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::first_answers,
             commands::set_lang,
             commands::list_connections,
             commands::list_connectors,

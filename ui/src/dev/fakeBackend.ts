@@ -729,6 +729,15 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
     }
     case "app_info":
       return info();
+    case "first_answers": {
+      const all = structuredClone(connections);
+      const last = info().active_connection_id;
+      const start = all.find((c) => c.id === last) ?? all.find((c) => !c.demo) ?? all[0];
+      const draft = start?.capabilities?.creates_invoices
+        ? { connection_id: start.id, view: view(current(start.id)) }
+        : null;
+      return { info: info(), connectors: structuredClone(connectors), connections: all, draft };
+    }
     case "set_lang":
       lang = a.lang as Lang;
       return info();

@@ -8,6 +8,7 @@ import type {
   Administration,
   Address,
   AppInfo,
+  FirstAnswers,
   ConnectionInput,
   ConnectionView,
   ConnectorDescription,
@@ -114,6 +115,11 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export function appInfo(): Promise<AppInfo> {
   return call("app_info");
+}
+
+/** What the first form needs, in one answer (app info, systems, connections, open draft). */
+export function firstAnswers(): Promise<FirstAnswers> {
+  return call("first_answers");
 }
 
 export function setLang(lang: Lang): Promise<AppInfo> {

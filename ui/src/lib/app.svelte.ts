@@ -107,13 +107,22 @@ function firstAnswers() {
   // Listening before the status is asked for (in activate): an event sent after the reply was
   // made is not missed (the reply alone would then be the last word).
   const listening = listenSync();
-  // Asked for together rather than one after another; the form shows as soon as they are in.
-  const answers = Promise.allSettled([
-    api.appInfo(),
-    // The systems describe themselves; the settings and every system's name come from here.
-    api.listConnectors(),
-    api.listConnections(),
-  ] as const);
+  // One answer with everything the first form needs, its draft included; should it fail, the
+  // parts are asked for one by one, each showing its own error.
+  const answers = api.firstAnswers().then(
+    (all) => ({
+      all,
+      parts: [
+        { status: "fulfilled", value: all.info },
+        { status: "fulfilled", value: all.connectors },
+        { status: "fulfilled", value: all.connections },
+      ] as const,
+    }),
+    () =>
+      Promise.allSettled([api.appInfo(), api.listConnectors(), api.listConnections()] as const).then(
+        (parts) => ({ all: null, parts }),
+      ),
+  );
   return { listening, answers };
 }
 
@@ -130,7 +139,8 @@ export async function init(): Promise<void> {
   mark("init");
   const { listening, answers } = early ?? firstAnswers();
   early = null;
-  const [info, connectors, connections] = await answers;
+  const { all, parts } = await answers;
+  const [info, connectors, connections] = parts;
   if (info.status === "fulfilled") {
     app.info = info.value;
     setLocale(info.value.lang);
@@ -150,7 +160,12 @@ export async function init(): Promise<void> {
     // The form's draft is asked for together with the sync status and the administrations,
     // and the form shows once it is in (it takes a few milliseconds), so the page is drawn once,
     // with the customer field ready, rather than empty first.
-    const draft = hasForm(app.connections.find((c) => c.id === id)) ? api.currentDraft(id) : null;
+    const given = all?.draft?.connection_id === id ? all.draft.view : null;
+    const draft = hasForm(app.connections.find((c) => c.id === id))
+      ? given
+        ? Promise.resolve(given)
+        : api.currentDraft(id)
+      : null;
     activating = activate(id, id !== active);
     if (draft) {
       mark("draft_asked");

@@ -11,6 +11,7 @@ export type { ActionDone } from "./generated/ActionDone";
 export type { Address } from "./generated/Address";
 export type { Administration } from "./generated/Administration";
 export type { AppInfo } from "./generated/AppInfo";
+export type { FirstAnswers } from "./generated/FirstAnswers";
 export type { BackendAnswer } from "./generated/BackendAnswer";
 export type { Capabilities } from "./generated/Capabilities";
 export type { Choice } from "./generated/Choice";

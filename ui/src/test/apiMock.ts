@@ -10,6 +10,10 @@ export function apiMock() {
         : (e as { code: string; message: string }),
     isIpcError: () => true,
     appInfo: vi.fn(),
+    // Not answered unless a test says so: the app then asks its first answers one by one.
+    firstAnswers: vi.fn(async () => {
+      throw { code: "internal", message: "not in this test" };
+    }),
     setLang: vi.fn(),
     listConnectors: vi.fn(async () => connectors),
     listConnections: vi.fn(async () => []),

@@ -56,6 +56,35 @@ describe("App", () => {
     expect((screen.getByTestId("admin-select") as HTMLSelectElement).value).toBe("1");
   });
 
+  it("draws the first form from one answer that carries the draft, asking nothing else for it", async () => {
+    const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null };
+    mocked.firstAnswers.mockResolvedValueOnce({
+      info,
+      connectors,
+      connections: [demo, connection],
+      draft: { connection_id: "conn-1", view: draftView({ ...draftView().draft, reference: "from the first answer" }) },
+    });
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.firstAnswers).toHaveBeenCalledTimes(1);
+    expect(mocked.appInfo).not.toHaveBeenCalled();
+    expect(mocked.listConnections).not.toHaveBeenCalled();
+    expect(mocked.listConnectors).not.toHaveBeenCalled();
+    expect(mocked.currentDraft).not.toHaveBeenCalled();
+    await waitFor(() =>
+      expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("from the first answer"),
+    );
+  });
+
+  it("asks for the draft itself when the first answer brings another connection's or none", async () => {
+    const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: null, store_warning: null, store_error: null };
+    mocked.firstAnswers.mockResolvedValueOnce({ info, connectors, connections: [demo, connection], draft: null });
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1");
+    expect(mocked.appInfo).not.toHaveBeenCalled();
+  });
+
   it("asks for the open draft with the first answers and draws the form once, with it", async () => {
     let give: (v: ReturnType<typeof draftView>) => void = () => {};
     mocked.currentDraft.mockImplementation(() => new Promise((r) => (give = r)));
