@@ -162,8 +162,7 @@ fn starting_connection<'a>(
 
 fn first_answers_of(state: &AppState) -> Res<FirstAnswers> {
     let info = app_info_of(state)?;
-    let all = state.store().connections().map_err(|e| state.ipc(e))?;
-    let connections: Vec<ConnectionView> = all.iter().map(|c| view_of(state, c)).collect();
+    let connections = connections_of(state)?;
     let draft = starting_connection(&connections, info.active_connection_id.as_deref())
         .filter(|c| {
             c.capabilities
@@ -241,11 +240,13 @@ fn view_of(state: &AppState, c: &ConnectionRecord) -> ConnectionView {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn list_connections(app: AppHandle) -> Res<Vec<ConnectionView>> {
-    blocking(&app, "list_connections", |state| {
-        let all = state.store().connections().map_err(|e| state.ipc(e))?;
-        Ok(all.iter().map(|c| view_of(state, c)).collect())
-    })
-    .await
+    blocking(&app, "list_connections", connections_of).await
+}
+
+/// Every connection as the UI shows it.
+fn connections_of(state: &AppState) -> Res<Vec<ConnectionView>> {
+    let all = state.store().connections().map_err(|e| state.ipc(e))?;
+    Ok(all.iter().map(|c| view_of(state, c)).collect())
 }
 
 /// Every system the app can connect to, as the settings screen renders it.
@@ -438,7 +439,7 @@ pub async fn search_relations(
     limit: Option<usize>,
 ) -> Res<Vec<Relation>> {
     let asked = std::time::Instant::now();
-    let found = blocking(&app, "search_relations", move |state| {
+    blocking(&app, "search_relations", move |state| {
         let started = asked.elapsed();
         let r = search_relations_in(state, connection_id, administration_id, query, limit);
         tracing::debug!(
@@ -448,8 +449,7 @@ pub async fn search_relations(
         );
         r
     })
-    .await;
-    found
+    .await
 }
 
 fn search_relations_in(

@@ -46,6 +46,7 @@ import type {
   SyncStatus,
 } from "../lib/types";
 import generatedCapabilities from "../lib/generated/capabilities.json";
+import { chooseConnection } from "../lib/app.svelte";
 import { fieldRequired, fieldShown } from "../lib/fields";
 import generatedConnectors from "../lib/generated/connectors.json";
 
@@ -731,8 +732,8 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
       return info();
     case "first_answers": {
       const all = structuredClone(connections);
-      const last = info().active_connection_id;
-      const start = all.find((c) => c.id === last) ?? all.find((c) => !c.demo) ?? all[0];
+      const startId = chooseConnection(all, info().active_connection_id);
+      const start = all.find((c) => c.id === startId);
       const draft = start?.capabilities?.creates_invoices
         ? { connection_id: start.id, view: view(current(start.id)) }
         : null;
