@@ -59,11 +59,20 @@ where
     T: Send + 'static,
     F: FnOnce() -> Res<T> + Send + 'static,
 {
+    let asked = std::time::Instant::now();
     crate::startup::ready().await;
-    match tokio::task::spawn_blocking(f).await {
+    let waited = asked.elapsed();
+    let answer = match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) => Err(panicked(command, lang, e)),
-    }
+    };
+    tracing::debug!(
+        command,
+        waited_ms = waited.as_secs_f64() * 1000.0,
+        took_ms = (asked.elapsed() - waited).as_secs_f64() * 1000.0,
+        "answered"
+    );
+    answer
 }
 
 /// Runs async work (a back end, a dialog) in a task of its own; a panic in it becomes an

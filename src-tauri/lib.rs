@@ -342,6 +342,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(single)
         .setup(|app| {
+            let began = std::time::Instant::now();
             let dir = data_dir(app);
             init_logging(&dir);
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Invoice Desk starting");
@@ -361,6 +362,7 @@ pub fn run() {
             }
             // The rest runs once the window shows; commands wait for it (startup::ready).
             start_in_background(app.handle().clone());
+            tracing::debug!(ms = began.elapsed().as_secs_f64() * 1000.0, "set up");
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

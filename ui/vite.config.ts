@@ -19,7 +19,7 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    target: ["es2021", "safari15"],
+    target: ["es2022", "safari15"],
     cssTarget: ["safari15"],
     sourcemap: false,
     chunkSizeWarningLimit: 1000,

@@ -214,6 +214,21 @@ fn chain(e: reqwest::Error) -> String {
     s
 }
 
+/// A reqwest client with both root sets, or with the bundled roots alone when the operating
+/// system's store cannot be used.
+fn client_with(connect: Duration, request: Duration) -> Result<reqwest::Client> {
+    match build_client(connect, request, true) {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            // The operating system's store could not be used (it holds no certificate the
+            // TLS library accepts): go on with the bundled roots rather than not at all.
+            tracing::warn!(error = %chain(e), "OS certificate store unusable; bundled roots only");
+            build_client(connect, request, false)
+                .map_err(|e| Error::internal(format!("HTTP client: {}", chain(e))))
+        }
+    }
+}
+
 /// The reqwest client: rustls with both root sets, our timeouts, no redirects, and proxies
 /// from the environment that never apply to this computer.
 fn build_client(
@@ -599,9 +614,23 @@ impl std::fmt::Debug for Http {
 
 impl Http {
     /// A client with the standard timeouts. `system` is the name users know ("AFAS SB"); it
-    /// appears in error messages.
+    /// appears in error messages. Every such client shares one reqwest client, made at the
+    /// first call: making one reads the operating system's certificate store (milliseconds
+    /// each time, once per connection at start), and one pool of connections serves them all.
     pub fn new(system: &'static str) -> Result<Http> {
-        Http::with_timeouts(system, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+        static STANDARD: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+        let client = match STANDARD.get() {
+            Some(c) => c.clone(),
+            None => {
+                let made = client_with(CONNECT_TIMEOUT, REQUEST_TIMEOUT)?;
+                STANDARD.get_or_init(|| made).clone()
+            }
+        };
+        Ok(Http {
+            client,
+            system,
+            body_limit: MAX_BODY_BYTES,
+        })
     }
 
     /// A client with other timeouts (tests use short ones).
@@ -610,18 +639,8 @@ impl Http {
         connect: Duration,
         request: Duration,
     ) -> Result<Http> {
-        let client = match build_client(connect, request, true) {
-            Ok(c) => c,
-            Err(e) => {
-                // The operating system's store could not be used (it holds no certificate the
-                // TLS library accepts): go on with the bundled roots rather than not at all.
-                tracing::warn!(error = %chain(e), "OS certificate store unusable; bundled roots only");
-                build_client(connect, request, false)
-                    .map_err(|e| Error::internal(format!("HTTP client: {}", chain(e))))?
-            }
-        };
         Ok(Http {
-            client,
+            client: client_with(connect, request)?,
             system,
             body_limit: MAX_BODY_BYTES,
         })
