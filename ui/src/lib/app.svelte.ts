@@ -12,6 +12,7 @@ import type {
   AppInfo,
   ConnectionView,
   DraftView,
+  FirstAnswers,
   IpcError,
   Lang,
   StartedDraft,
@@ -109,7 +110,7 @@ function firstAnswers() {
   const listening = listenSync();
   // One answer with everything the first form needs, its draft included; should it fail, the
   // parts are asked for one by one, each showing its own error.
-  const answers = api.firstAnswers().then(
+  const answers = (takeAsked() ?? api.firstAnswers()).then(
     (all) => ({
       all,
       parts: [
@@ -124,6 +125,20 @@ function firstAnswers() {
       ),
   );
   return { listening, answers };
+}
+
+declare global {
+  interface Window {
+    /** The first answers, asked for by the page (index.html) while its script loads. */
+    __firstAnswers?: Promise<FirstAnswers>;
+  }
+}
+
+/** The first answers the page asked for before this script ran, once (then `undefined`). */
+function takeAsked(): Promise<FirstAnswers> | undefined {
+  const asked = typeof window === "undefined" ? undefined : window.__firstAnswers;
+  if (asked) delete window.__firstAnswers;
+  return asked;
 }
 
 /**

@@ -76,6 +76,37 @@ describe("App", () => {
     );
   });
 
+  it("takes the first answers the page asked for before the script ran, and asks nothing itself", async () => {
+    const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null };
+    window.__firstAnswers = Promise.resolve({
+      info,
+      connectors,
+      connections: [demo, connection],
+      draft: { connection_id: "conn-1", view: draftView({ ...draftView().draft, reference: "asked by the page" }) },
+    });
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.firstAnswers).not.toHaveBeenCalled();
+    expect(mocked.appInfo).not.toHaveBeenCalled();
+    expect(mocked.currentDraft).not.toHaveBeenCalled();
+    expect(window.__firstAnswers).toBeUndefined();
+    await waitFor(() =>
+      expect((screen.getByTestId("reference") as HTMLInputElement).value).toBe("asked by the page"),
+    );
+  });
+
+  it("asks the parts one by one when the page's early question failed", async () => {
+    const failed = Promise.reject(new Error("not yet"));
+    failed.catch(() => {});
+    window.__firstAnswers = failed;
+    render(App);
+    await screen.findByTestId("relation-input");
+    expect(mocked.firstAnswers).not.toHaveBeenCalled();
+    expect(mocked.appInfo).toHaveBeenCalledTimes(1);
+    expect(mocked.listConnections).toHaveBeenCalledTimes(1);
+    expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1");
+  });
+
   it("asks for the draft itself when the first answer brings another connection's or none", async () => {
     const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: null, store_warning: null, store_error: null };
     mocked.firstAnswers.mockResolvedValueOnce({ info, connectors, connections: [demo, connection], draft: null });
