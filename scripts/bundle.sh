@@ -8,14 +8,15 @@
 #   figure: .deb installer: 6.1 MB, target <= 15 MB
 # and, when the AppImage cannot be made here, why and what is needed.
 #
-# The AppImage: the Tauri bundler makes it with linuxdeploy, its GTK plugin, its AppImage plugin
-# (appimagetool and the AppImage runtime) and an AppRun, which it downloads from GitHub into
+# The AppImage: the Tauri bundler (tauri-bundler 2.10, inside @tauri-apps/cli 2.12) makes it
+# with linuxdeploy (pinned build 07333c6) and an AppRun, which it downloads from GitHub into
 # ${XDG_CACHE_HOME:-~/.cache}/tauri the first time (or from a mirror named in
-# TAURI_BUNDLER_TOOLS_GITHUB_MIRROR). None of them is a Debian, npm, PyPI or crates.io package,
-# so where only those registries can be reached the AppImage is left out and this says so. On
-# a computer with internet the bundler fetches them itself: run
+# TAURI_BUNDLER_TOOLS_GITHUB_MIRROR), plus linuxdeploy's AppImage plugin when it can get it (it
+# has a built-in one otherwise); the GTK plugin is inside the CLI. None of them is a Debian,
+# npm, PyPI or crates.io package, so where only those registries can be reached the AppImage is
+# left out and this says so. On a computer with internet the bundler fetches them itself: run
 #   BUNDLES=deb,appimage scripts/bundle.sh
-# once there, or copy the four files into that folder beforehand.
+# once there, or copy the files named below into that folder beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,8 @@ cli=ui/node_modules/.bin/tauri
 [ -x "$cli" ] || (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 target="${CARGO_TARGET_DIR:-target}"
 tools="${XDG_CACHE_HOME:-$HOME/.cache}/tauri"
-appimage_tools=(linuxdeploy-x86_64.AppImage linuxdeploy-plugin-gtk.sh linuxdeploy-plugin-appimage.AppImage AppRun-x86_64)
+# The files the bundler needs (it downloads a file only when it is missing).
+appimage_tools=(linuxdeploy-07333c6-x86_64.AppImage AppRun-x86_64)
 
 bundles="${BUNDLES:-}"
 if [ -z "$bundles" ]; then
