@@ -107,6 +107,27 @@ describe("App", () => {
     expect(mocked.currentDraft).toHaveBeenCalledWith("conn-1");
   });
 
+  it("shows nothing until the first answers are in, and the bar with a word of waiting after a moment", async () => {
+    let answer: (v: Awaited<ReturnType<typeof api.appInfo>>) => void = () => {};
+    mocked.appInfo.mockImplementation(() => new Promise((r) => (answer = r)));
+    const { container } = render(App);
+    const root = () => container.querySelector(".app") as HTMLElement;
+    // One drawing with the bar and the form together, not an empty bar first.
+    expect(root().classList.contains("unready")).toBe(true);
+    // A start that takes long says so.
+    await waitFor(() => expect(root().classList.contains("unready")).toBe(false), { timeout: 2000 });
+    expect(screen.getByText("Starting…")).toBeTruthy();
+    answer({ version: "1", lang: "nl", demo: false, active_connection_id: null, store_warning: null, store_error: null });
+    await screen.findByTestId("relation-input");
+    expect(root().classList.contains("unready")).toBe(false);
+  });
+
+  it("shows the bar and the form together once the first answers are in", async () => {
+    const { container } = render(App);
+    await screen.findByTestId("relation-input");
+    expect((container.querySelector(".app") as HTMLElement).classList.contains("unready")).toBe(false);
+  });
+
   it("asks for the draft itself when the first answer brings another connection's or none", async () => {
     const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: null, store_warning: null, store_error: null };
     mocked.firstAnswers.mockResolvedValueOnce({ info, connectors, connections: [demo, connection], draft: null });
