@@ -453,6 +453,46 @@ export class InvoiceFormState {
       d.address_id = null;
       void this.loadAddresses();
     }
+    this.clearOtherAdministrationsLookups();
+  }
+
+  /**
+   * Clears the look-up values chosen under the administration before (an owner's units, ledger
+   * accounts and contracts), in the header and on every line: those of a list kept per
+   * administration, those filtered by the administration, and, in turn, those filtered by a
+   * value cleared here. The system would refuse them; the clerk chooses again.
+   */
+  private clearOtherAdministrationsLookups(): void {
+    const d = this.draft;
+    if (!d) return;
+    const caps = this.caps;
+    const cleared = new Set<string>(["administration"]);
+    const belongs = (f: FieldSpec): boolean =>
+      f.kind.type === "lookup" &&
+      (caps.lists.find((l) => l.name === (f.kind as { list: string }).list)?.scope.type === "administration" ||
+        f.kind.filter.some((x) => cleared.has(x.from_field)));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const f of caps.header_fields) {
+        if (cleared.has(f.key) || !belongs(f)) continue;
+        cleared.add(f.key);
+        changed = true;
+        if ((d.extra[f.key] ?? "") !== "") {
+          d.extra[f.key] = "";
+          this.edited(`extra.${f.key}`);
+        }
+      }
+      for (const f of caps.line_fields) {
+        if (cleared.has(f.key) || !belongs(f)) continue;
+        cleared.add(f.key);
+        changed = true;
+        d.lines.forEach((l, i) => {
+          if ((l.extra[f.key] ?? "") === "") return;
+          l.extra[f.key] = "";
+          this.edited(`lines[${i}].${f.key}`);
+        });
+      }
+    }
   }
 
   searchRelations(query: string): Promise<Relation[]> {

@@ -306,4 +306,34 @@ describe("A made-up system's contract look-up that may fill the relation", () =>
     expect(mocked.relationById).not.toHaveBeenCalled();
     expect(mocked.saveDraft.mock.calls.at(-1)?.[0].relation?.id).toBe("r1");
   });
+
+  it("clears the values chosen under the administration before, and keeps those of the whole connection", async () => {
+    const withSite: Capabilities = {
+      ...madeUp,
+      header_fields: [...madeUp.header_fields, lookup("site", "sites", [], "Vestiging", "Site")],
+      lists: [...madeUp.lists, { name: "sites", label: { nl: "Vestigingen", en: "Sites" }, scope: { type: "connection" } }],
+    };
+    const conn: ReadyConnection = { ...made, capabilities: withSite };
+    mocked.currentDraft.mockResolvedValue(
+      draftView(
+        draft({
+          connection_id: "made-1",
+          administration_id: "1",
+          extra: { owner: "O-17", contract: "K-1", site: "S-3" },
+          lines: [line({ id: "l-1", extra: { object: "X-1" } }), line({ id: "l-2", extra: { object: "" } })],
+        }),
+      ),
+    );
+    const view = render(InvoiceForm, { connection: conn, sync, administrationId: "1", debounce: 0 });
+    await screen.findByTestId("extra-owner");
+    await view.rerender({ connection: conn, sync, administrationId: "2", debounce: 0 });
+    await waitFor(() => expect(mocked.saveDraft.mock.calls.at(-1)?.[0].administration_id).toBe("2"));
+    const saved = mocked.saveDraft.mock.calls.at(-1)![0];
+    // The owner's list is kept per administration; the contract is filtered by the owner.
+    expect(saved.extra.owner).toBe("");
+    expect(saved.extra.contract).toBe("");
+    expect(saved.lines[0].extra.object).toBe("");
+    // A list of the whole connection is not the administration's.
+    expect(saved.extra.site).toBe("S-3");
+  });
 });
