@@ -515,8 +515,17 @@ async fn a_line_bloxs_refuses_shows_bloxss_message_on_that_lines_field() {
     )
     .await;
     choose(&app, "extra-payment_method", "2").await;
-    // The clerk then takes another owner: the object chosen belongs to the first.
+    // The clerk takes another owner: the object chosen belongs to the first, so it is cleared.
     choose_owner(&app, OTHER_OWNER).await;
+    app.wait_until(
+        "the first owner's object cleared",
+        "const e=document.querySelector('[data-testid=line-0-field-real_estate_object]');return e && e.value===''",
+        LONG,
+    )
+    .await
+    .expect("an object of the owner before does not stay in the draft");
+    // Back to the first owner, and its object again.
+    choose_owner(&app, OWNER).await;
     if value_of(&app, "line-0-product").await.is_empty() {
         pick(
             &app,
@@ -527,6 +536,27 @@ async fn a_line_bloxs_refuses_shows_bloxss_message_on_that_lines_field() {
         )
         .await;
     }
+    pick(
+        &app,
+        "line-0-field-real_estate_object",
+        "[data-testid=line-0-field-real_estate_object-option]",
+        &unit_name[..unit_name.len().min(8)],
+        &unit_name,
+    )
+    .await;
+    // Meanwhile the object moved to another owner in Bloxs: Bloxs refuses it on its line.
+    let moved = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/__sandbox/bloxs/mutate"))
+        .json(&json!({
+            "entity": "units",
+            "action": "update",
+            "id": unit["reference"],
+            "fields": {"ownerReference": OTHER_OWNER},
+        }))
+        .send()
+        .await
+        .expect("the stand-in's hook");
+    assert!(moved.status().is_success(), "{:?}", moved.text().await);
     let before = received(&probe).await.len();
     app.find("[data-testid=submit]")
         .await

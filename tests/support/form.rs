@@ -37,6 +37,15 @@ pub async fn focus(app: &App, testid: &str) {
         .wait_for(&format!("[data-testid=\"{testid}\"]"), LONG)
         .await
         .unwrap_or_else(|e| panic!("{testid}: {e}"));
+    // The window shows its page once the first answers are in (until then a field of the
+    // top bar may be there, but hidden, and takes no cursor).
+    app.wait_until(
+        "the page shown",
+        "return !document.querySelector('.app.unready')",
+        LONG,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{testid}: {e}"));
     // Into view first: a field below the fold (or under the totals bar) takes no click.
     app.js(
         "document.querySelector(arguments[0]).scrollIntoView({block:'center'})",

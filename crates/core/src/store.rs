@@ -422,6 +422,16 @@ pub struct OutboxEntry {
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
+/// Whether a table of this database has a column (`false` when it cannot be told).
+fn has_column(db: &Connection, table: &str, column: &str) -> bool {
+    db.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .and_then(|mut st| {
+            let names = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(names.flatten().any(|n| n == column))
+        })
+        .unwrap_or(false)
+}
+
 /// What [`Store::recover_from`] brought back from a damaged store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recovery {
@@ -758,8 +768,36 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         old.busy_timeout(std::time::Duration::from_millis(1000))?;
-        // The outbox first: it is what must not vanish.
-        let columns = "draft_id,connection_id,identity,state,payload,attempts,remote_id,number,message,relation_name,total_gross,created_at,updated_at";
+        // The outbox first: it is what must not vanish. With it, whether an attempt may have
+        // created the invoice (the next step is then a look-up, never a second send) and what
+        // the system answered, where the damaged copy has those columns (a store of an older
+        // version may not).
+        let mut names = vec![
+            "draft_id",
+            "connection_id",
+            "identity",
+            "state",
+            "payload",
+            "attempts",
+            "remote_id",
+            "number",
+            "message",
+            "relation_name",
+            "total_gross",
+            "created_at",
+            "updated_at",
+        ];
+        for later in ["maybe_created", "answer"] {
+            if has_column(&old, "outbox", later) {
+                names.push(later);
+            }
+        }
+        let width = names.len();
+        let columns = names.join(",");
+        let marks = (1..=width)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
         let outbox: Vec<Vec<rusqlite::types::Value>> = {
             let mut read = || -> rusqlite::Result<Vec<Vec<rusqlite::types::Value>>> {
                 let mut st = old.prepare(&format!("SELECT {columns} FROM outbox"))?;
@@ -768,8 +806,8 @@ impl Store {
                 loop {
                     match rows.next() {
                         Ok(Some(r)) => {
-                            let mut v = Vec::with_capacity(13);
-                            for i in 0..13 {
+                            let mut v = Vec::with_capacity(width);
+                            for i in 0..width {
                                 v.push(r.get::<_, rusqlite::types::Value>(i)?);
                             }
                             out.push(v);
@@ -801,8 +839,7 @@ impl Store {
             for row in &outbox {
                 let n = tx.execute(
                     &format!(
-                        "INSERT INTO outbox({columns}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)
-                         ON CONFLICT DO NOTHING"
+                        "INSERT INTO outbox({columns}) VALUES({marks}) ON CONFLICT DO NOTHING"
                     ),
                     rusqlite::params_from_iter(row.iter()),
                 )?;

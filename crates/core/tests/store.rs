@@ -564,8 +564,21 @@ fn waiting_invoices_of_a_damaged_store_are_brought_back_and_listed() {
         let u = queued(&s, "c1", "Café Het Hoekje");
         s.set_outbox_state(u.id, SubmissionState::Uncertain, None)
             .unwrap();
+        // An attempt that may have created it: the next step is a look-up, never a resend.
+        s.set_maybe_created(u.id, true).unwrap();
         let done = queued(&s, "c1", "Slagerij Jansen");
         s.mark_sent(done.id, "R-9", Some("2026-009")).unwrap();
+        s.record_answer(
+            done.id,
+            Some(&invoice_desk_core::backend::Answer {
+                state: Some(invoice_desk_core::i18n::Text::new("Open", "Open")),
+                total_excl: Some("100.00".parse().unwrap()),
+                total_vat: Some("21.00".parse().unwrap()),
+                total_incl: Some("121.00".parse().unwrap()),
+                document_url: None,
+            }),
+        )
+        .unwrap();
         // Enough look-up rows after the outbox that the damage lands on them.
         let many: Vec<_> = (0..3000)
             .map(|i| {
@@ -623,6 +636,16 @@ fn waiting_invoices_of_a_damaged_store_are_brought_back_and_listed() {
         SubmissionState::Uncertain,
         "still asked before any resend"
     );
+    assert!(
+        fresh.maybe_created(uncertain.id).unwrap(),
+        "an attempt that may have created it is still known"
+    );
+    assert!(!fresh.maybe_created(waiting.id).unwrap());
+    let answer = fresh
+        .answer(sent.id)
+        .unwrap()
+        .expect("what the system said came back");
+    assert_eq!(answer.total_incl, Some("121.00".parse().unwrap()));
     assert_eq!(
         fresh
             .outbox_entry(sent.id)

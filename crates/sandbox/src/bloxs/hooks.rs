@@ -172,6 +172,36 @@ fn change(
     Ok(vec![id])
 }
 
+/// `{"entity": "units", "action": "update", "id": reference, "fields": {"ownerReference": owner}}`:
+/// a unit moved to another owner in Bloxs after the app cached it.
+fn mutate_unit(b: &Bloxs, m: &Mutation) -> Response {
+    if m.action != "update" {
+        return hook_error(StatusCode::BAD_REQUEST, "a unit can only be updated");
+    }
+    let Some(id) = m.body.get("id").and_then(Value::as_str) else {
+        return hook_error(StatusCode::BAD_REQUEST, "id (a unit reference) is required");
+    };
+    let owner = match m.fields.get("ownerReference").and_then(Value::as_str) {
+        Some(o) if m.fields.len() == 1 && !o.trim().is_empty() => o.to_string(),
+        _ => {
+            return hook_error(
+                StatusCode::BAD_REQUEST,
+                "fields must be {\"ownerReference\": an owner}",
+            )
+        }
+    };
+    let mut data = b.data.write();
+    let Some(unit) = data.units.iter_mut().find(|u| u.reference == id) else {
+        return hook_error(
+            StatusCode::BAD_REQUEST,
+            format!("no unit with reference {id}"),
+        );
+    };
+    unit.owner = owner;
+    let record = unit.to_json();
+    m.answer(1, std::iter::once(record), Map::new())
+}
+
 /// `{"entity": "persons"|"organisations", "action": "create"|"update"|"archive"|"unarchive",
 /// "count"?, "id"?: reference, "fields"?: {API member: value}}`; every change sets
 /// `lastModified` to now.
@@ -179,12 +209,15 @@ async fn mutate(State(b): State<Arc<Bloxs>>, body: Bytes) -> Response {
     let m = match Mutation::read(
         &body,
         &["entity", "action", "count", "id", "fields"],
-        &["persons", "organisations"],
-        "entity must be persons or organisations",
+        &["persons", "organisations", "units"],
+        "entity must be persons, organisations or units",
     ) {
         Ok(m) => m,
         Err(r) => return r,
     };
+    if m.entity == "units" {
+        return mutate_unit(&b, &m);
+    }
     let kind = if m.entity == "persons" {
         Kind::Person
     } else {

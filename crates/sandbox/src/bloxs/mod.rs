@@ -100,7 +100,8 @@
 //!   "fields"?: {API member: value} (`name`, `firstName`, `lastName`, `email`, `phoneNumber`,
 //!   `vatNumber`, `chamberOfCommerceNumber`, `isActive`)}` → `{"entity", "action", "count",
 //!   "records"}`. Every change sets the relation's `lastModified` to now; new relations
-//!   continue the `REL-` sequence.
+//!   continue the `REL-` sequence. `{"entity": "units", "action": "update", "id": reference,
+//!   "fields": {"ownerReference": owner}}` moves a unit to another owner.
 //! - `GET`, `POST`, `DELETE /__sandbox/bloxs/faults`: see [`crate::kit::faults`], plus
 //!   `"expire_tokens": true` (answers `"tokens_expired": N`). `drop_after_store`,
 //!   `fail_after_store` and `work_delay_ms` apply to the create call.
