@@ -83,6 +83,30 @@ async fn use_bloxs(app: &App) {
     .expect("the Bloxs form");
 }
 
+/// Takes a service item on the first line by type-ahead (its first six letters).
+async fn pick_item(app: &App, item: &str) {
+    pick(
+        app,
+        "line-0-product",
+        "[data-testid=product-option]",
+        &item[..item.len().min(6)],
+        item,
+    )
+    .await;
+}
+
+/// Takes a real-estate object on the first line by type-ahead (its first eight letters).
+async fn pick_unit(app: &App, unit_name: &str) {
+    pick(
+        app,
+        "line-0-field-real_estate_object",
+        "[data-testid=line-0-field-real_estate_object-option]",
+        &unit_name[..unit_name.len().min(8)],
+        unit_name,
+    )
+    .await;
+}
+
 /// Chooses an owner in the top bar (see [`choose`]) and waits for that owner's look-ups.
 async fn choose_owner(app: &App, owner: &str) {
     app.wait_until(
@@ -220,14 +244,7 @@ async fn a_clerk_types_a_bloxs_invoice_by_keyboard_and_bloxs_receives_it_to_the_
         .await
         .expect("lang");
     let nl = lang.as_str() == Some("nl");
-    pick(
-        &app,
-        "line-0-product",
-        "[data-testid=product-option]",
-        &item1[..item1.len().min(6)],
-        &item1,
-    )
-    .await;
+    pick_item(&app, &item1).await;
     retype(&app, "line-0-quantity", "2").await;
     retype(
         &app,
@@ -235,14 +252,7 @@ async fn a_clerk_types_a_bloxs_invoice_by_keyboard_and_bloxs_receives_it_to_the_
         if nl { "302,50" } else { "302.50" },
     )
     .await;
-    pick(
-        &app,
-        "line-0-field-real_estate_object",
-        "[data-testid=line-0-field-real_estate_object-option]",
-        &unit_name[..unit_name.len().min(8)],
-        &unit_name,
-    )
-    .await;
+    pick_unit(&app, &unit_name).await;
     // The service item filled in its own ledger account; the clerk chooses another one.
     let item_ledger = at_21[0]["ledgerAccountCode"]
         .as_str()
@@ -498,22 +508,8 @@ async fn a_line_bloxs_refuses_shows_bloxss_message_on_that_lines_field() {
         RELATION_NAME,
     )
     .await;
-    pick(
-        &app,
-        "line-0-product",
-        "[data-testid=product-option]",
-        &item[..item.len().min(6)],
-        &item,
-    )
-    .await;
-    pick(
-        &app,
-        "line-0-field-real_estate_object",
-        "[data-testid=line-0-field-real_estate_object-option]",
-        &unit_name[..unit_name.len().min(8)],
-        &unit_name,
-    )
-    .await;
+    pick_item(&app, &item).await;
+    pick_unit(&app, &unit_name).await;
     choose(&app, "extra-payment_method", "2").await;
     // The clerk takes another owner: the object chosen belongs to the first, so it is cleared.
     choose_owner(&app, OTHER_OWNER).await;
@@ -527,36 +523,27 @@ async fn a_line_bloxs_refuses_shows_bloxss_message_on_that_lines_field() {
     // Back to the first owner, and its object again.
     choose_owner(&app, OWNER).await;
     if value_of(&app, "line-0-product").await.is_empty() {
-        pick(
-            &app,
-            "line-0-product",
-            "[data-testid=product-option]",
-            &item[..item.len().min(6)],
-            &item,
-        )
-        .await;
+        pick_item(&app, &item).await;
     }
-    pick(
-        &app,
-        "line-0-field-real_estate_object",
-        "[data-testid=line-0-field-real_estate_object-option]",
-        &unit_name[..unit_name.len().min(8)],
-        &unit_name,
-    )
-    .await;
+    pick_unit(&app, &unit_name).await;
     // Meanwhile the object moved to another owner in Bloxs: Bloxs refuses it on its line.
-    let moved = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/__sandbox/bloxs/mutate"))
-        .json(&json!({
-            "entity": "units",
-            "action": "update",
-            "id": unit["reference"],
-            "fields": {"ownerReference": OTHER_OWNER},
-        }))
-        .send()
+    let moved = probe
+        .post(
+            "/__sandbox/bloxs/mutate",
+            json!({
+                "entity": "units",
+                "action": "update",
+                "id": unit["reference"],
+                "fields": {"ownerReference": OTHER_OWNER},
+            }),
+        )
         .await
         .expect("the stand-in's hook");
-    assert!(moved.status().is_success(), "{:?}", moved.text().await);
+    assert_eq!(
+        moved["records"][0]["ownerReference"],
+        json!(OTHER_OWNER),
+        "{moved}"
+    );
     let before = received(&probe).await.len();
     app.find("[data-testid=submit]")
         .await

@@ -467,10 +467,11 @@ export class InvoiceFormState {
     if (!d) return;
     const caps = this.caps;
     const cleared = new Set<string>(["administration"]);
-    const belongs = (f: FieldSpec): boolean =>
-      f.kind.type === "lookup" &&
-      (caps.lists.find((l) => l.name === (f.kind as { list: string }).list)?.scope.type === "administration" ||
-        f.kind.filter.some((x) => cleared.has(x.from_field)));
+    const belongs = ({ kind }: FieldSpec): boolean => {
+      if (kind.type !== "lookup") return false;
+      const list = caps.lists.find((l) => l.name === kind.list);
+      return list?.scope.type === "administration" || kind.filter.some((x) => cleared.has(x.from_field));
+    };
     for (let changed = true; changed; ) {
       changed = false;
       for (const f of caps.header_fields) {

@@ -28,6 +28,17 @@ const mocked = vi.mocked(api);
 
 const demo = { ...connection, id: "demo", name: "Demo", demo: true, auth: "none", base_url: "", has_secret: false };
 
+/** The first answers for the real connection, used last, with its open draft's reference. */
+function answersWithDraft(reference: string) {
+  const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null };
+  return {
+    info,
+    connectors,
+    connections: [demo, connection],
+    draft: { connection_id: "conn-1", view: draftView({ ...draftView().draft, reference }) },
+  };
+}
+
 describe("App", () => {
   beforeEach(() => {
     vi.clearAllMocks();
@@ -57,13 +68,7 @@ describe("App", () => {
   });
 
   it("draws the first form from one answer that carries the draft, asking nothing else for it", async () => {
-    const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null };
-    mocked.firstAnswers.mockResolvedValueOnce({
-      info,
-      connectors,
-      connections: [demo, connection],
-      draft: { connection_id: "conn-1", view: draftView({ ...draftView().draft, reference: "from the first answer" }) },
-    });
+    mocked.firstAnswers.mockResolvedValueOnce(answersWithDraft("from the first answer"));
     render(App);
     await screen.findByTestId("relation-input");
     expect(mocked.firstAnswers).toHaveBeenCalledTimes(1);
@@ -77,13 +82,7 @@ describe("App", () => {
   });
 
   it("takes the first answers the page asked for before the script ran, and asks nothing itself", async () => {
-    const info = { version: "1", lang: "en" as const, demo: false, active_connection_id: "conn-1", store_warning: null, store_error: null };
-    window.__firstAnswers = Promise.resolve({
-      info,
-      connectors,
-      connections: [demo, connection],
-      draft: { connection_id: "conn-1", view: draftView({ ...draftView().draft, reference: "asked by the page" }) },
-    });
+    window.__firstAnswers = Promise.resolve(answersWithDraft("asked by the page"));
     render(App);
     await screen.findByTestId("relation-input");
     expect(mocked.firstAnswers).not.toHaveBeenCalled();
