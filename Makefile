@@ -54,10 +54,11 @@ bench: setup-test ui
 	bench/typeahead-window.sh
 	bench/startup.sh -B
 
-# Installers for Linux (.deb, and the AppImage where the bundler's tools are at hand: see
-# scripts/bundle.sh) with the Tauri CLI from its npm package (a prebuilt binary, no compile).
-# The Windows (.msi) and macOS (.dmg) settings are in tauri.conf.json for a build there.
-bundle: setup
+# Installers for Linux: the .deb with the Tauri CLI from its npm package (a prebuilt binary, no
+# compile) and the AppImage from the same files (scripts/appimage.sh). The Windows (.msi) and
+# macOS (.dmg) settings are in tauri.conf.json for a build on those systems.
+bundle:
+	scripts/setup.sh bundle
 	scripts/bundle.sh
 
 # Start-up time and memory next to a bare Tauri app, side by side (bench/startup.sh).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Invoice Desk needs to build, run and test on Debian/Ubuntu, skipping what is
-# already there. Usage: scripts/setup.sh [run|test]
+# already there. Usage: scripts/setup.sh [run|test|bundle]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose="${1:-run}"
@@ -15,6 +15,9 @@ packages=(libwebkit2gtk-4.1-dev build-essential curl file libssl-dev pkg-config 
   fonts-dejavu-core)
 if [ "$purpose" = test ]; then
   packages+=(xvfb xauth webkit2gtk-driver keyutils imagemagick jq)
+fi
+if [ "$purpose" = bundle ]; then
+  packages+=(squashfs-tools patchelf)
 fi
 missing=()
 for p in "${packages[@]}"; do

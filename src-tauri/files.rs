@@ -79,6 +79,19 @@ pub fn open_in_viewer(url: &str) -> std::io::Result<()> {
         }
         _ => system_viewer(url),
     };
+    let outer = outer_environment(|name| std::env::var_os(name));
+    if !outer.is_empty() {
+        for (name, value) in outer {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
+        }
+        cmd.env_remove(BUNDLE_VARS);
+        // Not the AppImage's own folder, which is gone when the app closes.
+        let owd = std::env::var_os("OWD").filter(|d| std::path::Path::new(d).is_dir());
+        cmd.current_dir(owd.unwrap_or_else(|| "/".into()));
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -88,6 +101,27 @@ pub fn open_in_viewer(url: &str) -> std::io::Result<()> {
         let _ = child.wait();
     });
     Ok(())
+}
+
+/// Names the variables the AppImage's start script (scripts/appimage.sh) points at its own
+/// copies of GTK's and GLib's modules; it keeps the clerk's values in `INVOICE_DESK_OUTER_<name>`.
+const BUNDLE_VARS: &str = "INVOICE_DESK_BUNDLE_VARS";
+
+/// The environment a program the app opens gets back, as (name, the clerk's value or none):
+/// a PDF viewer of the system's own must not load the AppImage's GTK modules. Empty outside
+/// the AppImage. `var` reads a variable (the process's environment; a map in tests).
+fn outer_environment(
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<(String, Option<std::ffi::OsString>)> {
+    let Some(names) = var(BUNDLE_VARS) else {
+        return Vec::new();
+    };
+    names
+        .to_string_lossy()
+        .split_whitespace()
+        .filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .map(|n| (n.to_owned(), var(&format!("INVOICE_DESK_OUTER_{n}"))))
+        .collect()
 }
 
 #[cfg(target_os = "windows")]
@@ -113,6 +147,38 @@ fn system_viewer(url: &str) -> std::process::Command {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_viewer_gets_the_clerks_own_environment_back_from_the_appimage() {
+        use std::collections::HashMap;
+        use std::ffi::OsString;
+        let env: HashMap<&str, &str> = [
+            (
+                "INVOICE_DESK_BUNDLE_VARS",
+                "GTK_PATH XDG_DATA_DIRS GIO_MODULE_DIR bad-name",
+            ),
+            ("GTK_PATH", "/tmp/.mount_x/usr/lib/gtk-3.0"),
+            (
+                "INVOICE_DESK_OUTER_XDG_DATA_DIRS",
+                "/usr/share/ubuntu:/usr/share",
+            ),
+        ]
+        .into();
+        let var = |n: &str| env.get(n).map(OsString::from);
+        assert_eq!(
+            super::outer_environment(var),
+            vec![
+                ("GTK_PATH".to_owned(), None),
+                (
+                    "XDG_DATA_DIRS".to_owned(),
+                    Some(OsString::from("/usr/share/ubuntu:/usr/share"))
+                ),
+                ("GIO_MODULE_DIR".to_owned(), None),
+            ]
+        );
+        // Outside the AppImage nothing is changed.
+        assert!(super::outer_environment(|_| None).is_empty());
+    }
+
     #[test]
     fn content_types() {
         assert_eq!(super::content_type("Factuur.PDF"), "application/pdf");
