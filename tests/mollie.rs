@@ -137,6 +137,16 @@ async fn a_clerk_adds_a_recipient_inline_issues_a_mollie_invoice_and_sees_mollie
     retype(&app, "line-0-price", if nl { "125,00" } else { "125.00" }).await;
     choose(&app, "line-0-discount-kind", "percentage").await;
     retype(&app, "line-0-discount-value", "10").await;
+    // The line shows what it comes to after its own discount, as the totals count it.
+    app.wait_until(
+        "the line's amounts after its discount",
+        "const e=document.querySelector('[data-testid=line-0-amount-excl]');\
+         const v=document.querySelector('[data-testid=line-0-amount-vat]');\
+         return !!e && !!v && /^225[.,]00$/.test(e.value) && /47[.,]25/.test(v.innerText)",
+        LONG,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
 
     // Issue it, with the e-mail Mollie sends.
     choose(&app, "extra-status", "issued").await;

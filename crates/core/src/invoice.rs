@@ -533,7 +533,9 @@ pub fn draft_field(draft: &Draft, field: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Evaluation {
     pub totals: Totals,
-    /// Per draft line (same index): its amounts, or `None` when it cannot be computed yet.
+    /// Per draft line (same index): its amounts, after its own discount where the system takes
+    /// discounts (the invoice's discount is in the totals only), or `None` when it cannot be
+    /// computed yet.
     pub line_amounts: Vec<Option<LineAmounts>>,
     pub issues: Vec<FieldIssue>,
     /// Things worth knowing that do not stop sending (e.g. an ambiguous customer name).
@@ -605,11 +607,18 @@ pub fn evaluate(draft: &Draft, caps: &Capabilities) -> Evaluation {
             vat_percent: rate.percent,
             vat_code: rate.code.clone(),
         };
-        match totals::line_amounts(&input, draft.price_basis) {
+        let discount = outgoing_discount(l.discount.as_ref(), caps.discounts.line);
+        // What the line shows: after its own discount where the system takes discounts.
+        let shown = if takes_discounts(caps) {
+            totals::discounted_line_amounts(&input, discount.as_ref(), draft.price_basis)
+        } else {
+            totals::line_amounts(&input, draft.price_basis)
+        };
+        match shown {
             Some(a) => {
                 line_amounts[i] = Some(a);
                 inputs.push(input);
-                discounts.push(outgoing_discount(l.discount.as_ref(), caps.discounts.line));
+                discounts.push(discount);
             }
             None => issues.push(line_too_large(i)),
         }

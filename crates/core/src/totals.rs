@@ -160,7 +160,12 @@ fn capped(d: Decimal) -> Option<Decimal> {
 fn line(l: &LineInput, basis: PriceBasis) -> Option<(Decimal, LineAmounts)> {
     let entered = capped(round_cents(l.quantity.checked_mul(l.unit_price)?))?;
     let vat = capped(vat_of(entered, l.vat_percent, basis)?)?;
-    let amounts = match basis {
+    Some((entered, amounts_of(entered, vat, basis)?))
+}
+
+/// Net, VAT and gross of an amount on the price basis and its VAT.
+fn amounts_of(entered: Decimal, vat: Decimal, basis: PriceBasis) -> Option<LineAmounts> {
+    Some(match basis {
         PriceBasis::ExclVat => LineAmounts {
             net: entered,
             vat,
@@ -171,8 +176,7 @@ fn line(l: &LineInput, basis: PriceBasis) -> Option<(Decimal, LineAmounts)> {
             vat,
             gross: entered,
         },
-    };
-    Some((entered, amounts))
+    })
 }
 
 /// The amounts of one line, or `None` when they are too large (see [`compute`]).
@@ -222,6 +226,24 @@ fn rate_totals(
 
 pub fn line_amounts(l: &LineInput, basis: PriceBasis) -> Option<LineAmounts> {
     line(l, basis).map(|(_, a)| a)
+}
+
+/// The amounts of one line of a system that takes discounts, after the line's own discount
+/// (the invoice's discount is not in them): what the line shows, its VAT taken as
+/// [`compute_discounted`] takes it. `None` when they are too large (see [`compute`]).
+pub fn discounted_line_amounts(
+    l: &LineInput,
+    discount: Option<&Discount>,
+    basis: PriceBasis,
+) -> Option<LineAmounts> {
+    let entered = capped(round_cents(l.quantity.checked_mul(l.unit_price)?))?;
+    let off = match discount {
+        Some(d) => discount_amount(entered, d)?,
+        None => Decimal::ZERO,
+    };
+    let after = capped(entered.checked_sub(off)?)?;
+    let vat = capped(vat_net_first(after, l.vat_percent, basis)?)?;
+    amounts_of(after, vat, basis)
 }
 
 /// Computes the totals of `lines`. Every amount of the result (per line, per rate and of the
@@ -387,19 +409,7 @@ pub fn compute_discounted(
         let amounts = (|| {
             let entered = capped(net.checked_sub(*share)?)?;
             let vat = capped(vat_net_first(entered, l.vat_percent, basis)?)?;
-            let a = match basis {
-                PriceBasis::ExclVat => LineAmounts {
-                    net: entered,
-                    vat,
-                    gross: capped(entered.checked_add(vat)?)?,
-                },
-                PriceBasis::InclVat => LineAmounts {
-                    net: capped(entered.checked_sub(vat)?)?,
-                    vat,
-                    gross: entered,
-                },
-            };
-            Some((entered, a))
+            Some((entered, amounts_of(entered, vat, basis)?))
         })()
         .ok_or(TotalsError::Line(i))?;
         let (entered, a) = amounts;

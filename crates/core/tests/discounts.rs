@@ -107,6 +107,39 @@ fn line_and_invoice_discounts_reach_the_totals_and_the_outgoing_invoice() {
 }
 
 #[test]
+fn a_line_shows_its_amounts_after_its_own_discount_and_not_after_the_invoices() {
+    let caps = with_discounts();
+    let mut d = draft(&caps);
+    d.lines[0].discount = typed(DiscountKind::Percentage, "10");
+    d.lines[1].discount = typed(DiscountKind::Amount, "1,00");
+    let e = evaluate(&d, &caps);
+    let shown = |i: usize| {
+        let a = e.line_amounts[i].clone().unwrap();
+        (a.net, a.vat, a.gross)
+    };
+    // 25.00 − 10 % = 22.50 (VAT 21 %: 4.73); 7.99 − 1.00 = 6.99 (VAT 9 %: 0.63).
+    assert_eq!(shown(0), (dec!(22.50), dec!(4.73), dec!(27.23)));
+    assert_eq!(shown(1), (dec!(6.99), dec!(0.63), dec!(7.62)));
+    // Rounded per line and without a discount on the invoice, the lines add up to the totals.
+    assert_eq!(e.totals.net, dec!(29.49));
+    assert_eq!(e.totals.vat, dec!(4.73) + dec!(0.63));
+    // The invoice's discount is in the totals, not in what a line shows.
+    d.discount = typed(DiscountKind::Amount, "5");
+    let e = evaluate(&d, &caps);
+    assert_eq!(e.line_amounts[0].clone().map(|a| a.net), Some(dec!(22.50)));
+    assert_eq!(e.totals.net, dec!(24.49));
+    // Prices including VAT: the line shows the gross after its discount.
+    let mut d = draft(&caps);
+    d.price_basis = PriceBasis::InclVat;
+    d.lines[0].discount = typed(DiscountKind::Percentage, "10");
+    let e = evaluate(&d, &caps);
+    assert_eq!(
+        e.line_amounts[0].clone().map(|a| (a.gross, a.net)),
+        Some((dec!(22.50), dec!(18.60)))
+    );
+}
+
+#[test]
 fn a_system_without_discounts_neither_counts_nor_sends_one_and_the_draft_keeps_it() {
     let plain = caps();
     let mut d = draft(&plain);

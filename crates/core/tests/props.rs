@@ -287,6 +287,21 @@ fn evaluate_never_panics_on_any_typed_draft() {
             prop_assert!(within_max_amount(a.gross) && within_max_amount(a.net));
         }
         prop_assert!(within_max_amount(e.totals.gross));
+        // Rounded per line and without a discount on the invoice, what the lines show (after
+        // their own discounts) adds up to the totals.
+        let invoice_discount = discounts
+            && draft
+                .discount
+                .as_ref()
+                .and_then(DraftDiscount::parsed)
+                .is_some();
+        if e.issues.is_empty() && rounding == Rounding::PerLine && !invoice_discount {
+            let shown = e.line_amounts.iter().flatten();
+            let (net, vat) = shown.fold((Decimal::ZERO, Decimal::ZERO), |(n, v), a| {
+                (n + a.net, v + a.vat)
+            });
+            prop_assert_eq!((net, vat), (e.totals.net, e.totals.vat));
+        }
         // A draft that evaluates without issues can be sent, and its amounts pass the back
         // ends' own check.
         if e.issues.is_empty() {

@@ -9,7 +9,7 @@ import { declaredHeader, fieldRequired, fieldShown, headerField } from "./fields
 import { locale } from "./locale.svelte";
 import { beginSubmit, endSubmit } from "./outbox.svelte";
 import { formatForInput } from "./money";
-import { unitPriceFor, type UnitPrice } from "./lineAmount";
+import { unitPriceAfterDiscount, type UnitPrice } from "./lineAmount";
 import { uuid } from "./uuid";
 import type {
   Address,
@@ -363,21 +363,29 @@ export class InvoiceFormState {
    * The clerk typed a line's amount excl. or incl. VAT: the price per item follows, on that
    * basis, so the amount typed is kept exactly (as with prices typed incl. VAT). When the
    * invoice was on the other basis it switches, and the other lines' prices are converted so
-   * their amounts on the new basis stay. A quantity left empty counts as one. Returns what
-   * the price gives, or null when the amount is not a number.
+   * their amounts on the new basis stay. A quantity left empty counts as one. On a line with
+   * its own discount the amount is what the line comes to after it, as the line shows it.
+   * Returns what the price gives, or null when the amount is not a number.
    */
   setLineAmount(index: number, basis: PriceBasis, text: string): UnitPrice | null {
     const d = this.draft;
     const line = d?.lines[index];
     if (!d || !line || !this.caps.price_bases.includes(basis)) return null;
     const quantity = (l: DraftLine) => (l.quantity.trim() === "" ? "1" : l.quantity);
-    const r = unitPriceFor(text, quantity(line), this.caps.price_dp);
+    // What a line shows is after its own discount; so is an amount typed there.
+    const discount = (l: DraftLine) => (this.caps.discounts.line ? l.discount : null);
+    const r = unitPriceAfterDiscount(text, quantity(line), this.caps.price_dp, discount(line));
     if (!r) return null;
     if (d.price_basis !== basis) {
       d.lines.forEach((l, i) => {
         const a = this.lineAmounts[l.id];
         if (i === index || !a || l.unit_price.trim() === "") return;
-        const other = unitPriceFor(basis === "incl_vat" ? a.gross : a.net, quantity(l), this.caps.price_dp);
+        const other = unitPriceAfterDiscount(
+          basis === "incl_vat" ? a.gross : a.net,
+          quantity(l),
+          this.caps.price_dp,
+          discount(l),
+        );
         if (other) {
           l.unit_price = formatForInput(other.price, locale.lang);
           this.edited(`lines[${i}].unit_price`);

@@ -83,3 +83,65 @@ function trim(s: string): string {
   while (decimals(out) > 2 && out.endsWith("0")) out = out.slice(0, -1);
   return out;
 }
+
+/** A line's own discount as typed (the draft's `DraftDiscount`). */
+export interface LineDiscount {
+  kind: "amount" | "percentage";
+  value: string;
+}
+
+/**
+ * What a line's discount takes off `before` (in cents), as the totals take it (Rust's
+ * `totals::discount_amount`): an amount as typed, rounded to cents; a percentage of `before`,
+ * rounded half away from zero. Zero for a value that is not a number (the totals count no
+ * discount then either, and the field says why).
+ */
+function discountOff(before: bigint, d: LineDiscount): bigint {
+  const v = parseAmount(d.value);
+  if (v === null) return 0n;
+  const vdp = decimals(v);
+  const vi = scaled(v, vdp) ?? 0n;
+  const unit = 10n ** BigInt(vdp);
+  return d.kind === "amount" ? divRound(vi * 100n, unit) : divRound(before * vi, 100n * unit);
+}
+
+/** The amount before the discount (cents) that leaves `after` once it is off, or the nearest;
+ * null for a discount of 100 % or more, which leaves nothing whatever the amount. */
+function beforeDiscount(after: bigint, d: LineDiscount): bigint | null {
+  if (d.kind === "amount") return after + discountOff(0n, d);
+  const v = parseAmount(d.value);
+  if (v === null) return after;
+  const unit = 10n ** BigInt(decimals(v));
+  const left = 100n * unit - (scaled(v, decimals(v)) ?? 0n);
+  if (left <= 0n) return null;
+  const guess = divRound(after * 100n * unit, left);
+  for (const d0 of [0n, -1n, 1n, -2n, 2n]) {
+    const b = guess + d0;
+    if (b - discountOff(b, d) === after) return b;
+  }
+  return guess;
+}
+
+/**
+ * As [`unitPriceFor`], for a line with its own discount: `amount` is what the line comes to
+ * after the discount (what the line shows), and the price per item is the one that leaves that
+ * amount once the discount is off. Without a discount, the same as `unitPriceFor`.
+ */
+export function unitPriceAfterDiscount(
+  amount: string,
+  quantity: string,
+  dp: number,
+  discount: LineDiscount | null | undefined,
+): UnitPrice | null {
+  if (!discount || discount.value.trim() === "") return unitPriceFor(amount, quantity, dp);
+  const a = parseAmount(amount);
+  const after = a === null ? null : scaled(a, 2);
+  if (after === null) return null;
+  const before = beforeDiscount(after, discount);
+  if (before === null) return null;
+  const r = unitPriceFor(unscaled(before, 2), quantity, dp);
+  if (!r) return null;
+  const gives = scaled(r.amount, 2) ?? 0n;
+  const shown = gives - discountOff(gives, discount);
+  return { price: r.price, amount: unscaled(shown, 2), exact: shown === after };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { unitPriceFor } from "../lineAmount";
+import { unitPriceAfterDiscount, unitPriceFor } from "../lineAmount";
 
 /** quantity × price rounded half away from zero to cents, in plain numbers of cents (test only). */
 function cents(q: string, p: string): bigint {
@@ -48,5 +48,58 @@ describe("the price per item that gives a typed line amount", () => {
       }
     }
     expect(cases).toBeGreaterThan(1000);
+  });
+});
+
+describe("the price per item for an amount typed on a line with its own discount", () => {
+  it("takes the amount as what the line comes to after its discount", () => {
+    // 2 × 125,00 = 250,00; 10 % off: 225,00.
+    expect(unitPriceAfterDiscount("225,00", "2", 4, { kind: "percentage", value: "10" })).toEqual({
+      price: "125.00",
+      amount: "225.00",
+      exact: true,
+    });
+    // 7,99 − 1,00 = 6,99.
+    expect(unitPriceAfterDiscount("6,99", "1", 4, { kind: "amount", value: "1,00" })).toEqual({
+      price: "7.99",
+      amount: "6.99",
+      exact: true,
+    });
+    // 3 × 3,92 = 11,76; 15 % of it is 1,764, so 1,76 off: 10,00.
+    expect(unitPriceAfterDiscount("10", "3", 4, { kind: "percentage", value: "15" })).toEqual({
+      price: "3.92",
+      amount: "10.00",
+      exact: true,
+    });
+  });
+
+  it("is the plain price without a discount, and nothing for one of 100 % or more", () => {
+    expect(unitPriceAfterDiscount("250", "2", 4, null)).toEqual(unitPriceFor("250", "2", 4));
+    expect(unitPriceAfterDiscount("250", "2", 4, { kind: "percentage", value: "" })).toEqual(
+      unitPriceFor("250", "2", 4),
+    );
+    expect(unitPriceAfterDiscount("0", "2", 4, { kind: "percentage", value: "100" })).toBeNull();
+  });
+
+  it("when it says exact, quantity × price less the discount is the amount typed", () => {
+    let exact = 0;
+    for (const pct of ["5", "12,5", "33", "50"]) {
+      const p = pct.replace(",", ".");
+      const [pi, pf = ""] = p.split(".");
+      const scale = 10n ** BigInt(pf.length);
+      for (const q of ["1", "2", "3", "7"]) {
+        for (let after = 1n; after <= 5000n; after += 37n) {
+          const text = `${after / 100n},${(after % 100n).toString().padStart(2, "0")}`;
+          const r = unitPriceAfterDiscount(text, q, 4, { kind: "percentage", value: pct });
+          expect(r).not.toBeNull();
+          if (!r?.exact) continue;
+          exact += 1;
+          const before = cents(q, r.price);
+          const off = (before * BigInt(pi + pf) * 2n + 100n * scale) / (200n * scale);
+          expect(before - off).toBe(after);
+        }
+      }
+    }
+    expect(exact).toBeGreaterThan(1500);
   });
 });

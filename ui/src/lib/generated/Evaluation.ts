@@ -8,7 +8,9 @@ import type { Totals } from "./Totals";
  */
 export type Evaluation = { totals: Totals, 
 /**
- * Per draft line (same index): its amounts, or `None` when it cannot be computed yet.
+ * Per draft line (same index): its amounts, after its own discount where the system takes
+ * discounts (the invoice's discount is in the totals only), or `None` when it cannot be
+ * computed yet.
  */
 line_amounts: Array<LineAmounts | null>, issues: Array<FieldIssue>, 
 /**
