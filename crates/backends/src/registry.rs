@@ -370,10 +370,10 @@ impl Connector {
         }
     }
 
-    /// Checks settings: the generic checks of their specs, then this connector's own. Returns
-    /// what is stored.
-    pub fn check_settings(&self, values: &Values) -> Result<Values> {
-        let kept = connector::check_settings(&self.settings, values)?;
+    /// Checks the settings of a connection that signs in with `auth`: the generic checks of
+    /// their specs, then this connector's own. Returns what is stored.
+    pub fn check_settings(&self, auth: &str, values: &Values) -> Result<Values> {
+        let kept = connector::check_settings(&self.settings, auth, values)?;
         if let Some(check) = self.check {
             check(&kept)?;
         }
@@ -519,7 +519,7 @@ pub fn plan_save(
             "auth",
         )
     })?;
-    let settings = conn.check_settings(&input.settings)?;
+    let settings = conn.check_settings(&input.auth, &input.settings)?;
     let given = |key: &str| {
         input
             .credentials

@@ -103,13 +103,19 @@ pub struct SettingSpec {
     pub group: SettingGroup,
     /// Shown, checked and sent only while this holds.
     pub when: Option<When>,
+    /// The sign-in methods (their ids) it belongs to; empty: every one.
+    pub sign_in: Vec<String>,
     /// Shown in the list of connections.
     pub summary: bool,
 }
 
 impl SettingSpec {
-    /// Whether the setting applies to these values (its condition holds, or it has none).
-    pub fn applies(&self, values: &BTreeMap<String, String>) -> bool {
+    /// Whether the setting applies to a connection that signs in with `auth` and has these
+    /// values: it belongs to that sign-in method, and its condition holds (or it has none).
+    pub fn applies(&self, auth: &str, values: &BTreeMap<String, String>) -> bool {
+        if !self.sign_in.is_empty() && !self.sign_in.iter().any(|m| m == auth) {
+            return false;
+        }
         match &self.when {
             None => true,
             Some(w) => {
@@ -233,15 +239,17 @@ fn setting_error(spec: &SettingSpec, nl: String, en: String) -> Error {
 }
 
 /// The generic checks of a connection's settings, from their specs: required, e-mail, digits,
-/// a choice among the options, each only while its condition holds. Returns the settings to
+/// a choice among the options, each only for its sign-in methods and while its condition
+/// holds. Returns the settings to
 /// store: the declared ones that apply, trimmed (an empty optional one is left out).
 pub fn check_settings(
     specs: &[SettingSpec],
+    auth: &str,
     values: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for spec in specs {
-        if !spec.applies(values) {
+        if !spec.applies(auth, values) {
             continue;
         }
         let v = values.get(&spec.key).map(|v| v.trim()).unwrap_or("");
@@ -301,6 +309,7 @@ mod tests {
 
     fn spec(key: &str, input: SettingInput, required: bool, when: Option<When>) -> SettingSpec {
         SettingSpec {
+            sign_in: vec![],
             key: key.into(),
             label: Text::new(key, key),
             help: None,
@@ -349,7 +358,7 @@ mod tests {
             spec("note", SettingInput::Text, false, None),
         ];
         let field = |v: &[(&str, &str)]| {
-            check_settings(&specs, &values(v))
+            check_settings(&specs, "key", &values(v))
                 .unwrap_err()
                 .field
                 .unwrap_or_default()
@@ -372,6 +381,7 @@ mod tests {
         // key is not kept either, and what is kept is trimmed.
         let ok = check_settings(
             &specs,
+            "key",
             &values(&[
                 ("mail", " a@b.nl "),
                 ("pick", "a"),
@@ -383,9 +393,27 @@ mod tests {
         assert_eq!(ok, values(&[("mail", "a@b.nl"), ("pick", "a")]));
         let ok = check_settings(
             &specs,
+            "key",
             &values(&[("mail", "a@b.nl"), ("pick", "b"), ("first", "2026001")]),
         )
         .unwrap();
         assert_eq!(ok.get("first").map(String::as_str), Some("2026001"));
+    }
+
+    #[test]
+    fn a_setting_of_one_sign_in_method_is_neither_checked_nor_kept_for_another() {
+        let mut only_token = spec("mode", SettingInput::Choice, true, None);
+        only_token.sign_in = vec!["token".into()];
+        let specs = vec![only_token, spec("note", SettingInput::Text, false, None)];
+        let v = values(&[("mode", "b"), ("note", "x")]);
+        assert_eq!(check_settings(&specs, "token", &v).unwrap(), v);
+        assert_eq!(
+            check_settings(&specs, "key", &v).unwrap(),
+            values(&[("note", "x")])
+        );
+        // Required for its own method only.
+        let err = check_settings(&specs, "token", &values(&[])).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("settings.mode"));
+        assert!(check_settings(&specs, "key", &values(&[])).is_ok());
     }
 }

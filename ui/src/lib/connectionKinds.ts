@@ -52,8 +52,10 @@ export function defaultSettings(d: ConnectorDescription | undefined): Record<str
   return out;
 }
 
-/** Whether a setting's condition is met by these settings. */
-export function applies(f: SettingSpec, settings: Record<string, string>): boolean {
+/** Whether a setting applies to a connection signing in with `auth` that has these settings:
+ * it belongs to that sign-in method (or to every one), and its condition is met. */
+export function applies(f: SettingSpec, settings: Record<string, string>, auth: string): boolean {
+  if (f.sign_in.length > 0 && !f.sign_in.includes(auth)) return false;
   return !f.when || f.when.values.includes(settings[f.when.key] ?? "");
 }
 
@@ -109,9 +111,10 @@ export function switchKind(
   };
 }
 
-/** The settings fields that apply to the values as they are (conditions met). */
+/** The settings fields that apply to the values as they are (the sign-in method chosen,
+ * conditions met). */
 export function visibleSettings(d: ConnectorDescription | undefined, values: ConnectionFormValues): SettingSpec[] {
-  return (d?.settings ?? []).filter((f) => applies(f, values.settings));
+  return (d?.settings ?? []).filter((f) => applies(f, values.settings, values.auth));
 }
 
 /** Whether a credential field shows the "stored in the keyring" state instead of an input. */
@@ -198,10 +201,11 @@ export function checkConnection(
 export function summaryOf(
   d: ConnectorDescription | undefined,
   settings: Record<string, string>,
+  auth: string,
 ): { field: SettingSpec; value: string; option: SettingSpec["options"][number] | null }[] {
   const out: { field: SettingSpec; value: string; option: SettingSpec["options"][number] | null }[] = [];
   for (const f of d?.settings ?? []) {
-    if (!f.summary || !applies(f, settings)) continue;
+    if (!f.summary || !applies(f, settings, auth)) continue;
     const v = settings[f.key] ?? "";
     if (v === "") continue;
     out.push({ field: f, value: v, option: f.options.find((x) => x.value === v) ?? null });

@@ -72,6 +72,7 @@ pub fn connector() -> Connector {
             required: true,
             group: SettingGroup::SignIn,
             when: None,
+            sign_in: vec![],
             summary: true,
         }],
         check: None,

@@ -83,13 +83,10 @@ pub fn connector() -> Connector {
         ],
         settings: vec![SettingSpec {
             key: TEST_MODE.into(),
-            label: Text::new(
-                "Testmodus (alleen met een organisatietoegangstoken)",
-                "Test mode (organization access token only)",
-            ),
+            label: Text::new("Testmodus", "Test mode"),
             help: Some(Text::new(
-                "Aan: alles wat u verstuurt is testdata. Met een API-sleutel bepaalt de sleutel dit zelf (test_ of live_).",
-                "On: everything you send is test data. With an API key the key decides (test_ or live_).",
+                "Aan: alles wat u verstuurt is testdata. (Met een API-sleutel bepaalt de sleutel dit zelf: test_ of live_.)",
+                "On: everything you send is test data. (With an API key the key decides: test_ or live_.)",
             )),
             input: SettingInput::Choice,
             options: vec![
@@ -108,6 +105,7 @@ pub fn connector() -> Connector {
             required: false,
             group: SettingGroup::SignIn,
             when: None,
+            sign_in: vec![AUTH_ORG_TOKEN.into()],
             summary: false,
         }],
         check: None,

@@ -67,9 +67,11 @@ fn a_connectors_clients_say_its_id_and_name_and_declare_sending_exactly_when_the
             assert_eq!(desc.writes, b.writer().is_some());
             assert_eq!(desc.reads, b.reader().is_some());
         }
-        // The demo connections pass the connector's own checks.
+        // The demo connections pass the connector's own checks, and every setting they have
+        // belongs to their sign-in method.
         for d in &c.demo.connections {
-            c.check_settings(&pairs(d.settings)).unwrap();
+            let kept = c.check_settings(d.auth, &pairs(d.settings)).unwrap();
+            assert_eq!(kept, pairs(d.settings), "{}", d.id);
         }
         assert!(c.sign_in.iter().any(|m| m.id == c.demo.connections[0].auth));
     }
@@ -115,8 +117,8 @@ fn the_description_is_the_json_the_settings_screen_reads() {
     assert_eq!(
         keys(first),
         [
-            "default", "group", "help", "input", "key", "label", "options", "required", "summary",
-            "when"
+            "default", "group", "help", "input", "key", "label", "options", "required", "sign_in",
+            "summary", "when"
         ]
     );
     assert_eq!(

@@ -72,6 +72,7 @@ pub fn connector() -> Connector {
                 required: true,
                 group: SettingGroup::SignIn,
                 when: None,
+                sign_in: vec![],
                 summary: true,
             },
             SettingSpec {
@@ -103,6 +104,7 @@ pub fn connector() -> Connector {
                 required: true,
                 group: SettingGroup::Options,
                 when: None,
+                sign_in: vec![],
                 summary: true,
             },
             SettingSpec {
@@ -131,6 +133,7 @@ pub fn connector() -> Connector {
                 required: true,
                 group: SettingGroup::Options,
                 when: None,
+                sign_in: vec![],
                 summary: false,
             },
             SettingSpec {
@@ -149,6 +152,7 @@ pub fn connector() -> Connector {
                     key: "numbering".into(),
                     values: vec!["app".into()],
                 }),
+                sign_in: vec![],
                 summary: true,
             },
         ],

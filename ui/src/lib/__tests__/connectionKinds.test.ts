@@ -30,6 +30,7 @@ function setting(key: string, over: Partial<SettingSpec> = {}): SettingSpec {
     required: true,
     group: "options",
     when: null,
+    sign_in: [],
     summary: false,
     ...over,
   };
@@ -248,13 +249,32 @@ describe("connection settings from a connector's description", () => {
     expect(toConnectionInput(ledgr, { ...a, settings: { ...a.settings, future: "x" } }).settings.future).toBe("x");
   });
 
+  it("shows, checks and sums up a setting of one sign-in method only for that method", () => {
+    const sandbox = setting("sandbox", {
+      input: "choice",
+      options: [{ value: "on", label: text("On"), help: null }],
+      sign_in: ["token"],
+      summary: true,
+    });
+    const d: ConnectorDescription = { ...tally, settings: [sandbox] };
+    expect(visibleSettings(d, values({ auth: "token" })).map((f) => f.key)).toEqual(["sandbox"]);
+    expect(visibleSettings(d, values({ auth: "browser" }))).toEqual([]);
+    // Required for its own method only.
+    expect(checkConnection(d, values({ auth: "token", credentials: { "api-token": "t" } }))).toEqual({
+      "settings.sandbox": "conn.error.required",
+    });
+    expect(checkConnection(d, values({ auth: "browser", credentials: { client_id: "c", "client-secret": "s" } }))).toEqual({});
+    expect(summaryOf(d, { sandbox: "on" }, "token").map((s) => s.field.key)).toEqual(["sandbox"]);
+    expect(summaryOf(d, { sandbox: "on" }, "browser")).toEqual([]);
+  });
+
   it("lists the settings marked for the summary that apply, with a choice's option", () => {
-    const list = summaryOf(ledgr, { login: "x@y.nl", mode: "b", first_number: "7" });
+    const list = summaryOf(ledgr, { login: "x@y.nl", mode: "b", first_number: "7" }, "key");
     expect(list.map((s) => [s.field.key, s.value, s.option?.label.en ?? null])).toEqual([
       ["login", "x@y.nl", null],
       ["mode", "b", "Mode B"],
       ["first_number", "7", null],
     ]);
-    expect(summaryOf(ledgr, { login: "", mode: "a", first_number: "7" }).map((s) => s.field.key)).toEqual(["mode"]);
+    expect(summaryOf(ledgr, { login: "", mode: "a", first_number: "7" }, "key").map((s) => s.field.key)).toEqual(["mode"]);
   });
 });

@@ -18,6 +18,10 @@ options: Array<SettingOption>, default: string, required: boolean, group: Settin
  */
 when: When | null, 
 /**
+ * The sign-in methods (their ids) it belongs to; empty: every one.
+ */
+sign_in: Array<string>, 
+/**
  * Shown in the list of connections.
  */
 summary: boolean, };
