@@ -263,7 +263,11 @@ fn start_in_background(app: tauri::AppHandle) {
         });
         match demo.await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(code = ?e.code, "the demo environment could not start"),
+            Ok(Err(e)) => tracing::error!(
+                code = ?e.code,
+                why = %e.message.en,
+                "the demo environment could not start"
+            ),
             Err(e) => tracing::error!(error = %e, "the demo environment could not start"),
         }
         drop(opener);

@@ -66,6 +66,16 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A free port other than `taken` (ports chosen before and not yet bound).
+pub fn free_port_but(taken: &[u16]) -> u16 {
+    loop {
+        let p = free_port();
+        if !taken.contains(&p) {
+            return p;
+        }
+    }
+}
+
 /// Where the driver's and the app's own output goes: `target/e2e-logs/` unless
 /// `INVOICE_DESK_E2E_LOG_DIR` names another folder (scripts/repeat.sh gives each run its own).
 pub fn log_dir() -> PathBuf {
@@ -170,8 +180,10 @@ impl App {
         let mut attempt = 0;
         let (driver, port, native) = loop {
             attempt += 1;
-            let port = free_port();
-            let native = free_port();
+            // Three different ports: the stand-in's is only a number until the app binds it,
+            // so the system can hand it out again here (the app's stand-in then cannot start).
+            let port = free_port_but(&[sandbox_port]);
+            let native = free_port_but(&[sandbox_port, port]);
             let mut cmd = Command::new(tauri_driver());
             cmd.arg("--port")
                 .arg(port.to_string())
