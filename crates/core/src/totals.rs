@@ -236,14 +236,20 @@ pub fn discounted_line_amounts(
     discount: Option<&Discount>,
     basis: PriceBasis,
 ) -> Option<LineAmounts> {
+    let (_, _, after) = own_discount(l, discount)?;
+    let vat = capped(vat_net_first(after, l.vat_percent, basis)?)?;
+    amounts_of(after, vat, basis)
+}
+
+/// A line's amount as entered (quantity × price, in cents), what its own discount takes off,
+/// and what is left; `None` when any is beyond [`MAX_AMOUNT`](crate::money::MAX_AMOUNT).
+fn own_discount(l: &LineInput, discount: Option<&Discount>) -> Option<(Decimal, Decimal, Decimal)> {
     let entered = capped(round_cents(l.quantity.checked_mul(l.unit_price)?))?;
     let off = match discount {
         Some(d) => discount_amount(entered, d)?,
         None => Decimal::ZERO,
     };
-    let after = capped(entered.checked_sub(off)?)?;
-    let vat = capped(vat_net_first(after, l.vat_percent, basis)?)?;
-    amounts_of(after, vat, basis)
+    Some((entered, off, capped(entered.checked_sub(off)?)?))
 }
 
 /// Computes the totals of `lines`. Every amount of the result (per line, per rate and of the
@@ -383,15 +389,8 @@ pub fn compute_discounted(
     let mut line_off = Decimal::ZERO;
     let mut nets = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        let net = (|| {
-            let entered = capped(round_cents(l.quantity.checked_mul(l.unit_price)?))?;
-            let off = match line_discounts.get(i).and_then(Option::as_ref) {
-                Some(d) => discount_amount(entered, d)?,
-                None => Decimal::ZERO,
-            };
-            Some((entered, off, capped(entered.checked_sub(off)?)?))
-        })()
-        .ok_or(TotalsError::Line(i))?;
+        let net = own_discount(l, line_discounts.get(i).and_then(Option::as_ref))
+            .ok_or(TotalsError::Line(i))?;
         before = before.checked_add(net.0).ok_or(TotalsError::Total)?;
         line_off = line_off.checked_add(net.1).ok_or(TotalsError::Total)?;
         nets.push(net.2);

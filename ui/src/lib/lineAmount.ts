@@ -4,6 +4,7 @@
 // whenever such a price exists. Integer arithmetic on scaled values (BigInt): never floats.
 // Rust computes the totals from the price; this only proposes the price.
 
+import type { DraftDiscount } from "./types";
 import { parseAmount } from "./money";
 
 /** `s` (a canonical decimal as parseAmount gives it) as an integer scaled by 10^dp, or null
@@ -84,11 +85,6 @@ function trim(s: string): string {
   return out;
 }
 
-/** A line's own discount as typed (the draft's `DraftDiscount`). */
-export interface LineDiscount {
-  kind: "amount" | "percentage";
-  value: string;
-}
 
 /**
  * What a line's discount takes off `before` (in cents), as the totals take it (Rust's
@@ -96,7 +92,7 @@ export interface LineDiscount {
  * rounded half away from zero. Zero for a value that is not a number (the totals count no
  * discount then either, and the field says why).
  */
-function discountOff(before: bigint, d: LineDiscount): bigint {
+function discountOff(before: bigint, d: DraftDiscount): bigint {
   const v = parseAmount(d.value);
   if (v === null) return 0n;
   const vdp = decimals(v);
@@ -107,7 +103,7 @@ function discountOff(before: bigint, d: LineDiscount): bigint {
 
 /** The amount before the discount (cents) that leaves `after` once it is off, or the nearest;
  * null for a discount of 100 % or more, which leaves nothing whatever the amount. */
-function beforeDiscount(after: bigint, d: LineDiscount): bigint | null {
+function beforeDiscount(after: bigint, d: DraftDiscount): bigint | null {
   if (d.kind === "amount") return after + discountOff(0n, d);
   const v = parseAmount(d.value);
   if (v === null) return after;
@@ -131,7 +127,7 @@ export function unitPriceAfterDiscount(
   amount: string,
   quantity: string,
   dp: number,
-  discount: LineDiscount | null | undefined,
+  discount: DraftDiscount | null | undefined,
 ): UnitPrice | null {
   if (!discount || discount.value.trim() === "") return unitPriceFor(amount, quantity, dp);
   const a = parseAmount(amount);
