@@ -9,13 +9,14 @@ import { declaredHeader, fieldRequired, fieldShown, headerField } from "./fields
 import { locale } from "./locale.svelte";
 import { beginSubmit, endSubmit } from "./outbox.svelte";
 import { formatForInput } from "./money";
-import { unitPriceAfterDiscount, type UnitPrice } from "./lineAmount";
+import { addAmounts, discountOnBasis, unitPriceAfterDiscount, type UnitPrice } from "./lineAmount";
 import { uuid } from "./uuid";
 import type {
   Address,
   BackendAnswer,
   Capabilities,
   Draft,
+  DraftDiscount,
   DraftLine,
   DraftView,
   Evaluation,
@@ -63,6 +64,18 @@ export const RELATION_LIMIT = 20;
 export const PRODUCT_LIMIT = 20;
 /** A failed save is tried again after this long. */
 export const RETRY_MS = 3000;
+
+/** A line's amount on a price basis. */
+function amountOn(a: LineAmounts, basis: PriceBasis): string {
+  return basis === "incl_vat" ? a.gross : a.net;
+}
+
+/** A discount given as an amount moved to the other basis (`discountOnBasis`), as the clerk
+ * would type it; null when it does not change (none, a percentage, not a number). */
+function movedDiscount(x: DraftDiscount | null | undefined, from: string, to: string): DraftDiscount | null {
+  const m = x ? discountOnBasis(x, from, to) : null;
+  return m ? { kind: m.kind, value: formatForInput(m.value, locale.lang) } : null;
+}
 
 export class InvoiceFormState {
   readonly connection: ReadyConnection;
@@ -360,10 +373,55 @@ export class InvoiceFormState {
   }
 
   /**
+   * Moves the invoice to the other price basis with everything it is worth kept: the lines'
+   * prices (but the one at `typed`, whose amount the clerk is typing) are converted so their
+   * amounts on the new basis stay, and a discount given as an amount (a line's, the invoice's)
+   * becomes the same discount on the new basis, so no total changes by a switch the clerk did
+   * not ask for. A percentage stays as it is.
+   */
+  private switchBasis(
+    d: Draft,
+    basis: PriceBasis,
+    typed: number,
+    quantity: (l: DraftLine) => string,
+    discount: (l: DraftLine) => DraftDiscount | null | undefined,
+  ): void {
+    const on = amountOn;
+    const moved = movedDiscount;
+    let from: string | null = "0";
+    let to: string | null = "0";
+    d.lines.forEach((l, i) => {
+      const a = this.lineAmounts[l.id];
+      if (!a) return;
+      from = from === null ? null : addAmounts(from, on(a, d.price_basis));
+      to = to === null ? null : addAmounts(to, on(a, basis));
+      const own = moved(discount(l), on(a, d.price_basis), on(a, basis));
+      if (own) {
+        l.discount = own;
+        this.edited(`lines[${i}].discount`);
+      }
+      if (i === typed || l.unit_price.trim() === "") return;
+      const other = unitPriceAfterDiscount(on(a, basis), quantity(l), this.caps.price_dp, discount(l));
+      if (other) {
+        l.unit_price = formatForInput(other.price, locale.lang);
+        this.edited(`lines[${i}].unit_price`);
+      }
+    });
+    const whole =
+      this.caps.discounts.invoice && from !== null && to !== null ? moved(d.discount, from, to) : null;
+    if (whole) {
+      d.discount = whole;
+      this.edited("discount");
+    }
+    d.price_basis = basis;
+    this.edited("price_basis");
+  }
+
+  /**
    * The clerk typed a line's amount excl. or incl. VAT: the price per item follows, on that
    * basis, so the amount typed is kept exactly (as with prices typed incl. VAT). When the
-   * invoice was on the other basis it switches, and the other lines' prices are converted so
-   * their amounts on the new basis stay. A quantity left empty counts as one. On a line with
+   * invoice was on the other basis it switches, with what everything is worth kept
+   * (`switchBasis`). A quantity left empty counts as one. On a line with
    * its own discount the amount is what the line comes to after it, as the line shows it.
    * Returns what the price gives, or null when the amount is not a number.
    */
@@ -374,26 +432,15 @@ export class InvoiceFormState {
     const quantity = (l: DraftLine) => (l.quantity.trim() === "" ? "1" : l.quantity);
     // What a line shows is after its own discount; so is an amount typed there.
     const discount = (l: DraftLine) => (this.caps.discounts.line ? l.discount : null);
-    const r = unitPriceAfterDiscount(text, quantity(line), this.caps.price_dp, discount(line));
+    // On a switch of basis, the line's own discount as it will be on the new one.
+    const a = this.lineAmounts[line.id];
+    const own =
+      d.price_basis !== basis && a
+        ? (movedDiscount(discount(line), amountOn(a, d.price_basis), amountOn(a, basis)) ?? discount(line))
+        : discount(line);
+    const r = unitPriceAfterDiscount(text, quantity(line), this.caps.price_dp, own);
     if (!r) return null;
-    if (d.price_basis !== basis) {
-      d.lines.forEach((l, i) => {
-        const a = this.lineAmounts[l.id];
-        if (i === index || !a || l.unit_price.trim() === "") return;
-        const other = unitPriceAfterDiscount(
-          basis === "incl_vat" ? a.gross : a.net,
-          quantity(l),
-          this.caps.price_dp,
-          discount(l),
-        );
-        if (other) {
-          l.unit_price = formatForInput(other.price, locale.lang);
-          this.edited(`lines[${i}].unit_price`);
-        }
-      });
-      d.price_basis = basis;
-      this.edited("price_basis");
-    }
+    if (d.price_basis !== basis) this.switchBasis(d, basis, index, quantity, discount);
     if (line.quantity.trim() === "") {
       line.quantity = "1";
       this.edited(`lines[${index}].quantity`);

@@ -141,3 +141,39 @@ export function unitPriceAfterDiscount(
   const shown = gives - discountOff(gives, discount);
   return { price: r.price, amount: unscaled(shown, 2), exact: shown === after };
 }
+
+/**
+ * A discount moved to the other price basis (excl. ↔ incl. VAT): an amount keeps what it is
+ * worth, `value × to / from` rounded half away from zero to cents, where `from` and `to` are
+ * the same amount on the old and on the new basis (the line's, or the lines' together for the
+ * invoice's discount). A percentage is the same on either basis and stays. Null when nothing
+ * changes: a percentage, an empty or unreadable value, or `from` zero or not a number.
+ */
+export function discountOnBasis(d: DraftDiscount, from: string, to: string): DraftDiscount | null {
+  if (d.kind !== "amount") return null;
+  const v = parseAmount(d.value);
+  const f = parseAmount(from);
+  const t = parseAmount(to);
+  if (v === null || f === null || t === null) return null;
+  const dp = Math.max(decimals(f), decimals(t));
+  const vi = scaled(v, decimals(v));
+  const fs = scaled(f, dp);
+  const ts = scaled(t, dp);
+  if (vi === null || fs === null || ts === null || fs === 0n) return null;
+  // value (scaled by 10^vdp) × to / from, in cents; divRound takes a positive divisor.
+  const sign = fs < 0n ? -1n : 1n;
+  const n = vi * 100n * ts * sign;
+  const den = 10n ** BigInt(decimals(v)) * fs * sign;
+  return { kind: d.kind, value: unscaled(divRound(n, den), 2) };
+}
+
+/** `a` + `b`, exactly, as a canonical decimal; null when either is not a number. */
+export function addAmounts(a: string, b: string): string | null {
+  const x = parseAmount(a);
+  const y = parseAmount(b);
+  if (x === null || y === null) return null;
+  const dp = Math.max(decimals(x), decimals(y));
+  const xs = scaled(x, dp);
+  const ys = scaled(y, dp);
+  return xs === null || ys === null ? null : unscaled(xs + ys, dp);
+}
