@@ -379,3 +379,101 @@ async fn a_clerk_adds_a_recipient_inline_issues_a_mollie_invoice_and_sees_mollie
     app.quit().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The text of the element with this test id: an input's value, else its text.
+async fn shown(app: &App, testid: &str) -> String {
+    app.js(
+        "const e=document.querySelector(`[data-testid=\"${arguments[0]}\"]`);return e ? (e.value ?? e.innerText) : ''",
+        vec![json!(testid)],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(String::from))
+    .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_a_line_amount_incl_vat_moves_the_invoice_there_and_no_total_changes() {
+    let _one = WINDOW.lock().await;
+    if skip_window_test() {
+        return;
+    }
+    let dir = temp_dir("e2e-mollie-basis");
+    let port = free_port();
+    let app = App::launch(&dir.join("data"), port, &[])
+        .await
+        .expect("launch");
+    use_mollie(&app).await;
+    let nl = app
+        .js("return document.documentElement.lang", vec![])
+        .await
+        .expect("lang")
+        .as_str()
+        == Some("nl");
+    let money = |s: &str| {
+        if nl {
+            s.replace('.', ",")
+        } else {
+            s.to_string()
+        }
+    };
+
+    // Prices excl. VAT at 21 %: 2 × 125.00 − 10.00 = 240.00 and 1 × 100.00; 34.00 off the
+    // invoice: 306.00 net, 370.26 in all.
+    retype(&app, "line-0-description", "Onderhoud").await;
+    retype(&app, "line-0-quantity", "2").await;
+    retype(&app, "line-0-price", &money("125.00")).await;
+    choose(&app, "line-0-discount-kind", "amount").await;
+    retype(&app, "line-0-discount-value", &money("10.00")).await;
+    app.find("[data-testid=add-line]")
+        .await
+        .expect("add a line")
+        .click()
+        .await
+        .expect("click add a line");
+    app.wait_for("[data-testid=line-1-price]", LONG)
+        .await
+        .expect("the second line");
+    retype(&app, "line-1-description", "Hosting").await;
+    retype(&app, "line-1-quantity", "1").await;
+    retype(&app, "line-1-price", &money("100.00")).await;
+    choose(&app, "invoice-discount-kind", "amount").await;
+    retype(&app, "invoice-discount-value", &money("34.00")).await;
+    let total = "const g=document.querySelector('[data-testid=total-gross]');return !!g && /370[.,]26/.test(g.innerText)";
+    app.wait_until("370.26 in all, excl. VAT", total, LONG)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // The clerk types the second line's amount incl. VAT: the invoice moves to prices incl.
+    // VAT, and each discount given as an amount keeps what it is worth.
+    retype(&app, "line-1-amount-incl", &money("121.00")).await;
+    app.js(
+        "document.activeElement && document.activeElement.blur()",
+        vec![],
+    )
+    .await
+    .expect("leave the field");
+    let on_new_basis = "const v=id=>{const e=document.querySelector(`[data-testid=\"${id}\"]`);return e?e.value:''};\
+         return /^12[.,]10$/.test(v('line-0-discount-value')) && /^41[.,]14$/.test(v('invoice-discount-value'))\
+           && /^151[.,]25$/.test(v('line-0-price')) && /^121[.,]00$/.test(v('line-1-price'))";
+    if let Err(e) = app
+        .wait_until("the discounts on the new basis", on_new_basis, LONG)
+        .await
+    {
+        panic!(
+            "{e}: line 1 {} with {} off, line 2 {}, {} off the invoice",
+            shown(&app, "line-0-price").await,
+            shown(&app, "line-0-discount-value").await,
+            shown(&app, "line-1-price").await,
+            shown(&app, "invoice-discount-value").await
+        );
+    }
+    if let Err(e) = app
+        .wait_until("still 370.26 in all, incl. VAT", total, LONG)
+        .await
+    {
+        panic!("{e}: {}", shown(&app, "total-gross").await);
+    }
+    app.screenshot("mollie-basis").await.expect("shot");
+    app.quit().await;
+}
