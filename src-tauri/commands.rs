@@ -66,12 +66,7 @@ where
         Ok(r) => r,
         Err(e) => Err(panicked(command, lang, e)),
     };
-    tracing::debug!(
-        command,
-        waited_ms = waited.as_secs_f64() * 1000.0,
-        took_ms = (asked.elapsed() - waited).as_secs_f64() * 1000.0,
-        "answered"
-    );
+    answered(command, asked, waited);
     answer
 }
 
@@ -82,11 +77,25 @@ where
     T: Send + 'static,
     Fut: std::future::Future<Output = Res<T>> + Send + 'static,
 {
+    let asked = std::time::Instant::now();
     crate::startup::ready().await;
-    match tokio::spawn(fut).await {
+    let waited = asked.elapsed();
+    let answer = match tokio::spawn(fut).await {
         Ok(r) => r,
         Err(e) => Err(panicked(command, lang, e)),
-    }
+    };
+    answered(command, asked, waited);
+    answer
+}
+
+/// Logs (at debug level) how long a command waited for the start-up gate and how long it took.
+fn answered(command: &'static str, asked: std::time::Instant, waited: std::time::Duration) {
+    tracing::debug!(
+        command,
+        waited_ms = waited.as_secs_f64() * 1000.0,
+        took_ms = (asked.elapsed() - waited).as_secs_f64() * 1000.0,
+        "answered"
+    );
 }
 
 /// The clerk's language, read outside the guarded part without any chance of a panic.
