@@ -26,6 +26,7 @@ import type {
   ConnectionView,
   ConnectorDescription,
   Draft,
+  DraftDiscount,
   DraftView,
   Evaluation,
   FieldIssue,
@@ -48,6 +49,7 @@ import type {
 import generatedCapabilities from "../lib/generated/capabilities.json";
 import { chooseConnection } from "../lib/app.svelte";
 import { fieldRequired, fieldShown } from "../lib/fields";
+import { applies } from "../lib/connectionKinds";
 import generatedConnectors from "../lib/generated/connectors.json";
 
 type Args = Record<string, unknown>;
@@ -96,17 +98,12 @@ function connectorOf(kind: string): ConnectorDescription | undefined {
   return connectors.find((c) => c.id === kind);
 }
 
-/** Whether a setting's condition holds. */
-function applies(f: ConnectorDescription["settings"][number], settings: Record<string, string>): boolean {
-  return !f.when || f.when.values.includes(settings[f.when.key] ?? "");
-}
-
 /**
  * The capabilities of a connection: the set declared for its system, or for its system with
  * one of its settings' values. A whole number the clerk set (a first invoice number) makes
  * the app number the invoices, as the real connectors do.
  */
-function capsFor(kind: string, settings: Record<string, string>): Capabilities {
+function capsFor(kind: string, settings: Record<string, string>, auth: string): Capabilities {
   const values = new Set(Object.values(settings));
   const own = declared.filter(([, c]) => c.kind === kind);
   const found =
@@ -114,20 +111,20 @@ function capsFor(kind: string, settings: Record<string, string>): Capabilities {
     own.find(([key]) => key === kind)?.[1] ??
     own[0]?.[1] ??
     firstCaps;
-  const digits = (connectorOf(kind)?.settings ?? []).find((f) => f.input === "digits" && applies(f, settings));
+  const digits = (connectorOf(kind)?.settings ?? []).find((f) => f.input === "digits" && applies(f, settings, auth));
   const first = digits ? Number.parseInt(settings[digits.key] ?? "", 10) : Number.NaN;
   return { ...found, app_numbering: first > 0 ? first : found.app_numbering };
 }
 
 /** The settings of a demo connection for one declared set: defaults, that set's value, a number. */
-function demoSettings(key: string, kind: string): Record<string, string> {
+function demoSettings(key: string, kind: string, auth: string): Record<string, string> {
   const out: Record<string, string> = {};
   const wanted = key.slice(kind.length + 1);
   for (const f of connectorOf(kind)?.settings ?? []) {
     out[f.key] = f.options.some((o) => o.value === wanted) ? wanted : f.default;
   }
   for (const f of connectorOf(kind)?.settings ?? []) {
-    if (!applies(f, out) || out[f.key] !== "") continue;
+    if (!applies(f, out, auth) || out[f.key] !== "") continue;
     if (f.input === "digits") out[f.key] = "90000001";
     else if (f.input === "email") out[f.key] = "demo@invoicedesk.nl";
   }
@@ -136,7 +133,7 @@ function demoSettings(key: string, kind: string): Record<string, string> {
 
 function demoConnection(id: string, key: string, caps: Capabilities): ConnectionView {
   const kind = caps.kind;
-  const settings = demoSettings(key, kind);
+  const settings = demoSettings(key, kind, "none");
   const variant = key === kind ? "" : ` (${key.slice(kind.length + 1)})`;
   return {
     id,
@@ -149,7 +146,7 @@ function demoConnection(id: string, key: string, caps: Capabilities): Connection
     has_secret: false,
     credentials: {},
     settings,
-    capabilities: capsFor(kind, settings),
+    capabilities: capsFor(kind, settings, "none"),
   };
 }
 
@@ -439,6 +436,20 @@ function text(nl: string, en: string) {
   return { nl, en };
 }
 
+/** What a discount takes off `base`, as the real totals take it: an amount as given, or a
+ * percentage of `base`, in cents. */
+function discountOff(base: bigint, d: DraftDiscount | null | undefined): bigint {
+  const v = d ? toFixed(d.value) : null;
+  if (!d || v === null) return 0n;
+  return d.kind === "amount" ? roundCents(v) : roundCents((base * v) / (100n * SCALE));
+}
+
+/** Net and VAT of an amount on a price basis at a percentage (scaled). */
+function netAndVat(amount: bigint, pct: bigint, basis: Draft["price_basis"]): [bigint, bigint] {
+  const net = basis === "incl_vat" ? roundCents((amount * 100n * SCALE) / (100n * SCALE + pct)) : amount;
+  return [net, roundCents((net * pct) / (100n * SCALE))];
+}
+
 function evaluate(d: Draft): Evaluation {
   const caps = connCaps(d.connection_id);
   const system = systemOf(d.connection_id);
@@ -481,6 +492,9 @@ function evaluate(d: Draft): Evaluation {
   if (!d.issue_date) issues.push({ field: "issue_date", message: text("Vul de factuurdatum in.", "Enter the invoice date.") });
   const lineAmounts: (LineAmounts | null)[] = [];
   const perRate = new Map<string, { percent: bigint; base: bigint }>();
+  const counted: { amount: bigint; code: string; pct: bigint }[] = [];
+  let before = 0n;
+  let lineOff = 0n;
   let filled = 0;
   d.lines.forEach((l, i) => {
     const blank = !l.product && !l.description.trim() && !l.unit_price.trim() && !l.extra_description.trim();
@@ -504,14 +518,28 @@ function evaluate(d: Draft): Evaluation {
       lineAmounts.push(null);
       return;
     }
-    const amount = roundCents((q * p) / SCALE);
+    // What a line shows is after its own discount; the invoice's is spread over the lines below.
+    const full = roundCents((q * p) / SCALE);
+    const own = caps.discounts.line ? discountOff(full, l.discount) : 0n;
+    const amount = full - own;
+    before += full;
+    lineOff += own;
     const pct = BigInt(rate.percent) * SCALE;
-    const net = d.price_basis === "incl_vat" ? roundCents((amount * 100n * SCALE) / (100n * SCALE + pct)) : amount;
-    const vat = roundCents((net * pct) / (100n * SCALE));
+    const [net, vat] = netAndVat(amount, pct, d.price_basis);
     lineAmounts.push({ net: str(net), vat: str(vat), gross: str(net + vat) });
-    const cur = perRate.get(rate.code) ?? { percent: pct, base: 0n };
+    counted.push({ amount, code: rate.code, pct });
+  });
+  const subtotal = counted.reduce((a, c) => a + c.amount, 0n);
+  const invoiceOff = caps.discounts.invoice ? discountOff(subtotal, d.discount) : 0n;
+  let left = invoiceOff;
+  counted.forEach((c, i) => {
+    // In proportion to the line's amount; the last line takes what rounding left.
+    const share = i === counted.length - 1 ? left : subtotal === 0n ? 0n : roundCents((invoiceOff * c.amount) / subtotal);
+    left -= share;
+    const [net] = netAndVat(c.amount - share, c.pct, d.price_basis);
+    const cur = perRate.get(c.code) ?? { percent: c.pct, base: 0n };
     cur.base += net;
-    perRate.set(rate.code, cur);
+    perRate.set(c.code, cur);
   });
   if (filled === 0) issues.push({ field: "lines", message: text("Voeg minstens één regel toe.", "Add at least one line.") });
   if (caps.max_lines !== null && d.lines.length > caps.max_lines) {
@@ -527,7 +555,17 @@ function evaluate(d: Draft): Evaluation {
     tv += vat;
   }
   return {
-    totals: { lines: lineAmounts.filter((x): x is LineAmounts => x !== null), rates, net: str(tn), vat: str(tv), gross: str(tn + tv) },
+    totals: {
+      lines: lineAmounts.filter((x): x is LineAmounts => x !== null),
+      rates,
+      net: str(tn),
+      vat: str(tv),
+      gross: str(tn + tv),
+      discount:
+        lineOff === 0n && invoiceOff === 0n
+          ? undefined
+          : { before: str(before), lines: str(lineOff), invoice: str(invoiceOff), total: str(lineOff + invoiceOff) },
+    },
     line_amounts: lineAmounts,
     issues,
     warnings,
@@ -773,7 +811,7 @@ async function handle(cmd: string, a: Args): Promise<unknown> {
         has_secret: Boolean(secretTyped || existing?.has_secret),
         credentials: plain,
         settings: input.settings ?? {},
-        capabilities: capsFor(input.kind, input.settings ?? {}),
+        capabilities: capsFor(input.kind, input.settings ?? {}, input.auth),
       };
       if (existing) Object.assign(existing, v);
       else connections.push(v);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectors, declared } from "../../test/fixtures";
-import type { ActionDone, ConnectionInput, ConnectionView, InvoiceList, InvoiceQuery } from "../../lib/types";
+import type {
+  ActionDone,
+  ConnectionInput,
+  ConnectionView,
+  DraftView,
+  Evaluation,
+  InvoiceList,
+  InvoiceQuery,
+} from "../../lib/types";
 import { installFakeBackend } from "../fakeBackend";
 
 type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
@@ -43,6 +51,29 @@ describe("the dev fake takes its systems from what the real connectors export", 
     })) as ActionDone;
     expect(done.invoice?.state).toBe("open");
     expect(done.invoice?.actions).toEqual([]);
+  });
+
+  it("takes discounts as the real totals do: the line's own in what it shows, the invoice's in the totals", async () => {
+    const all = (await invoke("list_connections")) as ConnectionView[];
+    const c = all.find((x) => x.capabilities.discounts.line && x.capabilities.discounts.invoice)!;
+    const v = (await invoke("current_draft", { connection_id: c.id })) as DraftView;
+    const rate = c.capabilities.vat_rates.find((r) => r.percent === "21")!;
+    const d = {
+      ...v.draft,
+      price_basis: "excl_vat" as const,
+      lines: [
+        { ...v.draft.lines[0], description: "Onderhoud", quantity: "2", unit_price: "125.00", vat_code: rate.code, discount: { kind: "amount" as const, value: "10" } },
+        { ...v.draft.lines[0], id: "l2", description: "Hosting", quantity: "1", unit_price: "100", vat_code: rate.code, discount: { kind: "percentage" as const, value: "0" } },
+      ],
+      discount: { kind: "amount" as const, value: "34" },
+    };
+    const p = invoke("save_draft", { draft: d });
+    await vi.advanceTimersByTimeAsync(50);
+    const e = (await p) as Evaluation;
+    expect(e.line_amounts[0]).toEqual({ net: "240.00", vat: "50.40", gross: "290.40" });
+    expect(e.totals.net).toBe("306.00");
+    expect(e.totals.gross).toBe("370.26");
+    expect(e.totals.discount).toEqual({ before: "350.00", lines: "10.00", invoice: "34.00", total: "44.00" });
   });
 
   it("lists the generated connectors", async () => {
