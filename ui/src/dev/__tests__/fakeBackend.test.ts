@@ -55,9 +55,9 @@ describe("the dev fake takes its systems from what the real connectors export", 
 
   it("takes discounts as the real totals do: the line's own in what it shows, the invoice's in the totals", async () => {
     const all = (await invoke("list_connections")) as ConnectionView[];
-    const c = all.find((x) => x.capabilities.discounts.line && x.capabilities.discounts.invoice)!;
+    const c = all.find((x) => x.capabilities?.discounts.line && x.capabilities.discounts.invoice)!;
     const v = (await invoke("current_draft", { connection_id: c.id })) as DraftView;
-    const rate = c.capabilities.vat_rates.find((r) => r.percent === "21")!;
+    const rate = c.capabilities!.vat_rates.find((r) => r.percent === "21")!;
     const d = {
       ...v.draft,
       price_basis: "excl_vat" as const,
