@@ -6,7 +6,7 @@
 //! and the state in words). Then a line the stand-in refuses: its message is on that line's
 //! field.
 
-use invoice_desk_e2e::form::{choose, dec, focus, pick, plain, retype, value_of};
+use invoice_desk_e2e::form::{choose, dec, focus, in_dutch, pick, plain, retype, value_of};
 use invoice_desk_e2e::{free_port, keys, skip_window_test, temp_dir, App, SandboxProbe};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -239,11 +239,7 @@ async fn a_clerk_types_a_bloxs_invoice_by_keyboard_and_bloxs_receives_it_to_the_
 
     // Line 1: a service item, 2 items, the amount incl. VAT typed (the price follows), an
     // object and a ledger account.
-    let lang = app
-        .js("return document.documentElement.lang", vec![])
-        .await
-        .expect("lang");
-    let nl = lang.as_str() == Some("nl");
+    let nl = in_dutch(&app).await;
     pick_item(&app, &item1).await;
     retype(&app, "line-0-quantity", "2").await;
     retype(

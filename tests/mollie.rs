@@ -7,7 +7,7 @@
 //! invoices as Mollie holds them, with the new one on top, and a draft there is issued; and a
 //! new draft is started from the invoice sent, with its recipient and line.
 
-use invoice_desk_e2e::form::{choose, focus, retype, retype_checked, value_of};
+use invoice_desk_e2e::form::{choose, focus, in_dutch, retype, retype_checked, value_of};
 use invoice_desk_e2e::{free_port, skip_window_test, temp_dir, App, SandboxProbe};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -73,12 +73,7 @@ async fn a_clerk_adds_a_recipient_inline_issues_a_mollie_invoice_and_sees_mollie
     let app = App::launch(&data_dir, port, &[]).await.expect("launch");
     let probe = SandboxProbe::new(port);
     use_mollie(&app).await;
-    let nl = app
-        .js("return document.documentElement.lang", vec![])
-        .await
-        .expect("lang")
-        .as_str()
-        == Some("nl");
+    let nl = in_dutch(&app).await;
 
     // A test key: every screen says nothing is really sent.
     app.wait_for("[data-testid=test-mode-band]", LONG)
@@ -380,18 +375,6 @@ async fn a_clerk_adds_a_recipient_inline_issues_a_mollie_invoice_and_sees_mollie
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The text of the element with this test id: an input's value, else its text.
-async fn shown(app: &App, testid: &str) -> String {
-    app.js(
-        "const e=document.querySelector(`[data-testid=\"${arguments[0]}\"]`);return e ? (e.value ?? e.innerText) : ''",
-        vec![json!(testid)],
-    )
-    .await
-    .ok()
-    .and_then(|v| v.as_str().map(String::from))
-    .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn typing_a_line_amount_incl_vat_moves_the_invoice_there_and_no_total_changes() {
     let _one = WINDOW.lock().await;
@@ -404,12 +387,7 @@ async fn typing_a_line_amount_incl_vat_moves_the_invoice_there_and_no_total_chan
         .await
         .expect("launch");
     use_mollie(&app).await;
-    let nl = app
-        .js("return document.documentElement.lang", vec![])
-        .await
-        .expect("lang")
-        .as_str()
-        == Some("nl");
+    let nl = in_dutch(&app).await;
     let money = |s: &str| {
         if nl {
             s.replace('.', ",")
@@ -462,17 +440,18 @@ async fn typing_a_line_amount_incl_vat_moves_the_invoice_there_and_no_total_chan
     {
         panic!(
             "{e}: line 1 {} with {} off, line 2 {}, {} off the invoice",
-            shown(&app, "line-0-price").await,
-            shown(&app, "line-0-discount-value").await,
-            shown(&app, "line-1-price").await,
-            shown(&app, "invoice-discount-value").await
+            value_of(&app, "line-0-price").await,
+            value_of(&app, "line-0-discount-value").await,
+            value_of(&app, "line-1-price").await,
+            value_of(&app, "invoice-discount-value").await
         );
     }
     if let Err(e) = app
         .wait_until("still 370.26 in all, incl. VAT", total, LONG)
         .await
     {
-        panic!("{e}: {}", shown(&app, "total-gross").await);
+        let total = app.text_of("[data-testid=total-gross]").await;
+        panic!("{e}: {total:?}");
     }
     app.screenshot("mollie-basis").await.expect("shot");
     app.quit().await;

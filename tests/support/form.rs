@@ -166,6 +166,15 @@ pub async fn choose(app: &App, testid: &str, value: &str) {
     .unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// Whether the window speaks Dutch (the page's language), for typing amounts as a clerk would.
+pub async fn in_dutch(app: &App) -> bool {
+    app.js("return document.documentElement.lang", vec![])
+        .await
+        .expect("lang")
+        .as_str()
+        == Some("nl")
+}
+
 pub async fn value_of(app: &App, testid: &str) -> String {
     app.find(&format!("[data-testid=\"{testid}\"]"))
         .await

@@ -374,41 +374,41 @@ export class InvoiceFormState {
 
   /**
    * Moves the invoice to the other price basis with everything it is worth kept: the lines'
-   * prices (but the one at `typed`, whose amount the clerk is typing) are converted so their
-   * amounts on the new basis stay, and a discount given as an amount (a line's, the invoice's)
-   * becomes the same discount on the new basis, so no total changes by a switch the clerk did
-   * not ask for. A percentage stays as it is.
+   * prices are converted so their amounts on the new basis stay, and a discount given as an
+   * amount (a line's, the invoice's) becomes the same discount on the new basis, so no total
+   * changes by a switch the clerk did not ask for. A percentage stays as it is. The line at
+   * `typed`, whose amount the clerk is typing, takes `typedDiscount` (its own discount already
+   * moved) and keeps its price, which the caller sets.
    */
   private switchBasis(
     d: Draft,
     basis: PriceBasis,
     typed: number,
+    typedDiscount: DraftDiscount | null,
     quantity: (l: DraftLine) => string,
     discount: (l: DraftLine) => DraftDiscount | null | undefined,
   ): void {
-    const on = amountOn;
-    const moved = movedDiscount;
     let from: string | null = "0";
     let to: string | null = "0";
     d.lines.forEach((l, i) => {
       const a = this.lineAmounts[l.id];
       if (!a) return;
-      from = from === null ? null : addAmounts(from, on(a, d.price_basis));
-      to = to === null ? null : addAmounts(to, on(a, basis));
-      const own = moved(discount(l), on(a, d.price_basis), on(a, basis));
+      from = from === null ? null : addAmounts(from, amountOn(a, d.price_basis));
+      to = to === null ? null : addAmounts(to, amountOn(a, basis));
+      const own = i === typed ? typedDiscount : movedDiscount(discount(l), amountOn(a, d.price_basis), amountOn(a, basis));
       if (own) {
         l.discount = own;
         this.edited(`lines[${i}].discount`);
       }
       if (i === typed || l.unit_price.trim() === "") return;
-      const other = unitPriceAfterDiscount(on(a, basis), quantity(l), this.caps.price_dp, discount(l));
+      const other = unitPriceAfterDiscount(amountOn(a, basis), quantity(l), this.caps.price_dp, discount(l));
       if (other) {
         l.unit_price = formatForInput(other.price, locale.lang);
         this.edited(`lines[${i}].unit_price`);
       }
     });
     const whole =
-      this.caps.discounts.invoice && from !== null && to !== null ? moved(d.discount, from, to) : null;
+      this.caps.discounts.invoice && from !== null && to !== null ? movedDiscount(d.discount, from, to) : null;
     if (whole) {
       d.discount = whole;
       this.edited("discount");
@@ -434,13 +434,11 @@ export class InvoiceFormState {
     const discount = (l: DraftLine) => (this.caps.discounts.line ? l.discount : null);
     // On a switch of basis, the line's own discount as it will be on the new one.
     const a = this.lineAmounts[line.id];
-    const own =
-      d.price_basis !== basis && a
-        ? (movedDiscount(discount(line), amountOn(a, d.price_basis), amountOn(a, basis)) ?? discount(line))
-        : discount(line);
-    const r = unitPriceAfterDiscount(text, quantity(line), this.caps.price_dp, own);
+    const moved =
+      d.price_basis !== basis && a ? movedDiscount(discount(line), amountOn(a, d.price_basis), amountOn(a, basis)) : null;
+    const r = unitPriceAfterDiscount(text, quantity(line), this.caps.price_dp, moved ?? discount(line));
     if (!r) return null;
-    if (d.price_basis !== basis) this.switchBasis(d, basis, index, quantity, discount);
+    if (d.price_basis !== basis) this.switchBasis(d, basis, index, moved, quantity, discount);
     if (line.quantity.trim() === "") {
       line.quantity = "1";
       this.edited(`lines[${index}].quantity`);
